@@ -1,0 +1,66 @@
+"""ACLED export files (the CSV that ACLED's export tool and API write).
+
+``event_id_cnty`` identifies the event; ``event_date`` is ``YYYY-MM-DD`` in
+current exports and ``DD Month YYYY`` in older ones; ``time_precision`` is
+1 for a known day, 2 for a date known to within about a week and 3 for one
+known only to the month (ACLED then codes a date inside that month: the
+incident is spread over the whole month here); ``admin1`` is the region;
+``fatalities`` is a single figure, so low = best = high. An event whose
+``civilian_targeting`` column says "Civilian targeting" has victim category
+``civilians``. ACLED reports no injured.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trends.ingest.common import (
+    ReadContext, base_table, map_regions, period_end, require, text,
+)  # fmt: skip
+from trends.ingest.files import RawTable
+from trends.schema import bad_value, parse_counts, parse_dates
+
+NAME = "acled"
+REQUIRED = ("event_id_cnty", "event_date", "time_precision", "event_type", "actor1",
+            "country", "admin1", "fatalities")  # fmt: skip
+SIGNATURE = frozenset({"event_id_cnty", "event_date", "admin1", "fatalities"})
+DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y")
+PRECISION = {"1": "day", "2": "week", "3": "month"}
+
+
+def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
+    """Map an ACLED export to the canonical table."""
+    require(raw, REQUIRED, NAME)
+    path, lines = raw.path, raw.lines.set_axis(raw.cells.index)
+    table = base_table(raw)
+    table["incident_id"] = text(raw, "event_id_cnty")
+    date = parse_dates(text(raw, "event_date"), column="event_date", path=path, lines=lines,
+                       formats=DATE_FORMATS)  # fmt: skip
+    prec = text(raw, "time_precision")
+    bad = ~prec.isin(list(PRECISION))
+    if bad.any():
+        raise bad_value("time_precision must be 1, 2 or 3", path, lines, bad,
+                        "time_precision", prec)  # fmt: skip
+    table["date_precision"] = prec.map(PRECISION)
+    month = table["date_precision"] == "month"
+    table["date_start"] = date.where(~month, date.dt.to_period("M").dt.start_time)
+    table["date_end"] = period_end(table["date_start"], table["date_precision"])
+    table["country"] = text(raw, "country")
+    table["region"] = text(raw, "admin1")
+    table["subregion"] = text(raw, "admin2")
+    table["actor1"], table["actor2"] = text(raw, "actor1"), text(raw, "actor2")
+    sub = text(raw, "sub_event_type")
+    table["violence_type"] = text(raw, "event_type")
+    table["victim_category"] = text(raw, "civilian_targeting").str.lower().map(
+        lambda v: "civilians" if v.startswith("civilian") else ""
+    )
+    deaths = parse_counts(text(raw, "fatalities"), column="fatalities", path=path, lines=lines)
+    if deaths.isna().any():
+        raise bad_value("fatalities is required", path, lines, deaths.isna(), "fatalities",
+                        text(raw, "fatalities"))  # fmt: skip
+    table["killed_low"] = table["killed_best"] = table["killed_high"] = deaths
+    table["source"] = text(raw, "source")
+    notes = text(raw, "notes")
+    table["notes"] = (sub + ": " + notes).where(sub != "", notes)
+    table["region"] = map_regions(table, ctx)
+    return table

@@ -1,0 +1,101 @@
+"""What every reader shares: column checks, region spelling, period ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from trends.errors import InputError, SchemaError
+from trends.ingest.files import RawTable
+from trends.regions import UNASSIGNED, Gazetteer
+from trends.rowlog import RowLog
+from trends.schema import order_violations
+
+
+@dataclass
+class ReadContext:
+    """Settings and the row log shared by the readers of one run.
+
+    ``strict`` turns the published datasets' own inconsistencies (a low
+    estimate above the best one, say) from logged notes into errors; the
+    native layout is always strict.
+    """
+
+    gazetteer: Gazetteer = field(default_factory=Gazetteer.default)
+    log: RowLog = field(default_factory=RowLog)
+    strict: bool = False
+
+
+def require(raw: RawTable, columns: tuple[str, ...], layout: str) -> None:
+    """Raise a SchemaError naming every required column the file lacks."""
+    missing = [c for c in columns if c not in raw.cells.columns]
+    if missing:
+        msg = (
+            f"missing column(s) {', '.join(missing)} required by the {layout} layout; "
+            f"the header has: {', '.join(raw.header[:20])}{' ...' if len(raw.header) > 20 else ''}"
+        )
+        raise SchemaError(msg, path=raw.path, line=1)
+
+
+def text(raw: RawTable, column: str) -> pd.Series:
+    """A column as stripped text, empty where the file has no such column."""
+    if column not in raw.cells.columns:
+        return pd.Series("", index=raw.cells.index, dtype=object)
+    return raw.cells[column].fillna("").astype(str).str.strip()
+
+
+def map_regions(table: pd.DataFrame, ctx: ReadContext) -> pd.Series:
+    """Canonical region names; unknown and empty names are kept and logged.
+
+    An unknown name stays as written so that it shows in the panel under its
+    own spelling; an empty one becomes ``Unassigned``.
+    """
+    written = table["region"].fillna("").astype(str).str.strip()
+    lookup = {name: ctx.gazetteer.canonical(name) for name in written.unique() if name}
+    canonical = written.map(lambda name: lookup.get(name) or name)
+    unknown = written.map(lambda name: bool(name) and lookup.get(name) is None)
+    empty = written == ""
+    if unknown.any():
+        ctx.log.add_rows(
+            table[unknown],
+            "note",
+            "region " + written[unknown].map(repr) + " is not in the gazetteer; kept as written "
+            "(add its spelling to an alias file and pass --aliases)",
+        )
+    if empty.any():
+        ctx.log.add_rows(
+            table[empty], "changed", f"no admin-1 region given; counted under {UNASSIGNED!r}"
+        )
+    canonical[empty] = UNASSIGNED
+    return canonical
+
+
+def check_estimates(table: pd.DataFrame, ctx: ReadContext, path: str, strict: bool) -> None:
+    """Enforce low <= best <= high, or log each violation as published."""
+    why = order_violations(table)
+    bad = why != ""
+    if not bad.any():
+        return
+    if strict or ctx.strict:
+        first = bad.to_numpy().nonzero()[0][0]
+        column = "killed_low" if why.iloc[first].startswith("low") else "killed_high"
+        msg = "estimates must satisfy low <= best <= high"
+        raise InputError(msg, path=path, line=int(table["_line"].iloc[first]),
+                         column=column, value=why.iloc[first])  # fmt: skip
+    ctx.log.add_rows(table[bad], "note", "kept as published: " + why[bad])
+
+
+def period_end(start: pd.Series, precision: pd.Series) -> pd.Series:
+    """Last day of the month or year that starts at ``start``, by precision."""
+    end = start.copy()
+    month = precision == "month"
+    year = precision == "year"
+    end[month] = start[month] + pd.offsets.MonthEnd(0)
+    end[year] = start[year] + pd.offsets.YearEnd(0)
+    return end
+
+
+def base_table(raw: RawTable) -> pd.DataFrame:
+    """An empty canonical frame aligned with the raw records, with bookkeeping."""
+    return pd.DataFrame({"_file": raw.path, "_line": raw.lines.to_numpy()}, index=raw.cells.index)

@@ -1,0 +1,150 @@
+"""Reading an input file into a table of text, with the line of every record.
+
+Readers work on text so that a bad value can be quoted exactly as written,
+and on line numbers so that the error can say where it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from trends.errors import InputError
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """The cells of one file as text, and the line (or Parquet row) of each record."""
+
+    path: str
+    cells: pd.DataFrame
+    lines: pd.Series
+
+    @property
+    def header(self) -> list[str]:
+        """Column names as written."""
+        return list(self.cells.columns)
+
+
+def read_raw(path: str | Path, *, encoding: str = "utf-8") -> RawTable:
+    """Read a CSV or Parquet file as text cells.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+    ...     _ = f.write('a,b\\n1,"x\\ny"\\n2,z\\n')
+    >>> raw = read_raw(f.name)
+    >>> raw.lines.tolist(), raw.cells["b"].tolist()
+    ([2, 4], ['x\\ny', 'z'])
+    >>> os.unlink(f.name)
+    """
+    name = str(path)
+    if name.endswith((".parquet", ".pq")):
+        return _read_parquet(name)
+    try:
+        data = Path(path).read_bytes()
+        if name.endswith(".gz"):
+            data = gzip.decompress(data)
+    except (OSError, EOFError) as err:
+        msg = f"cannot read the file: {getattr(err, 'strerror', None) or err}"
+        raise InputError(msg, path=name) from err
+    text = _decode(data, name, encoding)
+    if not text.strip():
+        msg = "the file is empty; expected a header line and at least one record"
+        raise InputError(msg, path=name)
+    rows, lines = _split_records(text, name)
+    header, body = rows[0], rows[1:]
+    if not body:
+        msg = "the file has a header but no records"
+        raise InputError(msg, path=name, line=1)
+    _check_header(header, name)
+    width = len(header)
+    for row, line in zip(body, lines[1:], strict=True):
+        if len(row) != width and any(cell.strip() for cell in row):
+            msg = f"expected {width} fields as in the header, found {len(row)}"
+            raise InputError(msg, path=name, line=line)
+    body_lines = [ln for row, ln in zip(body, lines[1:], strict=True) if len(row) == width]
+    body = [row for row in body if len(row) == width]
+    cells = pd.DataFrame(body, columns=header, dtype=object)
+    return RawTable(name, cells, pd.Series(body_lines, dtype="int64"))
+
+
+def _decode(data: bytes, name: str, encoding: str) -> str:
+    try:
+        text = data.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        msg = (
+            f"the file is not valid {encoding} text; save it as UTF-8 "
+            "or name its encoding with --encoding (e.g. latin-1)"
+        )
+        raise InputError(msg, path=name, line=line, value=data[err.start : err.end]) from err
+    except LookupError as err:
+        msg = f"unknown encoding {encoding!r}"
+        raise InputError(msg, path=name) from err
+    if "\x00" in text:
+        msg = "the file holds NUL bytes: it is binary, or UTF-16 text; save it as UTF-8 CSV"
+        raise InputError(msg, path=name, line=text.count("\n", 0, text.index("\x00")) + 1)
+    return text
+
+
+def _split_records(text: str, name: str) -> tuple[list[list[str]], list[int]]:
+    """Parse CSV records and the physical line on which each one starts."""
+    handle = io.StringIO(text, newline="")
+    reader = csv.reader(handle, strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for row in reader:
+            if row:
+                rows.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as err:
+        msg = f"malformed CSV: {err}"
+        raise InputError(msg, path=name, line=reader.line_num) from err
+    return rows, lines
+
+
+def _check_header(header: list[str], name: str) -> None:
+    seen: set[str] = set()
+    for column in header:
+        if column.strip() == "":
+            msg = "the header has an empty column name"
+            raise InputError(msg, path=name, line=1)
+        if column in seen:
+            msg = "the header names this column twice"
+            raise InputError(msg, path=name, line=1, column=column)
+        seen.add(column)
+
+
+def _read_parquet(name: str) -> RawTable:
+    try:
+        frame = pd.read_parquet(name)
+    except (OSError, ValueError) as err:
+        msg = f"cannot read as Parquet: {err}"
+        raise InputError(msg, path=name) from err
+    if frame.empty:
+        msg = "the file has no records"
+        raise InputError(msg, path=name)
+    cells = pd.DataFrame(
+        {c: frame[c].map(_cell_text) for c in frame.columns}, index=range(len(frame))
+    )
+    return RawTable(name, cells, pd.Series(range(1, len(frame) + 1), dtype="int64"))
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

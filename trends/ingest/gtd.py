@@ -1,0 +1,83 @@
+"""Global Terrorism Database (GTD) files, as exported by START to CSV.
+
+``eventid`` identifies the event; ``iyear``/``imonth``/``iday`` give the date,
+a 0 month or day meaning unknown (the incident is then spread over its year
+or month); ``extended`` = 1 with a ``resolution`` date gives the end of a
+longer incident; ``provstate`` is the region; ``gname`` the perpetrator;
+``targtype1_txt`` the victim category; ``nkill`` the deaths (perpetrators
+included) and ``nwound`` the injured. A blank ``nkill`` is unknown: the
+incident is still counted, with no deaths, and noted. The GTD's CSV
+exports are Latin-1 text: pass ``--encoding latin-1``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trends.errors import InputError
+from trends.ingest.common import (
+    ReadContext, base_table, map_regions, period_end, require, text,
+)  # fmt: skip
+from trends.ingest.files import RawTable
+from trends.schema import bad_value, check_end_after_start, parse_counts, parse_dates
+
+NAME = "gtd"
+REQUIRED = ("eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "nkill")
+SIGNATURE = frozenset({"eventid", "iyear", "imonth", "iday", "nkill"})
+VICTIMS = {"military": "soldiers", "police": "police", "private citizens & property": "civilians",
+           "terrorists/non-state militia": "militia"}  # fmt: skip
+
+
+def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
+    """Map a GTD export to the canonical table."""
+    require(raw, REQUIRED, NAME)
+    path, lines = raw.path, raw.lines.set_axis(raw.cells.index)
+    table = base_table(raw)
+    table["incident_id"] = text(raw, "eventid")
+    parts = {}
+    for column, low, high in (("iyear", 1900, 2100), ("imonth", 0, 12), ("iday", 0, 31)):
+        values = pd.to_numeric(text(raw, column), errors="coerce")
+        bad = values.isna() | (values < low) | (values > high) | (values % 1 != 0)
+        if bad.any():
+            raise bad_value(f"expected a whole number from {low} to {high}", path, lines, bad,
+                            column, text(raw, column))  # fmt: skip
+        parts[column] = values.astype(int)
+    year, month, day = parts["iyear"], parts["imonth"], parts["iday"]
+    table["date_precision"] = "day"
+    table.loc[day == 0, "date_precision"] = "month"
+    table.loc[month == 0, "date_precision"] = "year"
+    stamp = pd.DataFrame({"year": year, "month": month.clip(lower=1), "day": day.clip(lower=1)})
+    start = pd.to_datetime(stamp, errors="coerce")
+    if start.isna().any():
+        first = start.isna().to_numpy().nonzero()[0][0]
+        msg = "no such calendar date"
+        raise InputError(msg, path=path, line=int(lines.iloc[first]), column="iday",
+                         value=f"{year.iloc[first]}-{month.iloc[first]}-{day.iloc[first]}")  # fmt: skip
+    table["date_start"] = start
+    end = period_end(start, table["date_precision"])
+    resolution = text(raw, "resolution")
+    extended = (text(raw, "extended") == "1") & (resolution != "")
+    if extended.any():
+        end[extended] = parse_dates(resolution[extended], column="resolution", path=path,
+                                    lines=lines[extended], formats=("%Y-%m-%d", "%m/%d/%Y"))  # fmt: skip
+    table["date_end"] = end
+    check_end_after_start(table, path, "resolution")
+    table["country"] = text(raw, "country_txt")
+    table["region"] = text(raw, "provstate")
+    table["subregion"] = text(raw, "city")
+    table["actor1"], table["actor2"] = text(raw, "gname"), text(raw, "gname2")
+    table["violence_type"] = text(raw, "attacktype1_txt")
+    target = text(raw, "targtype1_txt")
+    table["victim_category"] = target.str.lower().map(lambda v: VICTIMS.get(v, v))
+    deaths = parse_counts(text(raw, "nkill"), column="nkill", path=path, lines=lines)
+    unknown = deaths.isna()
+    if unknown.any():
+        ctx.log.add_rows(table[unknown], "changed",
+                         "nkill is blank (deaths unknown): counted as an incident with 0 deaths")  # fmt: skip
+    deaths = deaths.fillna(0)
+    table["killed_low"] = table["killed_best"] = table["killed_high"] = deaths
+    table["injured"] = parse_counts(text(raw, "nwound"), column="nwound", path=path, lines=lines)
+    table["source"] = text(raw, "dbsource")
+    table["notes"] = text(raw, "summary")
+    table["region"] = map_regions(table, ctx)
+    return table

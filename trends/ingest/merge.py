@@ -1,0 +1,75 @@
+"""Combining records: several reports of one incident, and one event in several files.
+
+Native files hold one row per source report: rows sharing an ``incident_id``
+are merged into one incident with ``killed_low`` the smallest figure any
+report gives, ``killed_high`` the largest, and ``killed_best`` the median of
+the reports' best figures (with an even number of reports, the lower of the
+two middle ones, so best is always a figure some source gave). Injured uses
+the same median. Dates, place and actors come from the first report; sources
+and notes are joined.
+
+Published datasets hold one row per event with a stable id: the same id in a
+second file (a yearly GED release and a later Candidate release, say) is the
+same event again, and only its first reading is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trends.rowlog import RowLog
+
+
+def lower_median(values: pd.Series) -> object:
+    """The median, or the lower middle value of an even-sized sample; NA if none.
+
+    Examples
+    --------
+    >>> lower_median(pd.Series([23, 20])), lower_median(pd.Series([3, 1, 2]))
+    (20, 2)
+    """
+    known = np.sort(values.dropna().to_numpy())
+    return pd.NA if known.size == 0 else known[(known.size - 1) // 2]
+
+
+def merge_reports(table: pd.DataFrame, log: RowLog) -> pd.DataFrame:
+    """Merge native rows that report the same incident."""
+    repeated = table["incident_id"].duplicated(keep=False)
+    if not repeated.any():
+        return table
+    merged = []
+    for ident, group in table[repeated].groupby("incident_id", sort=False):
+        first = group.iloc[0].copy()
+        reports = len(group)
+        lows = pd.concat([group["killed_low"], group["killed_best"]])
+        highs = pd.concat([group["killed_high"], group["killed_best"]])
+        first["killed_low"], first["killed_high"] = lows.min(), highs.max()
+        first["killed_best"] = lower_median(group["killed_best"])
+        first["injured"] = lower_median(group["injured"])
+        first["source"] = "; ".join(dict.fromkeys(s for s in group["source"] if s))
+        first["notes"] = " | ".join(dict.fromkeys(n for n in group["notes"] if n))
+        reason = (
+            f"{reports} reports of incident {ident} merged: killed low {first['killed_low']}, "
+            f"best {first['killed_best']}, high {first['killed_high']}"
+        )
+        log.add_rows(group, "merged", reason)
+        for column in ("date_start", "region", "actor1"):
+            if group[column].nunique() > 1:
+                log.add_rows(group.iloc[1:], "note",
+                             f"reports disagree on {column}; the first report's value is kept")  # fmt: skip
+        merged.append(first.to_frame().T)
+    out = pd.concat([table[~repeated], *merged])
+    return out.astype(table.dtypes.to_dict())
+
+
+def drop_repeated_events(table: pd.DataFrame, layout: pd.Series, log: RowLog) -> pd.DataFrame:
+    """Keep the first reading of each (layout, id) among published-dataset rows."""
+    key = layout + "\x1f" + table["incident_id"]
+    again = key.duplicated(keep="first") & (layout != "native")
+    if not again.any():
+        return table
+    first_file = table.loc[~key.duplicated(keep="first")].set_index(key[~key.duplicated()])["_file"]
+    reasons = "event id already read from " + key[again].map(first_file)
+    log.add_rows(table[again], "dropped", reasons)
+    return table[~again]
