@@ -14,6 +14,7 @@ def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
     --------
     >>> check_choice("family", "poisson", ("poisson", "negbin"))
     'poisson'
+
     """
     allowed = tuple(choices)
     if value not in allowed:

@@ -19,6 +19,7 @@ hold, narrowed by the region and country filters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -33,17 +34,31 @@ from trends.rowlog import RowLog
 from trends.schema import PRECISIONS
 
 SpanRule = Literal["start", "end", "drop"]
-BY_COLUMNS = ("region", "country", "subregion", "actor1", "actor2", "violence_type",
-              "victim_category")  # fmt: skip
+BY_COLUMNS = (
+    "region",
+    "country",
+    "subregion",
+    "actor1",
+    "actor2",
+    "violence_type",
+    "victim_category",
+)
 MEASURES = ("incidents", "killed_low", "killed_best", "killed_high", "injured")
 
 
-def _month(value: str, name: str) -> pd.Period:
-    try:
-        return pd.Period(value, freq="M")
-    except ValueError as err:
+def parse_month(value: str, name: str) -> pd.Period:
+    """A ``YYYY-MM`` option value as a monthly period.
+
+    Examples
+    --------
+    >>> parse_month("2023-11", "since")
+    Period('2023-11', 'M')
+
+    """
+    if not re.fullmatch(r"\d{4}-\d{2}", value) or not 1 <= int(value[5:]) <= 12:
         msg = f"{name} must be a month written YYYY-MM; got {value!r}"
-        raise OptionError(msg) from err
+        raise OptionError(msg)
+    return pd.Period(value, freq="M")
 
 
 def _actor_match(column: pd.Series, wanted: set[str]) -> pd.Series:
@@ -81,13 +96,19 @@ def select(
     spans = first != last
     keep = pd.Series(True, index=table.index)
     too_vague = table["date_precision"].map(PRECISIONS.index) > PRECISIONS.index(min_precision)
-    log.add_rows(table[too_vague], "dropped",
-                 "date known only to the " + table.loc[too_vague, "date_precision"]
-                 + f" (min_precision {min_precision!r})")  # fmt: skip
+    log.add_rows(
+        table[too_vague],
+        "dropped",
+        "date known only to the "
+        + table.loc[too_vague, "date_precision"]
+        + f" (min_precision {min_precision!r})",
+    )
     keep &= ~too_vague
     span_text = "dates " + first.astype(str) + ".." + last.astype(str) + " span months"
     if span_rule == "drop":
-        log.add_rows(table[spans & keep], "dropped", span_text[spans & keep] + " (span rule 'drop')")
+        log.add_rows(
+            table[spans & keep], "dropped", span_text[spans & keep] + " (span rule 'drop')"
+        )
         keep &= ~spans
     else:
         chosen = first if span_rule == "start" else last
@@ -95,18 +116,21 @@ def select(
         log.add_rows(table[spans & keep], "changed", reason[spans & keep])
     month = first if span_rule != "end" else last
     window = pd.period_range(
-        _month(start, "start") if start else month[keep].min(),
-        _month(end, "end") if end else month[keep].max(), freq="M",
-    )  # fmt: skip
+        parse_month(start, "start") if start else month[keep].min(),
+        parse_month(end, "end") if end else month[keep].max(),
+        freq="M",
+    )
     if len(window) == 0:
         msg = f"the window {start}..{end} holds no month: start must not be after end"
         raise OptionError(msg)
     pairs = _scope(incidents, table, regions, countries)
     filters = [
         (~month.isin(window), f"outside the window {window[0]}..{window[-1]}"),
-        (~pd.Series(list(zip(table["country"], table["region"], strict=True)), index=table.index)
-         .isin(pairs), "region or country not selected"),
-    ]  # fmt: skip
+        (
+            ~(table["country"] + "\x1f" + table["region"]).isin([f"{c}\x1f{r}" for c, r in pairs]),
+            "region or country not selected",
+        ),
+    ]
     if actors:
         wanted = {a.lower() for a in actors}
         on_side = _actor_match(table["actor1"], wanted) | _actor_match(table["actor2"], wanted)
@@ -125,7 +149,8 @@ def _scope(
     countries: Sequence[str] | None,
 ) -> list[tuple[str, str]]:
     gazetteer = incidents.gazetteer
-    observed = set(zip(table["country"], table["region"], strict=True))
+    places = table[["country", "region"]].drop_duplicates()
+    observed = set(zip(places["country"], places["region"], strict=True))
     pairs = observed | {
         (country, region)
         for country in table["country"].unique()
@@ -147,26 +172,34 @@ def _scope(
     return sorted(pairs)
 
 
-def panel(kept: pd.DataFrame, window: pd.PeriodIndex, pairs: list[tuple[str, str]],
-          by: Sequence[str]) -> pd.DataFrame:  # fmt: skip
+def panel(
+    kept: pd.DataFrame, window: pd.PeriodIndex, pairs: list[tuple[str, str]], by: Sequence[str]
+) -> pd.DataFrame:
     """Sum the kept incidents into a zero-filled month x ``by`` panel."""
     by = list(by)
     levels = _levels(kept, pairs, by)
     keys = ["month", *by]
     sums = kept.groupby(keys, observed=True, sort=False).agg(
-        incidents=("incident_id", "size"), killed_low=("killed_low", "sum"),
-        killed_best=("killed_best", "sum"), killed_high=("killed_high", "sum"),
-        injured=("injured", "sum"), injured_known=("injured", "count"),
-    )  # fmt: skip
+        incidents=("incident_id", "size"),
+        killed_low=("killed_low", "sum"),
+        killed_best=("killed_best", "sum"),
+        killed_high=("killed_high", "sum"),
+        injured=("injured", "sum"),
+        injured_known=("injured", "count"),
+    )
     sums.loc[sums["injured_known"] == 0, "injured"] = pd.NA
-    grid = pd.DataFrame(index=window.rename("month")).join(levels, how="cross") if by else None
-    if grid is None:
-        full = pd.MultiIndex.from_arrays([window], names=["month"])
+    full: pd.Index
+    if not by:
+        full = pd.Index(window, name="month")
     else:
         full = pd.MultiIndex.from_frame(
-            pd.DataFrame({"month": np.repeat(window, len(levels)),
-                          **{c: np.tile(levels[c].to_numpy(), len(window)) for c in by}})
-        )  # fmt: skip
+            pd.DataFrame(
+                {
+                    "month": np.repeat(window, len(levels)),
+                    **{c: np.tile(levels[c].to_numpy(), len(window)) for c in by},
+                }
+            )
+        )
     out = sums.drop(columns="injured_known").reindex(full)
     for column in ("incidents", "killed_low", "killed_best", "killed_high"):
         out[column] = out[column].fillna(0).astype("int64")
@@ -240,6 +273,7 @@ def aggregate(
     >>> p = aggregate("data/ucdp_ged_syria_2016-2019.csv.gz", actors=["IS"])  # doctest: +SKIP
     >>> p.columns.tolist()  # doctest: +SKIP
     ['month', 'region', 'incidents', 'killed_low', 'killed_best', 'killed_high', 'injured']
+
     """
     if not isinstance(source, IncidentSet):
         source = read_incidents(source)
@@ -247,7 +281,14 @@ def aggregate(
             log.extend(source.log)
     by = [by] if isinstance(by, str) else list(by)
     kept, window, pairs = select(
-        source, start=start, end=end, regions=regions, countries=countries, actors=actors,
-        span_rule=span_rule, min_precision=min_precision, log=log,
-    )  # fmt: skip
+        source,
+        start=start,
+        end=end,
+        regions=regions,
+        countries=countries,
+        actors=actors,
+        span_rule=span_rule,
+        min_precision=min_precision,
+        log=log,
+    )
     return panel(kept, window, pairs, by)

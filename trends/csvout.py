@@ -10,12 +10,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def defuse(value: object) -> object:
-    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
+    r"""Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
 
     Examples
     --------
-    >>> defuse('=HYPERLINK("http://x")'), defuse("Homs"), defuse(-3)
-    ('\\'=HYPERLINK("http://x")', 'Homs', -3)
+    >>> print(defuse("=SUM(A1:A9)"), defuse("Homs"), defuse(-3))
+    '=SUM(A1:A9) Homs -3
+
     """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -23,7 +24,7 @@ def defuse(value: object) -> object:
 
 
 def to_csv_text(frame: pd.DataFrame) -> str:
-    """The table as CSV text: text cells defused, ``\\n`` line ends, missing as empty."""
+    r"""The table as CSV text: text cells defused, ``\\n`` line ends, missing as empty."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):

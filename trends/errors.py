@@ -20,6 +20,7 @@ class InputError(TrendsError, ValueError):
     --------
     >>> str(InputError("bad date", path="a.csv", line=3, column="date_start", value="2020-13-01"))
     "a.csv:3: column 'date_start': bad date (value '2020-13-01')"
+
     """
 
     def __init__(

@@ -37,6 +37,7 @@ def fold(name: str) -> str:
     True
     >>> fold("Ar Raqqah")
     'raqqah'
+
     """
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     text = _ADMIN_WORDS.sub(" ", text).strip()
@@ -57,6 +58,7 @@ class Gazetteer:
     True
     >>> len(g.regions("Syria"))
     14
+
     """
 
     by_key: dict[str, str] = field(default_factory=dict)

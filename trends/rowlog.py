@@ -27,24 +27,33 @@ class RowLog:
     >>> log.add("a.csv", 7, "e1", "dropped", "date known only to the year")
     >>> log.counts()["dropped"]
     1
+
     """
 
     chunks: list[pd.DataFrame] = field(default_factory=list)
 
     def add(self, file: str, line: int, incident_id: str, action: Action, reason: str) -> None:
         """Record one decision about one input row."""
-        self.chunks.append(pd.DataFrame([[file, int(line), str(incident_id), action, reason]],
-                                        columns=COLUMNS))  # fmt: skip
+        self.chunks.append(
+            pd.DataFrame([[file, int(line), str(incident_id), action, reason]], columns=COLUMNS)
+        )
 
     def add_rows(self, rows: pd.DataFrame, action: Action, reason: str | pd.Series) -> None:
         """Record the same kind of decision for every row of a canonical table."""
         if rows.empty:
             return
         reasons = reason.to_numpy() if isinstance(reason, pd.Series) else reason
-        self.chunks.append(pd.DataFrame({
-            "file": rows["_file"].to_numpy(), "line": rows["_line"].to_numpy(),
-            "incident_id": rows["incident_id"].to_numpy(), "action": action, "reason": reasons,
-        }))  # fmt: skip
+        self.chunks.append(
+            pd.DataFrame(
+                {
+                    "file": rows["_file"].to_numpy(),
+                    "line": rows["_line"].to_numpy(),
+                    "incident_id": rows["incident_id"].to_numpy(),
+                    "action": action,
+                    "reason": reasons,
+                }
+            )
+        )
 
     def extend(self, other: RowLog) -> None:
         """Append every entry of ``other``."""
@@ -58,8 +67,9 @@ class RowLog:
     def to_frame(self) -> pd.DataFrame:
         """The log as a table in file and line order."""
         if not self.chunks:
-            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else object)
-                                 for c in COLUMNS})  # fmt: skip
+            return pd.DataFrame(
+                {c: pd.Series(dtype="int64" if c == "line" else object) for c in COLUMNS}
+            )
         frame = pd.concat(self.chunks, ignore_index=True)
         return frame.sort_values(["file", "line"], kind="stable").reset_index(drop=True)
 

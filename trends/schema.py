@@ -38,14 +38,35 @@ import pandas as pd
 from trends.errors import InputError
 
 TEXT_COLUMNS = (
-    "incident_id", "date_precision", "country", "region", "subregion", "actor1", "actor2",
-    "violence_type", "victim_category", "source", "notes",
-)  # fmt: skip
+    "incident_id",
+    "date_precision",
+    "country",
+    "region",
+    "subregion",
+    "actor1",
+    "actor2",
+    "violence_type",
+    "victim_category",
+    "source",
+    "notes",
+)
 COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "injured")
 COLUMNS = (
-    "incident_id", "date_start", "date_end", "date_precision", "country", "region", "subregion",
-    "actor1", "actor2", "violence_type", "victim_category", *COUNT_COLUMNS, "source", "notes",
-)  # fmt: skip
+    "incident_id",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "country",
+    "region",
+    "subregion",
+    "actor1",
+    "actor2",
+    "violence_type",
+    "victim_category",
+    *COUNT_COLUMNS,
+    "source",
+    "notes",
+)
 BOOKKEEPING = ("_file", "_line")
 PRECISIONS = ("day", "week", "month", "year")
 
@@ -68,6 +89,7 @@ def parse_counts(raw: pd.Series, *, column: str, path: str, lines: pd.Series) ->
     >>> lines = pd.Series([2, 3, 4])
     >>> parse_counts(pd.Series(["3", "", "4.0"]), column="k", path="f", lines=lines).tolist()
     [3, <NA>, 4]
+
     """
     text = raw.fillna("").astype(str).str.strip()
     numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
@@ -75,22 +97,27 @@ def parse_counts(raw: pd.Series, *, column: str, path: str, lines: pd.Series) ->
     given = (text != "").to_numpy()
     unreadable = given & ~np.isfinite(values)
     if unreadable.any():
-        raise bad_value("not a number", path, lines, pd.Series(unreadable), column, text)
+        msg = "not a number"
+        raise bad_value(msg, path, lines, pd.Series(unreadable), column, text)
     negative = given & (values < 0)
     if negative.any():
-        raise bad_value(
-            "casualty counts cannot be negative", path, lines, pd.Series(negative), column, text
-        )
+        msg = "casualty counts cannot be negative"
+        raise bad_value(msg, path, lines, pd.Series(negative), column, text)
     fractional = given & (np.floor(values) != values)
     if fractional.any():
-        raise bad_value(
-            "casualty counts must be whole numbers", path, lines, pd.Series(fractional), column, text
-        )
+        msg = "casualty counts must be whole numbers"
+        raise bad_value(msg, path, lines, pd.Series(fractional), column, text)
     return pd.Series(numbers.to_numpy(), index=raw.index).astype("Int64")
 
 
 def parse_dates(
-    raw: pd.Series, *, column: str, path: str, lines: pd.Series, formats: tuple[str, ...]
+    raw: pd.Series,
+    *,
+    column: str,
+    path: str,
+    lines: pd.Series,
+    formats: tuple[str, ...],
+    expected: str | None = None,
 ) -> pd.Series:
     """Parse dates trying each ``strptime`` format in turn; every value must parse.
 
@@ -101,6 +128,7 @@ def parse_dates(
     ...                 path="f", lines=lines, formats=("%Y-%m-%d", "%Y-%m-%d %H:%M:%S.%f"))
     >>> [str(d.date()) for d in s]
     ['2023-11-09', '2024-03-26']
+
     """
     text = raw.fillna("").astype(str).str.strip()
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
@@ -112,20 +140,48 @@ def parse_dates(
     missing = parsed.isna()
     if missing.any():
         message = "missing date" if (text[missing] == "").all() else "unparseable date"
-        raise bad_value(
-            f"{message}; expected {' or '.join(formats)}", path, lines, missing, column, text
-        )
+        expected = expected or " or ".join(map(human_format, formats))
+        msg = f"{message}; expected {expected}"
+        raise bad_value(msg, path, lines, missing, column, text)
     return parsed.dt.normalize()
+
+
+def human_format(fmt: str) -> str:
+    """A ``strptime`` format as users write it.
+
+    Examples
+    --------
+    >>> human_format("%Y-%m-%d %H:%M:%S.%f")
+    'YYYY-MM-DD hh:mm:ss.fff'
+
+    """
+    for code, shown in (
+        ("%Y", "YYYY"),
+        ("%m", "MM"),
+        ("%d", "DD"),
+        ("%H", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+        ("%f", "fff"),
+        ("%B", "Month"),
+    ):
+        fmt = fmt.replace(code, shown)
+    return fmt
 
 
 def check_end_after_start(table: pd.DataFrame, path: str, column: str) -> None:
     """Raise when an incident ends before it starts."""
     bad = table["date_end"] < table["date_start"]
     if bad.any():
+        msg = "end date is before start date"
         raise bad_value(
-            "end date is before start date", path, table["_line"], bad, column,
+            msg,
+            path,
+            table["_line"],
+            bad,
+            column,
             table["date_end"].dt.strftime("%Y-%m-%d"),
-        )  # fmt: skip
+        )
 
 
 def order_violations(table: pd.DataFrame) -> pd.Series:

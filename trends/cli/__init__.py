@@ -39,7 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trends {args.command}: error: {err}", file=sys.stderr)
         return 2
     except OSError as err:
-        print(f"trends {args.command}: error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
+        print(
+            f"trends {args.command}: error: {err.filename or ''}: {err.strerror}", file=sys.stderr
+        )
         return 2
     except KeyboardInterrupt:
         return 130

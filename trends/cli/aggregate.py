@@ -15,14 +15,21 @@ from trends.rowlog import RowLog
 def add_parser(subparsers: Any) -> None:
     """Register the subcommand."""
     parser = subparsers.add_parser(
-        "aggregate", help="aggregate incident files into a monthly panel",
+        "aggregate",
+        help="aggregate incident files into a monthly panel",
         description="Aggregate incident files into a zero-filled monthly panel CSV "
         "(month, groups, incidents, killed_low, killed_best, killed_high, injured).",
-    )  # fmt: skip
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="incident file(s), CSV or Parquet")
-    parser.add_argument("--by", action="append", metavar="COLUMN",
-                        help=f"group by (repeatable or comma-separated; default region; 'none' "
-                        f"for one series): {', '.join(BY_COLUMNS)}")  # fmt: skip
+    )
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="incident file(s), CSV or Parquet"
+    )
+    parser.add_argument(
+        "--by",
+        action="append",
+        metavar="COLUMN",
+        help=f"group by (repeatable or comma-separated; default region; 'none' "
+        f"for one series): {', '.join(BY_COLUMNS)}",
+    )
     parser.add_argument("--out", metavar="FILE", help="write the CSV here (default: stdout)")
     add_reading_options(parser)
     add_rule_options(parser)
@@ -40,10 +47,16 @@ def run(args: argparse.Namespace) -> int:
     log = RowLog()
     incidents = read_with_report(args, log)
     kept, window, pairs = select(
-        incidents, start=args.start, end=args.end, regions=args.regions,
-        countries=args.countries, actors=args.actors, span_rule=args.span_rule,
-        min_precision=args.min_precision, log=log,
-    )  # fmt: skip
+        incidents,
+        start=args.start,
+        end=args.end,
+        regions=args.regions,
+        countries=args.countries,
+        actors=args.actors,
+        span_rule=args.span_rule,
+        min_precision=args.min_precision,
+        log=log,
+    )
     text = to_csv_text(panel(kept, window, pairs, grouping(args.by)))
     if args.out:
         with open(args.out, "w", encoding="utf-8", newline="") as handle:

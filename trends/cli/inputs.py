@@ -12,13 +12,21 @@ from trends.rowlog import RowLog
 def add_reading_options(parser: argparse.ArgumentParser) -> None:
     """Options that say how to read incident files."""
     group = parser.add_argument_group("reading")
-    group.add_argument("--format", choices=FORMATS, default="auto",
-                       help="input layout (default: detect it from each file's header)")
-    group.add_argument("--aliases", metavar="FILE",
-                       help="CSV of extra region spellings: alias,region[,country]")
+    group.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="input layout (default: detect it from each file's header)",
+    )
+    group.add_argument(
+        "--aliases", metavar="FILE", help="CSV of extra region spellings: alias,region[,country]"
+    )
     group.add_argument("--encoding", default="utf-8", help="text encoding (default utf-8)")
-    group.add_argument("--strict", action="store_true",
-                       help="treat a published dataset's inconsistent estimates as errors")  # fmt: skip
+    group.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat a published dataset's inconsistent estimates as errors",
+    )
 
 
 def add_rule_options(parser: argparse.ArgumentParser) -> None:
@@ -26,24 +34,55 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("rules and filters")
     group.add_argument("--start", metavar="YYYY-MM", help="first month of the window")
     group.add_argument("--end", metavar="YYYY-MM", help="last month of the window")
-    group.add_argument("--region", action="append", metavar="NAME", dest="regions",
-                       help="keep this region (repeatable)")
-    group.add_argument("--country", action="append", metavar="NAME", dest="countries",
-                       help="keep this country (repeatable)")
-    group.add_argument("--actor", action="append", metavar="NAME", dest="actors",
-                       help="keep incidents with this actor on either side (repeatable)")
-    group.add_argument("--span-rule", choices=("start", "end", "drop"), default="start",
-                       help="month of an incident spanning months (default: start)")
-    group.add_argument("--min-precision", choices=("day", "week", "month", "year"),
-                       default="year", help="drop incidents dated less precisely (default: year)")
-    group.add_argument("--rejects", metavar="FILE",
-                       help="write every dropped, filtered, merged or changed row with its reason")  # fmt: skip
+    group.add_argument(
+        "--region",
+        action="append",
+        metavar="NAME",
+        dest="regions",
+        help="keep this region (repeatable)",
+    )
+    group.add_argument(
+        "--country",
+        action="append",
+        metavar="NAME",
+        dest="countries",
+        help="keep this country (repeatable)",
+    )
+    group.add_argument(
+        "--actor",
+        action="append",
+        metavar="NAME",
+        dest="actors",
+        help="keep incidents with this actor on either side (repeatable)",
+    )
+    group.add_argument(
+        "--span-rule",
+        choices=("start", "end", "drop"),
+        default="start",
+        help="month of an incident spanning months (default: start)",
+    )
+    group.add_argument(
+        "--min-precision",
+        choices=("day", "week", "month", "year"),
+        default="year",
+        help="drop incidents dated less precisely (default: year)",
+    )
+    group.add_argument(
+        "--rejects",
+        metavar="FILE",
+        help="write every dropped, filtered, merged or changed row with its reason",
+    )
 
 
 def read_with_report(args: argparse.Namespace, log: RowLog) -> IncidentSet:
     """Read the inputs, say which layout each file was read as, and extend ``log``."""
-    incidents = read_incidents(args.inputs, format=args.format, aliases=args.aliases,
-                               encoding=args.encoding, strict=args.strict)  # fmt: skip
+    incidents = read_incidents(
+        args.inputs,
+        format=args.format,
+        aliases=args.aliases,
+        encoding=args.encoding,
+        strict=args.strict,
+    )
     for path, layout in incidents.formats.items():
         how = "detected" if args.format == "auto" else "given"
         print(f"trends: {path}: read as {layout} ({how})", file=sys.stderr)

@@ -5,6 +5,7 @@ Examples
 >>> incidents = read_incidents(["events.csv"])  # doctest: +SKIP
 >>> incidents.table.columns[:3].tolist()  # doctest: +SKIP
 ['incident_id', 'date_start', 'date_end']
+
 """
 
 from __future__ import annotations
@@ -51,10 +52,14 @@ def detect_format(raw: RawTable) -> str:
     >>> cells = pd.DataFrame(columns=["event_id_cnty", "event_date", "admin1", "fatalities"])
     >>> detect_format(RawTable("a.csv", cells, pd.Series(dtype="int64")))
     'acled'
+
     """
     header = set(raw.header)
-    matches = [name for name, reader in READERS.items() if reader.SIGNATURE <= header]
-    if len(matches) != 1:
+    share = {name: len(r.SIGNATURE & header) / len(r.SIGNATURE) for name, r in READERS.items()}
+    best = max(share.values())
+    matches = [name for name, value in share.items() if value == best]
+    # A file that is mostly one layout is read as it, so that the error names its missing columns.
+    if best < 0.5 or len(matches) != 1:
         seen = ", ".join(raw.header[:12])
         msg = (
             f"cannot tell the layout from the header ({seen}); "
@@ -93,6 +98,7 @@ def read_incidents(
     >>> s = read_incidents("data/seed_incidents.csv")  # doctest: +SKIP
     >>> s.formats  # doctest: +SKIP
     {'data/seed_incidents.csv': 'native'}
+
     """
     check_choice("format", format, FORMATS)
     files = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -110,9 +116,9 @@ def read_incidents(
         tables.append(table)
         layouts.append(pd.Series(layout, index=table.index))
     table = pd.concat(tables, ignore_index=True)
-    layout = pd.concat(layouts, ignore_index=True)
-    table = drop_repeated_events(table, layout, ctx.log)
-    native_rows = layout.loc[table.index] == "native"
+    layouts_all = pd.concat(layouts, ignore_index=True)
+    table = drop_repeated_events(table, layouts_all, ctx.log)
+    native_rows = layouts_all.loc[table.index] == "native"
     table = pd.concat([table[~native_rows], merge_reports(table[native_rows], ctx.log)])
     table = finish(table.sort_values(["date_start", "_file", "_line"], kind="stable"))
     return IncidentSet(table, ctx.log, formats, rows, gazetteer)

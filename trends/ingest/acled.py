@@ -15,14 +15,27 @@ from __future__ import annotations
 import pandas as pd
 
 from trends.ingest.common import (
-    ReadContext, base_table, map_regions, period_end, require, text,
-)  # fmt: skip
+    ReadContext,
+    base_table,
+    map_regions,
+    period_end,
+    require,
+    text,
+)
 from trends.ingest.files import RawTable
 from trends.schema import bad_value, parse_counts, parse_dates
 
 NAME = "acled"
-REQUIRED = ("event_id_cnty", "event_date", "time_precision", "event_type", "actor1",
-            "country", "admin1", "fatalities")  # fmt: skip
+REQUIRED = (
+    "event_id_cnty",
+    "event_date",
+    "time_precision",
+    "event_type",
+    "actor1",
+    "country",
+    "admin1",
+    "fatalities",
+)
 SIGNATURE = frozenset({"event_id_cnty", "event_date", "admin1", "fatalities"})
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y")
 PRECISION = {"1": "day", "2": "week", "3": "month"}
@@ -34,13 +47,14 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     path, lines = raw.path, raw.lines.set_axis(raw.cells.index)
     table = base_table(raw)
     table["incident_id"] = text(raw, "event_id_cnty")
-    date = parse_dates(text(raw, "event_date"), column="event_date", path=path, lines=lines,
-                       formats=DATE_FORMATS)  # fmt: skip
+    date = parse_dates(
+        text(raw, "event_date"), column="event_date", path=path, lines=lines, formats=DATE_FORMATS
+    )
     prec = text(raw, "time_precision")
     bad = ~prec.isin(list(PRECISION))
     if bad.any():
-        raise bad_value("time_precision must be 1, 2 or 3", path, lines, bad,
-                        "time_precision", prec)  # fmt: skip
+        msg = "time_precision must be 1, 2 or 3"
+        raise bad_value(msg, path, lines, bad, "time_precision", prec)
     table["date_precision"] = prec.map(PRECISION)
     month = table["date_precision"] == "month"
     table["date_start"] = date.where(~month, date.dt.to_period("M").dt.start_time)
@@ -51,13 +65,15 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table["actor1"], table["actor2"] = text(raw, "actor1"), text(raw, "actor2")
     sub = text(raw, "sub_event_type")
     table["violence_type"] = text(raw, "event_type")
-    table["victim_category"] = text(raw, "civilian_targeting").str.lower().map(
-        lambda v: "civilians" if v.startswith("civilian") else ""
+    table["victim_category"] = (
+        text(raw, "civilian_targeting")
+        .str.lower()
+        .map(lambda v: "civilians" if v.startswith("civilian") else "")
     )
     deaths = parse_counts(text(raw, "fatalities"), column="fatalities", path=path, lines=lines)
     if deaths.isna().any():
-        raise bad_value("fatalities is required", path, lines, deaths.isna(), "fatalities",
-                        text(raw, "fatalities"))  # fmt: skip
+        msg = "fatalities is required"
+        raise bad_value(msg, path, lines, deaths.isna(), "fatalities", text(raw, "fatalities"))
     table["killed_low"] = table["killed_best"] = table["killed_high"] = deaths
     table["source"] = text(raw, "source")
     notes = text(raw, "notes")

@@ -81,8 +81,13 @@ def check_estimates(table: pd.DataFrame, ctx: ReadContext, path: str, strict: bo
         first = bad.to_numpy().nonzero()[0][0]
         column = "killed_low" if why.iloc[first].startswith("low") else "killed_high"
         msg = "estimates must satisfy low <= best <= high"
-        raise InputError(msg, path=path, line=int(table["_line"].iloc[first]),
-                         column=column, value=why.iloc[first])  # fmt: skip
+        raise InputError(
+            msg,
+            path=path,
+            line=int(table["_line"].iloc[first]),
+            column=column,
+            value=why.iloc[first],
+        )
     ctx.log.add_rows(table[bad], "note", "kept as published: " + why[bad])
 
 

@@ -32,17 +32,18 @@ class RawTable:
 
 
 def read_raw(path: str | Path, *, encoding: str = "utf-8") -> RawTable:
-    """Read a CSV or Parquet file as text cells.
+    r"""Read a CSV or Parquet file as text cells.
 
     Examples
     --------
     >>> import tempfile, os
     >>> with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-    ...     _ = f.write('a,b\\n1,"x\\ny"\\n2,z\\n')
+    ...     _ = f.write('a,b\n1,"x\ny"\n2,z\n')
     >>> raw = read_raw(f.name)
     >>> raw.lines.tolist(), raw.cells["b"].tolist()
-    ([2, 4], ['x\\ny', 'z'])
+    ([2, 4], ['x\ny', 'z'])
     >>> os.unlink(f.name)
+
     """
     name = str(path)
     if name.endswith((".parquet", ".pq")):
@@ -77,7 +78,9 @@ def read_raw(path: str | Path, *, encoding: str = "utf-8") -> RawTable:
 
 def _decode(data: bytes, name: str, encoding: str) -> str:
     try:
-        text = data.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
+        text = data.decode(
+            "utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding
+        )
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         msg = (

@@ -16,16 +16,25 @@ import pandas as pd
 
 from trends.errors import InputError
 from trends.ingest.common import (
-    ReadContext, base_table, map_regions, period_end, require, text,
-)  # fmt: skip
+    ReadContext,
+    base_table,
+    map_regions,
+    period_end,
+    require,
+    text,
+)
 from trends.ingest.files import RawTable
 from trends.schema import bad_value, check_end_after_start, parse_counts, parse_dates
 
 NAME = "gtd"
 REQUIRED = ("eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "nkill")
 SIGNATURE = frozenset({"eventid", "iyear", "imonth", "iday", "nkill"})
-VICTIMS = {"military": "soldiers", "police": "police", "private citizens & property": "civilians",
-           "terrorists/non-state militia": "militia"}  # fmt: skip
+VICTIMS = {
+    "military": "soldiers",
+    "police": "police",
+    "private citizens & property": "civilians",
+    "terrorists/non-state militia": "militia",
+}
 
 
 def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
@@ -39,8 +48,8 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
         values = pd.to_numeric(text(raw, column), errors="coerce")
         bad = values.isna() | (values < low) | (values > high) | (values % 1 != 0)
         if bad.any():
-            raise bad_value(f"expected a whole number from {low} to {high}", path, lines, bad,
-                            column, text(raw, column))  # fmt: skip
+            msg = f"expected a whole number from {low} to {high}"
+            raise bad_value(msg, path, lines, bad, column, text(raw, column))
         parts[column] = values.astype(int)
     year, month, day = parts["iyear"], parts["imonth"], parts["iday"]
     table["date_precision"] = "day"
@@ -51,15 +60,25 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     if start.isna().any():
         first = start.isna().to_numpy().nonzero()[0][0]
         msg = "no such calendar date"
-        raise InputError(msg, path=path, line=int(lines.iloc[first]), column="iday",
-                         value=f"{year.iloc[first]}-{month.iloc[first]}-{day.iloc[first]}")  # fmt: skip
+        raise InputError(
+            msg,
+            path=path,
+            line=int(lines.iloc[first]),
+            column="iday",
+            value=f"{year.iloc[first]}-{month.iloc[first]}-{day.iloc[first]}",
+        )
     table["date_start"] = start
     end = period_end(start, table["date_precision"])
     resolution = text(raw, "resolution")
     extended = (text(raw, "extended") == "1") & (resolution != "")
     if extended.any():
-        end[extended] = parse_dates(resolution[extended], column="resolution", path=path,
-                                    lines=lines[extended], formats=("%Y-%m-%d", "%m/%d/%Y"))  # fmt: skip
+        end[extended] = parse_dates(
+            resolution[extended],
+            column="resolution",
+            path=path,
+            lines=lines[extended],
+            formats=("%Y-%m-%d", "%m/%d/%Y"),
+        )
     table["date_end"] = end
     check_end_after_start(table, path, "resolution")
     table["country"] = text(raw, "country_txt")
@@ -72,8 +91,11 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     deaths = parse_counts(text(raw, "nkill"), column="nkill", path=path, lines=lines)
     unknown = deaths.isna()
     if unknown.any():
-        ctx.log.add_rows(table[unknown], "changed",
-                         "nkill is blank (deaths unknown): counted as an incident with 0 deaths")  # fmt: skip
+        ctx.log.add_rows(
+            table[unknown],
+            "changed",
+            "nkill is blank (deaths unknown): counted as an incident with 0 deaths",
+        )
     deaths = deaths.fillna(0)
     table["killed_low"] = table["killed_best"] = table["killed_high"] = deaths
     table["injured"] = parse_counts(text(raw, "nwound"), column="nwound", path=path, lines=lines)

@@ -26,8 +26,9 @@ def lower_median(values: pd.Series) -> object:
 
     Examples
     --------
-    >>> lower_median(pd.Series([23, 20])), lower_median(pd.Series([3, 1, 2]))
+    >>> int(lower_median(pd.Series([23, 20]))), int(lower_median(pd.Series([3, 1, 2])))
     (20, 2)
+
     """
     known = np.sort(values.dropna().to_numpy())
     return pd.NA if known.size == 0 else known[(known.size - 1) // 2]
@@ -56,8 +57,11 @@ def merge_reports(table: pd.DataFrame, log: RowLog) -> pd.DataFrame:
         log.add_rows(group, "merged", reason)
         for column in ("date_start", "region", "actor1"):
             if group[column].nunique() > 1:
-                log.add_rows(group.iloc[1:], "note",
-                             f"reports disagree on {column}; the first report's value is kept")  # fmt: skip
+                log.add_rows(
+                    group.iloc[1:],
+                    "note",
+                    f"reports disagree on {column}; the first report's value is kept",
+                )
         merged.append(first.to_frame().T)
     out = pd.concat([table[~repeated], *merged])
     return out.astype(table.dtypes.to_dict())

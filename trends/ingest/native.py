@@ -16,19 +16,33 @@ import pandas as pd
 
 from trends.errors import InputError
 from trends.ingest.common import (
-    ReadContext, base_table, check_estimates, map_regions, period_end, require, text,
-)  # fmt: skip
+    ReadContext,
+    base_table,
+    check_estimates,
+    map_regions,
+    period_end,
+    require,
+    text,
+)
 from trends.ingest.files import RawTable
 from trends.schema import (
-    COUNT_COLUMNS, PRECISIONS, TEXT_COLUMNS, bad_value, check_end_after_start, parse_counts,
+    COUNT_COLUMNS,
+    PRECISIONS,
+    TEXT_COLUMNS,
+    bad_value,
+    check_end_after_start,
+    parse_counts,
     parse_dates,
-)  # fmt: skip
+)
 
 NAME = "native"
 REQUIRED = ("incident_id", "date_start", "country", "region", "killed_best")
 SIGNATURE = frozenset({"incident_id", "date_start", "killed_best"})
-_FORMS = (("day", r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"), ("month", r"^\d{4}-\d{2}$", "%Y-%m"),
-          ("year", r"^\d{4}$", "%Y"))  # fmt: skip
+_FORMS = (
+    ("day", r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"),
+    ("month", r"^\d{4}-\d{2}$", "%Y-%m"),
+    ("year", r"^\d{4}$", "%Y"),
+)
 
 
 def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
@@ -44,6 +58,7 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     ('month', 53, 53)
     >>> str(t["date_end"].iloc[0].date())
     '2023-02-28'
+
     """
     require(raw, REQUIRED, NAME)
     table = base_table(raw)
@@ -59,31 +74,43 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     for precision, _, fmt in _FORMS:
         rows = form == precision
         table.loc[rows, "date_start"] = parse_dates(
-            start_text[rows], column="date_start", path=path, lines=lines[rows], formats=(fmt,)
+            start_text[rows],
+            column="date_start",
+            path=path,
+            lines=lines[rows],
+            formats=(fmt,),
+            expected="YYYY-MM-DD, YYYY-MM or YYYY",
         )
     if (form == "").any():
-        raise bad_value("unparseable date; expected YYYY-MM-DD, YYYY-MM or YYYY",
-                        path, lines, form == "", "date_start", start_text)  # fmt: skip
+        msg = "unparseable date; expected YYYY-MM-DD, YYYY-MM or YYYY"
+        raise bad_value(msg, path, lines, form == "", "date_start", start_text)
     table["date_start"] = pd.to_datetime(table["date_start"])
     given = table["date_precision"].str.lower()
     unknown = (given != "") & ~given.isin(PRECISIONS)
     if unknown.any():
-        raise bad_value(f"date_precision must be one of {', '.join(PRECISIONS)}",
-                        path, lines, unknown, "date_precision", given)  # fmt: skip
+        msg = f"date_precision must be one of {', '.join(PRECISIONS)}"
+        raise bad_value(msg, path, lines, unknown, "date_precision", given)
     table["date_precision"] = given.where(given != "", form)
     end_text = text(raw, "date_end")
     end = period_end(table["date_start"], table["date_precision"])
     if (end_text != "").any():
         has_end = end_text != ""
-        end[has_end] = parse_dates(end_text[has_end], column="date_end", path=path,
-                                   lines=lines[has_end], formats=("%Y-%m-%d",))  # fmt: skip
+        end[has_end] = parse_dates(
+            end_text[has_end],
+            column="date_end",
+            path=path,
+            lines=lines[has_end],
+            formats=("%Y-%m-%d",),
+        )
     table["date_end"] = end
     check_end_after_start(table, path, "date_end")
     for name in COUNT_COLUMNS:
         table[name] = parse_counts(text(raw, name), column=name, path=path, lines=lines)
     if table["killed_best"].isna().any():
-        raise bad_value("killed_best is required; write 0 when nobody was killed", path, lines,
-                        table["killed_best"].isna(), "killed_best", text(raw, "killed_best"))  # fmt: skip
+        msg = "killed_best is required; write 0 when nobody was killed"
+        raise bad_value(
+            msg, path, lines, table["killed_best"].isna(), "killed_best", text(raw, "killed_best")
+        )
     table["killed_low"] = table["killed_low"].fillna(table["killed_best"])
     table["killed_high"] = table["killed_high"].fillna(table["killed_best"])
     check_estimates(table, ctx, path, strict=True)
@@ -97,5 +124,7 @@ def _require_values(
     for column in columns:
         empty = table[column] == ""
         if empty.any():
-            raise InputError("a value is required", path=path,
-                             line=int(lines[empty].iloc[0]), column=column, value="")  # fmt: skip
+            msg = "a value is required"
+            raise InputError(
+                msg, path=path, line=int(lines[empty].iloc[0]), column=column, value=""
+            )

@@ -17,14 +17,31 @@ from __future__ import annotations
 import pandas as pd
 
 from trends.ingest.common import (
-    ReadContext, base_table, check_estimates, map_regions, require, text,
-)  # fmt: skip
+    ReadContext,
+    base_table,
+    check_estimates,
+    map_regions,
+    require,
+    text,
+)
 from trends.ingest.files import RawTable
 from trends.schema import bad_value, check_end_after_start, parse_counts, parse_dates
 
 NAME = "ucdp-ged"
-REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "country", "adm_1",
-            "date_prec", "date_start", "date_end", "low", "best", "high")  # fmt: skip
+REQUIRED = (
+    "id",
+    "type_of_violence",
+    "side_a",
+    "side_b",
+    "country",
+    "adm_1",
+    "date_prec",
+    "date_start",
+    "date_end",
+    "low",
+    "best",
+    "high",
+)
 SIGNATURE = frozenset({"id", "side_a", "side_b", "date_prec", "best", "adm_1"})
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y")
 PRECISION = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
@@ -38,19 +55,21 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table = base_table(raw)
     table["incident_id"] = text(raw, "id")
     for column, formats in (("date_start", DATE_FORMATS), ("date_end", DATE_FORMATS)):
-        table[column] = parse_dates(text(raw, column), column=column, path=path, lines=lines,
-                                    formats=formats)  # fmt: skip
+        table[column] = parse_dates(
+            text(raw, column), column=column, path=path, lines=lines, formats=formats
+        )
     check_end_after_start(table, path, "date_end")
     prec = text(raw, "date_prec").str.replace(r"\.0$", "", regex=True)
     bad = ~prec.isin(list(PRECISION))
     if bad.any():
-        raise bad_value("date_prec must be 1-5", path, lines, bad, "date_prec", prec)
+        msg = "date_prec must be 1-5"
+        raise bad_value(msg, path, lines, bad, "date_prec", prec)
     table["date_precision"] = prec.map(PRECISION)
     violence = text(raw, "type_of_violence").str.replace(r"\.0$", "", regex=True)
     bad = ~violence.isin(list(VIOLENCE))
     if bad.any():
-        raise bad_value("type_of_violence must be 1, 2 or 3", path, lines, bad,
-                        "type_of_violence", violence)  # fmt: skip
+        msg = "type_of_violence must be 1, 2 or 3"
+        raise bad_value(msg, path, lines, bad, "type_of_violence", violence)
     table["violence_type"] = violence.map(VIOLENCE)
     table["country"] = text(raw, "country")
     table["region"] = text(raw, "adm_1")
@@ -59,14 +78,15 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     for ours, theirs in (("killed_low", "low"), ("killed_best", "best"), ("killed_high", "high")):
         table[ours] = parse_counts(text(raw, theirs), column=theirs, path=path, lines=lines)
         if table[ours].isna().any():
-            raise bad_value("a death estimate is required", path, lines, table[ours].isna(),
-                            theirs, text(raw, theirs))  # fmt: skip
+            msg = "a death estimate is required"
+            raise bad_value(msg, path, lines, table[ours].isna(), theirs, text(raw, theirs))
     table["source"] = text(raw, "source_office")
     table["notes"] = text(raw, "source_headline")
     unassigned = table["actor1"].str.match(r"^XXX\d") | table["actor2"].str.match(r"^XXX\d")
     if unassigned.any():
-        ctx.log.add_rows(table[unassigned], "note",
-                         "an actor is not yet identified by UCDP (code XXX...)")  # fmt: skip
+        ctx.log.add_rows(
+            table[unassigned], "note", "an actor is not yet identified by UCDP (code XXX...)"
+        )
     check_estimates(table, ctx, path, strict=False)
     table["region"] = map_regions(table, ctx)
     return table

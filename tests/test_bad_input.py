@@ -1,0 +1,162 @@
+"""Every kind of bad input gives one line naming file, line, column and value; exit 2."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from trends.cli import main
+
+HEADER = "incident_id,date_start,date_end,country,region,killed_low,killed_best,killed_high\n"
+GOOD = "a1,2023-11-09,2023-11-09,Syria,Homs,1,2,3\n"
+
+
+def run(capsys, *args):
+    status = main(["aggregate", *map(str, args)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return status, [line for line in err.splitlines() if ": error: " in line]
+
+
+CASES = [
+    (
+        "missing column",
+        "incident_id,date_start,country,region\na1,2023-11-09,Syria,Homs\n",
+        r":1: missing column\(s\) killed_best required by the native layout",
+    ),
+    (
+        "bad date",
+        HEADER + GOOD + "a2,2023-13-40,,Syria,Homs,1,1,1\n",
+        r":3: column 'date_start': unparseable date; expected YYYY-MM-DD, YYYY-MM or YYYY "
+        r"\(value '2023-13-40'\)",
+    ),
+    (
+        "negative",
+        HEADER + "a2,2023-11-09,,Syria,Homs,0,-2,3\n",
+        r":2: column 'killed_best': casualty counts cannot be negative \(value '-2'\)",
+    ),
+    (
+        "non-integer",
+        HEADER + GOOD + GOOD.replace("a1", "a3") + "a2,2023-11-09,,Syria,Homs,1,2.5,3\n",
+        r":4: column 'killed_best': casualty counts must be whole numbers \(value '2.5'\)",
+    ),
+    (
+        "not a number",
+        HEADER + "a2,2023-11-09,,Syria,Homs,1,two,3\n",
+        r":2: column 'killed_best': not a number \(value 'two'\)",
+    ),
+    (
+        "low above best",
+        HEADER + "a2,2023-11-09,,Syria,Homs,5,2,3\n",
+        r":2: column 'killed_low': estimates must satisfy low <= best <= high "
+        r"\(value 'low 5 > best 2'\)",
+    ),
+    (
+        "best above high",
+        HEADER + "a2,2023-11-09,,Syria,Homs,1,4,3\n",
+        r":2: column 'killed_high': estimates must satisfy low <= best <= high "
+        r"\(value 'best 4 > high 3'\)",
+    ),
+    (
+        "end before start",
+        HEADER + "a2,2023-11-09,2023-11-01,Syria,Homs,1,2,3\n",
+        r":2: column 'date_end': end date is before start date \(value '2023-11-01'\)",
+    ),
+    ("empty file", "", r": the file is empty"),
+    ("header only", HEADER, r":1: the file has a header but no records"),
+    (
+        "ragged row",
+        HEADER + "a2,2023-11-09,Syria\n",
+        r":2: expected 8 fields as in the header, found 3",
+    ),
+    (
+        "missing value",
+        HEADER + ",2023-11-09,,Syria,Homs,1,2,3\n",
+        r":2: column 'incident_id': a value is required",
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "text", "pattern"), CASES, ids=[c[0] for c in CASES])
+def test_bad_native_input(capsys, write, label, text, pattern):
+    path = write("bad.csv", text)
+    status, err = run(capsys, path)
+    assert status == 2
+    assert len(err) == 1, err
+    assert err[0].startswith(f"trends aggregate: error: {path}")
+    assert re.search(pattern, err[0]), err[0]
+
+
+def test_wrong_encoding_names_the_line(capsys, write):
+    path = write(
+        "latin.csv", HEADER + GOOD + "a2,2023-11-09,,Syria,Homs à l'est,1,2,3\n", "latin-1"
+    )
+    status, err = run(capsys, path)
+    assert status == 2 and len(err) == 1
+    assert f"{path}:3: the file is not valid utf-8 text" in err[0]
+    assert "--encoding" in err[0]
+
+
+def test_utf16_file_is_refused_clearly(capsys, write):
+    path = write("wide.csv", HEADER + GOOD, "utf-16")
+    status, err = run(capsys, path)
+    assert status == 2 and len(err) == 1
+    assert str(path) in err[0]
+
+
+def test_unknown_layout(capsys, write):
+    path = write("what.csv", "x,y\n1,2\n")
+    status, err = run(capsys, path)
+    assert status == 2 and "cannot tell the layout from the header (x, y)" in err[0]
+
+
+def test_missing_file(capsys, tmp_path):
+    status, err = run(capsys, tmp_path / "nope.csv")
+    assert status == 2 and len(err) == 1 and "No such file" in err[0]
+
+
+def test_bad_ged_date_names_the_source_column(capsys, write):
+    from conftest import FIXTURES
+
+    text = (
+        (FIXTURES / "ged_candidate_sample.csv")
+        .read_text()
+        .replace("2019-12-17 00:00:00.000", "17.12.2019", 1)
+    )
+    path = write("cand.csv", text)
+    status, err = run(capsys, path)
+    assert status == 2
+    assert ":6: column 'date_start': unparseable date" in err[0] and "'17.12.2019'" in err[0]
+
+
+def test_bad_gtd_month(capsys, write):
+    from conftest import FIXTURES
+
+    text = (
+        (FIXTURES / "gtd_sample.csv")
+        .read_text()
+        .replace("201701010001,2017,1,1", "201701010001,2017,13,1")
+    )
+    path = write("gtd.csv", text)
+    status, err = run(capsys, path)
+    assert (
+        status == 2
+        and ":2: column 'imonth': expected a whole number from 0 to 12 (value '13')" in err[0]
+    )
+
+
+def test_strict_turns_published_inconsistencies_into_errors(capsys):
+    from conftest import GED
+
+    status, err = run(capsys, GED, "--strict")
+    assert status == 2 and "estimates must satisfy low <= best <= high" in err[0]
+
+
+def test_bad_option_values(capsys):
+    from conftest import SEEDS
+
+    status, err = run(capsys, SEEDS, "--start", "2023/11")
+    assert status == 2 and "start must be a month written YYYY-MM; got '2023/11'" in err[0]
+    status, err = run(capsys, SEEDS, "--region", "Atlantis")
+    assert status == 2 and "region(s) Atlantis are neither in the data" in err[0]

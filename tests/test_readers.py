@@ -1,0 +1,124 @@
+"""Each reader on real or realistic rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import FIXTURES, GED, SEEDS
+
+from trends.ingest import read_incidents
+from trends.schema import COLUMNS
+
+
+@pytest.fixture(scope="module")
+def ged():
+    return read_incidents(GED)
+
+
+def test_ged_reads_every_event_with_published_figures(ged):
+    table = ged.table
+    assert ged.formats == {str(GED): "ucdp-ged"}
+    assert len(table) == 16566
+    assert list(table.columns[: len(COLUMNS)]) == list(COLUMNS)
+    raw = pd.read_csv(GED)
+    assert table["killed_best"].sum() == raw["best"].sum()
+    assert table["killed_low"].sum() == raw["low"].sum()
+    assert table["killed_high"].sum() == raw["high"].sum()
+    assert sorted(table["incident_id"].astype(int)) == sorted(raw["id"])
+
+
+def test_ged_codebook_fields_are_mapped(ged):
+    row = ged.table.set_index("incident_id").loc["214797"]
+    assert row["region"] == "Homs"
+    assert row["subregion"] == "Ar Rastan district"
+    assert (row["actor1"], row["actor2"]) == ("Government of Syria", "Syrian insurgents")
+    assert row["violence_type"] == "state-based"
+    assert str(row["date_start"].date()) == "2016-01-01"
+    precision = ged.table["date_precision"].value_counts()
+    assert precision["year"] == 51 and precision["month"] == 186
+
+
+def test_ged_inconsistent_estimates_are_kept_and_noted(ged):
+    notes = ged.log.to_frame()
+    kept = notes[notes["reason"].str.startswith("kept as published")]
+    assert len(kept) == 101
+    row = ged.table.set_index("incident_id").loc["219459"]
+    assert (row["killed_low"], row["killed_best"], row["killed_high"]) == (177, 142, 177)
+
+
+def test_ged_events_without_region_are_unassigned_and_logged(ged):
+    assert (ged.table["region"] == "Unassigned").sum() == 339
+    assert ged.log.counts()["changed"] == 339
+
+
+def test_candidate_release_layout_is_read():
+    s = read_incidents(FIXTURES / "ged_candidate_sample.csv")
+    assert set(s.table["region"]) == {"Deir ez-Zor"}
+    assert s.table["date_start"].dt.strftime("%Y-%m-%d").tolist()[-1] == "2019-12-28"
+    notes = s.log.to_frame()
+    assert notes["reason"].str.contains("not yet identified").sum() == 1
+
+
+def test_yearly_plus_candidate_release_counts_each_event_once():
+    s = read_incidents([GED, FIXTURES / "ged_candidate_sample.csv"])
+    assert len(s.table) == 16566 + 3
+    dropped = s.log.to_frame().query("action == 'dropped'")
+    assert len(dropped) == 3
+    assert dropped["reason"].str.contains("already read from").all()
+
+
+def test_acled_export():
+    s = read_incidents(FIXTURES / "acled_sample.csv")
+    t = s.table.set_index("incident_id")
+    assert s.formats[str(FIXTURES / "acled_sample.csv")] == "acled"
+    assert t.loc["SYR120001", "region"] == "Deir ez-Zor"
+    assert t.loc["SYR120004", "region"] == "Deir ez-Zor"
+    assert str(t.loc["SYR120004", "date_start"].date()) == "2023-12-30"
+    assert t.loc["SYR120002", "victim_category"] == "civilians"
+    assert t.loc["SYR120002", "date_precision"] == "week"
+    month_only = t.loc["SYR120003"]
+    assert month_only["date_precision"] == "month"
+    assert str(month_only["date_start"].date()) == "2023-12-01"
+    assert str(month_only["date_end"].date()) == "2023-12-31"
+    assert t.loc["SYR120001", ["killed_low", "killed_best", "killed_high"]].tolist() == [23, 23, 23]
+
+
+def test_gtd_export_with_unknown_day_month_and_deaths():
+    s = read_incidents(FIXTURES / "gtd_sample.csv")
+    t = s.table.set_index("incident_id")
+    assert t.loc["201702000001", "date_precision"] == "month"
+    assert str(t.loc["201702000001", "date_end"].date()) == "2017-02-28"
+    assert t.loc["201700000001", "date_precision"] == "year"
+    assert str(t.loc["201700000001", "date_end"].date()) == "2017-12-31"
+    assert str(t.loc["201703100001", "date_end"].date()) == "2017-03-14"
+    assert t.loc["201703100001", "region"] == "Nineveh"
+    assert t.loc["201701010001", "victim_category"] == "soldiers"
+    assert t.loc["201701010001", "injured"] == 5
+    assert t.loc["201702000001", "killed_best"] == 0
+    reasons = s.log.to_frame()["reason"]
+    assert reasons.str.contains("nkill is blank").sum() == 1
+
+
+def test_native_seed_file_merges_disagreeing_reports():
+    s = read_incidents(SEEDS)
+    bus = s.table.set_index("incident_id").loc["seed-2023-11-mayadeen-bus"]
+    assert (bus["killed_low"], bus["killed_best"], bus["killed_high"]) == (20, 20, 23)
+    assert bus["region"] == "Deir ez-Zor"
+    assert "SOHR" in bus["source"] and "activist" in bus["source"]
+    assert s.log.counts()["merged"] == 2
+    assert len(s.table) == 6
+
+
+def test_parquet_reads_like_csv(tmp_path):
+    frame = pd.read_csv(SEEDS, dtype=str, keep_default_na=False)
+    frame.to_parquet(tmp_path / "seeds.parquet")
+    a = read_incidents(SEEDS).table.drop(columns=["_file", "_line"])
+    b = read_incidents(tmp_path / "seeds.parquet").table.drop(columns=["_file", "_line"])
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_latin1_gtd_export_reads_with_its_encoding(write):
+    text = (FIXTURES / "gtd_sample.csv").read_text().replace("Palmyra", "Tadmur à l'est")
+    path = write("gtd_latin1.csv", text, encoding="latin-1")
+    s = read_incidents(path, encoding="latin-1")
+    assert "Tadmur à l'est" in set(s.table["subregion"])
