@@ -1,0 +1,75 @@
+"""ACLED-style heuristic: published bands (acleddata.com change maps), surge rules."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trends.alerts import CORE_COLUMNS, acled_heuristic, alerts
+from trends.errors import DataError, OptionError
+
+
+def _y(last, base=10.0, n_base=12):
+    idx = pd.period_range("2018-01", periods=n_base + 1, freq="M")
+    values = np.r_[np.full(n_base, base), [last]] if np.isscalar(base) else np.r_[base, [last]]
+    return pd.Series(values, index=idx, name="incidents")
+
+
+@pytest.mark.parametrize(
+    ("last", "level"),
+    [(13, "large increase"), (12, "moderate increase"), (11, "limited change"),
+     (10, "limited change"), (8, "limited change"), (7.5, "limited change"),
+     (7, "large decrease")],
+)
+def test_acled_published_bands(last, level):
+    row = acled_heuristic(_y(last)).tidy().iloc[-1]
+    assert row["change_level"] == level
+    assert row["percent_change"] == pytest.approx(100 * (last / 10 - 1))
+
+
+@pytest.mark.parametrize(
+    ("last", "level"),
+    [(13, "large increase"), (12, "moderate increase"), (9, "no significant change"),
+     (8, "moderate decrease"), (7, "large decrease")],
+)
+def test_symmetric_bands(last, level):
+    assert acled_heuristic(_y(last), bands="symmetric").tidy()["change_level"].iloc[-1] == level
+
+
+def test_low_activity_is_limited_change():
+    row = acled_heuristic(_y(5, base=1.0)).tidy().iloc[-1]
+    assert row["percent_change"] == pytest.approx(400) and row["change_level"] == "limited change"
+
+
+def test_surge_rules():
+    assert acled_heuristic(_y(20)).tidy()["alarm"].iloc[-1]  # +100% exactly: ACLED's "or more"
+    assert not acled_heuristic(_y(19.9)).tidy()["alarm"].iloc[-1]
+    base = np.r_[np.full(6, 8.0), np.full(6, 12.0)]  # mean 10, sd = 2.0889
+    sd = base.std(ddof=1)
+    above = acled_heuristic(_y(10 + sd + 0.01, base=base), surge_rule="one_sd").tidy()
+    below = acled_heuristic(_y(10 + sd - 0.01, base=base), surge_rule="one_sd").tidy()
+    assert above["alarm"].iloc[-1] and not below["alarm"].iloc[-1]
+    # baseline mean below 1 a month: no surge even at +400%
+    assert not acled_heuristic(_y(2, base=0.5)).tidy()["alarm"].iloc[-1]
+
+
+def test_labelled_descriptive_without_p_values():
+    res = alerts(_y(30), method="acled")
+    t = res.tidy()
+    assert tuple(t.columns[:5]) == CORE_COLUMNS
+    assert (t["method"] == "acled-heuristic").all() and t["upper_bound"].isna().all()
+    assert not any("p_value" in c or "pvalue" in c for c in t.columns)
+    assert res.method == "acled-heuristic" and "heuristic" in res.summary()
+    json.dumps(res.to_dict())
+
+
+def test_errors():
+    with pytest.raises(DataError, match="12 months before"):
+        acled_heuristic(_y(3, n_base=6))
+    with pytest.raises(OptionError, match="bands must be one of"):
+        acled_heuristic(_y(3), bands="wide")
+    with pytest.raises(OptionError, match="method must be one of"):
+        alerts(_y(3), method="cusum")

@@ -1,0 +1,60 @@
+"""Monthly aberration alerts: Farrington-flexible, NB GLR/CUSUM and ACLED-style heuristics.
+
+:func:`alerts` is the common entry point; each method is also available on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pandas as pd
+
+from trends._options import check_choice
+from trends.alerts.acled import acled_heuristic
+from trends.alerts.farrington import farrington
+from trends.alerts.glrnb import glrnb
+from trends.alerts.result import CORE_COLUMNS, AlertResult
+
+AlertMethod = Literal["farrington", "glrnb", "acled"]
+
+__all__ = ["CORE_COLUMNS", "AlertResult", "acled_heuristic", "alerts", "farrington", "glrnb"]
+
+
+def alerts(
+    y: pd.Series, months: object = None, method: AlertMethod = "farrington", **options: Any
+) -> AlertResult:
+    """Assess months of a monthly count series with one alert method.
+
+    Parameters
+    ----------
+    y : pd.Series
+        Monthly counts on a complete monthly ``PeriodIndex``.
+    months : str, pd.Period, sequence of them, or None
+        Months to assess (for ``"glrnb"``: consecutive months to monitor).
+        ``None`` uses each method's default.
+    method : {"farrington", "glrnb", "acled"}
+        ``"farrington"`` (:func:`farrington`), ``"glrnb"`` (:func:`glrnb`) or the
+        descriptive ``"acled"`` heuristic (:func:`acled_heuristic`, no p-values).
+    **options
+        Passed to the chosen method.
+
+    Returns
+    -------
+    AlertResult
+        ``tidy()`` starts with month, observed, expected, upper_bound, alarm.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = pd.period_range("2018-01", periods=13, freq="M")
+    >>> y = pd.Series([10] * 12 + [30], index=idx, name="incidents")
+    >>> alerts(y, "2019-01", method="acled").alarm_months
+    ['2019-01']
+
+    """
+    check_choice("method", method, ("farrington", "glrnb", "acled"))
+    if method == "farrington":
+        return farrington(y, months=months, **options)
+    if method == "glrnb":
+        return glrnb(y, months=months, **options)
+    return acled_heuristic(y, months=months, **options)

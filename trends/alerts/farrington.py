@@ -1,0 +1,405 @@
+"""Farrington-flexible outbreak detection for monthly counts.
+
+A port of ``surveillance::farringtonFlexible`` (R package surveillance 1.20,
+threshold method ``"delta"``, no population offset) for series with 12 periods a
+year. For each month ``k`` assessed, the reference values are the months
+``k - 12 i - w, ..., k - 12 i + w`` for ``i = 1..b`` (and, with ``no_periods > 1``,
+the months between those windows as extra factor levels). A quasi-Poisson GLM
+(log link) is fitted to them, past outbreaks are down-weighted once, and the
+upper bound of a one-sided ``1 - alpha`` prediction interval is computed on the
+2/3-power scale. The GLM is fitted with the same iteratively reweighted least
+squares steps, start values and stopping rule as R's ``glm.fit``, so the results
+agree with R to rounding.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from trends._options import check_choice
+from trends.alerts.result import AlertResult, check_monthly_series, resolve_months
+from trends.errors import DataError, ModelWarning, OptionError
+
+PowerTransform = Literal["2/3", "1/2", "none"]
+_EXPONENT = {"2/3": 2.0 / 3.0, "1/2": 0.5, "none": 1.0}
+_FREQ = 12
+
+
+@dataclass(frozen=True)
+class _Fit:
+    coef: np.ndarray
+    mu: np.ndarray
+    work_w: np.ndarray  # IRLS working weights of the last iteration (R's ``weights``)
+    r_inv: np.ndarray  # inverse of R in the QR of sqrt(work_w) * X
+    q: np.ndarray  # Q of that QR (for hat values)
+    df_residual: int
+    converged: bool
+    dispersion: float  # Pearson estimate, as summary.glm gives it
+
+
+def _poisson_deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylog = np.where(y > 0, y * np.log(y / mu), 0.0)
+    return float(np.sum(2.0 * w * (ylog - (y - mu))))
+
+
+def _glm_quasipoisson(x: np.ndarray, y: np.ndarray, prior: np.ndarray) -> _Fit:
+    """Fit ``y ~ x`` as R's ``glm.fit`` does for ``quasipoisson(link = "log")``."""
+    mu = y + 0.1
+    eta = np.log(mu)
+    devold = _poisson_deviance(y, mu, prior)
+    good = prior > 0
+    converged = False
+    coef = np.zeros(x.shape[1])
+    sw = np.sqrt(prior * mu)
+    for _ in range(25):
+        z = eta[good] + (y[good] - mu[good]) / mu[good]
+        sw = np.sqrt(prior[good] * mu[good])
+        coef = np.linalg.lstsq(x[good] * sw[:, None], z * sw, rcond=None)[0]
+        eta = x @ coef
+        mu = np.exp(eta)
+        dev = _poisson_deviance(y, mu, prior)
+        if abs(dev - devold) / (abs(dev) + 0.1) < 1e-8:
+            converged = True
+            break
+        devold = dev
+    q, r = np.linalg.qr(x[good] * sw[:, None])
+    work_w = np.zeros_like(y)
+    work_w[good] = sw**2
+    df_residual = int(good.sum()) - x.shape[1]
+    resid = (y - mu) / mu
+    dispersion = (
+        float(np.sum((work_w * resid**2)[work_w > 0]) / df_residual) if df_residual > 0 else np.nan
+    )
+    return _Fit(coef, mu, work_w, np.linalg.inv(r), q, df_residual, converged, dispersion)
+
+
+def _reweight(fit: _Fit, y: np.ndarray, phi: float, threshold: float) -> np.ndarray:
+    """Anscombe-residual weights of ``algo.farrington.assign.weights`` (they sum to n)."""
+    hat = np.sum(fit.q**2, axis=1)
+    hat[hat > 1 - 10 * np.finfo(float).eps] = 1.0
+    mu = fit.mu
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = 1.5 * (y ** (2 / 3) * mu ** (-1 / 6) - np.sqrt(mu)) / np.sqrt(phi * (1 - hat))
+        big = s > threshold
+        raw = np.where(big, s**-2.0, 1.0)
+    gamma = len(s) / raw.sum()
+    return gamma * raw
+
+
+@dataclass(frozen=True)
+class _Model:
+    fit: _Fit
+    x_names: tuple[str, ...]
+    phi: float
+    weights: np.ndarray | None  # reweighting weights; R stores them over the working weights
+
+
+def _fit_flexible(
+    x: np.ndarray, y: np.ndarray, names: tuple[str, ...], reweight: bool, threshold: float
+) -> _Model | None:
+    """``algo.farrington.fitGLM.flexible``: fit, drop the trend if no convergence, reweight."""
+    fit = _glm_quasipoisson(x, y, np.ones_like(y))
+    if not fit.converged:
+        if "trend" in names:
+            keep = [i for i, nm in enumerate(names) if nm != "trend"]
+            x, names = x[:, keep], tuple(names[i] for i in keep)
+            fit = _glm_quasipoisson(x, y, np.ones_like(y))
+        if not fit.converged:
+            return None
+    phi = max(fit.dispersion, 1.0)
+    if not reweight:
+        return _Model(fit, names, phi, None)
+    omega = _reweight(fit, y, phi, threshold)
+    fit = _glm_quasipoisson(x, y, omega)
+    return _Model(fit, names, max(fit.dispersion, 1.0), omega)
+
+
+def _summary_dispersion(model: _Model, y: np.ndarray) -> float:
+    """The dispersion R's ``summary.glm`` and ``predict.glm`` see after the fit.
+
+    R's fitting function overwrites the model's working weights with the
+    reweighting weights, so later summaries use ``sum(omega * r^2) / df`` with
+    working residuals ``r = (y - mu) / mu``; without reweighting it is Pearson's.
+    """
+    if model.weights is None:
+        return model.fit.dispersion
+    r = (y - model.fit.mu) / model.fit.mu
+    w = model.weights
+    return float(np.sum((w * r**2)[w > 0]) / model.fit.df_residual)
+
+
+def _predict(model: _Model, x0: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Mean and its standard error on the response scale, as ``predict.glm(se.fit = TRUE)``."""
+    eta0 = float(x0 @ model.fit.coef)
+    xr = x0 @ model.fit.r_inv
+    se_eta = float(np.sqrt(np.sum(xr**2) * _summary_dispersion(model, y)))
+    mu0 = float(np.exp(eta0))
+    return mu0, se_eta * mu0
+
+
+def _reference_mask(
+    n: int, k: int, b: int, w: int, no_periods: int, past_excluded: int
+) -> np.ndarray:
+    """Factor level of every month for assessing month ``k`` (0 = not used), as R's ``blocks``."""
+    levels = np.zeros(n, dtype=int)
+    levels[k - w : k + 1] = no_periods
+    refs = [k - _FREQ * i for i in range(b + 1)]
+    for i in range(1, b + 1):
+        ref = refs[i]
+        levels[ref - w : ref + w + 1] = no_periods
+        if no_periods != 1:
+            period = refs[i - 1] - 2 * w - 1 - ref
+            if period < no_periods - (2 * w + 1):
+                msg = (
+                    f"no_periods={no_periods} is too many for window_half_width={w}: "
+                    "each gap between reference windows must hold a block per level"
+                )
+                raise OptionError(msg)
+            size, rest = divmod(period, no_periods - 1)
+            lengths = np.full(no_periods - 1, size)
+            lengths[:rest] += 1
+            starts = ref + w + 1 + np.concatenate([[0], np.cumsum(lengths)])
+            for j in range(no_periods - 1):
+                levels[starts[j] : starts[j + 1]] = j + 1
+    levels[max(k - past_excluded, 0) : k + 1] = 0
+    return levels
+
+
+def _assess(
+    y: np.ndarray, k: int, opts: dict[str, object]
+) -> tuple[float, float, bool | None, float, bool]:
+    """Expected count, raw upper bound, trend used, phi and convergence for month ``k``."""
+    b, w = int(opts["years_back"]), int(opts["window_half_width"])  # type: ignore[call-overload]
+    p = int(opts["no_periods"])  # type: ignore[call-overload]
+    levels = _reference_mask(len(y), k, b, w, p, int(opts["past_months_excluded"]))  # type: ignore[call-overload]
+    idx = np.flatnonzero(levels)
+    yy = y[idx]
+    columns: list[np.ndarray] = [np.ones(len(idx))]
+    names = ["intercept"]
+    x0 = [1.0]
+    if opts["trend"]:
+        columns.append(idx + 1.0)  # R's wtime: 1-based position in the series
+        names.append("trend")
+        x0.append(k + 1.0)
+    if p != 1:
+        present = np.unique(levels[idx])
+        for lev in present[1:]:
+            columns.append((levels[idx] == lev).astype(float))
+            names.append(f"level{lev}")
+            x0.append(1.0 if lev == p else 0.0)
+    x = np.column_stack(columns)
+    x0_arr = np.array(x0)
+    reweight, thr = bool(opts["reweight"]), float(opts["weights_threshold"])  # type: ignore[arg-type]
+    model = _fit_flexible(x, yy, tuple(names), reweight, thr)
+    if model is None:
+        return np.nan, np.nan, None, np.nan, False
+    trend_used = False
+    if "trend" in model.x_names:
+        mu0, _ = _predict(model, x0_arr, yy)
+        j = model.x_names.index("trend")
+        se = np.sqrt(model.fit.r_inv[j] @ model.fit.r_inv[j] * _summary_dispersion(model, yy))
+        pval = 2 * stats.t.sf(abs(model.fit.coef[j] / se), model.fit.df_residual)
+        trend_used = bool(b >= 3 and pval < 0.05 and mu0 <= yy.max())
+        if not trend_used:
+            keep = [i for i, nm in enumerate(names) if nm != "trend"]
+            model = _fit_flexible(x[:, keep], yy, tuple(names[i] for i in keep), reweight, thr)
+            x0_arr = x0_arr[keep]
+            if model is None:
+                return np.nan, np.nan, None, np.nan, False
+    elif opts["trend"]:
+        x0_arr = x0_arr[[i for i, nm in enumerate(names) if nm != "trend"]]
+    mu0, se_fit = _predict(model, x0_arr, yy)
+    upper = _upper_bound(mu0, se_fit, model.phi, str(opts["power_transform"]), float(opts["alpha"]))  # type: ignore[arg-type]
+    return mu0, upper, trend_used, model.phi, True
+
+
+def _upper_bound(mu0: float, se_fit: float, phi: float, transform: str, alpha: float) -> float:
+    """``algo.farrington.threshold.farrington``: one-sided bound on the power scale."""
+    tau = phi + se_fit**2 / mu0
+    e = _EXPONENT[transform]
+    se = {"2/3": np.sqrt(4 / 9 * mu0 ** (1 / 3) * tau), "1/2": np.sqrt(tau / 4)}.get(
+        transform, np.sqrt(mu0 * tau)
+    )
+    base = mu0**e + stats.norm.ppf(1 - alpha) * se
+    return float(base ** (1 / e)) if base >= 0 else np.nan
+
+
+def farrington(
+    y: pd.Series,
+    *,
+    months: object = None,
+    years_back: int = 5,
+    window_half_width: int = 3,
+    alpha: float = 0.05,
+    trend: bool = True,
+    reweight: bool = True,
+    weights_threshold: float = 2.58,
+    power_transform: PowerTransform = "2/3",
+    limit54: tuple[int, int] = (5, 4),
+    no_periods: int = 1,
+    past_months_excluded: int | None = None,
+) -> AlertResult:
+    """Flag months whose count exceeds the Farrington-flexible upper bound.
+
+    Defaults are those of R's ``surveillance::farringtonFlexible``.
+
+    Parameters
+    ----------
+    y : pd.Series
+        Monthly counts on a complete monthly ``PeriodIndex``.
+    months : str, pd.Period, sequence of them, or None
+        Months to assess. ``None`` assesses every month with enough history,
+        i.e. from position ``12 * years_back + window_half_width`` on (R's
+        default ``range``).
+    years_back : int
+        Years of history used for the reference values (R's ``b``).
+    window_half_width : int
+        Months either side of the same calendar month in each past year (``w``).
+    alpha : float
+        The bound is the upper end of a one-sided ``1 - alpha`` prediction
+        interval (``qnorm(1 - alpha)``, as in R).
+    trend : bool
+        Try a linear time trend. It is kept only if its p-value is below 0.05,
+        the prediction does not exceed the largest reference count, and
+        ``years_back >= 3`` (R's three rules); otherwise the model is refitted
+        without it.
+    reweight : bool
+        Refit once with past outbreaks down-weighted: reference months whose
+        standardised Anscombe residual exceeds ``weights_threshold`` get weight
+        proportional to ``s**-2``, the others a constant; the weights sum to the
+        number of reference months.
+    weights_threshold : float
+        Anscombe-residual threshold for reweighting.
+    power_transform : {"2/3", "1/2", "none"}
+        Scale on which the normal prediction interval is built.
+    limit54 : (int, int)
+        No alarm, and no upper bound reported, unless the last ``limit54[1]``
+        months (the assessed month included) hold at least ``limit54[0]`` counts.
+    no_periods : int
+        Number of factor levels splitting each year (1: reference windows only).
+    past_months_excluded : int or None
+        Months before the assessed one left out of the fit; ``None`` means
+        ``window_half_width`` (R's default).
+
+    Returns
+    -------
+    AlertResult
+        ``tidy()`` has columns month, observed, expected, upper_bound, alarm,
+        trend_used, dispersion and min_count_met.
+
+    Raises
+    ------
+    DataError
+        If a month to assess has fewer than ``12 * years_back + window_half_width``
+        months before it.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> idx = pd.period_range("2015-01", periods=72, freq="M")
+    >>> y = pd.Series(np.random.default_rng(1).poisson(20, 72), index=idx, name="incidents")
+    >>> res = farrington(y, years_back=5, window_half_width=3)
+    >>> list(res.tidy().columns[:5])
+    ['month', 'observed', 'expected', 'upper_bound', 'alarm']
+
+    """
+    series = check_monthly_series(y)
+    check_choice("power_transform", power_transform, tuple(_EXPONENT))
+    _check_int("years_back", years_back, 1)
+    _check_int("window_half_width", window_half_width, 0)
+    _check_int("no_periods", no_periods, 1)
+    if past_months_excluded is None:
+        past_months_excluded = window_half_width
+    _check_int("past_months_excluded", past_months_excluded, 0)
+    if not 0 < alpha < 1:
+        msg = f"alpha must lie strictly between 0 and 1; got {alpha!r}"
+        raise OptionError(msg)
+    if len(limit54) != 2 or limit54[0] < 0 or limit54[1] < 1:
+        msg = f"limit54 must be (cases >= 0, months >= 1); got {limit54!r}"
+        raise OptionError(msg)
+    need = _FREQ * years_back + window_half_width
+    n = len(series)
+    positions = resolve_months(series, months, default_start=need)
+    if len(positions) == 0 or positions[0] < need:
+        first = series.index[positions[0]] if len(positions) else None
+        have = int(positions[0]) if len(positions) else n
+        where = f"before {first}" if first is not None else "in total"
+        msg = (
+            f"farrington needs {need} months of history before each month assessed "
+            f"(12 * years_back={years_back} + window_half_width={window_half_width}), i.e. "
+            f"{need / _FREQ:.1f} years; series {series.name or 'series'!r} has {have} months "
+            f"{where} ({n} months, {series.index[0]} to {series.index[-1]}, "
+            f"{n / _FREQ:.1f} years). Assess later months, lower years_back, or use a "
+            "longer series"
+        )
+        raise DataError(msg)
+    opts: dict[str, object] = {
+        "years_back": years_back,
+        "window_half_width": window_half_width,
+        "alpha": alpha,
+        "trend": trend,
+        "reweight": reweight,
+        "weights_threshold": weights_threshold,
+        "power_transform": power_transform,
+        "limit54": tuple(limit54),
+        "no_periods": no_periods,
+        "past_months_excluded": past_months_excluded,
+    }
+    values = series.to_numpy()
+    rows = []
+    failed = []
+    for k in positions:
+        mu0, upper, trend_used, phi, ok = _assess(values, int(k), opts)
+        if not ok:
+            failed.append(str(series.index[k]))
+        recent = values[max(k - limit54[1] + 1, 0) : k + 1].sum()
+        enough = bool(recent >= limit54[0])
+        obs = values[k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = (obs - mu0) / (upper - mu0)
+        alarm = bool(enough and ok and np.isfinite(upper) and score > 1 and obs != 0)
+        rows.append(
+            {
+                "month": series.index[k],
+                "observed": obs,
+                "expected": mu0,
+                "upper_bound": upper if enough else np.nan,
+                "alarm": alarm,
+                "trend_used": bool(trend_used),
+                "dispersion": phi,
+                "min_count_met": enough,
+            }
+        )
+    if failed:
+        warnings.warn(
+            f"farrington: the reference-value GLM did not converge, with or without trend, "
+            f"for {', '.join(failed)}; these months have no bound and no alarm",
+            ModelWarning,
+            stacklevel=2,
+        )
+    notes = [
+        f"upper_bound: one-sided {100 * (1 - alpha):g}% prediction bound; it is left empty "
+        f"where fewer than {limit54[0]} counts fall in the last {limit54[1]} months",
+    ]
+    if trend and years_back < 3:
+        notes.append("trend is never used with years_back < 3 (R's rule)")
+    return AlertResult(
+        method="farrington",
+        measure=None if series.name is None else str(series.name),
+        settings=opts,
+        table=pd.DataFrame(rows),
+        notes=tuple(notes),
+    )
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        msg = f"{name} must be a whole number >= {minimum}; got {value!r}"
+        raise OptionError(msg)

@@ -1,0 +1,185 @@
+"""The result type shared by every alert method, and the series check they all use."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trends.errors import DataError, InputError
+
+#: Columns every alert table starts with, in this order.
+CORE_COLUMNS = ("month", "observed", "expected", "upper_bound", "alarm")
+
+
+@dataclass(frozen=True)
+class AlertResult:
+    """Per-month alert rows from one method, immutable.
+
+    Attributes
+    ----------
+    method : str
+        ``"farrington"``, ``"glrnb"`` or ``"acled-heuristic"``.
+    measure : str or None
+        Name of the series that was assessed (``Series.name``).
+    settings : Mapping
+        Every option the method used, defaults included.
+    notes : tuple of str
+        Caveats worth repeating next to the numbers.
+
+    """
+
+    method: str
+    measure: str | None
+    settings: Mapping[str, Any]
+    table: pd.DataFrame = field(repr=False)
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
+        object.__setattr__(self, "table", self.table.copy())
+
+    def tidy(self) -> pd.DataFrame:
+        """Return one row per assessed month (a copy; edits do not reach the result).
+
+        The first columns are always ``month`` (``pd.Period``), ``observed``,
+        ``expected``, ``upper_bound`` and ``alarm``; method-specific columns follow.
+        """
+        return self.table.copy()
+
+    @property
+    def alarm_months(self) -> list[str]:
+        """Months (``YYYY-MM``) with an alarm, in time order."""
+        rows = self.table[self.table["alarm"].to_numpy(dtype=bool)]
+        return [str(m) for m in rows["month"]]
+
+    def summary(self) -> str:
+        """Return a short plain-text report of the settings and the alarms."""
+        t = self.table
+        first, last = (str(t["month"].iloc[0]), str(t["month"].iloc[-1])) if len(t) else ("", "")
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
+        lines = [
+            f"Alerts: {self.method} on {self.measure or 'series'}",
+            f"Months assessed: {len(t)} ({first} to {last})",
+            f"Settings: {opts}",
+            f"Alarms: {len(self.alarm_months)}"
+            + (f" ({', '.join(self.alarm_months)})" if self.alarm_months else ""),
+        ]
+        lines += [f"Note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "<pre>" + self.summary() + "</pre>"
+        return head + str(self.tidy().to_html(index=False))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict: plain floats (NaN as ``None``), lists and strings."""
+        rows = {col: [_plain(v) for v in self.table[col]] for col in self.table.columns}
+        rows["month"] = [str(m) for m in self.table["month"]]
+        return {
+            "method": self.method,
+            "measure": self.measure,
+            "settings": {k: _plain(v) for k, v in self.settings.items()},
+            "rows": rows,
+            "alarm_months": self.alarm_months,
+            "notes": list(self.notes),
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def check_monthly_series(y: object, *, integer: bool = False) -> pd.Series:
+    """Validate a monthly count series and return it as a float Series.
+
+    Raises :class:`~trends.errors.InputError` when ``y`` is not a ``pd.Series`` on
+    a complete monthly ``PeriodIndex`` of finite non-negative numbers (whole
+    numbers when ``integer`` is true).
+    """
+    if not isinstance(y, pd.Series):
+        msg = (
+            f"expected a pandas Series of monthly counts, got {type(y).__name__}; "
+            "build one with pd.Series(values, index=pd.PeriodIndex(months, freq='M'))"
+        )
+        raise InputError(msg)
+    name = y.name if y.name is not None else "series"
+    if len(y) == 0:
+        msg = f"series {name!r} is empty; expected monthly counts"
+        raise DataError(msg)
+    idx = y.index
+    if not isinstance(idx, pd.PeriodIndex) or idx.freqstr != "M":
+        msg = (
+            f"series {name!r} must be indexed by a monthly PeriodIndex (freq 'M'), "
+            f"got {type(idx).__name__}; convert with pd.PeriodIndex(months, freq='M')"
+        )
+        raise InputError(msg)
+    if len(idx) > 1:
+        steps = np.diff(idx.asi8)
+        if np.any(steps != 1):
+            bad = int(np.flatnonzero(steps != 1)[0])
+            msg = (
+                f"series {name!r} must be complete and in time order; after {idx[bad]} "
+                f"comes {idx[bad + 1]}; fill missing months with 0 and sort the index"
+            )
+            raise InputError(msg)
+    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
+    bad_mask = ~np.isfinite(values) | (values < 0)
+    if integer:
+        bad_mask |= np.isfinite(values) & (values != np.round(values))
+    if bad_mask.any():
+        i = int(np.flatnonzero(bad_mask)[0])
+        kind = "finite non-negative whole numbers" if integer else "finite non-negative numbers"
+        msg = f"series {name!r} must hold {kind}; month {idx[i]} has {y.iloc[i]!r}"
+        raise InputError(msg)
+    return pd.Series(values, index=idx, name=y.name)
+
+
+def resolve_months(
+    y: pd.Series, months: object, *, default_start: int, option: str = "months"
+) -> np.ndarray:
+    """Turn ``months`` (None, one month, or several) into sorted 0-based positions in ``y``.
+
+    ``None`` gives every month from position ``default_start`` to the end.
+    """
+    n = len(y)
+    if months is None:
+        return np.arange(max(default_start, 0), n)
+    items: Iterable[object]
+    if isinstance(months, (str, pd.Period)):
+        items = [months]
+    elif isinstance(months, Iterable):
+        items = list(months)
+    else:
+        items = [months]
+    positions = []
+    for item in items:
+        try:
+            period = pd.Period(item, freq="M")  # type: ignore[arg-type]
+        except (ValueError, TypeError) as err:
+            msg = f"{option}: cannot read {item!r} as a month; use 'YYYY-MM'"
+            raise InputError(msg) from err
+        pos = y.index.get_indexer(pd.PeriodIndex([period]))[0]
+        if pos < 0:
+            msg = (
+                f"{option}: month {period} is not in series {y.name or 'series'!r} "
+                f"({y.index[0]} to {y.index[-1]})"
+            )
+            raise DataError(msg)
+        positions.append(int(pos))
+    return np.array(sorted(set(positions)), dtype=int)
