@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
 
+from trends.decompose import decompose_change
 from trends.errors import DataError, OptionError
-from trends.severity import decompose_change, fit_power_law, sample_discrete_power_law
+from trends.severity import fit_power_law, sample_discrete_power_law
 
 RESULTS = Path(__file__).parent / "results"
 NO_BOOTSTRAP = {"bootstrap_replicates": 0, "gof_replicates": 0}
@@ -229,8 +230,13 @@ def test_frequency_interval_is_close_to_the_exact_poisson_interval_for_poisson_m
     incidents = np.concatenate([rng.poisson(40, 36), rng.poisson(60, 36)])
     data = panel(incidents, incidents * 3, start="2015-01")
     result = decompose_change(
-        data, before=("2015-01", "2017-12"), after=("2018-01", "2020-12"), bootstrap_replicates=4000
+        data,
+        before=("2015-01", "2017-12"),
+        after=("2018-01", "2020-12"),
+        bootstrap_replicates=4000,
+        block_months=1,
     )
+    # independent months: single-month resampling is right here
     # exact conditional interval: N_after | N_total ~ Binomial(N_total, r / (1 + r))
     n_a, n = incidents[36:].sum(), incidents.sum()
     p_low, p_high = stats.beta.ppf([0.025, 0.975], [n_a, n_a + 1], [n - n_a + 1, n - n_a])
