@@ -1,0 +1,117 @@
+"""The batched fitter against statsmodels and against itself one problem at a time."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trends.models.batched import fit_batch
+from trends.models.design import build_design, scan_designs
+from trends.models.glm import fit_glm
+
+IDX = pd.period_range("2013-01", periods=60, freq="M")
+
+
+def simulate(seed: int, size: int, theta: float = 4.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(len(IDX))
+    mu = np.exp(2.5 + 0.01 * t + 0.4 * np.sin(2 * np.pi * IDX.month / 12))
+    return rng.negative_binomial(theta, theta / (theta + mu), size=(size, len(IDX))).astype(float)
+
+
+def statsmodels_nb(y: np.ndarray, X: np.ndarray):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = sm.NegativeBinomial(y, X, loglike_method="nb2")
+        return model.fit(method="newton", maxiter=200, tol=1e-12, disp=False)
+
+
+def test_negbin_matches_statsmodels_across_a_stack():
+    Y = simulate(1, 6)
+    X = scan_designs(IDX, [15, 30, 45])
+    fit = fit_batch(X, Y, family="negbin")
+    assert fit.converged.all()
+    for k in range(X.shape[0]):
+        for b in range(Y.shape[0]):
+            ref = statsmodels_nb(Y[b], X[k])
+            assert abs(fit.loglik[k, b] - ref.llf) < 1e-6
+            np.testing.assert_allclose(fit.beta[k, b], ref.params[:-1], rtol=1e-5, atol=1e-6)
+            assert abs(1 / fit.theta[k, b] - ref.params[-1]) < 1e-5
+
+
+def test_poisson_matches_statsmodels_glm():
+    Y = simulate(2, 5, theta=50.0)
+    X = scan_designs(IDX, [20, 40])
+    fit = fit_batch(X, Y, family="poisson")
+    for k in range(2):
+        for b in range(5):
+            ref = sm.GLM(Y[b], X[k], family=sm.families.Poisson()).fit(tol=1e-12)
+            assert abs(fit.loglik[k, b] - ref.llf) < 1e-6
+            np.testing.assert_allclose(fit.beta[k, b], ref.params, rtol=1e-6, atol=1e-8)
+
+
+def test_standard_errors_match_statsmodels_at_fixed_theta():
+    y = simulate(3, 1)[0]
+    X = build_design(IDX, break_position=30).to_numpy()
+    fit = fit_glm(y, X, family="negbin")
+    ref = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=1 / fit.theta)).fit(tol=1e-12)
+    np.testing.assert_allclose(fit.se, ref.bse, rtol=1e-6)
+    assert abs(fit.deviance - ref.deviance) < 1e-6
+
+
+def test_batch_equals_single_fits_with_warm_starts():
+    Y = simulate(4, 8)
+    X_null = build_design(IDX).to_numpy()
+    X = scan_designs(IDX, range(12, 49, 6))
+    null = fit_batch(X_null, Y, family="negbin")
+    start = np.zeros((X.shape[0], Y.shape[0], X.shape[2]))
+    start[:, :, [0, 1, 4, 5, 6, 7]] = null.beta[0][None]
+    warm = fit_batch(X, Y, family="negbin", start_beta=start,
+                     start_theta=np.broadcast_to(null.theta[0], (X.shape[0], Y.shape[0])))
+    for k in range(X.shape[0]):
+        for b in range(Y.shape[0]):
+            single = fit_glm(Y[b], X[k], family="negbin")
+            assert abs(warm.loglik[k, b] - single.loglik) < 1e-6
+
+
+def test_threads_do_not_change_results():
+    Y = simulate(5, 40)
+    X = scan_designs(IDX, [20, 30, 40])
+    one = fit_batch(X, Y, family="negbin", workers=1)
+    two = fit_batch(X, Y, family="negbin", workers=2)
+    np.testing.assert_array_equal(one.loglik, two.loglik)
+
+
+def test_underdispersed_counts_give_the_poisson_limit():
+    X = build_design(IDX).to_numpy()
+    mu = np.exp(X @ np.array([3.0, 0.005, 0.3, 0.1, 0.0, 0.0]))
+    y = np.round(mu)  # variance far below the Poisson's
+    nb = fit_batch(X, y, family="negbin")
+    pois = fit_batch(X, y, family="poisson")
+    assert np.isinf(nb.theta[0, 0])
+    assert nb.loglik[0, 0] == pois.loglik[0, 0]
+
+
+def test_all_zero_segment_is_handled():
+    y = simulate(6, 1)[0]
+    y[40:] = 0.0
+    X = build_design(IDX, break_position=40).to_numpy()
+    fit = fit_batch(X, y, family="negbin")
+    assert np.isfinite(fit.loglik).all()
+    assert fit.beta[0, 0, 2] < -10  # level after the break pushed towards zero
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), theta=st.floats(0.5, 50.0))
+def test_negbin_likelihood_never_below_poisson(seed, theta):
+    Y = simulate(seed, 3, theta)
+    X = build_design(IDX).to_numpy()
+    nb = fit_batch(X, Y, family="negbin")
+    pois = fit_batch(X, Y, family="poisson")
+    assert np.all(nb.loglik >= pois.loglik - 1e-8)
+    assert np.all(nb.theta > 0)

@@ -1,0 +1,185 @@
+"""Known-date, unknown-date and regional tests: cross-checks with statsmodels and simulation."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from trends.errors import DataError, ModelWarning, OptionError
+from trends.models.design import build_design
+from trends.resurgence import detect_break, its_test, sensitivity
+from trends.resurgence import test_regions as regions_test
+
+IDX = pd.period_range("2014-01", periods=60, freq="M")
+
+
+def series(seed: int, ratio: float = 1.0, at: int = 30, theta: float = 8.0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    t = np.arange(len(IDX))
+    mu = np.exp(2.8 + 0.005 * t + 0.3 * np.sin(2 * np.pi * IDX.month / 12))
+    mu = mu * np.where(t >= at, ratio, 1.0)
+    return pd.Series(rng.negative_binomial(theta, theta / (theta + mu)), index=IDX, name="y")
+
+
+def test_errors_name_the_problem():
+    y = series(0)
+    with pytest.raises(DataError, match="outside the data"):
+        its_test(y, "2030-01")
+    with pytest.raises(DataError, match="at least 6 on each side"):
+        its_test(y, "2014-03")
+    with pytest.raises(DataError, match="all counts are zero"):
+        its_test(y * 0, "2016-01")
+    with pytest.raises(DataError, match="needs at least"):
+        its_test(y.iloc[:13], "2014-07")
+    with pytest.raises(OptionError, match="alternative must be one of"):
+        its_test(y, "2016-01", alternative="decrease")  # type: ignore[arg-type]
+
+
+def test_one_sided_test_is_the_signed_root_of_the_level_lr():
+    y = series(1, ratio=1.6, theta=1e4)
+    res = its_test(y, "2016-07", family="poisson", alternative="increase", draws=50)
+    X = build_design(IDX, break_position=30)
+    full = sm.GLM(y.to_numpy(float), X, family=sm.families.Poisson()).fit()
+    restricted = sm.GLM(y.to_numpy(float), X.drop(columns="post"),
+                        family=sm.families.Poisson()).fit()
+    lr = 2 * (full.llf - restricted.llf)
+    root = np.sign(full.params["post"]) * np.sqrt(lr)
+    assert res.lr_statistic == pytest.approx(lr, rel=1e-6)
+    assert res.p_value == pytest.approx(stats.norm.sf(root), rel=1e-6)
+
+
+def test_quasipoisson_uses_the_scaled_deviance_f_test():
+    y = series(2)
+    res = its_test(y, "2016-07", family="quasipoisson", draws=50)
+    X = build_design(IDX, break_position=30)
+    full = sm.GLM(y.to_numpy(float), X, family=sm.families.Poisson()).fit(scale="X2")
+    null = sm.GLM(y.to_numpy(float), X.drop(columns=["post", "tpost"]),
+                  family=sm.families.Poisson()).fit()
+    scaled = (null.deviance - full.deviance) / full.scale
+    assert res.lr_statistic == pytest.approx(scaled, rel=1e-6)
+    assert res.p_value == pytest.approx(stats.f.sf(scaled / 2, 2, full.df_resid), rel=1e-6)
+
+
+def test_hac_wald_matches_statsmodels():
+    y = series(3, theta=1e4)
+    res = its_test(y, "2016-07", family="poisson", autocorrelation="hac", draws=50)
+    X = build_design(IDX, break_position=30)
+    fit = sm.GLM(y.to_numpy(float), X, family=sm.families.Poisson()).fit(
+        cov_type="HAC", cov_kwds={"maxlags": 3})
+    wald = fit.wald_test("post = 0, tpost = 0", scalar=True)
+    assert res.statistic_kind == "wald_hac"
+    assert res.lr_statistic == pytest.approx(float(wald.statistic), rel=1e-6)
+
+
+def test_counterfactual_is_the_pre_break_continuation():
+    y = series(4, ratio=2.0)
+    res = its_test(y, "2016-07", family="negbin", draws=400, seed=1)
+    X = build_design(IDX, break_position=30)
+    fit = sm.GLM(y.to_numpy(float), X,
+                 family=sm.families.NegativeBinomial(alpha=1 / res.fit.theta)).fit(tol=1e-12)
+    Xcf = X.assign(post=0.0, tpost=0.0).iloc[30:]
+    np.testing.assert_allclose(res.counterfactual["counterfactual"], fit.predict(Xcf), rtol=1e-5)
+    observed = y.iloc[30:].sum()
+    assert res.excess_total == pytest.approx(observed - fit.predict(Xcf).sum(), rel=1e-5)
+    low, high = res.excess_total_ci
+    assert low < res.excess_total < high
+    assert json.loads(json.dumps(res.to_dict()))["break_month"] == "2016-07"
+
+
+def test_to_dict_has_the_cli_keys():
+    d = its_test(series(5), "2016-07", draws=50).to_dict()
+    for key in ("break_month", "family", "n_months", "level_ratio", "level_ratio_ci",
+                "slope_ratio_per_year", "slope_ratio_per_year_ci", "lr_statistic", "p_value"):
+        assert key in d
+    assert len(d["level_ratio_ci"]) == 2
+
+
+def test_noiseless_step_gives_back_its_break():
+    y = pd.Series(np.where(np.arange(60) >= 37, 40, 10), index=IDX, name="y")
+    res = detect_break(y, bootstrap=0, family="poisson", harmonics=0)
+    assert res.break_month == "2017-02"
+
+
+def test_detect_break_finds_a_strong_break_and_is_reproducible():
+    y = series(6, ratio=3.0, at=35)
+    first = detect_break(y, bootstrap=99, seed=3)
+    second = detect_break(y, bootstrap=99, seed=3)
+    assert first.to_dict() == second.to_dict()
+    assert first.p_value == pytest.approx((1 + np.sum(first.bootstrap_statistics >=
+                                                      first.statistic)) / 100)
+    assert first.p_value <= 0.02
+    assert first.break_month in first.confidence_set
+    scan = first.scan.set_index("month")["lr"]
+    assert set(first.confidence_set) == set(scan[scan >= first.statistic - 3.841458820694124].index)
+    assert abs(IDX.get_loc(pd.Period(first.break_month, "M")) - 35) <= 4
+    d = first.to_dict()
+    assert {"break_month", "statistic", "p_value", "confidence_set", "bootstrap"} <= set(d)
+
+
+def test_detect_break_rejects_too_short_series():
+    with pytest.raises(DataError, match="needs at least"):
+        detect_break(series(7).iloc[:20], bootstrap=0)
+
+
+def test_regions_adjust_p_values_and_pool():
+    a, b = series(8, ratio=2.0), series(9, ratio=2.0)
+    res = regions_test({"a": a, "b": b, "c": series(10)}, "2016-07", family="negbin")
+    table = res.tidy()
+    single = its_test(a, "2016-07", family="negbin", draws=50)
+    assert table.loc[0, "p_value"] == pytest.approx(single.p_value, rel=1e-9)
+    np.testing.assert_allclose(table["p_value_holm"],
+                               multipletests(table["p_value"], method="holm")[1])
+    np.testing.assert_allclose(table["p_value_bh"],
+                               multipletests(table["p_value"], method="fdr_bh")[1])
+    same = regions_test({"a": a, "b": a.copy()}, "2016-07", family="negbin")
+    assert same.pooled["heterogeneity_statistic"] < 1e-6
+    assert same.pooled["common_level_ratio"] == pytest.approx(single.level_ratio, rel=1e-5)
+    d = json.loads(json.dumps(res.to_dict()))
+    assert {"region", "p_value", "p_value_holm", "p_value_bh"} <= set(d["regions"][0])
+
+
+def test_sensitivity_is_side_by_side_its_tests():
+    frame = pd.DataFrame({"low": series(11), "high": series(12) * 2}, index=IDX)
+    table = sensitivity(frame, "2016-07", ("low", "high"), family="negbin", draws=50)
+    single = its_test(frame["high"].rename("high"), "2016-07", family="negbin", draws=50)
+    assert table.loc[1, "level_ratio"] == pytest.approx(single.level_ratio, rel=1e-12)
+
+
+@settings(max_examples=10, deadline=None)
+@given(scale=st.floats(0.01, 1000.0))
+def test_constant_exposure_does_not_change_ratios(scale):
+    y = series(13)
+    base = its_test(y, "2016-07", family="negbin", draws=20)
+    exposure = pd.Series(scale, index=IDX)
+    scaled = its_test(y, "2016-07", family="negbin", offset=exposure, draws=20)
+    assert scaled.level_ratio == pytest.approx(base.level_ratio, rel=1e-6)
+    assert scaled.lr_statistic == pytest.approx(base.lr_statistic, rel=1e-5, abs=1e-7)
+
+
+def test_forced_poisson_on_overdispersed_data_warns():
+    with pytest.warns(ModelWarning, match="Poisson is inadequate"):
+        its_test(series(14, theta=1.0), "2016-07", family="poisson", draws=20)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known defect: NB2 LR test is liberal at 60 months "
+                   "(about 0.11 in 200 null series); see docs/calibration.md")
+def test_known_date_test_false_positive_rate_under_the_null():
+    rng = np.random.default_rng(2024)
+    rejections, reps = 0, 200
+    for _ in range(reps):
+        y = series(int(rng.integers(1 << 30)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ModelWarning)
+            rejections += its_test(y, "2016-07", family="negbin", draws=10).p_value < 0.05
+    # 0.05 +- 3 binomial standard errors (0.015) plus small-sample LR liberalness
+    assert 0.01 <= rejections / reps <= 0.10

@@ -1,0 +1,181 @@
+"""Design matrices for monthly count models: trend, Fourier seasonality, breaks, lag.
+
+Columns follow R's ``y ~ t + post + tpost + s1 + c1 + s2 + c2`` so coefficients
+can be compared with ``glm``/``glm.nb`` term by term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from trends.errors import DataError, InputError
+
+INTERCEPT = "(Intercept)"
+
+
+def as_monthly_series(y: object, *, name: str = "y") -> pd.Series:
+    """Check that ``y`` is a complete monthly count series and return it as floats.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Non-negative counts indexed by a monthly ``PeriodIndex`` without gaps.
+    name : str
+        Name used in error messages when the series has none.
+
+    Examples
+    --------
+    >>> s = pd.Series([1, 2], index=pd.period_range("2020-01", periods=2, freq="M"))
+    >>> as_monthly_series(s).tolist()
+    [1.0, 2.0]
+
+    """
+    if not isinstance(y, pd.Series):
+        msg = (
+            f"series {name!r}: expected a pandas Series indexed by monthly periods, got "
+            f"{type(y).__name__}; build one with pd.Series(values, index=pd.PeriodIndex(months, "
+            "freq='M'))"
+        )
+        raise InputError(msg)
+    label = str(y.name) if y.name is not None else name
+    index = y.index
+    if isinstance(index, pd.DatetimeIndex):
+        index = index.to_period("M")
+    if not isinstance(index, pd.PeriodIndex) or index.freqstr not in ("M", "ME"):
+        msg = f"series {label!r}: index must be a monthly PeriodIndex (freq 'M'), got {index!r}"
+        raise InputError(msg)
+    if len(index) > 1:
+        steps = np.diff(index.asi8)
+        if np.any(steps != 1):
+            at = int(np.flatnonzero(steps != 1)[0])
+            msg = (
+                f"series {label!r}: months must be consecutive and in order; "
+                f"{index[at]} is followed by {index[at + 1]}; fill missing months with 0"
+            )
+            raise InputError(msg)
+    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        at = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"series {label!r}: counts must be finite and non-negative; month {index[at]} "
+            f"has {y.iloc[at]!r}"
+        )
+        raise InputError(msg)
+    return pd.Series(values, index=index, name=y.name)
+
+
+def month_position(index: pd.Index, month: object) -> int:
+    """Return the 0-based position of ``month`` (``"YYYY-MM"``, Period or int) in ``index``.
+
+    Examples
+    --------
+    >>> month_position(pd.period_range("2020-01", periods=12, freq="M"), "2020-03")
+    2
+
+    """
+    if isinstance(month, int | np.integer) and not isinstance(month, bool):
+        position = int(month)
+    else:
+        try:
+            period = pd.Period(str(month), freq="M")
+        except ValueError as err:
+            msg = f"break month {month!r} is not a month; expected 'YYYY-MM'"
+            raise DataError(msg) from err
+        position = int(period.ordinal - index[0].ordinal)
+    if not 0 <= position < len(index):
+        msg = (
+            f"break month {month!r} lies outside the data ({index[0]} to {index[-1]}); "
+            "choose a month inside the series"
+        )
+        raise DataError(msg)
+    return position
+
+
+def seasonal_columns(index: pd.Index, harmonics: int) -> dict[str, np.ndarray]:
+    """Fourier terms s_k = sin(2 pi k m / 12), c_k = cos(2 pi k m / 12), m = 1..12."""
+    month = np.asarray(pd.PeriodIndex(index).month).astype(float)
+    columns: dict[str, np.ndarray] = {}
+    for k in range(1, harmonics + 1):
+        angle = 2.0 * np.pi * k * month / 12.0
+        columns[f"s{k}"] = np.sin(angle)
+        columns[f"c{k}"] = np.cos(angle)
+    return columns
+
+
+def break_columns(n_months: int, break_position: int) -> tuple[np.ndarray, np.ndarray]:
+    """Level-change ``post`` (1 from the break on) and slope-change ``tpost`` = (t - t0) post."""
+    t = np.arange(n_months, dtype=float)
+    post = (t >= break_position).astype(float)
+    return post, (t - break_position) * post
+
+
+def lag_column(y: np.ndarray) -> np.ndarray:
+    """Return log(y[t-1] + 1); the first month has no lag and gets NaN."""
+    lag = np.full(len(y), np.nan)
+    lag[1:] = np.log(np.asarray(y[:-1], dtype=float) + 1.0)
+    return lag
+
+
+def build_design(
+    index: pd.Index,
+    *,
+    trend: bool = True,
+    harmonics: int = 2,
+    break_position: int | None = None,
+    lagged: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Design matrix with columns (Intercept), t, post, tpost, s1, c1, ..., lag.
+
+    Parameters
+    ----------
+    index : pandas.PeriodIndex
+        Months of the series, in order.
+    trend : bool
+        Include the linear trend ``t`` = months since the series start.
+    harmonics : int
+        Number of sine/cosine pairs of the calendar month (0 for none).
+    break_position : int, optional
+        0-based position of the break month; adds ``post`` and ``tpost``
+        (``tpost`` only when ``trend`` is true).
+    lagged : numpy.ndarray, optional
+        Counts from which the autoregressive term log(y[t-1] + 1) is built.
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2020-01", periods=24, freq="M")
+    >>> list(build_design(idx, break_position=12).columns)
+    ['(Intercept)', 't', 'post', 'tpost', 's1', 'c1', 's2', 'c2']
+
+    """
+    n = len(index)
+    columns: dict[str, np.ndarray] = {INTERCEPT: np.ones(n)}
+    if trend:
+        columns["t"] = np.arange(n, dtype=float)
+    if break_position is not None:
+        post, tpost = break_columns(n, break_position)
+        columns["post"] = post
+        if trend:
+            columns["tpost"] = tpost
+    columns.update(seasonal_columns(index, harmonics))
+    if lagged is not None:
+        columns["lag"] = lag_column(np.asarray(lagged, dtype=float))
+    return pd.DataFrame(columns, index=index)
+
+
+def scan_designs(
+    index: pd.Index,
+    positions: Sequence[int],
+    *,
+    trend: bool = True,
+    harmonics: int = 2,
+) -> np.ndarray:
+    """Stack of design matrices, one per candidate break, shape (K, n, p)."""
+    mats = [
+        build_design(index, trend=trend, harmonics=harmonics, break_position=k).to_numpy()
+        for k in positions
+    ]
+    return np.stack(mats)

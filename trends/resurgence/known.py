@@ -1,0 +1,341 @@
+"""Interrupted time-series test at a known break month.
+
+Two-sided test (``alternative="two-sided"``): H0 no change against a change in
+level and slope at the break (df 2; df 1 without a trend).
+- Poisson / NB2: likelihood ratio, both models fitted by maximum likelihood
+  (NB2 re-estimates theta under each model, as R's ``glm.nb``); chi2(df).
+- quasi-Poisson: scaled deviance difference (D0 - D1) / phi, phi the Pearson
+  dispersion of the break model; reported as ``lr_statistic``, p-value from
+  F = lr_statistic / df on (df, n - p) degrees of freedom (R's anova F test).
+- ``autocorrelation="hac"``: Wald statistic with Newey-West covariance; chi2(df).
+
+One-sided test (``alternative="increase"``): H0 level change <= 0 against a
+level increase, the slope change left free. Statistic: the signed root
+r = sign(b_post) sqrt(LR) of the LR test of ``post`` alone (the model
+without ``post`` keeps ``tpost``); p = 1 - Phi(r) (t(n - p) for quasi-Poisson,
+the Wald z with HAC). ``lr_statistic`` is then r^2 (df 1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from trends._options import check_choice
+from trends.errors import DataError
+from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
+from trends.models.design import as_monthly_series, month_position
+from trends.models.glm import fit_glm
+
+Alternative = Literal["two-sided", "increase"]
+AutocorrelationChoice = Literal["none", "lag", "hac"]
+
+
+@dataclass(frozen=True)
+class ITSResult:
+    """Result of :func:`its_test`."""
+
+    break_month: str
+    family: str
+    alternative: str
+    n_months: int
+    level_ratio: float
+    level_ratio_ci: tuple[float, float]
+    slope_ratio_per_year: float
+    slope_ratio_per_year_ci: tuple[float, float]
+    lr_statistic: float
+    df: int
+    p_value: float
+    statistic_kind: str
+    test_description: str
+    excess_total: float
+    excess_total_ci: tuple[float, float]
+    counterfactual: pd.DataFrame = field(repr=False)
+    fit: CountFit = field(repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """Level and slope change: term, estimate, std_error, rate_ratio, ci_low, ci_high, p_value.
+
+        ``slope_ratio_per_year`` is on the scale of 12 months (estimate = 12 b_tpost).
+        """
+        table = self.fit.tidy().set_index("term")
+        rows = []
+        for term, label, scale in (("post", "level_ratio", 1.0),
+                                   ("tpost", "slope_ratio_per_year", 12.0)):
+            if term not in table.index:
+                continue
+            est = scale * float(table.at[term, "estimate"])  # type: ignore[arg-type]
+            se = scale * float(table.at[term, "std_error"])  # type: ignore[arg-type]
+            rows.append({
+                "term": label, "estimate": est, "std_error": se, "rate_ratio": math.exp(est),
+                "ci_low": math.exp(est - Z975 * se), "ci_high": math.exp(est + Z975 * se),
+                "p_value": float(table.at[term, "p_value"]),  # type: ignore[arg-type]
+            })
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        """Readable report of the test."""
+        lo, hi = self.level_ratio_ci
+        slo, shi = self.slope_ratio_per_year_ci
+        elo, ehi = self.excess_total_ci
+        return "\n".join([
+            f"Interrupted time-series test at {self.break_month} ({self.family}, "
+            f"{self.n_months} months, alternative: {self.alternative})",
+            f"Level ratio: {self.level_ratio:.3f} (95% CI {lo:.3f} to {hi:.3f})",
+            f"Slope ratio per year: {self.slope_ratio_per_year:.3f} "
+            f"(95% CI {slo:.3f} to {shi:.3f})",
+            f"{self.test_description}: statistic {self.lr_statistic:.3f} (df {self.df}), "
+            f"p = {self.p_value:.3g}",
+            f"Excess after the break (observed minus counterfactual): {self.excess_total:.1f} "
+            f"(95% interval {elo:.1f} to {ehi:.1f})",
+        ])
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + self.summary() + "</pre>"
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe dictionary (NaN becomes None)."""
+        cf = self.counterfactual
+        return {
+            "test": "its",
+            "break_month": self.break_month,
+            "family": self.family,
+            "alternative": self.alternative,
+            "n_months": self.n_months,
+            "level_ratio": _num(self.level_ratio),
+            "level_ratio_ci": [_num(v) for v in self.level_ratio_ci],
+            "slope_ratio_per_year": _num(self.slope_ratio_per_year),
+            "slope_ratio_per_year_ci": [_num(v) for v in self.slope_ratio_per_year_ci],
+            "lr_statistic": _num(self.lr_statistic),
+            "df": self.df,
+            "p_value": _num(self.p_value),
+            "statistic_kind": self.statistic_kind,
+            "test_description": self.test_description,
+            "theta": _num(self.fit.theta),
+            "excess_total": _num(self.excess_total),
+            "excess_total_ci": [_num(v) for v in self.excess_total_ci],
+            "counterfactual": [
+                {k: (str(v) if k == "month" else _num(v)) for k, v in row.items()}
+                for row in cf.reset_index().to_dict(orient="records")
+            ],
+        }
+
+
+def _num(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None
+
+
+def _draw_counts(rng: np.random.Generator, mu: np.ndarray, fit: CountFit) -> np.ndarray:
+    if fit.family == "negbin" and math.isfinite(fit.theta):
+        return rng.negative_binomial(fit.theta, fit.theta / (fit.theta + mu)).astype(float)
+    if fit.family == "quasipoisson" and fit.glm.dispersion > 1.0:
+        shape = mu / (fit.glm.dispersion - 1.0)
+        return rng.poisson(rng.gamma(shape, mu / shape)).astype(float)
+    return rng.poisson(mu).astype(float)
+
+
+def counterfactual(fit: CountFit, position: int, *, draws: int = 2000, seed: int = 0
+                   ) -> tuple[pd.DataFrame, float, tuple[float, float]]:
+    """Post-break counterfactual: the break model with ``post`` and ``tpost`` set to zero.
+
+    Coefficients are drawn from N(beta, cov); with a lag term the counterfactual
+    counts are simulated month by month. Returns the per-month table, the total
+    excess (observed minus counterfactual mean) and its 95% interval
+    (observed total minus simulated counterfactual totals, count noise included).
+    """
+    rng = np.random.default_rng(seed)
+    design = fit.design.copy()
+    for term in ("post", "tpost"):
+        if term in design:
+            design[term] = 0.0
+    # with a lag term the first month is not in the fit, so positions shift by one
+    rows = np.arange(position - int(fit.model.autocorrelation == "lag"), len(fit.y))
+    X = design.to_numpy()[rows]
+    off = fit.offset[rows]
+    observed = fit.y[rows]
+    coef = rng.multivariate_normal(fit.glm.beta, fit.glm.cov, size=draws, method="cholesky")
+    if "lag" in design:
+        j = list(design.columns).index("lag")
+        base = X.copy()
+        sims = np.empty((draws, len(rows)))
+        means = np.empty((draws, len(rows)))
+        point = np.empty(len(rows))
+        prev_sim = np.full(draws, X[0, j])
+        prev_point = X[0, j]
+        for i in range(len(rows)):
+            row = base[i].copy()
+            row[j] = prev_point
+            point[i] = math.exp(row @ fit.glm.beta + off[i])
+            prev_point = math.log(point[i] + 1.0)
+            rows_sim = np.tile(base[i], (draws, 1))
+            rows_sim[:, j] = prev_sim
+            means[:, i] = np.exp(np.sum(rows_sim * coef, axis=1) + off[i])
+            sims[:, i] = _draw_counts(rng, means[:, i], fit)
+            prev_sim = np.log(sims[:, i] + 1.0)
+    else:
+        point = np.exp(X @ fit.glm.beta + off)
+        means = np.exp(coef @ X.T + off)
+        sims = _draw_counts(rng, means, fit)
+    table = pd.DataFrame({
+        "observed": observed,
+        "counterfactual": point,
+        "counterfactual_low": np.quantile(means, 0.025, axis=0),
+        "counterfactual_high": np.quantile(means, 0.975, axis=0),
+        "prediction_low": np.quantile(sims, 0.025, axis=0),
+        "prediction_high": np.quantile(sims, 0.975, axis=0),
+        "excess": observed - point,
+    }, index=pd.Index(fit.months[rows], name="month"))
+    totals = observed.sum() - sims.sum(axis=1)
+    interval = (float(np.quantile(totals, 0.025)), float(np.quantile(totals, 0.975)))
+    return table, float(observed.sum() - point.sum()), interval
+
+
+def _restricted(fit: CountFit, drop: tuple[str, ...]) -> tuple[float, float]:
+    """Log-likelihood and deviance of the break model without the ``drop`` terms."""
+    keep = [c for c in fit.design.columns if c not in drop]
+    family = "poisson" if fit.family == "quasipoisson" else fit.family
+    sub = fit_glm(fit.y, fit.design[keep].to_numpy(), family=family,  # type: ignore[arg-type]
+                  offset=fit.offset)
+    return sub.loglik, sub.deviance
+
+
+def _test(fit: CountFit, drop: tuple[str, ...]) -> tuple[float, float, str]:
+    """Return (statistic, signed root for a single term, kind) for dropping ``drop``."""
+    glm = fit.glm
+    idx = [list(glm.names).index(t) for t in drop]
+    b = glm.beta[idx]
+    if fit.model.autocorrelation == "hac":
+        stat = float(b @ np.linalg.solve(glm.cov[np.ix_(idx, idx)], b))
+        return stat, float(np.sign(b[0]) * math.sqrt(stat)), "wald_hac"
+    ll0, dev0 = _restricted(fit, drop)
+    if fit.family == "quasipoisson":
+        stat = max(0.0, (dev0 - glm.deviance) / glm.dispersion)
+        return stat, float(np.sign(b[0]) * math.sqrt(stat)), "scaled_deviance"
+    stat = max(0.0, 2.0 * (glm.loglik - ll0))
+    return stat, float(np.sign(b[0]) * math.sqrt(stat)), "lr"
+
+
+def its_test(
+    y: pd.Series,
+    break_month: str,
+    *,
+    family: FamilyChoice = "auto",
+    alternative: Alternative = "two-sided",
+    harmonics: int = 2,
+    trend: bool = True,
+    offset: pd.Series | None = None,
+    autocorrelation: AutocorrelationChoice = "none",
+    min_segment_months: int = 6,
+    draws: int = 2000,
+    seed: int = 0,
+) -> ITSResult:
+    """Test for a change in level and slope at a known month (interrupted time series).
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Monthly counts on a complete monthly ``PeriodIndex``.
+    break_month : str
+        First month of the post-break period, "YYYY-MM".
+    family : {"auto", "poisson", "quasipoisson", "negbin"}
+        Count family; "auto" chooses on the break model (see ``trends.models.diagnostics``).
+    alternative : {"two-sided", "increase"}
+        Joint test of level and slope change, or one-sided test of a level increase.
+    harmonics, trend, offset, autocorrelation
+        As in :class:`trends.models.CountModel`.
+    min_segment_months : int
+        Months required before and after the break.
+    draws : int
+        Coefficient draws for the counterfactual intervals.
+    seed : int
+        Seed of those draws.
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2016-01", periods=48, freq="M")
+    >>> rate = np.where(np.arange(48) >= 24, 20.0, 10.0)
+    >>> y = pd.Series(np.random.default_rng(3).poisson(rate), index=idx)
+    >>> res = its_test(y, "2018-01", family="poisson")
+    >>> res.level_ratio > 1.5 and res.p_value < 0.01
+    True
+
+    """
+    check_choice("alternative", alternative, ("two-sided", "increase"))
+    series = as_monthly_series(y)
+    n = len(series)
+    position = month_position(series.index, break_month)
+    if min(position, n - position) < min_segment_months:
+        msg = (
+            f"break month {break_month} leaves {position} months before and {n - position} "
+            f"after it; the test needs at least {min_segment_months} on each side "
+            "(choose another month or lower min_segment_months)"
+        )
+        raise DataError(msg)
+    n_coef = 2 + int(trend) * 2 + 2 * harmonics + (autocorrelation == "lag")
+    if n < n_coef + 6:
+        msg = (
+            f"series has {n} months; the break model has {n_coef} coefficients and needs "
+            f"at least {n_coef + 6} months"
+        )
+        raise DataError(msg)
+    model = CountModel(family=family, trend=trend, harmonics=harmonics, offset=offset,
+                       autocorrelation=autocorrelation, break_month=str(break_month))
+    fit = model.fit(series)
+    if fit.family != family:
+        fit = replace(model, family=fit.family).fit(series)  # type: ignore[arg-type]
+    terms = ("post", "tpost") if trend else ("post",)
+    table = fit.tidy().set_index("term")
+    b_post = float(table.at["post", "estimate"])  # type: ignore[arg-type]
+    se_post = float(table.at["post", "std_error"])  # type: ignore[arg-type]
+    level_ci = (math.exp(b_post - Z975 * se_post), math.exp(b_post + Z975 * se_post))
+    if trend:
+        b_t = 12 * float(table.at["tpost", "estimate"])  # type: ignore[arg-type]
+        se_t = 12 * float(table.at["tpost", "std_error"])  # type: ignore[arg-type]
+        slope, slope_ci = math.exp(b_t), (math.exp(b_t - Z975 * se_t), math.exp(b_t + Z975 * se_t))
+    else:
+        slope, slope_ci = float("nan"), (float("nan"), float("nan"))
+    df_resid = fit.glm.df_resid
+    if alternative == "two-sided":
+        stat, _, kind = _test(fit, terms)
+        df = len(terms)
+        if kind == "scaled_deviance":
+            p = float(stats.f.sf(stat / df, df, df_resid))
+        else:
+            p = float(stats.chi2.sf(stat, df))
+        what = {"lr": "Likelihood-ratio test of level and slope change",
+                "scaled_deviance":
+                    "Quasi-Poisson F test (scaled deviance) of level and slope change",
+                "wald_hac": "Wald test (Newey-West) of level and slope change"}[kind]
+    else:
+        stat, root, kind = _test(fit, ("post",))
+        df = 1
+        p = float(stats.t.sf(root, df_resid) if kind == "scaled_deviance" else stats.norm.sf(root))
+        what = {"lr": "One-sided signed-root LR test of a level increase",
+                "scaled_deviance": "One-sided signed-root quasi-LR test (t) of a level increase",
+                "wald_hac": "One-sided Wald z test (Newey-West) of a level increase"}[kind]
+    table_cf, excess, excess_ci = counterfactual(fit, position, draws=draws, seed=seed)
+    return ITSResult(
+        break_month=str(pd.Period(series.index[position], freq="M")),
+        family=fit.family,
+        alternative=alternative,
+        n_months=len(fit.y),
+        level_ratio=math.exp(b_post),
+        level_ratio_ci=level_ci,
+        slope_ratio_per_year=slope,
+        slope_ratio_per_year_ci=slope_ci,
+        lr_statistic=stat,
+        df=df,
+        p_value=p,
+        statistic_kind=kind,
+        test_description=what,
+        excess_total=excess,
+        excess_total_ci=excess_ci,
+        counterfactual=table_cf,
+        fit=fit,
+    )

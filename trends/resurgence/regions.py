@@ -1,0 +1,309 @@
+"""Many regions at one break month: per-region tests, multiplicity, pooled model, sensitivity.
+
+Pooled model ("countrywide or regional?"): the regions' series are stacked;
+every region keeps its own intercept, trend and seasonal terms, and NB2 has
+one theta shared by all regions. Three nested models are compared:
+M0 no change, M1 one common level and slope change, M2 region-specific
+changes. LR(M1 vs M0) tests a common change (df 2); LR(M2 vs M1) tests
+heterogeneity of the change across regions (df 2 (R - 1)). For
+quasi-Poisson the statistics are scaled deviances with F p-values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from trends.errors import DataError, InputError
+from trends.models.countmodel import Z975, FamilyChoice
+from trends.models.design import as_monthly_series, build_design, month_position
+from trends.models.glm import GLMFit, fit_glm
+from trends.resurgence.known import Alternative, AutocorrelationChoice, its_test
+
+
+@dataclass(frozen=True)
+class RegionTestResult:
+    """Result of :func:`test_regions`."""
+
+    break_month: str
+    table: pd.DataFrame
+    pooled: dict[str, Any] = field(repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per region with raw, Holm and Benjamini-Hochberg p-values."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Readable report: the per-region table and the pooled answer."""
+        cols = ["region", "family", "level_ratio", "ci_low", "ci_high", "p_value",
+                "p_value_holm", "p_value_bh"]
+        pooled = self.pooled
+        lines = [
+            f"Break at {self.break_month}: per-region tests (Holm and BH adjusted)",
+            self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+        ]
+        if pooled:
+            lines += [
+                "",
+                f"Pooled ({pooled['family']}, region-specific trend and seasonality): common "
+                f"level ratio {pooled['common_level_ratio']:.3f} (95% CI "
+                f"{pooled['common_level_ratio_ci'][0]:.3f} to "
+                f"{pooled['common_level_ratio_ci'][1]:.3f}); common change p = "
+                f"{pooled['common_p_value']:.3g}; heterogeneity p = "
+                f"{pooled['heterogeneity_p_value']:.3g}",
+                pooled["interpretation"],
+            ]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe dictionary."""
+        rows = []
+        for row in self.table.to_dict(orient="records"):
+            rows.append({
+                "region": str(row["region"]),
+                "family": row["family"],
+                "n_months": _int(row["n_months"]),
+                "level_ratio": _num(row["level_ratio"]),
+                "level_ratio_ci": [_num(row["ci_low"]), _num(row["ci_high"])],
+                "slope_ratio_per_year": _num(row["slope_ratio_per_year"]),
+                "slope_ratio_per_year_ci": [_num(row["slope_ci_low"]), _num(row["slope_ci_high"])],
+                "lr_statistic": _num(row["lr_statistic"]),
+                "p_value": _num(row["p_value"]),
+                "p_value_holm": _num(row["p_value_holm"]),
+                "p_value_bh": _num(row["p_value_bh"]),
+                "note": row["note"],
+            })
+        pooled = {k: ([_num(x) for x in v] if isinstance(v, tuple | list) else
+                      (v if isinstance(v, str | int) else _num(v)))
+                  for k, v in self.pooled.items()}
+        return {"test": "regions", "break_month": self.break_month, "regions": rows,
+                "pooled": pooled}
+
+
+def _num(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None
+
+
+def _int(value: object) -> int | None:
+    number = float(value)  # type: ignore[arg-type]
+    return int(number) if math.isfinite(number) else None
+
+
+def _as_panel(panel: Mapping[str, pd.Series] | pd.DataFrame, measure: str | None
+              ) -> dict[str, pd.Series]:
+    if isinstance(panel, pd.DataFrame):
+        if {"region", "month"}.issubset(panel.columns):
+            if measure is None or measure not in panel.columns:
+                msg = f"long panel: name the count column with measure=; got {measure!r}"
+                raise InputError(msg)
+            wide = panel.pivot_table(index="month", columns="region", values=measure,
+                                     aggfunc="sum")
+            wide.index = pd.PeriodIndex(wide.index.astype(str), freq="M")
+            panel = wide
+        return {str(c): panel[c].rename(str(c)) for c in panel.columns}
+    return {str(k): v for k, v in panel.items()}
+
+
+def _pooled(series: dict[str, pd.Series], break_month: str, family: str, harmonics: int,
+            trend: bool) -> dict[str, Any]:
+    names = list(series)
+    blocks, ys = [], []
+    for r in names:
+        s = as_monthly_series(series[r], name=r)
+        pos = month_position(s.index, break_month)
+        blocks.append(build_design(s.index, trend=trend, harmonics=harmonics,
+                                   break_position=pos))
+        ys.append(s.to_numpy())
+    y = np.concatenate(ys)
+    change = [c for c in ("post", "tpost") if c in blocks[0].columns]
+    nuisance = [c for c in blocks[0].columns if c not in change]
+    n_rows, n_reg = len(y), len(names)
+
+    def stack(cols: list[str]) -> np.ndarray:
+        out = np.zeros((n_rows, n_reg * len(cols)))
+        row = 0
+        for j, block in enumerate(blocks):
+            out[row:row + len(block), j * len(cols):(j + 1) * len(cols)] = block[cols].to_numpy()
+            row += len(block)
+        return out
+
+    common = np.concatenate([b[change].to_numpy() for b in blocks])
+    X0 = stack(nuisance)
+    X1 = np.column_stack([X0, common])
+    X2 = np.column_stack([X0, stack(change)])
+    core = "poisson" if family == "quasipoisson" else family
+    fits: list[GLMFit] = [fit_glm(y, X, family=core) for X in (X0, X1, X2)]  # type: ignore[arg-type]
+    df_common, df_het = len(change), len(change) * (n_reg - 1)
+    if family == "quasipoisson":
+        disp = fits[2].pearson_chi2 / fits[2].df_resid
+        s_common = (fits[0].deviance - fits[1].deviance) / disp
+        s_het = (fits[1].deviance - fits[2].deviance) / disp
+        p_common = float(stats.f.sf(s_common / df_common, df_common, fits[2].df_resid))
+        p_het = float(stats.f.sf(s_het / df_het, df_het, fits[2].df_resid))
+        se_scale = math.sqrt(disp)
+    else:
+        s_common = max(0.0, 2 * (fits[1].loglik - fits[0].loglik))
+        s_het = max(0.0, 2 * (fits[2].loglik - fits[1].loglik))
+        p_common = float(stats.chi2.sf(s_common, df_common))
+        p_het = float(stats.chi2.sf(s_het, df_het))
+        se_scale = 1.0
+    j = X0.shape[1]
+    b, se = fits[1].beta[j], fits[1].se[j] * se_scale
+    if p_het < 0.05:
+        text = "The change differs between regions (heterogeneity test rejects at 5%)."
+    elif p_common < 0.05:
+        text = "A common, countrywide change fits the regions (no evidence of heterogeneity)."
+    else:
+        text = "Neither a common nor a region-specific change is detected at 5%."
+    result: dict[str, Any] = {
+        "family": family,
+        "regions": n_reg,
+        "common_level_ratio": math.exp(b),
+        "common_level_ratio_ci": (math.exp(b - Z975 * se), math.exp(b + Z975 * se)),
+        "common_statistic": s_common,
+        "common_df": df_common,
+        "common_p_value": p_common,
+        "heterogeneity_statistic": s_het,
+        "heterogeneity_df": df_het,
+        "heterogeneity_p_value": p_het,
+        "theta": fits[1].theta,
+        "interpretation": text,
+    }
+    return result
+
+
+def test_regions(
+    panel: Mapping[str, pd.Series] | pd.DataFrame,
+    break_month: str,
+    *,
+    family: FamilyChoice = "negbin",
+    alternative: Alternative = "two-sided",
+    harmonics: int = 2,
+    trend: bool = True,
+    autocorrelation: AutocorrelationChoice = "none",
+    measure: str | None = None,
+    pooled: bool = True,
+) -> RegionTestResult:
+    """Run :func:`its_test` in every region, adjust for multiplicity and fit a pooled model.
+
+    Parameters
+    ----------
+    panel : dict of Series or DataFrame
+        ``{region: monthly series}``, a wide frame (one column per region,
+        monthly ``PeriodIndex``) or a long frame with ``region``, ``month`` and
+        the ``measure`` column.
+    break_month : str
+        Break month "YYYY-MM".
+    family, alternative, harmonics, trend, autocorrelation
+        As in :func:`its_test`; the pooled model uses NB2 for "auto"/"negbin".
+    measure : str, optional
+        Count column of a long frame.
+    pooled : bool
+        Also fit the pooled common-versus-regional model.
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2016-01", periods=48, freq="M")
+    >>> rng = np.random.default_rng(4)
+    >>> panel = {r: pd.Series(rng.poisson(10, 48), index=idx) for r in ("a", "b")}
+    >>> res = test_regions(panel, "2018-01", family="poisson")
+    >>> list(res.table["region"])
+    ['a', 'b']
+
+    """
+    series = _as_panel(panel, measure)
+    if not series:
+        msg = "test_regions: the panel has no regions"
+        raise DataError(msg)
+    rows: list[dict[str, Any]] = []
+    for region, y in series.items():
+        try:
+            res = its_test(y, break_month, family=family, alternative=alternative,
+                           harmonics=harmonics, trend=trend, autocorrelation=autocorrelation,
+                           draws=200)
+        except DataError as err:
+            rows.append({"region": region, "family": None, "n_months": len(y), "note": str(err)})
+            continue
+        rows.append({
+            "region": region, "family": res.family, "n_months": res.n_months,
+            "level_ratio": res.level_ratio, "ci_low": res.level_ratio_ci[0],
+            "ci_high": res.level_ratio_ci[1], "slope_ratio_per_year": res.slope_ratio_per_year,
+            "slope_ci_low": res.slope_ratio_per_year_ci[0],
+            "slope_ci_high": res.slope_ratio_per_year_ci[1],
+            "lr_statistic": res.lr_statistic, "p_value": res.p_value, "note": "",
+        })
+    table = pd.DataFrame(rows)
+    for col in ("level_ratio", "ci_low", "ci_high", "slope_ratio_per_year", "slope_ci_low",
+                "slope_ci_high", "lr_statistic", "p_value"):
+        if col not in table:
+            table[col] = np.nan
+    ok = table["p_value"].notna().to_numpy()
+    table["p_value_holm"] = np.nan
+    table["p_value_bh"] = np.nan
+    if ok.any():
+        pv = table.loc[ok, "p_value"].to_numpy(dtype=float)
+        table.loc[ok, "p_value_holm"] = multipletests(pv, method="holm")[1]
+        table.loc[ok, "p_value_bh"] = multipletests(pv, method="fdr_bh")[1]
+    usable = {r: series[r] for r, good in zip(table["region"], ok, strict=True) if good}
+    pooled_result: dict[str, Any] = {}
+    if pooled and len(usable) >= 2:
+        pooled_family = "negbin" if family in ("auto", "negbin") else family
+        pooled_result = _pooled(usable, break_month, pooled_family, harmonics, trend)
+    return RegionTestResult(str(pd.Period(break_month, freq="M")), table, pooled_result)
+
+
+def sensitivity(
+    frame: pd.DataFrame,
+    break_month: str,
+    measures: Sequence[str] = ("killed_low", "killed_best", "killed_high"),
+    **options: Any,
+) -> pd.DataFrame:
+    """Run :func:`its_test` on several measures of one series and tabulate them side by side.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Monthly table with a ``month`` column (or a monthly ``PeriodIndex``)
+        and one column per measure.
+    break_month : str
+        Break month "YYYY-MM".
+    measures : sequence of str
+        Columns to test.
+    **options
+        Passed to :func:`its_test` (family, alternative, ...).
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2016-01", periods=48, freq="M")
+    >>> rng = np.random.default_rng(5)
+    >>> frame = pd.DataFrame({"low": rng.poisson(8, 48), "high": rng.poisson(12, 48)}, index=idx)
+    >>> list(sensitivity(frame, "2018-01", ("low", "high"), family="poisson")["measure"])
+    ['low', 'high']
+
+    """
+    if "month" in frame.columns:
+        frame = frame.set_index(pd.PeriodIndex(frame["month"].astype(str), freq="M"))
+    rows: list[dict[str, Any]] = []
+    for measure in measures:
+        if measure not in frame.columns:
+            msg = f"sensitivity: column {measure!r} not found; columns are {list(frame.columns)}"
+            raise InputError(msg)
+        res = its_test(frame[measure].rename(measure), break_month, **options)
+        rows.append({
+            "measure": measure, "family": res.family, "level_ratio": res.level_ratio,
+            "level_ci_low": res.level_ratio_ci[0], "level_ci_high": res.level_ratio_ci[1],
+            "slope_ratio_per_year": res.slope_ratio_per_year,
+            "slope_ci_low": res.slope_ratio_per_year_ci[0],
+            "slope_ci_high": res.slope_ratio_per_year_ci[1],
+            "lr_statistic": res.lr_statistic, "p_value": res.p_value,
+            "excess_total": res.excess_total,
+        })
+    return pd.DataFrame(rows)
