@@ -12,10 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from trends import __version__
-from trends.cli import aggregate as aggregate_command
+from trends.cli import aggregate, alerts, backtest, detect, forecast, severity
+from trends.cli import test as test_command
 from trends.errors import TrendsError
 
-COMMANDS = (aggregate_command,)
+COMMANDS = (aggregate, test_command, detect, alerts, forecast, backtest, severity)
 
 
 def build_parser() -> argparse.ArgumentParser:

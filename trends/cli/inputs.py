@@ -29,18 +29,21 @@ def add_reading_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_rule_options(parser: argparse.ArgumentParser) -> None:
-    """Month rules and filters."""
+def add_rule_options(parser: argparse.ArgumentParser, *, region_filter: bool = True) -> None:
+    """Month rules and filters (without ``--region`` where a command chooses one series)."""
     group = parser.add_argument_group("rules and filters")
     group.add_argument("--start", metavar="YYYY-MM", help="first month of the window")
     group.add_argument("--end", metavar="YYYY-MM", help="last month of the window")
-    group.add_argument(
-        "--region",
-        action="append",
-        metavar="NAME",
-        dest="regions",
-        help="keep this region (repeatable)",
-    )
+    if region_filter:
+        group.add_argument(
+            "--region",
+            action="append",
+            metavar="NAME",
+            dest="regions",
+            help="keep this region (repeatable)",
+        )
+    else:
+        parser.set_defaults(regions=None)
     group.add_argument(
         "--country",
         action="append",

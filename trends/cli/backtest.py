@@ -1,0 +1,50 @@
+"""``trends backtest``: how good have the forecasts been, against simple baselines?"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from trends.baselines import BASELINES, rolling_origin
+from trends.cli.series import add_series_options, emit, load_series
+from trends.forecast import count_model_forecaster
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the subcommand."""
+    parser = subparsers.add_parser(
+        "backtest",
+        help="rolling-origin backtest of the count model against baselines",
+        description="Refit at each origin, forecast 1..N months ahead and score with CRPS, "
+        "log score, absolute error and interval coverage, against the zero, last-value, "
+        "12-month-average and 12-month empirical baselines.",
+    )
+    add_series_options(parser, by=False)
+    parser.add_argument("--horizon", type=int, default=6, metavar="N", help="months ahead (6)")
+    parser.add_argument(
+        "--min-train",
+        type=int,
+        default=36,
+        metavar="MONTHS",
+        help="months of history at the first origin (36)",
+    )
+    parser.add_argument("--draws", type=int, default=2000, help="simulated paths (2000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand."""
+    ((name, y),) = load_series(args).items()
+    methods = {"count_model": count_model_forecaster(), **BASELINES}
+    result = rolling_origin(
+        y,
+        methods,
+        horizon=args.horizon,
+        min_train=args.min_train,
+        n_draws=args.draws,
+        seed=args.seed,
+        baselines=list(BASELINES),
+    )
+    emit(args, [result], [name])
+    return 0

@@ -1,0 +1,46 @@
+"""``trends forecast``: what should we expect over the coming months?"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from trends.cli.series import add_series_options, emit, load_series
+from trends.forecast import forecast
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the subcommand."""
+    parser = subparsers.add_parser(
+        "forecast",
+        help="forecast 1-12 months ahead with predictive intervals",
+        description="Simulated predictive distribution from the fitted count model: median, "
+        "central 50/80/95%% intervals and, with --threshold, P(count > threshold).",
+    )
+    add_series_options(parser)
+    parser.add_argument("--horizon", type=int, default=6, metavar="N", help="months ahead (6)")
+    parser.add_argument("--threshold", type=float, help="report P(count > threshold)")
+    parser.add_argument(
+        "--family", choices=("auto", "poisson", "quasipoisson", "negbin"), default="auto"
+    )
+    parser.add_argument("--draws", type=int, default=4000, help="simulated paths (4000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand."""
+    series = load_series(args)
+    results = [
+        forecast(
+            y,
+            args.horizon,
+            family=args.family,
+            n_draws=args.draws,
+            seed=args.seed,
+            threshold=args.threshold,
+        )
+        for y in series.values()
+    ]
+    emit(args, results, list(series))
+    return 0

@@ -1,0 +1,103 @@
+"""Options and loading shared by the subcommands that analyse monthly series.
+
+INPUT is an incident file in any layout ``trends aggregate`` reads, or a
+monthly CSV with a ``month`` column; the result is one series per region
+(or one series for everything).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import pandas as pd
+
+from trends.aggregate import panel, parse_month, select
+from trends.cli.inputs import add_reading_options, add_rule_options, read_with_report, report_log
+from trends.ingest.files import read_raw
+from trends.monthly import is_monthly_header, read_monthly, to_series
+from trends.rowlog import RowLog
+
+MEASURE_HELP = "incidents, killed_best, killed_low, killed_high, or a column of a monthly CSV"
+
+
+def add_series_options(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
+    """INPUT, the measure, the region choice and the reading options."""
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="incident file(s) of any layout, or a monthly CSV with a month column",
+    )
+    parser.add_argument("--measure", default="incidents", help=f"what to count: {MEASURE_HELP}")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--region",
+        dest="series_region",
+        metavar="NAME",
+        help="analyse this region only (default: all regions summed)",
+    )
+    if by:
+        where.add_argument("--by", choices=("region",), help="analyse every region separately")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+    add_reading_options(parser)
+    add_rule_options(parser, region_filter=False)
+
+
+def load_table(args: argparse.Namespace) -> pd.DataFrame:
+    """The monthly table behind the analysis: a panel by region, or the user's monthly CSV."""
+    first = read_raw(args.inputs[0], encoding=args.encoding)
+    if is_monthly_header(first.header):
+        frame = read_monthly(args.inputs[0], encoding=args.encoding)
+        if args.start:
+            frame = frame[frame["month"] >= str(parse_month(args.start, "start"))]
+        if args.end:
+            frame = frame[frame["month"] <= str(parse_month(args.end, "end"))]
+        return frame.reset_index(drop=True)
+    log = RowLog()
+    incidents = read_with_report(args, log)
+    regions = [args.series_region] if args.series_region else args.regions
+    kept, window, pairs = select(
+        incidents,
+        start=args.start,
+        end=args.end,
+        regions=regions,
+        countries=args.countries,
+        actors=args.actors,
+        span_rule=args.span_rule,
+        min_precision=args.min_precision,
+        log=log,
+    )
+    report_log(args, incidents, log)
+    return panel(kept, window, pairs, ["region"])
+
+
+def load_series(args: argparse.Namespace) -> dict[str, pd.Series]:
+    """Series to analyse, keyed by region name ("all" for the summed series)."""
+    table = load_table(args)
+    if getattr(args, "by", None) == "region":
+        if "region" not in table.columns:
+            table = table.assign(region="all")
+        names = list(dict.fromkeys(table["region"]))
+        return {name: to_series(table, args.measure, name) for name in names}
+    if args.series_region:
+        from trends.regions import Gazetteer
+
+        name = Gazetteer.default().canonical(args.series_region) or args.series_region
+        return {name: to_series(table, args.measure, name)}
+    return {"all": to_series(table, args.measure)}
+
+
+def emit(args: argparse.Namespace, results: list[Any], names: list[str]) -> None:
+    """Print results as JSON (one object, or a list with --by) or as summaries."""
+    if args.json:
+        payload = [dict(r.to_dict(), region=n) for r, n in zip(results, names, strict=True)]
+        out = payload if getattr(args, "by", None) else payload[0]
+        sys.stdout.write(json.dumps(out, indent=2, sort_keys=True, allow_nan=False) + "\n")
+        return
+    for result, name in zip(results, names, strict=True):
+        if len(results) > 1:
+            sys.stdout.write(f"== {name} ==\n")
+        sys.stdout.write(result.summary().rstrip() + "\n")

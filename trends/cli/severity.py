@@ -1,0 +1,105 @@
+"""``trends severity``: the tail of deaths per incident, and more attacks or deadlier ones?"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from trends.aggregate import panel, parse_month, select
+from trends.cli.inputs import add_reading_options, add_rule_options, read_with_report, report_log
+from trends.decompose import decompose_change
+from trends.errors import OptionError
+from trends.ingest.files import read_raw
+from trends.monthly import is_monthly_header, read_monthly
+from trends.rowlog import RowLog
+from trends.severity import fit_power_law
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the subcommand."""
+    parser = subparsers.add_parser(
+        "severity",
+        help="power-law tail of deaths per incident; frequency/severity split",
+        description="Fit a discrete power law to deaths per incident (Clauset, Shalizi and "
+        "Newman) and, with --since, split the change in monthly deaths into a change in "
+        "incident frequency and a change in deaths per incident.",
+    )
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="incident file(s); a monthly CSV allows only the split",
+    )
+    parser.add_argument(
+        "--measure", default="killed_best", choices=("killed_best", "killed_low", "killed_high")
+    )
+    parser.add_argument(
+        "--since",
+        metavar="YYYY-MM",
+        help="split the change between the months before and from this month",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=200,
+        metavar="N",
+        help="bootstrap replicates for the tail fit (200)",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true")
+    add_reading_options(parser)
+    add_rule_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand."""
+    tail = None
+    if is_monthly_header(read_raw(args.inputs[0], encoding=args.encoding).header):
+        monthly = read_monthly(args.inputs[0], encoding=args.encoding)
+        if not args.since:
+            msg = "a monthly table holds no deaths per incident: pass --since for the split"
+            raise OptionError(msg)
+    else:
+        log = RowLog()
+        incidents = read_with_report(args, log)
+        kept, window, pairs = select(
+            incidents,
+            start=args.start,
+            end=args.end,
+            regions=args.regions,
+            countries=args.countries,
+            actors=args.actors,
+            span_rule=args.span_rule,
+            min_precision=args.min_precision,
+            log=log,
+        )
+        report_log(args, incidents, log)
+        tail = fit_power_law(
+            kept[args.measure],
+            bootstrap_replicates=args.bootstrap,
+            gof_replicates=args.bootstrap,
+            seed=args.seed,
+        )
+        monthly = panel(kept, window, pairs, [])
+    split = None
+    if args.since:
+        since = parse_month(args.since, "since")
+        months = monthly["month"]
+        before = (months.iloc[0], str(since - 1))
+        after = (str(since), months.iloc[-1])
+        split = decompose_change(
+            monthly, before=before, after=after, measure=args.measure, seed=args.seed
+        )
+    if args.json:
+        payload = {
+            "tail": tail.to_dict() if tail else None,
+            "decomposition": split.to_dict() if split else None,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    else:
+        parts = [r.summary().rstrip() for r in (tail, split) if r is not None]
+        sys.stdout.write("\n\n".join(parts) + "\n")
+    return 0
