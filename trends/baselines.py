@@ -215,7 +215,7 @@ class BacktestResult:
         return table.iloc[order].reset_index(drop=True)
 
     def summary(self) -> str:
-        """Text report: settings, mean CRPS by method and horizon, and skill."""
+        """Text report: settings, mean CRPS by horizon, overall scores and coverage, skill."""
         table = self.tidy()
         origins = self.forecasts["origin"]
         lines = [
@@ -229,6 +229,15 @@ class BacktestResult:
             .loc[list(self.methods)]
             .round(3)
             .to_string(),
+        ]
+        overall = table.groupby("method", sort=False).agg(
+            crps=("crps", "mean"), log_score=("log_score", "mean"), mae=("mae", "mean"),
+            **{c: (c, "mean") for c in table.columns if c.startswith("coverage_")},
+        )
+        lines += [
+            "",
+            "All horizons: mean scores and interval coverage (nominal 0.50/0.80/0.95):",
+            overall.loc[list(self.methods)].round(3).to_string(),
         ]
         models = table[~table["method"].isin(self.baselines)]
         if len(models) and len(self.baselines):

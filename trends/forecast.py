@@ -8,6 +8,14 @@ months, and counts are drawn around that mean from the fitted family
 binomial with the estimated dispersion; Poisson). So the intervals carry
 parameter uncertainty - which grows with the horizon when the model has a
 trend - as well as count noise. theta itself is held at its estimate.
+
+The default model is a local level: a constant mean fitted to the last 12
+months (negative binomial when they are overdispersed). In rolling-origin
+backtests on the bundled series (IS incidents in Deir ez-Zor, Homs and Raqqa,
+2016-2019; Syria's monthly deaths 2012-2026) it had the lowest or
+near-lowest CRPS and the best interval coverage of the variants tried, while
+a trend and seasonality fitted to the whole history, extrapolated, did worst
+where the level had shifted. Trend, harmonics and the window are options.
 """
 
 from __future__ import annotations
@@ -138,10 +146,10 @@ def forecast(
     horizon: int = 6,
     *,
     family: FamilyChoice = "auto",
-    trend: bool = True,
-    harmonics: int = 2,
+    trend: bool = False,
+    harmonics: int = 0,
     break_month: str | None = None,
-    train_months: int | None = None,
+    train_months: int | None = 12,
     n_draws: int = 4000,
     seed: int = 0,
     threshold: float | None = None,
@@ -157,7 +165,7 @@ def forecast(
     family, trend, harmonics, break_month
         The count model (see :class:`trends.models.CountModel`).
     train_months
-        Fit on the last ``train_months`` months only (default: all).
+        Fit on the last ``train_months`` months only; None for all.
     n_draws, seed
         Simulated paths and their seed.
     threshold
@@ -167,16 +175,16 @@ def forecast(
     --------
     >>> idx = pd.period_range("2018-01", periods=48, freq="M")
     >>> y = pd.Series(np.random.default_rng(0).poisson(20, 48), index=idx, name="incidents")
-    >>> table = forecast(y, 3, family="poisson", trend=False, harmonics=0).tidy()
+    >>> table = forecast(y, 3, family="poisson").tidy()
     >>> table["month"].tolist(), bool((table["lo95"] <= table["median"]).all())
     (['2022-01', '2022-02', '2022-03'], True)
     """
     series = as_monthly_series(y)
     if train_months is not None:
         series = series.iloc[-train_months:]
-    if len(series) < 24:
+    if len(series) < (12 if train_months else 24):
         msg = (
-            f"a forecast needs at least 24 months of history; got {len(series)} "
+            f"a forecast needs at least {12 if train_months else 24} months of history; got {len(series)} "
             f"({series.index[0]} to {series.index[-1]})"
         )
         raise DataError(msg)

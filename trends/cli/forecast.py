@@ -23,6 +23,15 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--family", choices=("auto", "poisson", "quasipoisson", "negbin"), default="auto"
     )
+    parser.add_argument(
+        "--train-months",
+        type=int,
+        default=12,
+        metavar="N",
+        help="fit on the last N months (12; 0 for all)",
+    )
+    parser.add_argument("--trend", action="store_true", help="include a linear trend")
+    parser.add_argument("--harmonics", type=int, default=0, help="seasonal Fourier pairs (0)")
     parser.add_argument("--draws", type=int, default=4000, help="simulated paths (4000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(run=run)
@@ -36,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
             y,
             args.horizon,
             family=args.family,
+            trend=args.trend,
+            harmonics=args.harmonics,
+            train_months=args.train_months or None,
             n_draws=args.draws,
             seed=args.seed,
             threshold=args.threshold,

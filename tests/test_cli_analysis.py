@@ -1,0 +1,120 @@
+"""The analysis commands end to end: real data in, documented JSON out, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import GED, RESULTS
+
+from trends.cli import main
+
+DEIR = RESULTS / "ged_is_deir_ez_zor_monthly.csv"
+
+
+def run(capsys, *args):
+    status = main([str(a) for a in args])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return status, out.out, [line for line in out.err.splitlines() if ": error: " in line]
+
+
+def run_json(capsys, *args):
+    status, out, errors = run(capsys, *args, "--json")
+    assert status == 0, errors
+    return json.loads(out)
+
+
+def test_detect_on_bundled_data(capsys):
+    result = run_json(capsys, "detect", GED, "--actor", "IS", "--region", "Homs",
+                      "--bootstrap", "99", "--seed", "1")
+    assert {"break_month", "statistic", "p_value", "confidence_set", "bootstrap"} <= set(result)
+    assert result["bootstrap"] == 99
+    assert 1 / 100 <= result["p_value"] <= 1
+    assert result["break_month"] in result["confidence_set"]
+
+
+def test_detect_reproduces_the_r_scan_statistic(capsys):
+    ref = json.loads((RESULTS / "ref_deir_incidents.json").read_text())["scan"]
+    result = run_json(capsys, "detect", DEIR, "--bootstrap", "19")
+    assert result["break_month"] == ref["argmax"]
+    assert result["statistic"] == pytest.approx(ref["sup_lr"], rel=1e-4)
+
+
+def test_alerts_reproduce_r_farrington_on_reference_series(capsys):
+    ref = json.loads((RESULTS / "ref_deir_killed.json").read_text())["farrington"]
+    deir_killed = RESULTS / "ged_is_deir_ez_zor_monthly.csv"
+    for month, bound, alarm in zip(ref["months"], ref["upperbound"], ref["alarm"], strict=True):
+        if month not in ("2018-12", "2019-03", "2019-11"):
+            continue
+        result = run_json(capsys, "alerts", deir_killed, "--measure", "killed_best", "--month",
+                          month, "--years-back", "2", "--window", "2")
+        assert result["upper_bound"] == pytest.approx(bound, rel=1e-6)
+        assert result["alarm"] is alarm
+
+
+def test_alerts_by_region_on_bundled_data(capsys):
+    rows = run_json(capsys, "alerts", GED, "--actor", "IS", "--by", "region", "--month",
+                    "2019-06", "--years-back", "2", "--window", "2")
+    assert isinstance(rows, list) and len(rows) == 15
+    for row in rows:
+        assert {"region", "month", "observed", "expected", "upper_bound", "alarm"} <= set(row)
+        assert row["month"] == "2019-06"
+
+
+def test_alerts_with_too_short_a_history_say_what_is_missing(capsys):
+    status, _, errors = run(capsys, "alerts", DEIR)
+    assert status == 2 and len(errors) == 1
+    assert "years" in errors[0] or "months" in errors[0]
+
+
+def test_forecast_json(capsys):
+    result = run_json(capsys, "forecast", DEIR, "--horizon", "4", "--threshold", "50")
+    rows = result["forecast"]
+    assert [r["month"] for r in rows] == ["2019-12", "2020-01", "2020-02", "2020-03"]
+    assert all(r["lo95"] <= r["median"] <= r["hi95"] for r in rows)
+
+
+def test_backtest_prints_crps_and_coverage_for_model_and_baselines(capsys):
+    status, out, _ = run(capsys, "backtest", GED, "--actor", "IS", "--region", "Deir ez-Zor",
+                         "--horizon", "3", "--draws", "500")
+    assert status == 0
+    for method in ("count_model", "zero", "last_value", "poisson_mean_12", "empirical_12"):
+        assert method in out
+    assert "CRPS" in out and "coverage" in out.lower()
+
+
+def test_severity_split_on_bundled_data(capsys):
+    result = run_json(capsys, "severity", GED, "--actor", "IS", "--since", "2018-01",
+                      "--bootstrap", "20")
+    assert 1.5 < result["tail"]["alpha"] < 4
+    split = result["decomposition"]
+    assert split is not None
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["test", DEIR, "--since", "2030-01"], "2030-01"),
+    (["test", DEIR, "--since", "2016-02"], "2016-02"),
+    (["test", DEIR, "--since", "2017-13"], "YYYY-MM"),
+    (["detect", DEIR, "--measure", "wounded"], "no measure 'wounded'"),
+])
+def test_bad_requests_are_one_line_errors(capsys, args, message):
+    status, _, errors = run(capsys, *args)
+    assert status == 2 and len(errors) == 1
+    assert message in errors[0]
+
+
+def test_all_zero_and_too_short_series(capsys, write):
+    zeros = write("zeros.csv", "month,incidents\n" + "".join(
+        f"20{18 + i // 12}-{i % 12 + 1:02d},0\n" for i in range(36)))
+    status, _, errors = run(capsys, "test", zeros, "--since", "2019-06")
+    assert status == 2 and "zero" in errors[0]
+    short = write("short.csv", "month,incidents\n2020-01,3\n2020-02,4\n2020-03,1\n")
+    status, _, errors = run(capsys, "detect", short)
+    assert status == 2 and len(errors) == 1
+
+
+def test_monthly_csv_with_a_gap_is_refused(capsys, write):
+    path = write("gap.csv", "month,incidents\n2020-01,3\n2020-03,4\n")
+    status, _, errors = run(capsys, "test", path, "--since", "2020-02")
+    assert status == 2 and "not consecutive: nothing after 2020-01" in errors[0]
