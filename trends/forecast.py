@@ -182,9 +182,10 @@ def forecast(
     series = as_monthly_series(y)
     if train_months is not None:
         series = series.iloc[-train_months:]
-    if len(series) < (12 if train_months else 24):
+    needed = 12 if train_months else 24
+    if len(series) < needed:
         msg = (
-            f"a forecast needs at least {12 if train_months else 24} months of history; got {len(series)} "
+            f"a forecast needs at least {needed} months of history; got {len(series)} "
             f"({series.index[0]} to {series.index[-1]})"
         )
         raise DataError(msg)
