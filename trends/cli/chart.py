@@ -1,0 +1,68 @@
+"""``trends chart``: one chart alone, at slide size, as PNG, SVG, JSON or HTML."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from trends.charts import save_chart
+from trends.cli.report import add_source_options, definition_from
+from trends.errors import OptionError
+from trends.report.analysis import analyse
+from trends.report.build import report_month
+from trends.report.data import load
+from trends.report.figures import build_figures
+
+NAMES = ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity")
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the subcommand."""
+    parser = subparsers.add_parser(
+        "chart",
+        help="render one report chart alone for a briefing slide",
+        description="Render one chart of a report (built from a definition or input files).",
+    )
+    parser.add_argument("name", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
+    add_source_options(parser)
+    parser.add_argument(
+        "--format", dest="chart_format", choices=("png", "svg", "json", "html"), default="png"
+    )
+    parser.add_argument("--width", type=int, help="width in pixels (default: the chart's)")
+    parser.add_argument("--height", type=int, help="height in pixels")
+    parser.add_argument("--scale", type=float, default=2.0, help="PNG scale factor (2)")
+    parser.add_argument("--month", metavar="YYYY-MM", help="month of the data to chart up to")
+    parser.add_argument("--out", metavar="FILE", help="output file (default: NAME.FORMAT)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand."""
+    definition = definition_from(args)
+    data = load(definition)
+    month = report_month(data, args.month or definition.analysis.month or None)
+    findings = analyse(data, month, definition.analysis)
+    scope = definition.analysis.scope_label or "all regions"
+    figures = build_figures(findings, scope, data.incidents)
+    if args.name not in figures:
+        why = findings.notes.get(
+            {"forest": "regions_test", "alerts": "alert_history", "severity": "tail"}.get(
+                args.name, args.name
+            ),
+            "",
+        )
+        msg = f"chart {args.name!r} is not available for this data" + (f": {why}" if why else "")
+        raise OptionError(msg)
+    chart = figures[args.name]
+    size = {k: v for k, v in (("width", args.width), ("height", args.height)) if v}
+    if size:
+        chart = chart.properties(**size)
+    suffix = {"json": ".vl.json"}.get(args.chart_format, "." + args.chart_format)
+    out = Path(args.out or f"{args.name}{suffix}")
+    save_chart(
+        chart, out, "json" if args.chart_format == "json" else args.chart_format, scale=args.scale
+    )
+    print(f"trends: wrote {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,103 @@
+"""Loading a report's inputs: a panel by region, the kept incidents and the row log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from trends.aggregate import panel, parse_month, select
+from trends.ingest import read_incidents
+from trends.ingest.files import read_raw
+from trends.monthly import is_monthly_header, read_monthly
+from trends.report.definition import ReportDefinition
+from trends.rowlog import RowLog
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the analyses of one report read."""
+
+    panel: pd.DataFrame
+    incidents: pd.DataFrame | None
+    log: RowLog = field(default_factory=RowLog)
+    rows_read: int = 0
+    formats: dict[str, str] = field(default_factory=dict)
+    data_end: pd.Timestamp | None = None
+
+    @property
+    def regions(self) -> list[str]:
+        """Regions of the panel, in order."""
+        return list(dict.fromkeys(self.panel["region"]))
+
+    def as_of(self, month: pd.Period) -> ReportData:
+        """The data up to and including ``month``, as a report written then would see it."""
+        panel_then = self.panel[self.panel["month"] <= str(month)].reset_index(drop=True)
+        incidents = self.incidents
+        if incidents is not None:
+            incidents = incidents[incidents["month"] <= month].reset_index(drop=True)
+        return ReportData(
+            panel_then, incidents, self.log, self.rows_read, self.formats, self.data_end
+        )
+
+
+def load(definition: ReportDefinition) -> ReportData:
+    """Read the definition's inputs and apply its filters."""
+    first = read_raw(definition.inputs[0])
+    if is_monthly_header(first.header):
+        frame = read_monthly(definition.inputs[0])
+        label = definition.analysis.scope_label or "All"
+        if "region" not in frame.columns:
+            frame.insert(1, "region", label)
+        window = definition.filters
+        if window.start:
+            frame = frame[frame["month"] >= str(parse_month(window.start, "start"))]
+        if window.end:
+            frame = frame[frame["month"] <= str(parse_month(window.end, "end"))]
+        return ReportData(
+            frame.reset_index(drop=True),
+            None,
+            RowLog(),
+            len(frame),
+            {definition.inputs[0]: "monthly"},
+        )
+    incidents = read_incidents(
+        list(definition.inputs),
+        format=definition.format,  # type: ignore[arg-type]
+        aliases=definition.aliases or None,
+    )
+    log = RowLog()
+    log.extend(incidents.log)
+    f = definition.filters
+    kept, window, pairs = select(
+        incidents,
+        start=f.start or None,
+        end=f.end or None,
+        regions=list(f.regions) or None,
+        countries=list(f.countries) or None,
+        actors=list(f.actors) or None,
+        span_rule=f.span_rule,
+        min_precision=f.min_precision,
+        log=log,  # type: ignore[arg-type]
+    )
+    return ReportData(
+        panel(kept, window, pairs, ["region"]),
+        kept,
+        log,
+        incidents.rows_read,
+        incidents.formats,
+        incidents.table["date_end"].max(),
+    )
+
+
+def latest_complete_month(data: ReportData) -> pd.Period:
+    """The last month of the data, or the one before when the data stop early in it.
+
+    Incident files whose latest incident (of any actor or place) falls before
+    the 28th of the last month may not hold that whole month yet, so the
+    month before is reported; a monthly table is taken as complete.
+    """
+    last = pd.Period(data.panel["month"].iloc[-1], freq="M")
+    if data.data_end is None or data.data_end.to_period("M") > last:
+        return last
+    return last if data.data_end >= last.start_time + pd.Timedelta(days=27) else last - 1

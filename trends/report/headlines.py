@@ -1,0 +1,139 @@
+"""Headline findings as sentences, each with its numbers and its interval."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from trends.report.analysis import Findings
+
+NOUNS = {
+    "incidents": "incidents",
+    "killed_best": "deaths (best estimate)",
+    "killed_low": "deaths (low estimate)",
+    "killed_high": "deaths (high estimate)",
+}
+
+
+def noun(measure: str) -> str:
+    """What a measure counts, in words.
+
+    Examples
+    --------
+    >>> noun("syria_killed_best")
+    'deaths (best estimate)'
+    """
+    for key, words in NOUNS.items():
+        if measure == key or measure.endswith("_" + key):
+            return words
+    return measure.replace("_", " ")
+
+
+def month_name(month: object) -> str:
+    """'November 2023' for 2023-11.
+
+    Examples
+    --------
+    >>> month_name("2023-11")
+    'November 2023'
+    """
+    return pd.Period(str(month), freq="M").strftime("%B %Y")
+
+
+def ratio(value: float, interval: tuple[float, float] | list[float]) -> str:
+    """A rate ratio with its 95% interval, e.g. '1.52x (95% CI 1.01-2.38)'."""
+    low, high = interval
+    return f"{value:.2f}x (95% CI {_num(low)}-{_num(high)})"
+
+
+def _num(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.2f}"
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def p_text(p: float) -> str:
+    """A p-value as a reader should see it."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def headlines(f: Findings, scope: str) -> list[str]:
+    """The sentences at the top of a report page."""
+    what = noun(f.measure)
+    out = []
+    if f.alerts is not None and len(f.alerts):
+        total = f.alerts[f.alerts["region"] == "All regions"].iloc[0]
+        sentence = f"{month_name(f.month)}: {total['observed']} {what} ({scope})"
+        if math.isfinite(total["upper_bound"]):
+            sentence += (
+                f", against {total['expected']:.0f} expected from its own history "
+                f"(alert threshold {total['upper_bound']:.0f}): "
+                + ("unusually high." if total["alarm"] else "within the usual range.")
+            )
+        else:
+            sentence += "."
+        out.append(sentence)
+        alarmed = f.alerts[(f.alerts["region"] != "All regions") & f.alerts["alarm"]]
+        if f.alerts["region"].nunique() > 2:
+            out.append(
+                "Regions above their alert threshold: " + ", ".join(alarmed["region"]) + "."
+                if len(alarmed)
+                else "No region was above its alert threshold."
+            )
+    if f.its is not None:
+        d = f.its.to_dict()
+        when = month_name(f.its.break_month)
+        out.append(
+            f"Since {when}, {what} ({scope}) were {ratio(d['level_ratio'], d['level_ratio_ci'])} "
+            f"the level expected from the trend before it, and changed by a factor of "
+            f"{ratio(d['slope_ratio_per_year'], d['slope_ratio_per_year_ci'])} a year after it; "
+            f"test of no change: {p_text(d['p_value'])} ({_lower(f.its.test_description)})."
+        )
+    if f.regions is not None:
+        table = pd.DataFrame(f.regions.to_dict()["regions"])  # type: ignore[arg-type]
+        significant = table[table["p_value_holm"] < 0.05]
+        if len(significant):
+            parts = [
+                f"{r.region}: level {ratio(r.level_ratio, r.level_ratio_ci)}, yearly trend "
+                f"{ratio(r.slope_ratio_per_year, r.slope_ratio_per_year_ci)}"
+                for r in significant.itertuples()
+            ]
+            out.append(
+                f"Regions with a change in level or trend (Holm-adjusted p < 0.05 across "
+                f"{len(table)} regions): " + "; ".join(parts) + "."
+            )
+        else:
+            out.append(
+                f"No single region's change survives Holm adjustment for {len(table)} "
+                "regions at the 5% level."
+            )
+    if f.scan is not None:
+        s = f.scan
+        months = s.confidence_set
+        span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+        out.append(
+            f"Scanning every month for a break at an unknown date: the best-fitting break is "
+            f"{month_name(s.break_month)} (confidence set {span}); the test that any break "
+            f"exists gives {p_text(s.p_value)} (parametric bootstrap, {s.bootstrap} replicates)."
+        )
+    if f.forecast is not None:
+        row = f.forecast.tidy().iloc[0]
+        out.append(
+            f"Expected in {month_name(row['month'])}: {row['median']:.0f} {what} "
+            f"(80% interval {row['lo80']:.0f}-{row['hi80']:.0f})."
+        )
+    if f.split is not None:
+        out.append(f.split.interpretation)
+    if f.tail is not None:
+        t = f.tail
+        out.append(
+            f"Deaths per incident are heavy-tailed: above {t.xmin} deaths they follow a power "
+            f"law with exponent {t.alpha:.2f} (95% CI {_num(t.alpha_ci[0] if t.alpha_ci else None)}"
+            f"-{_num(t.alpha_ci[1] if t.alpha_ci else None)}; {t.n_tail} incidents in the tail)."
+        )
+    return out

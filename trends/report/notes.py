@@ -1,0 +1,91 @@
+"""Method and data notes: how each number on a page was made, and what the data held."""
+
+from __future__ import annotations
+
+from trends.report.analysis import Findings
+from trends.report.data import ReportData
+from trends.report.headlines import month_name
+
+
+def method_notes(f: Findings) -> list[str]:
+    """One sentence per method used on the page."""
+    s = f.settings
+    notes = []
+    if f.its is not None:
+        notes.append(
+            f"Change at a known month: interrupted time series (segmented regression) of monthly "
+            f"{f.measure} on a linear trend and two pairs of calendar-month harmonics, "
+            f"{f.its.family} family, with a level and a slope change from "
+            f"{month_name(f.its.break_month)}; {f.its.test_description}."
+        )
+    if f.regions is not None:
+        notes.append(
+            "Per-region tests use the same model in each region; p-values are adjusted "
+            "for the number of regions by Holm (family-wise) and Benjamini-Hochberg "
+            "(false discovery rate). The pooled model fits region effects with one "
+            "common level change."
+        )
+    if f.scan is not None:
+        notes.append(
+            f"Break at an unknown month: every candidate month with at least "
+            f"{f.scan.min_segment_months} months on each side is scanned; the largest "
+            f"likelihood-ratio statistic is referred to its distribution under no break, "
+            f"simulated by parametric bootstrap ({f.scan.bootstrap} replicates, seed {s.seed}). "
+            "The naive p-value at the best month would be too small and is not reported."
+        )
+    if f.alerts is not None:
+        notes.append(
+            f"Alerts: {s.alert_method} method"
+            + (
+                f" (R's farringtonFlexible; {s.alert_years_back} years back, window "
+                f"{s.alert_window} months, alpha 0.05)"
+                if s.alert_method == "farrington"
+                else ""
+            )
+            + "; a month is flagged when its count exceeds the upper bound."
+        )
+    if f.forecast is not None:
+        notes.append(
+            "Forecast: negative-binomial (or Poisson) level fitted to the last 12 months; "
+            "intervals are simulated with coefficient uncertainty as well as count "
+            "noise."
+        )
+    if f.tail is not None:
+        notes.append(
+            "Severity: discrete power law fitted above the xmin that minimises the "
+            "Kolmogorov-Smirnov distance (Clauset, Shalizi and Newman 2009); incidents "
+            "with no deaths are outside the tail by definition."
+        )
+    return notes
+
+
+def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
+    """What was read, what was set aside and why, where the sources are."""
+    counts = data.log.counts()
+    notes = [
+        f"{data.rows_read} input rows read ("
+        + ", ".join(f"{path.rsplit('/', 1)[-1]} as {fmt}" for path, fmt in data.formats.items())
+        + ")."
+    ]
+    if any(counts.values()):
+        notes.append(
+            "Rows set aside or altered by a rule: "
+            + ", ".join(f"{n} {a}" for a, n in counts.items() if n)
+            + f"; every one is listed with its reason in tables/{stem}-rows-log.csv."
+        )
+        frame = data.log.to_frame()
+        top = frame.groupby(["action", "reason"]).size().sort_values(ascending=False).head(5)
+        for (action, reason), n in top.items():
+            notes.append(f"{n} rows {action}: {reason}.")
+    if data.incidents is not None and len(data.incidents):
+        sources = data.incidents["source"].replace("", "(no source given)").value_counts().head(5)
+        notes.append(
+            "Most frequent sources: "
+            + "; ".join(f"{name} ({n})" for name, n in sources.items())
+            + "."
+        )
+    notes.append(
+        f"Counts by month of the incident's start (span rule 'start'); months with no "
+        f"incidents count as zero. The page reports data up to {month_name(f.month)}."
+    )
+    return notes
