@@ -54,6 +54,29 @@ def vegalite_version() -> str:
     return f"{major}.{minor}"
 
 
+def stable_ids(svg: str) -> str:
+    """Number the SVG's generated ids (``gradient_7``, ``clip12``) from zero, in order of use.
+
+    The renderer counts ids across a whole process, so the same chart drawn
+    second would otherwise differ in its bytes.
+
+    Examples
+    --------
+    >>> stable_ids('<a id="gradient_7"/><b fill="url(#gradient_7)"/><c id="clip12"/>')
+    '<a id="gradient_0"/><b fill="url(#gradient_0)"/><c id="clip0"/>'
+    """
+    seen: dict[str, str] = {}
+
+    def rename(match: re.Match[str]) -> str:
+        prefix = match.group(1)
+        key = match.group(0)
+        if key not in seen:
+            seen[key] = f"{prefix}{sum(k.startswith(prefix) for k in seen)}"
+        return seen[key]
+
+    return re.sub(r"\b(gradient_|clip|pattern_|mask_)\d+\b", rename, svg)
+
+
 def spec_json(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
     """The chart's Vega-Lite spec as JSON: sorted keys, 2-space indent, final newline.
 
@@ -197,7 +220,7 @@ def save_chart(
     if format == "png":
         data = vl_convert.vegalite_to_png(spec, vl_version=version, scale=scale, ppi=ppi)
     elif format == "svg":
-        data = vl_convert.vegalite_to_svg(spec, vl_version=version).encode("utf-8")
+        data = stable_ids(vl_convert.vegalite_to_svg(spec, vl_version=version)).encode("utf-8")
     elif format == "json":
         data = spec_json(spec).encode("utf-8")
     else:

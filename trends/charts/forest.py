@@ -139,7 +139,7 @@ def forest_plot(
             legend=None,
         ),
         size=alt.Size(
-            "kind:N", scale=alt.Scale(domain=["Region", "Pooled"], range=[60, 160]), legend=None
+            "kind:O", scale=alt.Scale(domain=["Region", "Pooled"], range=[60, 160]), legend=None
         ),
         tooltip=tooltip,
     )

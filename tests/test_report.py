@@ -1,0 +1,286 @@
+"""Report pages: byte-identical rebuilds, hostile strings, offline rendering, atomic writes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import GED
+
+from trends.cli import main
+from trends.report import ReportDefinition, build_report
+from trends.report.definition import Analysis, Filters
+
+HOSTILE = [
+    "</script><script>alert('x')</script>",
+    '"><img src=x onerror=alert(1)>',
+    '=HYPERLINK("http://example.invalid","click")',
+    "{{ 7*7 }} <!-- comment",
+]
+
+
+def small_definition(**analysis):
+    settings = dict(
+        measure="incidents",
+        break_month="2017-11",
+        bootstrap=49,
+        alert_years_back=2,
+        alert_window=2,
+        scope_label="three governorates",
+    )
+    settings.update(analysis)
+    return ReportDefinition(
+        title="IS incidents in three governorates",
+        slug="three",
+        inputs=(str(GED),),
+        filters=Filters(actors=("IS",), regions=("Deir ez-Zor", "Homs", "Ar-Raqqah")),
+        analysis=Analysis(**settings),
+    )
+
+
+def digest_tree(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "site"
+    page = build_report(small_definition(), out)
+    return out, page
+
+
+def test_page_and_charts_exist(built):
+    out, page = built
+    assert page.page.name == "three-2019-11.html"
+    html = page.page.read_text()
+    for name in ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity"):
+        for suffix in (".vl.json", ".svg", ".png"):
+            assert (out / "charts" / "three-2019-11" / f"{name}{suffix}").exists()
+        assert f'id="chart-{name}"' in html
+    assert (out / "charts/three-2019-11/series.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "index.html" in html and (out / "index.html").exists()
+
+
+def test_page_is_self_contained(built):
+    html = built[1].page.read_text()
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=\"https?:", html)
+    assert "vegaEmbed" in html
+
+
+def test_headlines_state_numbers_with_intervals(built):
+    html = built[1].page.read_text()
+    assert re.search(r"were \d+\.\d\dx \(95% CI \d+\.\d\d-\d+\.\d\d\) the level", html)
+    assert "parametric bootstrap, 49 replicates" in html
+
+
+def test_provenance_names_inputs_by_hash_and_the_rebuild_command(built):
+    html = built[1].page.read_text()
+    assert hashlib.sha256(GED.read_bytes()).hexdigest() in html
+    assert "trends report" in html and "--month 2019-11" in html
+    assert "Built " not in html
+
+
+def test_rebuild_gives_identical_bytes(tmp_path, monkeypatch):
+    """Two builds in different processes' working folders, same relative output path."""
+    trees = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        build_report(small_definition(bootstrap=19), "site")
+        trees.append(digest_tree(tmp_path / name / "site"))
+    assert trees[0] == trees[1]
+    assert len(trees[0]) > 20
+
+
+def test_archive_keeps_earlier_months(built, tmp_path):
+    out = tmp_path / "site"
+    shutil.copytree(built[0], out)
+    build_report(small_definition(), out, month="2019-10")
+    index = (out / "index.html").read_text()
+    assert "three-2019-10.html" in index and "three-2019-11.html" in index
+    assert index.index("November 2019") < index.index("October 2019")
+
+
+def test_source_date_epoch_adds_the_only_timestamp(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    page = build_report(small_definition(bootstrap=19), tmp_path / "site")
+    assert "Built 2023-11-14 22:13:20 UTC" in page.page.read_text()
+
+
+def test_failed_build_leaves_the_previous_report_intact(built, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    shutil.copytree(built[0], out)
+    before = digest_tree(out)
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("trends.report.build.charts.save_chart", broken)
+    with pytest.raises(OSError):
+        build_report(small_definition(), out, month="2019-09")
+    assert digest_tree(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def hostile_incidents(path: Path) -> None:
+    rng = np.random.default_rng(0)
+    lines = ["incident_id,date_start,country,region,actor1,actor2,killed_best,source,notes"]
+    months = [f"{2016 + i // 12}-{i % 12 + 1:02d}" for i in range(48)]
+    for i, month in enumerate(months):
+        for region in ("Homs", HOSTILE[1]):
+            for k in range(int(rng.poisson(6)) + 1):
+                text = HOSTILE[(i + k) % len(HOSTILE)].replace('"', '""')
+                place = region.replace('"', '""')
+                lines.append(
+                    f'e{i}-{k}-{len(region)},{month}-{k % 27 + 1:02d},Syria,"{place}",'
+                    f'"{text}",IS,{int(rng.poisson(3))},"{text}","{text}"'
+                )
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def hostile_page(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    hostile_incidents(folder / "events.csv")
+    definition = ReportDefinition(
+        title=HOSTILE[0],
+        slug="hostile",
+        inputs=(str(folder / "events.csv"),),
+        description=HOSTILE[3],
+        analysis=Analysis(
+            break_month="2018-01",
+            bootstrap=19,
+            alert_years_back=2,
+            alert_window=2,
+            scope_label=HOSTILE[1],
+        ),
+    )
+    return build_report(definition, folder / "site"), folder / "site"
+
+
+def test_hostile_strings_are_escaped_everywhere(hostile_page):
+    page, out = hostile_page
+    html = page.page.read_text()
+    assert "<script>alert(" not in html
+    assert "<img src=x" not in html
+    # the bundle, one JSON block per chart and the loader are the only script blocks
+    opened = len(re.findall(r"<script\b", html))
+    assert opened == len(re.findall(r"</script>", html)) == 2 + len(page.charts) // 3
+    assert "&lt;/script&gt;" in html
+    for csv in (out / "tables").glob("*.csv"):
+        for cell in re.findall(r'(?:^|,)"?(=HYPERLINK)', csv.read_text(), flags=re.M):
+            pytest.fail(f"{csv.name} has an undefused formula {cell}")
+    incidents = next((out / "tables").glob("hostile-*-incidents.csv")).read_text()
+    assert "'=HYPERLINK" in incidents
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def render(page: Path) -> tuple[str, list[str]]:
+    """Open the page in headless Chromium with the network blocked; return DOM and console."""
+    with tempfile.TemporaryDirectory() as profile:
+        result = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--proxy-server=http://127.0.0.1:9",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                page.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    return result.stdout, console
+
+
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("CI") != "true",
+    reason="Chromium is not installed (CI installs it and runs this test)",
+)
+
+
+@pytest.mark.browser
+@needs_browser
+@pytest.mark.parametrize("which", ["built", "hostile_page"])
+def test_every_chart_renders_offline_without_console_errors(which, request):
+    page = request.getfixturevalue(which)[0 if which == "hostile_page" else 1]
+    page = page if hasattr(page, "page") else page
+    dom, console = render(page.page)
+    charts = re.findall(r'<div id="chart-([a-z]+)"[^>]*>(.*?)</div>\s*<figcaption', dom, re.S)
+    assert len(charts) == len(page.charts) // 3
+    for name, inner in charts:
+        assert "<svg" in inner, f"chart {name} did not render"
+    assert console == [], console
+    assert "alert(" not in "".join(console)
+
+
+def test_cli_report_and_chart(tmp_path, capsys):
+    definition = tmp_path / "r.toml"
+    definition.write_text(
+        'title = "Homs"\nslug = "homs"\n[input]\nfiles = ["' + str(GED) + '"]\n'
+        '[filters]\nactors = ["IS"]\nregions = ["Homs"]\n'
+        '[analysis]\nbreak_month = "2017-11"\nbootstrap = 19\nalert_years_back = 2\n'
+        "alert_window = 2\n"
+    )
+    assert main(["report", str(definition), "--out", str(tmp_path / "site")]) == 0
+    assert (tmp_path / "site" / "homs-2019-11.html").exists()
+    for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<svg"), ("json", b"{")):
+        out = tmp_path / f"series.{fmt}"
+        assert (
+            main(
+                [
+                    "chart",
+                    "series",
+                    str(definition),
+                    "--format",
+                    fmt,
+                    "--width",
+                    "800",
+                    "--height",
+                    "400",
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
+        assert out.read_bytes().startswith(magic)
+
+
+def test_cli_report_errors_are_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'title = "x"\n[input]\nfiles = ["nope.csv"]\n[analysis]\nbreak_mont = "2017-11"\n'
+    )
+    assert main(["report", str(bad), "--out", str(tmp_path / "site")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown key [analysis] 'break_mont'" in err[0]
+    assert not (tmp_path / "site").exists()
