@@ -72,7 +72,7 @@ def test_level_and_slope_ratios(case, family):
     y, ref = case
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ModelWarning)
-        res = its_test(y, ref["break_month"], family=family, draws=50)
+        res = its_test(y, ref["break_month"], family=family, draws=50, inference="model")
     r = ref[family]
     assert close(res.level_ratio, r["level_ratio"])
     assert close(res.slope_ratio_per_year, r["slope_ratio_per_year"])
@@ -86,10 +86,23 @@ def test_level_and_slope_ratios(case, family):
 
 def test_negbin_likelihood_ratio_test(case):
     y, ref = case
-    res = its_test(y, ref["break_month"], family="negbin", draws=50)
+    res = its_test(y, ref["break_month"], family="negbin", draws=50, inference="model")
     assert res.statistic_kind == "lr" and res.df == 2
     assert close(res.lr_statistic, ref["negbin"]["lr_stat"])
     assert close(res.p_value, ref["negbin"]["lr_p"])
+
+
+def test_bootstrap_result_keeps_r_numbers_in_model_based(case):
+    y, ref = case
+    res = its_test(y, ref["break_month"], family="negbin", draws=50, bootstrap=49)
+    r = ref["negbin"]
+    assert res.inference == "bootstrap"
+    assert close(res.lr_statistic, r["lr_stat"])
+    assert close(res.model_based["p_value"], r["lr_p"])  # type: ignore[arg-type]
+    for got, want in zip(res.model_based["level_ratio_ci"], r["level_ratio_ci"],  # type: ignore[call-overload]
+                         strict=True):
+        assert close(got, want)
+    assert close(res.level_ratio, r["level_ratio"])
 
 
 def test_scan_matches_r_profile(case):
@@ -106,9 +119,9 @@ def test_deir_ez_zor_headline_numbers():
     """Poisson level ratio 0.79 (0.67-0.93) and NB 0.88 (0.49-1.58) at 2017-11."""
     y = load("ged_is_deir_ez_zor_monthly.csv", "incidents")
     with pytest.warns(ModelWarning, match="Poisson is inadequate"):
-        pois = its_test(y, "2017-11", family="poisson", draws=50)
-    nb = its_test(y, "2017-11", family="negbin", draws=50)
+        pois = its_test(y, "2017-11", family="poisson", draws=50, inference="model")
+    nb = its_test(y, "2017-11", family="negbin", draws=50, inference="model")
     assert [round(v, 2) for v in (pois.level_ratio, *pois.level_ratio_ci)] == [0.79, 0.67, 0.93]
     assert [round(v, 2) for v in (nb.level_ratio, *nb.level_ratio_ci)] == [0.88, 0.49, 1.58]
-    auto = its_test(y, "2017-11", draws=50)
+    auto = its_test(y, "2017-11", draws=50, inference="model")
     assert auto.family == "negbin"

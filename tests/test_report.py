@@ -232,7 +232,6 @@ needs_browser = pytest.mark.skipif(
 @pytest.mark.parametrize("which", ["built", "hostile_page"])
 def test_every_chart_renders_offline_without_console_errors(which, request):
     page = request.getfixturevalue(which)[0 if which == "hostile_page" else 1]
-    page = page if hasattr(page, "page") else page
     dom, console = render(page.page)
     charts = re.findall(r'<div id="chart-([a-z]+)"[^>]*>(.*?)</div>\s*<figcaption', dom, re.S)
     assert len(charts) == len(page.charts) // 3

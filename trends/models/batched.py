@@ -113,13 +113,16 @@ def _poisson_chunk(
 def _negbin_chunk(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray,
     theta: np.ndarray, max_iter: int, tol: float, theta_min: float, theta_max: float,
+    active: np.ndarray | None = None,
 ) -> tuple[BatchFit, np.ndarray]:
     """Joint Newton steps in (beta, log theta) with the observed information.
 
     The beta block X' w X (w = theta mu (theta + y) / (theta + mu)^2 > 0) is
     always positive definite; where the Schur complement of the log-theta
     block is not positive the step falls back to Newton in beta at fixed theta
-    and a unit step of log theta in the direction of its score.
+    and a unit step of log theta in the direction of its score. Problems
+    outside ``active`` (known to end at the Poisson limit) are not iterated to
+    convergence; their values are replaced by the caller.
     """
     n_coef = X.shape[-1]
     outer = np.einsum("kip,kiq->kipq", X, X).reshape(X.shape[0], X.shape[1], -1)
@@ -130,6 +133,7 @@ def _negbin_chunk(
     mu = np.exp(eta)
     ll = negbin_loglik(Y, mu, np.exp(phi), log_fact)
     converged = np.zeros(ll.shape, dtype=bool)
+    idle = np.zeros(ll.shape, dtype=bool) if active is None else ~active
     eye = np.eye(n_coef)
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007
@@ -157,7 +161,7 @@ def _negbin_chunk(
         mu_new = np.exp(eta_new)
         ll_new = negbin_loglik(Y, mu_new, np.exp(new_phi), log_fact)
         for _ in range(30):
-            worse = ~(ll_new >= ll - 1e-12 * np.abs(ll))
+            worse = ~(ll_new >= ll - 1e-12 * np.abs(ll)) & ~idle
             if not worse.any():
                 break
             new_beta = np.where(worse[..., None], 0.5 * (new_beta + beta), new_beta)
@@ -169,7 +173,7 @@ def _negbin_chunk(
             (np.abs(new_phi - phi) < 1e-7) | (new_phi >= hi)
         )
         beta, phi, eta, mu, ll = new_beta, new_phi, eta_new, mu_new, ll_new
-        if converged.all():
+        if (converged | idle).all():
             break
     return BatchFit(beta, ll, np.exp(phi), converged, it), phi >= hi - 1e-9
 
@@ -188,7 +192,9 @@ def _negbin_full(
         moment = Y.shape[-1] / np.maximum(np.sum((Y / mu - 1.0) ** 2, axis=-1), 1e-300)
         theta = np.where(excess > 0, np.clip(moment, theta_min, theta_max), theta_max)
         beta = pois.beta if beta is None else beta
-    nb, at_limit = _negbin_chunk(X, Y, offset, beta, theta, max_iter, tol, theta_min, theta_max)
+    active = None if pois is None else np.broadcast_to(excess > 0, theta.shape)
+    nb, at_limit = _negbin_chunk(X, Y, offset, beta, theta, max_iter, tol, theta_min, theta_max,
+                                 active)
     at_limit |= nb.theta >= 0.5 * theta_max
     if pois is not None:
         at_limit |= excess <= 0

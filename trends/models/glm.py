@@ -142,8 +142,8 @@ def fit_glm(
     --------
     >>> X = np.column_stack([np.ones(6), np.arange(6.0)])
     >>> fit = fit_glm(np.array([1.0, 2, 2, 4, 5, 7]), X, family="poisson")
-    >>> round(float(fit.beta[1]), 3)
-    0.329
+    >>> round(float(fit.beta[1]), 3)  # statsmodels GLM(Poisson) gives 0.3607
+    0.361
 
     """
     y = np.asarray(y, dtype=float)

@@ -14,6 +14,14 @@ level increase, the slope change left free. Statistic: the signed root
 r = sign(b_post) sqrt(LR) of the LR test of ``post`` alone (the model
 without ``post`` keeps ``tpost``); p = 1 - Phi(r) (t(n - p) for quasi-Poisson,
 the Wald z with HAC). ``lr_statistic`` is then r^2 (df 1).
+
+Inference (``inference``): "bootstrap" (default) takes the p-value and the
+standard errors of the Wald intervals from a parametric bootstrap with latent
+AR(1) noise (:mod:`trends.resurgence.bootstrap`), because the chi-square
+p-values above are far too small for autocorrelated series
+(docs/calibration.md). "model" reports the chi-square / F / normal p-values
+and model-based Wald intervals (R's numbers); they are always kept in
+``model_based`` for comparison.
 """
 
 from __future__ import annotations
@@ -27,13 +35,17 @@ import pandas as pd
 from scipy import stats
 
 from trends._options import check_choice
-from trends.errors import DataError
+from trends.errors import DataError, OptionError
 from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
 from trends.models.design import as_monthly_series, month_position
 from trends.models.glm import fit_glm
+from trends.models.latent import LatentAR1
+from trends.resurgence.bootstrap import ITSBootstrap, its_bootstrap
 
 Alternative = Literal["two-sided", "increase"]
 AutocorrelationChoice = Literal["none", "lag", "hac"]
+Inference = Literal["bootstrap", "model"]
+MIN_BOOTSTRAP = 19
 
 
 @dataclass(frozen=True)
@@ -55,26 +67,36 @@ class ITSResult:
     test_description: str
     excess_total: float
     excess_total_ci: tuple[float, float]
+    inference: str
+    bootstrap: int
+    seed: int
+    std_errors: tuple[float, float]
+    model_based: dict[str, object]
+    latent: LatentAR1 | None
     counterfactual: pd.DataFrame = field(repr=False)
     fit: CountFit = field(repr=False)
+    bootstrap_statistics: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
 
     def tidy(self) -> pd.DataFrame:
         """Level and slope change: term, estimate, std_error, rate_ratio, ci_low, ci_high, p_value.
 
         ``slope_ratio_per_year`` is on the scale of 12 months (estimate = 12 b_tpost).
+        ``std_error`` is the one behind the reported intervals (bootstrap or
+        model-based, see ``inference``); ``p_value`` is the two-sided Wald
+        p-value with that standard error.
         """
         table = self.fit.tidy().set_index("term")
         rows = []
-        for term, label, scale in (("post", "level_ratio", 1.0),
-                                   ("tpost", "slope_ratio_per_year", 12.0)):
+        for term, label, scale, se in (("post", "level_ratio", 1.0, self.std_errors[0]),
+                                       ("tpost", "slope_ratio_per_year", 12.0,
+                                        self.std_errors[1])):
             if term not in table.index:
                 continue
             est = scale * float(table.at[term, "estimate"])  # type: ignore[arg-type]
-            se = scale * float(table.at[term, "std_error"])  # type: ignore[arg-type]
             rows.append({
                 "term": label, "estimate": est, "std_error": se, "rate_ratio": math.exp(est),
                 "ci_low": math.exp(est - Z975 * se), "ci_high": math.exp(est + Z975 * se),
-                "p_value": float(table.at[term, "p_value"]),  # type: ignore[arg-type]
+                "p_value": float(2.0 * stats.norm.sf(abs(est / se))),
             })
         return pd.DataFrame(rows)
 
@@ -83,9 +105,22 @@ class ITSResult:
         lo, hi = self.level_ratio_ci
         slo, shi = self.slope_ratio_per_year_ci
         elo, ehi = self.excess_total_ci
-        return "\n".join([
+        if self.inference == "bootstrap" and self.latent is not None:
+            how = (f"Inference: parametric bootstrap, {self.bootstrap} replicates (seed "
+                   f"{self.seed}), latent AR(1) noise rho = {self.latent.rho:.2f}, "
+                   f"sd = {self.latent.sd:.3f}; intervals use bootstrap standard errors")
+            mb = self.model_based
+            mlo, mhi = mb["level_ratio_ci"]  # type: ignore[misc]
+            model_line = (f"Model-based (chi-square/Wald, assumes independent months): "
+                          f"p = {mb['p_value']:.3g}, level ratio CI {mlo:.3f} to {mhi:.3f}")
+        else:
+            how = ("Inference: model-based (asymptotic chi-square/F/normal p-value and Wald "
+                   "intervals; assumes independent months)")
+            model_line = ""
+        lines = [
             f"Interrupted time-series test at {self.break_month} ({self.family}, "
             f"{self.n_months} months, alternative: {self.alternative})",
+            how,
             f"Level ratio: {self.level_ratio:.3f} (95% CI {lo:.3f} to {hi:.3f})",
             f"Slope ratio per year: {self.slope_ratio_per_year:.3f} "
             f"(95% CI {slo:.3f} to {shi:.3f})",
@@ -93,7 +128,10 @@ class ITSResult:
             f"p = {self.p_value:.3g}",
             f"Excess after the break (observed minus counterfactual): {self.excess_total:.1f} "
             f"(95% interval {elo:.1f} to {ehi:.1f})",
-        ])
+        ]
+        if model_line:
+            lines.append(model_line)
+        return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         return "<pre>" + self.summary() + "</pre>"
@@ -117,6 +155,13 @@ class ITSResult:
             "statistic_kind": self.statistic_kind,
             "test_description": self.test_description,
             "theta": _num(self.fit.theta),
+            "inference": self.inference,
+            "bootstrap": self.bootstrap,
+            "seed": self.seed,
+            "latent_noise": None if self.latent is None else self.latent.to_dict(),
+            "model_based": {k: ([_num(x) for x in v] if isinstance(v, tuple | list) else
+                                (v if isinstance(v, str | int) else _num(v)))
+                            for k, v in self.model_based.items()},
             "excess_total": _num(self.excess_total),
             "excess_total_ci": [_num(v) for v in self.excess_total_ci],
             "counterfactual": [
@@ -140,14 +185,18 @@ def _draw_counts(rng: np.random.Generator, mu: np.ndarray, fit: CountFit) -> np.
     return rng.poisson(mu).astype(float)
 
 
-def counterfactual(fit: CountFit, position: int, *, draws: int = 2000, seed: int = 0
+def counterfactual(fit: CountFit, position: int, *, draws: int = 2000, seed: int = 0,
+                   cov: np.ndarray | None = None, latent: LatentAR1 | None = None,
                    ) -> tuple[pd.DataFrame, float, tuple[float, float]]:
     """Post-break counterfactual: the break model with ``post`` and ``tpost`` set to zero.
 
-    Coefficients are drawn from N(beta, cov); with a lag term the counterfactual
-    counts are simulated month by month. Returns the per-month table, the total
-    excess (observed minus counterfactual mean) and its 95% interval
-    (observed total minus simulated counterfactual totals, count noise included).
+    Coefficients are drawn from N(beta, cov) (``cov`` defaults to the model
+    covariance; the bootstrap passes its own); with a lag term the
+    counterfactual counts are simulated month by month. Count noise is the
+    family's, or NB2 with latent AR(1) noise when ``latent`` is given. Returns
+    the per-month table, the total excess (observed minus counterfactual mean)
+    and its 95% interval (observed total minus simulated counterfactual totals,
+    count noise included).
     """
     rng = np.random.default_rng(seed)
     design = fit.design.copy()
@@ -159,7 +208,8 @@ def counterfactual(fit: CountFit, position: int, *, draws: int = 2000, seed: int
     X = design.to_numpy()[rows]
     off = fit.offset[rows]
     observed = fit.y[rows]
-    coef = rng.multivariate_normal(fit.glm.beta, fit.glm.cov, size=draws, method="cholesky")
+    cov = fit.glm.cov if cov is None else cov
+    coef = rng.multivariate_normal(fit.glm.beta, cov, size=draws, method="cholesky")
     if "lag" in design:
         j = list(design.columns).index("lag")
         base = X.copy()
@@ -181,7 +231,8 @@ def counterfactual(fit: CountFit, position: int, *, draws: int = 2000, seed: int
     else:
         point = np.exp(X @ fit.glm.beta + off)
         means = np.exp(coef @ X.T + off)
-        sims = _draw_counts(rng, means, fit)
+        sims = (_draw_counts(rng, means, fit) if latent is None
+                else latent.simulate(rng, means, draws))
     table = pd.DataFrame({
         "observed": observed,
         "counterfactual": point,
@@ -232,6 +283,8 @@ def its_test(
     offset: pd.Series | None = None,
     autocorrelation: AutocorrelationChoice = "none",
     min_segment_months: int = 6,
+    inference: Inference = "bootstrap",
+    bootstrap: int = 999,
     draws: int = 2000,
     seed: int = 0,
 ) -> ITSResult:
@@ -248,25 +301,50 @@ def its_test(
     alternative : {"two-sided", "increase"}
         Joint test of level and slope change, or one-sided test of a level increase.
     harmonics, trend, offset, autocorrelation
-        As in :class:`trends.models.CountModel`.
+        As in :class:`trends.models.CountModel`; with ``inference="bootstrap"``
+        ``autocorrelation`` must be "none" (the bootstrap carries the
+        autocorrelation itself).
     min_segment_months : int
         Months required before and after the break.
+    inference : {"bootstrap", "model"}
+        "bootstrap": p-value and interval standard errors from a parametric
+        bootstrap with latent AR(1) noise (calibrated for autocorrelated
+        series); "model": chi-square / F / normal p-value and model-based
+        Wald intervals, as R's ``glm``/``glm.nb``.
+    bootstrap : int
+        Bootstrap replicates (at least 19) for ``inference="bootstrap"``.
     draws : int
         Coefficient draws for the counterfactual intervals.
     seed : int
-        Seed of those draws.
+        Seed of the bootstrap and of the counterfactual draws.
 
     Examples
     --------
     >>> idx = pd.period_range("2016-01", periods=48, freq="M")
-    >>> rate = np.where(np.arange(48) >= 24, 20.0, 10.0)
+    >>> rate = np.where(np.arange(48) >= 24, 30.0, 10.0)
     >>> y = pd.Series(np.random.default_rng(3).poisson(rate), index=idx)
-    >>> res = its_test(y, "2018-01", family="poisson")
-    >>> res.level_ratio > 1.5 and res.p_value < 0.01
+    >>> res = its_test(y, "2018-01", family="poisson", bootstrap=199, draws=200)
+    >>> res.level_ratio > 2 and res.p_value < 0.01
+    True
+    >>> its_test(y, "2018-01", family="poisson", inference="model").p_value < 1e-6
     True
 
     """
     check_choice("alternative", alternative, ("two-sided", "increase"))
+    check_choice("inference", inference, ("bootstrap", "model"))
+    if inference == "bootstrap" and autocorrelation != "none":
+        msg = (
+            f"autocorrelation={autocorrelation!r} is a model-based correction and cannot be "
+            "combined with inference='bootstrap' (which already models autocorrelated noise); "
+            "use autocorrelation='none', or inference='model' to keep the correction"
+        )
+        raise OptionError(msg)
+    if inference == "bootstrap" and bootstrap < MIN_BOOTSTRAP:
+        msg = (
+            f"bootstrap must be at least {MIN_BOOTSTRAP} replicates with inference='bootstrap'; "
+            f"got {bootstrap} (999 is the default; use inference='model' for chi-square p-values)"
+        )
+        raise OptionError(msg)
     series = as_monthly_series(y)
     n = len(series)
     position = month_position(series.index, break_month)
@@ -290,16 +368,11 @@ def its_test(
     if fit.family != family:
         fit = replace(model, family=fit.family).fit(series)  # type: ignore[arg-type]
     terms = ("post", "tpost") if trend else ("post",)
-    table = fit.tidy().set_index("term")
-    b_post = float(table.at["post", "estimate"])  # type: ignore[arg-type]
-    se_post = float(table.at["post", "std_error"])  # type: ignore[arg-type]
-    level_ci = (math.exp(b_post - Z975 * se_post), math.exp(b_post + Z975 * se_post))
-    if trend:
-        b_t = 12 * float(table.at["tpost", "estimate"])  # type: ignore[arg-type]
-        se_t = 12 * float(table.at["tpost", "std_error"])  # type: ignore[arg-type]
-        slope, slope_ci = math.exp(b_t), (math.exp(b_t - Z975 * se_t), math.exp(b_t + Z975 * se_t))
-    else:
-        slope, slope_ci = float("nan"), (float("nan"), float("nan"))
+    names = list(fit.glm.names)
+    b_post = float(fit.glm.beta[names.index("post")])
+    model_se = (float(fit.glm.se[names.index("post")]),
+                12 * float(fit.glm.se[names.index("tpost")]) if trend else math.nan)
+    b_t = 12 * float(fit.glm.beta[names.index("tpost")]) if trend else math.nan
     df_resid = fit.glm.df_resid
     if alternative == "two-sided":
         stat, _, kind = _test(fit, terms)
@@ -319,16 +392,37 @@ def its_test(
         what = {"lr": "One-sided signed-root LR test of a level increase",
                 "scaled_deviance": "One-sided signed-root quasi-LR test (t) of a level increase",
                 "wald_hac": "One-sided Wald z test (Newey-West) of a level increase"}[kind]
-    table_cf, excess, excess_ci = counterfactual(fit, position, draws=draws, seed=seed)
+    model_based: dict[str, object] = {
+        "p_value": p,
+        "lr_statistic": stat,
+        "df": df,
+        "test_description": what,
+        "level_ratio_ci": _wald(b_post, model_se[0]),
+        "slope_ratio_per_year_ci": _wald(b_t, model_se[1]),
+    }
+    se = model_se
+    boot: ITSBootstrap | None = None
+    if inference == "bootstrap":
+        drop = [names.index(t) for t in (terms if alternative == "two-sided" else ("post",))]
+        boot = its_bootstrap(fit.y, fit.design.to_numpy(), drop, fit.offset, family=fit.family,
+                             signed=alternative == "increase", replicates=bootstrap, seed=seed)
+        p = boot.p_value
+        se = (math.sqrt(boot.cov[names.index("post"), names.index("post")]),
+              12 * math.sqrt(boot.cov[names.index("tpost"), names.index("tpost")])
+              if trend else math.nan)
+        what = f"{what}, parametric bootstrap p-value (latent AR(1) noise)"
+    table_cf, excess, excess_ci = counterfactual(
+        fit, position, draws=draws, seed=seed,
+        cov=None if boot is None else boot.cov, latent=None if boot is None else boot.latent)
     return ITSResult(
         break_month=str(pd.Period(series.index[position], freq="M")),
         family=fit.family,
         alternative=alternative,
         n_months=len(fit.y),
         level_ratio=math.exp(b_post),
-        level_ratio_ci=level_ci,
-        slope_ratio_per_year=slope,
-        slope_ratio_per_year_ci=slope_ci,
+        level_ratio_ci=_wald(b_post, se[0]),
+        slope_ratio_per_year=math.exp(b_t),
+        slope_ratio_per_year_ci=_wald(b_t, se[1]),
         lr_statistic=stat,
         df=df,
         p_value=p,
@@ -336,6 +430,18 @@ def its_test(
         test_description=what,
         excess_total=excess,
         excess_total_ci=excess_ci,
+        inference=inference,
+        bootstrap=bootstrap if boot is not None else 0,
+        seed=seed,
+        std_errors=se,
+        model_based=model_based,
+        latent=None if boot is None else boot.latent,
         counterfactual=table_cf,
         fit=fit,
+        bootstrap_statistics=np.empty(0) if boot is None else boot.statistics,
     )
+
+
+def _wald(estimate: float, se: float) -> tuple[float, float]:
+    """95% Wald interval of exp(estimate) (NaN for a missing term)."""
+    return (math.exp(estimate - Z975 * se), math.exp(estimate + Z975 * se))

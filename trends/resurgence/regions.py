@@ -7,6 +7,11 @@ M0 no change, M1 one common level and slope change, M2 region-specific
 changes. LR(M1 vs M0) tests a common change (df 2); LR(M2 vs M1) tests
 heterogeneity of the change across regions (df 2 (R - 1)). For
 quasi-Poisson the statistics are scaled deviances with F p-values.
+
+The per-region tests use ``its_test``'s inference (the latent-AR(1) bootstrap
+by default, each region with its own seed ``seed + i``); the pooled model's
+p-values and interval are always model-based (chi-square / Wald, months and
+regions assumed independent) and labelled so.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from trends.errors import DataError, InputError
 from trends.models.countmodel import Z975, FamilyChoice
 from trends.models.design import as_monthly_series, build_design, month_position
 from trends.models.glm import GLMFit, fit_glm
-from trends.resurgence.known import Alternative, AutocorrelationChoice, its_test
+from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ class RegionTestResult:
     break_month: str
     table: pd.DataFrame
     pooled: dict[str, Any] = field(repr=False)
+    inference: str = "bootstrap"
+    bootstrap: int = 999
+    seed: int = 0
 
     def tidy(self) -> pd.DataFrame:
         """One row per region with raw, Holm and Benjamini-Hochberg p-values."""
@@ -47,12 +55,17 @@ class RegionTestResult:
         pooled = self.pooled
         lines = [
             f"Break at {self.break_month}: per-region tests (Holm and BH adjusted)",
+            "Inference: " + ("parametric bootstrap with latent AR(1) noise, "
+                             f"{self.bootstrap} replicates (seed {self.seed} + region number)"
+                             if self.inference == "bootstrap" else
+                             "model-based (chi-square/F p-values; assumes independent months)"),
             self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"),
         ]
         if pooled:
             lines += [
                 "",
-                f"Pooled ({pooled['family']}, region-specific trend and seasonality): common "
+                f"Pooled, model-based ({pooled['family']}, region-specific trend and "
+                "seasonality; chi-square, assumes independent months): common "
                 f"level ratio {pooled['common_level_ratio']:.3f} (95% CI "
                 f"{pooled['common_level_ratio_ci'][0]:.3f} to "
                 f"{pooled['common_level_ratio_ci'][1]:.3f}); common change p = "
@@ -83,7 +96,8 @@ class RegionTestResult:
         pooled = {k: ([_num(x) for x in v] if isinstance(v, tuple | list) else
                       (v if isinstance(v, str | int) else _num(v)))
                   for k, v in self.pooled.items()}
-        return {"test": "regions", "break_month": self.break_month, "regions": rows,
+        return {"test": "regions", "break_month": self.break_month, "inference": self.inference,
+                "bootstrap": self.bootstrap, "seed": self.seed, "regions": rows,
                 "pooled": pooled}
 
 
@@ -175,6 +189,7 @@ def _pooled(series: dict[str, pd.Series], break_month: str, family: str, harmoni
         "heterogeneity_df": df_het,
         "heterogeneity_p_value": p_het,
         "theta": fits[1].theta,
+        "inference": "model",
         "interpretation": text,
     }
     return result
@@ -191,6 +206,9 @@ def test_regions(
     autocorrelation: AutocorrelationChoice = "none",
     measure: str | None = None,
     pooled: bool = True,
+    inference: Inference = "bootstrap",
+    bootstrap: int = 999,
+    seed: int = 0,
 ) -> RegionTestResult:
     """Run :func:`its_test` in every region, adjust for multiplicity and fit a pooled model.
 
@@ -207,14 +225,18 @@ def test_regions(
     measure : str, optional
         Count column of a long frame.
     pooled : bool
-        Also fit the pooled common-versus-regional model.
+        Also fit the pooled common-versus-regional model (model-based inference).
+    inference, bootstrap : str, int
+        As in :func:`its_test`, for the per-region tests.
+    seed : int
+        Region ``i`` (0-based, in panel order) uses seed ``seed + i``.
 
     Examples
     --------
     >>> idx = pd.period_range("2016-01", periods=48, freq="M")
     >>> rng = np.random.default_rng(4)
     >>> panel = {r: pd.Series(rng.poisson(10, 48), index=idx) for r in ("a", "b")}
-    >>> res = test_regions(panel, "2018-01", family="poisson")
+    >>> res = test_regions(panel, "2018-01", family="poisson", bootstrap=99)
     >>> list(res.table["region"])
     ['a', 'b']
 
@@ -224,10 +246,11 @@ def test_regions(
         msg = "test_regions: the panel has no regions"
         raise DataError(msg)
     rows: list[dict[str, Any]] = []
-    for region, y in series.items():
+    for number, (region, y) in enumerate(series.items()):
         try:
             res = its_test(y, break_month, family=family, alternative=alternative,
                            harmonics=harmonics, trend=trend, autocorrelation=autocorrelation,
+                           inference=inference, bootstrap=bootstrap, seed=seed + number,
                            draws=200)
         except DataError as err:
             rows.append({"region": region, "family": None, "n_months": len(y), "note": str(err)})
@@ -257,7 +280,9 @@ def test_regions(
     if pooled and len(usable) >= 2:
         pooled_family = "negbin" if family in ("auto", "negbin") else family
         pooled_result = _pooled(usable, break_month, pooled_family, harmonics, trend)
-    return RegionTestResult(str(pd.Period(break_month, freq="M")), table, pooled_result)
+    return RegionTestResult(str(pd.Period(break_month, freq="M")), table, pooled_result,
+                            inference=inference, bootstrap=bootstrap if inference == "bootstrap"
+                            else 0, seed=seed)
 
 
 def sensitivity(
@@ -285,7 +310,8 @@ def sensitivity(
     >>> idx = pd.period_range("2016-01", periods=48, freq="M")
     >>> rng = np.random.default_rng(5)
     >>> frame = pd.DataFrame({"low": rng.poisson(8, 48), "high": rng.poisson(12, 48)}, index=idx)
-    >>> list(sensitivity(frame, "2018-01", ("low", "high"), family="poisson")["measure"])
+    >>> table = sensitivity(frame, "2018-01", ("low", "high"), family="poisson", bootstrap=99)
+    >>> list(table["measure"])
     ['low', 'high']
 
     """

@@ -7,6 +7,15 @@ p-value comes from a parametric bootstrap: B series are simulated from the
 fitted no-break model (NB2 with its theta), the null and every alternative
 are refitted with the batched fitter, and p = (1 + #{sup LR_b >= sup LR}) / (B + 1).
 
+Bootstrap noise (``inference``): "bootstrap" (default) draws NB2 counts around
+the fitted no-break mean times exp(u_t), u_t latent Gaussian AR(1) noise whose
+rho and variance are estimated by moments from the residuals of the best
+break model, bias-corrected as in :mod:`trends.resurgence.bootstrap`. With
+rho estimated as 0 this is the plain NB2 bootstrap. "model" draws
+independent NB2 (or Poisson) counts from the fitted no-break model, which
+ignores autocorrelation and rejects far too often on autocorrelated series
+(docs/calibration.md).
+
 Confidence set for the break month: the months whose LR lies within
 chi2_1(level) = 3.84 (for 95%) of the maximum, a likelihood-ratio set for the
 break location. It is approximate (the break date is not a regular
@@ -29,8 +38,11 @@ from trends._options import check_choice
 from trends.errors import DataError
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.design import as_monthly_series, build_design, scan_designs
+from trends.models.latent import LatentAR1
+from trends.resurgence.bootstrap import calibrated_latent
 
 ScanFamily = Literal["negbin", "poisson"]
+Inference = Literal["bootstrap", "model"]
 _BOOT_CHUNK = 100
 
 
@@ -50,6 +62,9 @@ class BreakScanResult:
     scan: pd.DataFrame = field(repr=False)
     bootstrap_statistics: np.ndarray = field(repr=False)
     n_not_converged: int = 0
+    inference: str = "bootstrap"
+    seed: int = 0
+    latent: LatentAR1 | None = None
 
     def tidy(self) -> pd.DataFrame:
         """Scan table: month, lr, in_confidence_set."""
@@ -65,9 +80,17 @@ class BreakScanResult:
             f"{self.min_segment_months} months each side)",
             f"Estimated break: {self.break_month} (level ratio {self.level_ratio:.3f})",
             f"sup LR = {self.statistic:.3f}, bootstrap p = {self.p_value:.4g} "
-            f"({self.bootstrap} replicates)",
+            f"({self.bootstrap} replicates, seed {self.seed})",
+            f"Inference: {self._inference_text()}",
             f"Confidence set (LR within {stats.chi2.ppf(0.95, 1):.2f} of the maximum): {months}",
         ])
+
+    def _inference_text(self) -> str:
+        if self.inference == "bootstrap" and self.latent is not None:
+            return (f"parametric bootstrap with latent AR(1) noise (rho = {self.latent.rho:.2f}, "
+                    f"sd = {self.latent.sd:.3f})")
+        return ("parametric bootstrap with independent counts from the no-break model "
+                "(ignores autocorrelation)")
 
     def _repr_html_(self) -> str:
         return "<pre>" + self.summary() + "</pre>"
@@ -76,6 +99,9 @@ class BreakScanResult:
         """JSON-safe dictionary."""
         return {
             "test": "detect",
+            "inference": self.inference,
+            "seed": self.seed,
+            "latent_noise": None if self.latent is None else self.latent.to_dict(),
             "break_month": self.break_month,
             "statistic": float(self.statistic),
             "p_value": float(self.p_value),
@@ -129,6 +155,7 @@ def detect_break(
     family: ScanFamily = "negbin",
     harmonics: int = 2,
     confidence_level: float = 0.95,
+    inference: Inference = "bootstrap",
     progress: bool = False,
 ) -> BreakScanResult:
     """Find the most likely break month and test whether any break exists.
@@ -149,6 +176,10 @@ def detect_break(
         Fourier pairs for seasonality.
     confidence_level : float
         Level of the chi-square distance defining the confidence set.
+    inference : {"bootstrap", "model"}
+        Bootstrap noise: NB2 with latent AR(1) noise estimated from the data
+        ("bootstrap", calibrated for autocorrelated series) or independent
+        counts from the fitted no-break model ("model").
     progress : bool
         Show a progress bar (tqdm, on stderr) over the bootstrap.
 
@@ -158,11 +189,12 @@ def detect_break(
     >>> rate = np.where(np.arange(48) >= 30, 30.0, 10.0)
     >>> y = pd.Series(np.random.default_rng(2).poisson(rate), index=idx)
     >>> res = detect_break(y, bootstrap=99, family="poisson")
-    >>> res.break_month, res.p_value < 0.05
-    ('2018-07', True)
+    >>> res.break_month in res.confidence_set, res.p_value < 0.05
+    (True, True)
 
     """
     check_choice("family", family, ("negbin", "poisson"))
+    check_choice("inference", inference, ("bootstrap", "model"))
     series = as_monthly_series(y)
     n = len(series)
     positions = list(range(min_segment_months, n - min_segment_months + 1))
@@ -182,7 +214,16 @@ def detect_break(
     lr = observed.lr[:, 0]
     best = int(np.argmax(lr))
     sup = float(lr[best])
-    boot = _bootstrap(observed.null, X_null, X_alt, bootstrap, seed, family, progress)
+    latent = None
+    rng = np.random.default_rng(seed)
+    if inference == "bootstrap" and bootstrap > 0:
+        zero = np.zeros(n)
+        best_nb = fit_batch(X_alt[best], values[None], family="negbin")
+        latent = calibrated_latent(values, X_alt[best], zero, best_nb, rng)
+        null_nb = fit_batch(X_null, values[None], family="negbin")
+    else:
+        null_nb = observed.null
+    boot = _bootstrap(null_nb, latent, X_null, X_alt, bootstrap, rng, family, progress)
     p_value = (1.0 + np.sum(boot >= sup - 1e-9 * max(1.0, sup))) / (len(boot) + 1.0)
     cutoff = float(stats.chi2.ppf(confidence_level, 1))
     months = [str(series.index[k]) for k in positions]
@@ -201,19 +242,23 @@ def detect_break(
         scan=pd.DataFrame({"month": months, "lr": lr}),
         bootstrap_statistics=boot,
         n_not_converged=int((~observed.alt.converged).sum()),
+        inference=inference,
+        seed=seed,
+        latent=latent,
     )
 
 
 def _bootstrap(
-    null: BatchFit, X_null: np.ndarray, X_alt: np.ndarray, replicates: int, seed: int,
-    family: ScanFamily, progress: bool,
+    null: BatchFit, latent: LatentAR1 | None, X_null: np.ndarray, X_alt: np.ndarray,
+    replicates: int, rng: np.random.Generator, family: ScanFamily, progress: bool,
 ) -> np.ndarray:
     if replicates <= 0:
         return np.empty(0)
-    rng = np.random.default_rng(seed)
     mu = np.exp(X_null @ null.beta[0, 0])
     theta = float(null.theta[0, 0])
-    if family == "negbin" and math.isfinite(theta):
+    if latent is not None:
+        sims = latent.simulate(rng, mu, replicates)
+    elif family == "negbin" and math.isfinite(theta):
         sims = rng.negative_binomial(theta, theta / (theta + mu), size=(replicates, len(mu)))
     else:
         sims = rng.poisson(mu, size=(replicates, len(mu)))
