@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -116,11 +117,11 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
             lambda: its_test(
                 total,
                 settings.break_month,
-                family=settings.family,  # type: ignore[arg-type]
+                family=settings.family,
                 alternative=settings.alternative,
                 seed=settings.seed,
             ),
-        )  # type: ignore[arg-type]
+        )
         if len(active) > 1:
             regions_result = attempt(
                 notes,
@@ -128,7 +129,7 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
                 lambda: regions_test(
                     active, settings.break_month, alternative=settings.alternative
                 ),
-            )  # type: ignore[arg-type]
+            )
     scan = attempt(
         notes, "scan", lambda: detect_break(total, bootstrap=settings.bootstrap, seed=settings.seed)
     )
@@ -139,7 +140,7 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
         lambda: alerts(
             total,
             None,
-            method=settings.alert_method,  # type: ignore[arg-type]
+            method=settings.alert_method,
             **_alert_options(settings),
         ),
     )
@@ -147,15 +148,16 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
         notes, "forecast", lambda: forecast(total, settings.forecast_horizon, seed=settings.seed)
     )
     tail = None
-    if now.incidents is not None and len(now.incidents):
+    incidents = now.incidents
+    if incidents is not None and len(incidents):
         deaths = measure if measure.startswith("killed") else "killed_best"
         tail = attempt(
             notes,
             "tail",
             lambda: fit_power_law(
-                now.incidents[deaths],
+                incidents[deaths],
                 bootstrap_replicates=200,
-                gof_replicates=200,  # type: ignore[index]
+                gof_replicates=200,
                 seed=settings.seed,
             ),
         )
@@ -215,11 +217,8 @@ def _alerts(
         result = attempt(
             local,
             region,
-            lambda y=y: alerts(  # type: ignore[misc]
-                y,
-                [str(month)],
-                method=settings.alert_method,  # type: ignore[arg-type]
-                **_alert_options(settings),
+            partial(
+                alerts, y, [str(month)], method=settings.alert_method, **_alert_options(settings)
             ),
         )
         if result is None:
@@ -245,9 +244,8 @@ def _alerts(
                 "note": "",
             }
         )
-    missing = [r["region"] for r in rows if r["note"]]
+    missing = [str(r["region"]) for r in rows if r["note"]]
     if missing:
-        notes["alerts"] = f"no alert threshold for {', '.join(missing)}: " + next(
-            r["note"] for r in rows if r["note"]
-        )
+        first = next(str(r["note"]) for r in rows if r["note"])
+        notes["alerts"] = f"no alert threshold for {', '.join(missing)}: {first}"
     return pd.DataFrame(rows)

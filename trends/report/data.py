@@ -49,11 +49,11 @@ def load(definition: ReportDefinition) -> ReportData:
         label = definition.analysis.scope_label or "All"
         if "region" not in frame.columns:
             frame.insert(1, "region", label)
-        window = definition.filters
-        if window.start:
-            frame = frame[frame["month"] >= str(parse_month(window.start, "start"))]
-        if window.end:
-            frame = frame[frame["month"] <= str(parse_month(window.end, "end"))]
+        bounds = definition.filters
+        if bounds.start:
+            frame = frame[frame["month"] >= str(parse_month(bounds.start, "start"))]
+        if bounds.end:
+            frame = frame[frame["month"] <= str(parse_month(bounds.end, "end"))]
         return ReportData(
             frame.reset_index(drop=True),
             None,
@@ -78,7 +78,7 @@ def load(definition: ReportDefinition) -> ReportData:
         actors=list(f.actors) or None,
         span_rule=f.span_rule,
         min_precision=f.min_precision,
-        log=log,  # type: ignore[arg-type]
+        log=log,
     )
     return ReportData(
         panel(kept, window, pairs, ["region"]),

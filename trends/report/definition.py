@@ -17,11 +17,18 @@ import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from trends.errors import InputError
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+CHOICES: dict[str, tuple[str, ...]] = {
+    "span_rule": ("start", "end", "drop"),
+    "min_precision": ("day", "week", "month", "year"),
+    "family": ("auto", "poisson", "quasipoisson", "negbin"),
+    "alternative": ("two-sided", "increase"),
+    "alert_method": ("farrington", "glrnb", "acled"),
+}
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ class Filters:
     regions: tuple[str, ...] = ()
     start: str = ""
     end: str = ""
-    span_rule: str = "start"
+    span_rule: Literal["start", "end", "drop"] = "start"
     min_precision: str = "year"
 
 
@@ -44,11 +51,11 @@ class Analysis:
     measure: str = "incidents"
     break_month: str = ""
     month: str = ""
-    family: str = "auto"
-    alternative: str = "two-sided"
+    family: Literal["auto", "poisson", "quasipoisson", "negbin"] = "auto"
+    alternative: Literal["two-sided", "increase"] = "two-sided"
     bootstrap: int = 999
     seed: int = 0
-    alert_method: str = "farrington"
+    alert_method: Literal["farrington", "glrnb", "acled"] = "farrington"
     alert_years_back: int = 5
     alert_window: int = 3
     forecast_horizon: int = 6
@@ -143,6 +150,9 @@ def _section(kind: type, data: object, name: str, section: str) -> Any:
             value = tuple(value)
         elif not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
             msg = f"expected {expected.__name__}"
+            raise InputError(msg, path=name, column=f"{section}.{key}", value=value)
+        if key in CHOICES and value not in CHOICES[key]:
+            msg = f"expected one of {', '.join(CHOICES[key])}"
             raise InputError(msg, path=name, column=f"{section}.{key}", value=value)
         if key in ("start", "end", "break_month", "month") and value and not _MONTH.match(value):
             msg = "expected a month written YYYY-MM"

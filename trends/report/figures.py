@@ -24,7 +24,7 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ModelWarning)
-            fit = CountModel(family=f.settings.family).fit(f.total)  # type: ignore[arg-type]
+            fit = CountModel(family=f.settings.family).fit(f.total)
     X = fit.design.to_numpy()
     eta = X @ fit.glm.beta + fit.offset
     se = np.sqrt(np.einsum("ij,jk,ik->i", X, fit.glm.cov, X))
@@ -124,31 +124,29 @@ def build_figures(
 
 def _regions_with_data(f: Findings) -> list[str]:
     totals = f.panel.groupby("region", sort=False)[f.measure].sum()
-    return [r for r, v in totals.items() if v > 0]
+    return [str(r) for r, v in totals.items() if v > 0]
 
 
 def _forest_table(f: Findings) -> pd.DataFrame:
-    result = f.regions.to_dict()  # type: ignore[union-attr]
-    rows = [
+    assert f.regions is not None
+    table = f.regions.table
+    frame = pd.DataFrame(
         {
-            "region": r["region"],
-            "ratio": r["level_ratio"],
-            "ci_low": r["level_ratio_ci"][0],
-            "ci_high": r["level_ratio_ci"][1],
-            "p_value_adjusted": r["p_value_holm"],
+            "region": table["region"],
+            "ratio": table["level_ratio"],
+            "ci_low": table["ci_low"],
+            "ci_high": table["ci_high"],
+            "p_value_adjusted": table["p_value_holm"],
         }
-        for r in result["regions"]
-    ]  # type: ignore[union-attr]
-    pooled = result.get("pooled") or {}  # type: ignore[union-attr]
+    )
+    pooled = f.regions.pooled
     if pooled.get("common_level_ratio") is not None and pooled.get("common_level_ratio_ci"):
         low, high = pooled["common_level_ratio_ci"]
-        rows.append(
-            {
-                "region": charts.POOLED_LABEL,
-                "ratio": pooled["common_level_ratio"],
-                "ci_low": low,
-                "ci_high": high,
-                "p_value_adjusted": np.nan,
-            }
-        )
-    return pd.DataFrame(rows)
+        frame.loc[len(frame)] = [
+            charts.POOLED_LABEL,
+            pooled["common_level_ratio"],
+            low,
+            high,
+            np.nan,
+        ]
+    return frame.reset_index(drop=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -41,7 +42,7 @@ def month_name(month: object) -> str:
     return pd.Period(str(month), freq="M").strftime("%B %Y")
 
 
-def ratio(value: float, interval: tuple[float, float] | list[float]) -> str:
+def ratio(value: Any, interval: Any) -> str:
     """A rate ratio with its 95% interval, e.g. '1.52x (95% CI 1.01-2.38)'."""
     low, high = interval
     return f"{value:.2f}x (95% CI {_num(low)}-{_num(high)})"
@@ -86,21 +87,21 @@ def headlines(f: Findings, scope: str) -> list[str]:
                 else "No region was above its alert threshold."
             )
     if f.its is not None:
-        d = f.its.to_dict()
-        when = month_name(f.its.break_month)
+        its = f.its
+        when = month_name(its.break_month)
         out.append(
-            f"Since {when}, {what} ({scope}) were {ratio(d['level_ratio'], d['level_ratio_ci'])} "
+            f"Since {when}, {what} ({scope}) were {ratio(its.level_ratio, its.level_ratio_ci)} "
             f"the level expected from the trend before it, and changed by a factor of "
-            f"{ratio(d['slope_ratio_per_year'], d['slope_ratio_per_year_ci'])} a year after it; "
-            f"test of no change: {p_text(d['p_value'])} ({_lower(f.its.test_description)})."
+            f"{ratio(its.slope_ratio_per_year, its.slope_ratio_per_year_ci)} a year after it; "
+            f"test of no change: {p_text(its.p_value)} ({_lower(f.its.test_description)})."
         )
     if f.regions is not None:
-        table = pd.DataFrame(f.regions.to_dict()["regions"])  # type: ignore[arg-type]
+        table = f.regions.table
         significant = table[table["p_value_holm"] < 0.05]
         if len(significant):
             parts = [
-                f"{r.region}: level {ratio(r.level_ratio, r.level_ratio_ci)}, yearly trend "
-                f"{ratio(r.slope_ratio_per_year, r.slope_ratio_per_year_ci)}"
+                f"{r.region}: level {ratio(r.level_ratio, (r.ci_low, r.ci_high))}, yearly trend "
+                f"{ratio(r.slope_ratio_per_year, (r.slope_ci_low, r.slope_ci_high))}"
                 for r in significant.itertuples()
             ]
             out.append(

@@ -75,7 +75,7 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
         )
         frame = data.log.to_frame()
         top = frame.groupby(["action", "reason"]).size().sort_values(ascending=False).head(5)
-        for (action, reason), n in top.items():
+        for (action, reason), n in zip(top.index.tolist(), top.tolist(), strict=True):
             notes.append(f"{n} rows {action}: {reason}.")
     if data.incidents is not None and len(data.incidents):
         sources = data.incidents["source"].replace("", "(no source given)").value_counts().head(5)

@@ -87,7 +87,10 @@ def region_table(f: Findings) -> Table:
     """Per-region summary: this month against history, alerts and the change since the break."""
     tests: dict[str, dict[str, Any]] = {}
     if f.regions is not None:
-        tests = {r["region"]: r for r in f.regions.to_dict()["regions"]}  # type: ignore[union-attr]
+        records_by_region = f.regions.table.set_index("region").to_dict(orient="index")
+        tests = {
+            str(k): {str(c): v for c, v in row.items()} for k, row in records_by_region.items()
+        }
     records = []
     alerts = f.alerts if f.alerts is not None else pd.DataFrame(columns=["region"])
     for row in alerts.to_dict(orient="records"):
@@ -97,7 +100,7 @@ def region_table(f: Findings) -> Table:
         )
         past = pd.Series(series.to_numpy()[-13:-1], dtype=float)
         test = tests.get(region, {})
-        ci = test.get("level_ratio_ci") or [None, None]
+        ci = [test.get("ci_low"), test.get("ci_high")]
         records.append(
             {
                 "region": region,
