@@ -93,6 +93,8 @@ def region_table(f: Findings) -> Table:
         }
     records = []
     alerts = f.alerts if f.alerts is not None else pd.DataFrame(columns=["region"])
+    if alerts["region"].nunique() == 2:  # one region: its row and the total are the same
+        alerts = alerts[alerts["region"] != "All regions"]
     for row in alerts.to_dict(orient="records"):
         region = row["region"]
         series = (
