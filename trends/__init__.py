@@ -1,6 +1,16 @@
-"""trends: statistical trend analysis of conflict-incident casualty data."""
+"""trends: statistical trend analysis of conflict-incident casualty data.
+
+The data path: incident files -> :func:`read_incidents` (canonical table and
+row log) -> :func:`aggregate` (complete monthly panel) -> :func:`to_series`
+(one monthly series) -> count models and tests (:class:`CountModel`,
+:func:`its_test`, :func:`detect_break`, :func:`test_regions`) -> alerts,
+forecasts, backtests and severity -> charts and report pages.
+"""
 
 from trends.aggregate import aggregate
+from trends.alerts import AlertResult, acled_heuristic, alerts, farrington, glrnb
+from trends.baselines import BASELINES, BacktestResult, rolling_origin
+from trends.decompose import DecompositionResult, decompose_change
 from trends.errors import (
     DataError,
     DataQualityWarning,
@@ -11,25 +21,33 @@ from trends.errors import (
     TrendsError,
     TrendsWarning,
 )
+from trends.forecast import ForecastResult, count_model_forecaster, forecast
 from trends.ingest import IncidentSet, read_incidents
+from trends.models import CountFit, CountModel
+from trends.monthly import read_monthly, to_series
 from trends.regions import Gazetteer
+from trends.report import ReportDefinition, build_report
+from trends.resurgence import (
+    BreakScanResult,
+    ITSResult,
+    RegionTestResult,
+    detect_break,
+    its_test,
+    sensitivity,
+    test_regions,
+)
 from trends.rowlog import RowLog
+from trends.severity import PowerLawResult, fit_power_law
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DataError",
-    "DataQualityWarning",
-    "Gazetteer",
-    "IncidentSet",
-    "InputError",
-    "ModelWarning",
-    "OptionError",
-    "RowLog",
-    "SchemaError",
-    "TrendsError",
-    "TrendsWarning",
-    "__version__",
-    "aggregate",
-    "read_incidents",
-]
+    "BASELINES", "AlertResult", "BacktestResult", "BreakScanResult", "CountFit", "CountModel",
+    "DataError", "DataQualityWarning", "DecompositionResult", "ForecastResult", "Gazetteer",
+    "ITSResult", "IncidentSet", "InputError", "ModelWarning", "OptionError", "PowerLawResult",
+    "RegionTestResult", "ReportDefinition", "RowLog", "SchemaError", "TrendsError",
+    "TrendsWarning", "__version__", "acled_heuristic", "aggregate", "alerts", "build_report",
+    "count_model_forecaster", "decompose_change", "detect_break", "farrington", "fit_power_law",
+    "forecast", "glrnb", "its_test", "read_incidents", "read_monthly", "rolling_origin",
+    "sensitivity", "test_regions", "to_series",
+]  # fmt: skip
