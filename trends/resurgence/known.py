@@ -110,7 +110,8 @@ class ITSResult:
                    f"{self.seed}), latent AR(1) noise rho = {self.latent.rho:.2f}, "
                    f"sd = {self.latent.sd:.3f}; intervals use bootstrap standard errors")
             mb = self.model_based
-            mlo, mhi = mb["level_ratio_ci"]  # type: ignore[misc]
+            ci = mb["level_ratio_ci"]
+            mlo, mhi = (float(v) for v in ci)  # type: ignore[attr-defined]
             model_line = (f"Model-based (chi-square/Wald, assumes independent months): "
                           f"p = {mb['p_value']:.3g}, level ratio CI {mlo:.3f} to {mhi:.3f}")
         else:
