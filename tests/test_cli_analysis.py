@@ -26,8 +26,19 @@ def run_json(capsys, *args):
 
 
 def test_detect_on_bundled_data(capsys):
-    result = run_json(capsys, "detect", GED, "--actor", "IS", "--region", "Homs",
-                      "--bootstrap", "99", "--seed", "1")
+    result = run_json(
+        capsys,
+        "detect",
+        GED,
+        "--actor",
+        "IS",
+        "--region",
+        "Homs",
+        "--bootstrap",
+        "99",
+        "--seed",
+        "1",
+    )
     assert {"break_month", "statistic", "p_value", "confidence_set", "bootstrap"} <= set(result)
     assert result["bootstrap"] == 99
     assert 1 / 100 <= result["p_value"] <= 1
@@ -47,15 +58,39 @@ def test_alerts_reproduce_r_farrington_on_reference_series(capsys):
     for month, bound, alarm in zip(ref["months"], ref["upperbound"], ref["alarm"], strict=True):
         if month not in ("2018-12", "2019-03", "2019-11"):
             continue
-        result = run_json(capsys, "alerts", deir_killed, "--measure", "killed_best", "--month",
-                          month, "--years-back", "2", "--window", "2")
+        result = run_json(
+            capsys,
+            "alerts",
+            deir_killed,
+            "--measure",
+            "killed_best",
+            "--month",
+            month,
+            "--years-back",
+            "2",
+            "--window",
+            "2",
+        )
         assert result["upper_bound"] == pytest.approx(bound, rel=1e-6)
         assert result["alarm"] is alarm
 
 
 def test_alerts_by_region_on_bundled_data(capsys):
-    rows = run_json(capsys, "alerts", GED, "--actor", "IS", "--by", "region", "--month",
-                    "2019-06", "--years-back", "2", "--window", "2")
+    rows = run_json(
+        capsys,
+        "alerts",
+        GED,
+        "--actor",
+        "IS",
+        "--by",
+        "region",
+        "--month",
+        "2019-06",
+        "--years-back",
+        "2",
+        "--window",
+        "2",
+    )
     assert isinstance(rows, list) and len(rows) == 15
     for row in rows:
         assert {"region", "month", "observed", "expected", "upper_bound", "alarm"} <= set(row)
@@ -76,8 +111,19 @@ def test_forecast_json(capsys):
 
 
 def test_backtest_prints_crps_and_coverage_for_model_and_baselines(capsys):
-    status, out, _ = run(capsys, "backtest", GED, "--actor", "IS", "--region", "Deir ez-Zor",
-                         "--horizon", "3", "--draws", "500")
+    status, out, _ = run(
+        capsys,
+        "backtest",
+        GED,
+        "--actor",
+        "IS",
+        "--region",
+        "Deir ez-Zor",
+        "--horizon",
+        "3",
+        "--draws",
+        "500",
+    )
     assert status == 0
     for method in ("count_model", "zero", "last_value", "poisson_mean_12", "empirical_12"):
         assert method in out
@@ -85,19 +131,23 @@ def test_backtest_prints_crps_and_coverage_for_model_and_baselines(capsys):
 
 
 def test_severity_split_on_bundled_data(capsys):
-    result = run_json(capsys, "severity", GED, "--actor", "IS", "--since", "2018-01",
-                      "--bootstrap", "20")
+    result = run_json(
+        capsys, "severity", GED, "--actor", "IS", "--since", "2018-01", "--bootstrap", "20"
+    )
     assert 1.5 < result["tail"]["alpha"] < 4
     split = result["decomposition"]
     assert split is not None
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["test", DEIR, "--since", "2030-01"], "2030-01"),
-    (["test", DEIR, "--since", "2016-02"], "2016-02"),
-    (["test", DEIR, "--since", "2017-13"], "YYYY-MM"),
-    (["detect", DEIR, "--measure", "wounded"], "no measure 'wounded'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["test", DEIR, "--since", "2030-01"], "2030-01"),
+        (["test", DEIR, "--since", "2016-02"], "2016-02"),
+        (["test", DEIR, "--since", "2017-13"], "YYYY-MM"),
+        (["detect", DEIR, "--measure", "wounded"], "no measure 'wounded'"),
+    ],
+)
 def test_bad_requests_are_one_line_errors(capsys, args, message):
     status, _, errors = run(capsys, *args)
     assert status == 2 and len(errors) == 1
@@ -105,8 +155,10 @@ def test_bad_requests_are_one_line_errors(capsys, args, message):
 
 
 def test_all_zero_and_too_short_series(capsys, write):
-    zeros = write("zeros.csv", "month,incidents\n" + "".join(
-        f"20{18 + i // 12}-{i % 12 + 1:02d},0\n" for i in range(36)))
+    zeros = write(
+        "zeros.csv",
+        "month,incidents\n" + "".join(f"20{18 + i // 12}-{i % 12 + 1:02d},0\n" for i in range(36)),
+    )
     status, _, errors = run(capsys, "test", zeros, "--since", "2019-06")
     assert status == 2 and "zero" in errors[0]
     short = write("short.csv", "month,incidents\n2020-01,3\n2020-02,4\n2020-03,1\n")
@@ -118,3 +170,60 @@ def test_monthly_csv_with_a_gap_is_refused(capsys, write):
     path = write("gap.csv", "month,incidents\n2020-01,3\n2020-03,4\n")
     status, _, errors = run(capsys, "test", path, "--since", "2020-02")
     assert status == 2 and "not consecutive: nothing after 2020-01" in errors[0]
+
+
+def test_cli_reproduces_r_glm_nb_with_model_inference(capsys):
+    """R: MASS::glm.nb(y ~ t + post + tpost + s1 + c1 + s2 + c2), tests/results/its_reference.R."""
+    ref = json.loads((RESULTS / "ref_deir_incidents.json").read_text())["negbin"]
+    result = run_json(
+        capsys, "test", DEIR, "--since", "2017-11", "--family", "negbin", "--inference", "model"
+    )
+    assert result["level_ratio"] == pytest.approx(ref["level_ratio"], rel=1e-4)
+    assert result["level_ratio_ci"] == pytest.approx(ref["level_ratio_ci"], rel=1e-4)
+    assert result["slope_ratio_per_year_ci"] == pytest.approx(
+        ref["slope_ratio_per_year_ci"], rel=1e-4
+    )
+    assert result["lr_statistic"] == pytest.approx(ref["lr_stat"], rel=1e-4)
+    assert result["p_value"] == pytest.approx(ref["lr_p"], rel=1e-4)
+
+
+def test_cli_default_test_is_the_bootstrap_and_keeps_r_numbers_alongside(capsys):
+    ref = json.loads((RESULTS / "ref_deir_incidents.json").read_text())["negbin"]
+    result = run_json(
+        capsys, "test", DEIR, "--since", "2017-11", "--family", "negbin", "--bootstrap", "99"
+    )
+    assert result["inference"] == "bootstrap" and result["bootstrap"] == 99
+    assert result["level_ratio"] == pytest.approx(ref["level_ratio"], rel=1e-4)
+    assert result["model_based"]["p_value"] == pytest.approx(ref["lr_p"], rel=1e-4)
+    assert 1 / 100 <= result["p_value"] <= 1
+
+
+def test_cli_test_by_region_adjusts_for_multiplicity(capsys):
+    rows = run_json(
+        capsys,
+        "test",
+        GED,
+        "--actor",
+        "IS",
+        "--by",
+        "region",
+        "--since",
+        "2017-11",
+        "--bootstrap",
+        "49",
+    )
+    assert isinstance(rows, list) and len(rows) == 15
+    tested = [r for r in rows if r["p_value"] is not None]
+    assert len(tested) >= 10
+    for row in tested:
+        assert {
+            "region",
+            "break_month",
+            "level_ratio",
+            "level_ratio_ci",
+            "p_value_holm",
+            "p_value_bh",
+        } <= set(row)
+        assert row["p_value"] <= row["p_value_bh"] <= row["p_value_holm"] <= 1
+    skipped = [r for r in rows if r["p_value"] is None]
+    assert all(r["note"] for r in skipped)

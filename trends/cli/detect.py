@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from trends.cli.series import add_series_options, emit, load_series
+from trends.cli.test import add_inference_options
 from trends.resurgence import detect_break
 
 
@@ -18,10 +19,7 @@ def add_parser(subparsers: Any) -> None:
         "statistic and get its p-value by parametric bootstrap.",
     )
     add_series_options(parser, by=False)
-    parser.add_argument(
-        "--bootstrap", type=int, default=999, metavar="N", help="bootstrap replicates (default 999)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    add_inference_options(parser)
     parser.add_argument(
         "--min-segment",
         type=int,
@@ -40,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         y,
         bootstrap=args.bootstrap,
         seed=args.seed,
+        inference=args.inference,
         min_segment_months=args.min_segment,
         progress=args.progress,
     )

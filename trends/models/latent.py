@@ -37,6 +37,8 @@ import numpy as np
 LAGS = 3
 RHO_GRID = np.round(np.arange(0.0, 0.951, 0.01), 2)
 
+MAX_MEAN = 1e9
+
 
 @dataclass(frozen=True)
 class LatentAR1:
@@ -68,7 +70,8 @@ class LatentAR1:
         (3, 24)
 
         """
-        mu = np.asarray(mu, dtype=float)
+        # 1e9 a month is far past any real count and inside numpy's samplers' range
+        mu = np.minimum(np.asarray(mu, dtype=float), MAX_MEAN)
         n = mu.shape[-1]
         if self.variance > 0.0:
             innov = rng.standard_normal((size, n))

@@ -119,6 +119,7 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
                 settings.break_month,
                 family=settings.family,
                 alternative=settings.alternative,
+                bootstrap=settings.bootstrap,
                 seed=settings.seed,
             ),
         )
@@ -127,7 +128,11 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
                 notes,
                 "regions_test",
                 lambda: regions_test(
-                    active, settings.break_month, alternative=settings.alternative
+                    active,
+                    settings.break_month,
+                    alternative=settings.alternative,
+                    bootstrap=settings.bootstrap,
+                    seed=settings.seed,
                 ),
             )
     scan = attempt(

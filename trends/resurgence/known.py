@@ -39,13 +39,14 @@ from trends.errors import DataError, OptionError
 from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
 from trends.models.design import as_monthly_series, month_position
 from trends.models.glm import fit_glm
-from trends.models.latent import LatentAR1
+from trends.models.latent import MAX_MEAN, LatentAR1
 from trends.resurgence.bootstrap import ITSBootstrap, its_bootstrap
 
 Alternative = Literal["two-sided", "increase"]
 AutocorrelationChoice = Literal["none", "lag", "hac"]
 Inference = Literal["bootstrap", "model"]
 MIN_BOOTSTRAP = 19
+MIN_ACTIVE_MONTHS = 5  # months with a non-zero count needed on each side of a break
 
 
 @dataclass(frozen=True)
@@ -226,12 +227,15 @@ def counterfactual(fit: CountFit, position: int, *, draws: int = 2000, seed: int
             prev_point = math.log(point[i] + 1.0)
             rows_sim = np.tile(base[i], (draws, 1))
             rows_sim[:, j] = prev_sim
-            means[:, i] = np.exp(np.sum(rows_sim * coef, axis=1) + off[i])
+            with np.errstate(over="ignore"):
+                means[:, i] = np.minimum(np.exp(np.sum(rows_sim * coef, axis=1) + off[i]),
+                                         MAX_MEAN)
             sims[:, i] = _draw_counts(rng, means[:, i], fit)
             prev_sim = np.log(sims[:, i] + 1.0)
     else:
         point = np.exp(X @ fit.glm.beta + off)
-        means = np.exp(coef @ X.T + off)
+        with np.errstate(over="ignore"):
+            means = np.minimum(np.exp(coef @ X.T + off), MAX_MEAN)
         sims = (_draw_counts(rng, means, fit) if latent is None
                 else latent.simulate(rng, means, draws))
     table = pd.DataFrame({
@@ -356,6 +360,17 @@ def its_test(
             "(choose another month or lower min_segment_months)"
         )
         raise DataError(msg)
+    active = (series.iloc[:position] > 0).sum(), (series.iloc[position:] > 0).sum()
+    if sum(active) == 0:
+        msg = f"series {series.name or 'y'!r}: all counts are zero; there is no change to test"
+        raise DataError(msg)
+    if min(active) < MIN_ACTIVE_MONTHS:
+        msg = (
+            f"series {series.name or 'y'!r} has {active[0]} months with a non-zero count before "
+            f"{break_month} and {active[1]} from it; a rate ratio needs at least "
+            f"{MIN_ACTIVE_MONTHS} on each side"
+        )
+        raise DataError(msg)
     n_coef = 2 + int(trend) * 2 + 2 * harmonics + (autocorrelation == "lag")
     if n < n_coef + 6:
         msg = (
@@ -444,5 +459,7 @@ def its_test(
 
 
 def _wald(estimate: float, se: float) -> tuple[float, float]:
-    """95% Wald interval of exp(estimate) (NaN for a missing term)."""
-    return (math.exp(estimate - Z975 * se), math.exp(estimate + Z975 * se))
+    """95% Wald interval of exp(estimate) (NaN for a missing term, inf past float range)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        low, high = np.exp([estimate - Z975 * se, estimate + Z975 * se])
+    return float(low), float(high)
