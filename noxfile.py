@@ -25,16 +25,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def report(session: nox.Session) -> None:
-    """Build the example outputs from the bundled data."""
+    """Build the example report from the bundled data into out/report."""
     session.install("-e", ".")
-    session.run(
-        "trends",
-        "aggregate",
-        "data/ucdp_ged_syria_2016-01_2019-11.csv.gz",
-        "--actor",
-        "IS",
-        "--out",
-        "out/is_by_governorate.csv",
-        "--rejects",
-        "out/rejects.csv",
-    )
+    for definition in ("reports/syria-is-monthly.toml", "reports/syria-country-monthly.toml"):
+        session.run("trends", "report", definition, "--out", "out/report")
