@@ -6,8 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from trends.aggregate import BY_COLUMNS, panel, select
-from trends.cli.inputs import add_reading_options, add_rule_options, read_with_report, report_log
+from trends.aggregate import BY_COLUMNS, panel
+from trends.cli.inputs import (
+    add_reading_options,
+    add_rule_options,
+    apply_rules,
+    read_with_report,
+    report_log,
+)
 from trends.csvout import to_csv_text
 from trends.rowlog import RowLog
 
@@ -46,17 +52,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     log = RowLog()
     incidents = read_with_report(args, log)
-    kept, window, pairs = select(
-        incidents,
-        start=args.start,
-        end=args.end,
-        regions=args.regions,
-        countries=args.countries,
-        actors=args.actors,
-        span_rule=args.span_rule,
-        min_precision=args.min_precision,
-        log=log,
-    )
+    kept, window, pairs = apply_rules(args, incidents, log, args.regions)
     text = to_csv_text(panel(kept, window, pairs, grouping(args.by)))
     if args.out:
         with open(args.out, "w", encoding="utf-8", newline="") as handle:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+import pandas as pd
+
+from trends.aggregate import select
 from trends.ingest import FORMATS, IncidentSet, read_incidents
 from trends.rowlog import RowLog
 
@@ -91,6 +94,23 @@ def read_with_report(args: argparse.Namespace, log: RowLog) -> IncidentSet:
         print(f"trends: {path}: read as {layout} ({how})", file=sys.stderr)
     log.extend(incidents.log)
     return incidents
+
+
+def apply_rules(
+    args: argparse.Namespace, incidents: IncidentSet, log: RowLog, regions: list[str] | None
+) -> tuple[pd.DataFrame, pd.PeriodIndex, list[tuple[str, str]]]:
+    """:func:`trends.aggregate.select` with the rule and filter options of the command line."""
+    return select(
+        incidents,
+        start=args.start,
+        end=args.end,
+        regions=regions,
+        countries=args.countries,
+        actors=args.actors,
+        span_rule=args.span_rule,
+        min_precision=args.min_precision,
+        log=log,
+    )
 
 
 def report_log(args: argparse.Namespace, incidents: IncidentSet, log: RowLog) -> None:

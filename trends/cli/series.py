@@ -14,8 +14,14 @@ from typing import Any
 
 import pandas as pd
 
-from trends.aggregate import panel, parse_month, select
-from trends.cli.inputs import add_reading_options, add_rule_options, read_with_report, report_log
+from trends.aggregate import panel, parse_month
+from trends.cli.inputs import (
+    add_reading_options,
+    add_rule_options,
+    apply_rules,
+    read_with_report,
+    report_log,
+)
 from trends.ingest.files import read_raw
 from trends.monthly import is_monthly_header, read_monthly, to_series
 from trends.rowlog import RowLog
@@ -59,17 +65,7 @@ def load_table(args: argparse.Namespace) -> pd.DataFrame:
     log = RowLog()
     incidents = read_with_report(args, log)
     regions = [args.series_region] if args.series_region else args.regions
-    kept, window, pairs = select(
-        incidents,
-        start=args.start,
-        end=args.end,
-        regions=regions,
-        countries=args.countries,
-        actors=args.actors,
-        span_rule=args.span_rule,
-        min_precision=args.min_precision,
-        log=log,
-    )
+    kept, window, pairs = apply_rules(args, incidents, log, regions)
     report_log(args, incidents, log)
     return panel(kept, window, pairs, ["region"])
 

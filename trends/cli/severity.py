@@ -7,8 +7,14 @@ import json
 import sys
 from typing import Any
 
-from trends.aggregate import panel, parse_month, select
-from trends.cli.inputs import add_reading_options, add_rule_options, read_with_report, report_log
+from trends.aggregate import panel, parse_month
+from trends.cli.inputs import (
+    add_reading_options,
+    add_rule_options,
+    apply_rules,
+    read_with_report,
+    report_log,
+)
 from trends.decompose import decompose_change
 from trends.errors import OptionError
 from trends.ingest.files import read_raw
@@ -65,17 +71,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         log = RowLog()
         incidents = read_with_report(args, log)
-        kept, window, pairs = select(
-            incidents,
-            start=args.start,
-            end=args.end,
-            regions=args.regions,
-            countries=args.countries,
-            actors=args.actors,
-            span_rule=args.span_rule,
-            min_precision=args.min_precision,
-            log=log,
-        )
+        kept, window, pairs = apply_rules(args, incidents, log, args.regions)
         report_log(args, incidents, log)
         tail = fit_power_law(
             kept[args.measure],
