@@ -88,6 +88,8 @@ def build_report(
     when = report_month(data, month or definition.analysis.month or None)
     findings = analyse(data, when, definition.analysis)
     stem = f"{definition.slug}-{when}"
+    if command and "--month" not in command:
+        command = [*command, "--month", str(when)]
     command = command or [
         "trends",
         "report",
