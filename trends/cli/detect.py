@@ -1,4 +1,9 @@
-"""``trends detect``: is there a break at an unknown month, and when?"""
+"""``trends detect``: is there a break at an unknown month, and when?
+
+With ``--max-breaks N`` (N > 1) the single-break test is followed by a search
+for up to N breaks (binary segmentation, number chosen by BIC, no p-value);
+its result is printed after the test, or added under "breaks" in the JSON.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,21 @@ from typing import Any
 
 from trends.cli.series import add_series_options, emit, load_series
 from trends.cli.test import add_inference_options
-from trends.resurgence import detect_break
+from trends.errors import OptionError
+from trends.resurgence import BreakScanResult, MultiBreakResult, detect_break, detect_breaks
+
+
+class _TestAndBreaks:
+    """The single-break test with the multi-break search attached, for printing."""
+
+    def __init__(self, test: BreakScanResult, breaks: MultiBreakResult) -> None:
+        self.test, self.breaks = test, breaks
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.test.to_dict(), breaks=self.breaks.to_dict())
+
+    def summary(self) -> str:
+        return self.test.summary().rstrip() + "\n\n" + self.breaks.summary()
 
 
 def add_parser(subparsers: Any) -> None:
@@ -27,12 +46,23 @@ def add_parser(subparsers: Any) -> None:
         metavar="MONTHS",
         help="months required on each side of a break (default 12)",
     )
+    parser.add_argument(
+        "--max-breaks",
+        type=int,
+        default=1,
+        metavar="N",
+        help="also search for up to N breaks (binary segmentation, number chosen by BIC, no "
+        "p-value); default 1: the single-break test only",
+    )
     parser.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
+    if args.max_breaks < 1:
+        msg = f"--max-breaks must be 1 or more; got {args.max_breaks}"
+        raise OptionError(msg)
     ((name, y),) = load_series(args).items()
     result = detect_break(
         y,
@@ -42,5 +72,9 @@ def run(args: argparse.Namespace) -> int:
         min_segment_months=args.min_segment,
         progress=args.progress,
     )
-    emit(args, [result], [name])
+    if args.max_breaks == 1:
+        emit(args, [result], [name])
+        return 0
+    breaks = detect_breaks(y, max_breaks=args.max_breaks, min_segment_months=args.min_segment)
+    emit(args, [_TestAndBreaks(result, breaks)], [name])
     return 0
