@@ -168,7 +168,8 @@ def test_minimum_segment_length_is_respected(seed, n, min_segment):
     edges = [0, *positions, n]
     assert np.all(np.diff(edges) >= min_segment)
     active = [int((y.iloc[a:b] > 0).sum()) for a, b in itertools.pairwise(edges)]
-    assert all(a == 0 or a >= 5 for a in active)
+    # the rule is for segments a break creates; a series left whole may have any activity
+    assert res.n_breaks == 0 or all(a == 0 or a >= 5 for a in active)
     assert sorted(res.order_found) == list(range(1, res.n_breaks + 1))
     assert all(b < 0 for b in res.bic_changes)
     assert res.n_breaks <= 4
