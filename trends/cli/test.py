@@ -24,9 +24,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--since", required=True, metavar="YYYY-MM", help="the break month")
     parser.add_argument(
         "--family",
-        choices=("auto", "poisson", "quasipoisson", "negbin"),
+        choices=("auto", "poisson", "quasipoisson", "negbin", "zip", "zinb"),
         default="auto",
-        help="count family (default: auto)",
+        help="count family (default: auto); zip and zinb (zero-inflated) need --inference model",
     )
     parser.add_argument("--alternative", choices=("two-sided", "increase"), default="two-sided")
     parser.add_argument("--harmonics", type=int, default=2, help="seasonal Fourier pairs")

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from trends._options import check_choice
-from trends.errors import DataError, InputError, ModelWarning
+from trends.errors import DataError, InputError, ModelWarning, OptionError
 from trends.models.design import as_monthly_series, build_design, month_position
 from trends.models.diagnostics import (
     TestResult,
@@ -23,10 +23,18 @@ from trends.models.diagnostics import (
     overdispersion_lr,
 )
 from trends.models.glm import GLMFit, fit_glm
+from trends.models.zeroinflated import (
+    INFLATION_TERM,
+    ZERO_EXCESS_LEVEL,
+    ZERO_INFLATED,
+    ZeroInflatedFit,
+    fit_zero_inflated,
+    zero_excess_test,
+)
 
-FamilyChoice = Literal["auto", "poisson", "quasipoisson", "negbin"]
+FamilyChoice = Literal["auto", "poisson", "quasipoisson", "negbin", "zip", "zinb"]
 Autocorrelation = Literal["none", "lag", "hac"]
-FAMILIES = ("auto", "poisson", "quasipoisson", "negbin")
+FAMILIES = ("auto", "poisson", "quasipoisson", "negbin", "zip", "zinb")
 AUTOCORRELATIONS = ("none", "lag", "hac")
 Z975 = float(stats.norm.ppf(0.975))
 
@@ -46,18 +54,26 @@ class CountFit:
     overdispersion: TestResult
     cameron_trivedi: TestResult
     ljung_box: TestResult
+    zero_excess: TestResult
     information: pd.DataFrame = field(repr=False)
 
     def tidy(self) -> pd.DataFrame:
         """Coefficients: term, estimate, std_error, rate_ratio, ci_low, ci_high, p_value.
 
         ``ci_low``/``ci_high`` are the Wald 95% interval of the rate ratio
-        exp(estimate); p-values are two-sided Wald (normal) p-values.
+        exp(estimate); p-values are two-sided Wald (normal) p-values. For the
+        zero-inflated families the count-part coefficients come first and a
+        last row ``zero_inflation`` holds the logit of the structural-zero
+        probability (its ``rate_ratio`` column is then the odds pi / (1 - pi)).
         """
-        est, se = self.glm.beta, self.glm.se
+        est, se, names = self.glm.beta, self.glm.se, list(self.glm.names)
+        if isinstance(self.glm, ZeroInflatedFit):
+            est = np.r_[est, self.glm.inflation_logit]
+            se = np.r_[se, self.glm.inflation_se]
+            names.append(INFLATION_TERM)
         return pd.DataFrame(
             {
-                "term": list(self.glm.names),
+                "term": names,
                 "estimate": est,
                 "std_error": se,
                 "rate_ratio": np.exp(est),
@@ -80,8 +96,13 @@ class CountFit:
 
     @property
     def theta(self) -> float:
-        """NB2 theta (inf for Poisson and quasi-Poisson)."""
+        """NB2 theta (inf for Poisson, quasi-Poisson and zero-inflated Poisson)."""
         return self.glm.theta
+
+    @property
+    def zero_inflation(self) -> float:
+        """Probability of a structural zero month (0 outside the zero-inflated families)."""
+        return self.glm.inflation_probability if isinstance(self.glm, ZeroInflatedFit) else 0.0
 
     def summary(self) -> str:
         """Readable report of the fit and its diagnostics."""
@@ -90,17 +111,22 @@ class CountFit:
             f"Months: {self.months[0]} to {self.months[-1]} (n = {len(self.y)}); "
             f"standard errors: {self.glm.cov_type}",
         ]
-        if self.family == "negbin":
+        if self.family in ("negbin", "zinb"):
             lines.append(f"theta = {self.theta:.4g} (alpha = {1 / self.theta:.4g})")
+        if self.family in ZERO_INFLATED:
+            lines.append(f"structural-zero probability = {self.zero_inflation:.4g}")
         if self.family == "quasipoisson":
             lines.append(f"dispersion = {self.glm.dispersion:.4g}")
         else:
             lines.append(f"log-likelihood = {self.loglik:.4f}")
         lines += ["", self.tidy().to_string(index=False, float_format=lambda v: f"{v:.4g}"), ""]
-        for test in (self.overdispersion, self.cameron_trivedi, self.ljung_box):
+        for test in self._diagnostics():
             lines.append(f"{test.description}: {test.statistic:.3f}, p = {test.p_value:.3g}")
         lines += ["", self.information.to_string(index=False, float_format=lambda v: f"{v:.2f}")]
         return "\n".join(lines)
+
+    def _diagnostics(self) -> tuple[TestResult, ...]:
+        return self.overdispersion, self.cameron_trivedi, self.ljung_box, self.zero_excess
 
     def _repr_html_(self) -> str:
         return "<pre>" + self.summary() + "</pre>"
@@ -121,9 +147,8 @@ class CountFit:
                 {k: (v if isinstance(v, str) else _json_float(v)) for k, v in row.items()}
                 for row in self.tidy().to_dict(orient="records")
             ],
-            "diagnostics": [
-                t.to_dict() for t in (self.overdispersion, self.cameron_trivedi, self.ljung_box)
-            ],
+            "diagnostics": [t.to_dict() for t in self._diagnostics()],
+            "zero_inflation": _json_float(self.zero_inflation),
             "information": [
                 {k: (v if isinstance(v, str) else _json_float(v)) for k, v in row.items()}
                 for row in self.information.to_dict(orient="records")
@@ -142,9 +167,13 @@ class CountModel:
 
     Parameters
     ----------
-    family : {"auto", "poisson", "quasipoisson", "negbin"}
-        Count family; "auto" picks NB2 when the boundary LR test of alpha = 0
-        rejects at 5%, else Poisson.
+    family : {"auto", "poisson", "quasipoisson", "negbin", "zip", "zinb"}
+        Count family; "zip"/"zinb" are zero-inflated Poisson / NB2 with a
+        constant structural-zero probability. "auto" picks NB2 when the
+        boundary LR test of alpha = 0 rejects at 5%, else Poisson; and a
+        zero-inflated family instead when the zero-excess test rejects at 5%
+        and the better (by AIC) of zip and zinb has a lower AIC than both
+        (see :mod:`trends.models.zeroinflated`).
     trend : bool
         Include a linear trend in months.
     harmonics : int
@@ -153,7 +182,8 @@ class CountModel:
         Exposure (e.g. population) on the same months; its log enters as offset.
     autocorrelation : {"none", "lag", "hac"}
         "lag" adds log(y[t-1] + 1) as a regressor (the first month is dropped);
-        "hac" keeps the estimates and uses Newey-West standard errors.
+        "hac" keeps the estimates and uses Newey-West standard errors (not
+        with the zero-inflated families).
     break_month : str, optional
         Month ("YYYY-MM") from which the level and slope may change.
     hac_lags : int, optional
@@ -179,6 +209,12 @@ class CountModel:
     def __post_init__(self) -> None:
         check_choice("family", self.family, FAMILIES)
         check_choice("autocorrelation", self.autocorrelation, AUTOCORRELATIONS)
+        if self.family in ZERO_INFLATED and self.autocorrelation == "hac":
+            msg = (
+                f"autocorrelation='hac' is not available for family={self.family!r}; use "
+                "autocorrelation='lag' or 'none', or a family without zero inflation"
+            )
+            raise OptionError(msg)
         if not 0 <= int(self.harmonics) <= 6:
             msg = f"harmonics must be between 0 and 6; got {self.harmonics}"
             raise DataError(msg)
@@ -230,9 +266,16 @@ class CountModel:
             poisson = fit_glm(values, X, family="poisson", **kwargs)  # type: ignore[arg-type]
             negbin = fit_glm(values, X, family="negbin", **kwargs)  # type: ignore[arg-type]
         over = overdispersion_lr(poisson, negbin)
+        base = choose_family(over)
+        zeros = zero_excess_test(values, X, negbin if base == "negbin" else poisson,
+                                 offset=offset)
+        candidates: dict[str, GLMFit] = {"poisson": poisson, "negbin": negbin}
         if self.family == "auto":
-            family = choose_family(over)
+            family = base
             reason = f"chosen automatically: overdispersion LR p = {over.p_value:.3g}"
+            if zeros.p_value < ZERO_EXCESS_LEVEL and self.autocorrelation != "hac":
+                family, reason = _zero_inflated_choice(values, X, names, offset, candidates,
+                                                       zeros, family, reason)
         else:
             family, reason = self.family, "chosen by the user"
         if family == "poisson" and self.family == "poisson" and over.p_value < 0.05:
@@ -243,7 +286,12 @@ class CountModel:
                 ModelWarning,
                 stacklevel=2,
             )
-        chosen = fit_glm(values, X, family=family, cov_type=cov_type, **kwargs)  # type: ignore[arg-type]
+        if family in ZERO_INFLATED:
+            chosen = candidates.get(family) or fit_zero_inflated(
+                values, X, family=family, names=names, offset=offset)  # type: ignore[arg-type]
+            candidates[family] = chosen
+        else:
+            chosen = fit_glm(values, X, family=family, cov_type=cov_type, **kwargs)  # type: ignore[arg-type]
         residuals = chosen.pearson_residuals(values)
         return CountFit(
             model=self,
@@ -257,5 +305,33 @@ class CountModel:
             overdispersion=over,
             cameron_trivedi=cameron_trivedi(values, poisson.mu),
             ljung_box=ljung_box(residuals),
-            information=information_table({"poisson": poisson, "negbin": negbin}),
+            zero_excess=zeros,
+            information=information_table(candidates),
         )
+
+
+def _zero_inflated_choice(
+    values: np.ndarray, X: np.ndarray, names: tuple[str, ...], offset: np.ndarray,
+    candidates: dict[str, GLMFit], zeros: TestResult, family: str, reason: str,
+) -> tuple[str, str]:
+    """Fit zip and zinb (adding them to ``candidates``) and pick the better if its AIC wins."""
+    for name in ZERO_INFLATED:
+        try:
+            candidates[name] = fit_zero_inflated(values, X, family=name,  # type: ignore[arg-type]
+                                                 names=names, offset=offset)
+        except DataError:
+            continue
+    inflated = [name for name in ZERO_INFLATED if name in candidates]
+    plain = min(candidates["poisson"].aic, candidates["negbin"].aic)
+    if not inflated:
+        return family, reason + (f"; excess zeros (zero-excess p = {zeros.p_value:.3g}) but "
+                                 "no zero-inflated model could be fitted")
+    best = min(inflated, key=lambda name: candidates[name].aic)
+    if candidates[best].aic >= plain:
+        return family, reason + (f"; excess zeros (zero-excess p = {zeros.p_value:.3g}) but "
+                                 f"{best} AIC {candidates[best].aic:.1f} is not below "
+                                 f"{plain:.1f}")
+    return best, (
+        f"chosen automatically: excess zero months (zero-excess p = {zeros.p_value:.3g}) and "
+        f"{best} AIC {candidates[best].aic:.1f} below {plain:.1f} without zero inflation"
+    )

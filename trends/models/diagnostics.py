@@ -28,6 +28,8 @@ OVERDISPERSION_LEVEL = 0.05
 class TestResult:
     """A named test statistic with its p-value and what it tests."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     name: str
     statistic: float
     p_value: float

@@ -15,6 +15,13 @@ r = sign(b_post) sqrt(LR) of the LR test of ``post`` alone (the model
 without ``post`` keeps ``tpost``); p = 1 - Phi(r) (t(n - p) for quasi-Poisson,
 the Wald z with HAC). ``lr_statistic`` is then r^2 (df 1).
 
+Zero-inflated families ("zip", "zinb"): the LR test refits the zero-inflated
+model without the tested terms; intervals are Wald intervals of the count
+part (with a constant structural-zero probability its rate ratios are also
+those of the overall mean). Only ``inference="model"`` is available; with
+``family="auto"`` and the bootstrap, a zero-inflated choice falls back to NB2
+(or Poisson) with a ``ModelWarning``.
+
 Inference (``inference``): "bootstrap" (default) takes the p-value and the
 standard errors of the Wald intervals from a parametric bootstrap with latent
 AR(1) noise (:mod:`trends.resurgence.bootstrap`), because the chi-square
@@ -27,6 +34,7 @@ and model-based Wald intervals (R's numbers); they are always kept in
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -35,12 +43,15 @@ import pandas as pd
 from scipy import stats
 
 from trends._options import check_choice
-from trends.errors import DataError, OptionError
+from trends.errors import DataError, ModelWarning, OptionError
 from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
 from trends.models.design import as_monthly_series, month_position
+from trends.models.diagnostics import choose_family
 from trends.models.glm import fit_glm
-from trends.models.latent import MAX_MEAN, LatentAR1
+from trends.models.latent import LatentAR1
+from trends.models.zeroinflated import ZERO_INFLATED, fit_zero_inflated
 from trends.resurgence.bootstrap import ITSBootstrap, its_bootstrap
+from trends.resurgence.counterfactual import counterfactual
 
 Alternative = Literal["two-sided", "increase"]
 AutocorrelationChoice = Literal["none", "lag", "hac"]
@@ -178,83 +189,13 @@ def _num(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _draw_counts(rng: np.random.Generator, mu: np.ndarray, fit: CountFit) -> np.ndarray:
-    if fit.family == "negbin" and math.isfinite(fit.theta):
-        return rng.negative_binomial(fit.theta, fit.theta / (fit.theta + mu)).astype(float)
-    if fit.family == "quasipoisson" and fit.glm.dispersion > 1.0:
-        shape = mu / (fit.glm.dispersion - 1.0)
-        return rng.poisson(rng.gamma(shape, mu / shape)).astype(float)
-    return rng.poisson(mu).astype(float)
-
-
-def counterfactual(fit: CountFit, position: int, *, draws: int = 2000, seed: int = 0,
-                   cov: np.ndarray | None = None, latent: LatentAR1 | None = None,
-                   ) -> tuple[pd.DataFrame, float, tuple[float, float]]:
-    """Post-break counterfactual: the break model with ``post`` and ``tpost`` set to zero.
-
-    Coefficients are drawn from N(beta, cov) (``cov`` defaults to the model
-    covariance; the bootstrap passes its own); with a lag term the
-    counterfactual counts are simulated month by month. Count noise is the
-    family's, or NB2 with latent AR(1) noise when ``latent`` is given. Returns
-    the per-month table, the total excess (observed minus counterfactual mean)
-    and its 95% interval (observed total minus simulated counterfactual totals,
-    count noise included).
-    """
-    rng = np.random.default_rng(seed)
-    design = fit.design.copy()
-    for term in ("post", "tpost"):
-        if term in design:
-            design[term] = 0.0
-    # with a lag term the first month is not in the fit, so positions shift by one
-    rows = np.arange(position - int(fit.model.autocorrelation == "lag"), len(fit.y))
-    X = design.to_numpy()[rows]
-    off = fit.offset[rows]
-    observed = fit.y[rows]
-    cov = fit.glm.cov if cov is None else cov
-    coef = rng.multivariate_normal(fit.glm.beta, cov, size=draws, method="cholesky")
-    if "lag" in design:
-        j = list(design.columns).index("lag")
-        base = X.copy()
-        sims = np.empty((draws, len(rows)))
-        means = np.empty((draws, len(rows)))
-        point = np.empty(len(rows))
-        prev_sim = np.full(draws, X[0, j])
-        prev_point = X[0, j]
-        for i in range(len(rows)):
-            row = base[i].copy()
-            row[j] = prev_point
-            point[i] = math.exp(row @ fit.glm.beta + off[i])
-            prev_point = math.log(point[i] + 1.0)
-            rows_sim = np.tile(base[i], (draws, 1))
-            rows_sim[:, j] = prev_sim
-            with np.errstate(over="ignore"):
-                means[:, i] = np.minimum(np.exp(np.sum(rows_sim * coef, axis=1) + off[i]),
-                                         MAX_MEAN)
-            sims[:, i] = _draw_counts(rng, means[:, i], fit)
-            prev_sim = np.log(sims[:, i] + 1.0)
-    else:
-        point = np.exp(X @ fit.glm.beta + off)
-        with np.errstate(over="ignore"):
-            means = np.minimum(np.exp(coef @ X.T + off), MAX_MEAN)
-        sims = (_draw_counts(rng, means, fit) if latent is None
-                else latent.simulate(rng, means, draws))
-    table = pd.DataFrame({
-        "observed": observed,
-        "counterfactual": point,
-        "counterfactual_low": np.quantile(means, 0.025, axis=0),
-        "counterfactual_high": np.quantile(means, 0.975, axis=0),
-        "prediction_low": np.quantile(sims, 0.025, axis=0),
-        "prediction_high": np.quantile(sims, 0.975, axis=0),
-        "excess": observed - point,
-    }, index=pd.Index(fit.months[rows], name="month"))
-    totals = observed.sum() - sims.sum(axis=1)
-    interval = (float(np.quantile(totals, 0.025)), float(np.quantile(totals, 0.975)))
-    return table, float(observed.sum() - point.sum()), interval
-
-
 def _restricted(fit: CountFit, drop: tuple[str, ...]) -> tuple[float, float]:
     """Log-likelihood and deviance of the break model without the ``drop`` terms."""
     keep = [c for c in fit.design.columns if c not in drop]
+    if fit.family in ZERO_INFLATED:
+        inflated = fit_zero_inflated(fit.y, fit.design[keep].to_numpy(),
+                                     family=fit.family, offset=fit.offset)  # type: ignore[arg-type]
+        return inflated.loglik, math.nan
     family = "poisson" if fit.family == "quasipoisson" else fit.family
     sub = fit_glm(fit.y, fit.design[keep].to_numpy(), family=family,  # type: ignore[arg-type]
                   offset=fit.offset)
@@ -301,8 +242,10 @@ def its_test(
         Monthly counts on a complete monthly ``PeriodIndex``.
     break_month : str
         First month of the post-break period, "YYYY-MM".
-    family : {"auto", "poisson", "quasipoisson", "negbin"}
-        Count family; "auto" chooses on the break model (see ``trends.models.diagnostics``).
+    family : {"auto", "poisson", "quasipoisson", "negbin", "zip", "zinb"}
+        Count family; "auto" chooses on the break model (see ``trends.models.diagnostics``
+        and ``trends.models.zeroinflated``). The zero-inflated "zip"/"zinb" need
+        ``inference="model"``.
     alternative : {"two-sided", "increase"}
         Joint test of level and slope change, or one-sided test of a level increase.
     harmonics, trend, offset, autocorrelation
@@ -337,6 +280,13 @@ def its_test(
     """
     check_choice("alternative", alternative, ("two-sided", "increase"))
     check_choice("inference", inference, ("bootstrap", "model"))
+    if inference == "bootstrap" and family in ZERO_INFLATED:
+        msg = (
+            f"inference='bootstrap' supports the families poisson, quasipoisson and negbin, "
+            f"not family={family!r}; pass inference='model' for the likelihood-ratio test "
+            "and Wald intervals of the zero-inflated model"
+        )
+        raise OptionError(msg)
     if inference == "bootstrap" and autocorrelation != "none":
         msg = (
             f"autocorrelation={autocorrelation!r} is a model-based correction and cannot be "
@@ -381,8 +331,18 @@ def its_test(
     model = CountModel(family=family, trend=trend, harmonics=harmonics, offset=offset,
                        autocorrelation=autocorrelation, break_month=str(break_month))
     fit = model.fit(series)
-    if fit.family != family:
-        fit = replace(model, family=fit.family).fit(series)  # type: ignore[arg-type]
+    chosen = fit.family
+    if inference == "bootstrap" and chosen in ZERO_INFLATED:
+        chosen = choose_family(fit.overdispersion)
+        warnings.warn(
+            f"series {series.name or 'y'!r}: {fit.family_reason}; the bootstrap supports "
+            f"poisson, quasipoisson and negbin only, so the test uses {chosen}. Pass "
+            f"family={fit.family!r} and inference='model' for the zero-inflated model",
+            ModelWarning,
+            stacklevel=2,
+        )
+    if chosen != family:
+        fit = replace(model, family=chosen).fit(series)  # type: ignore[arg-type]
     terms = ("post", "tpost") if trend else ("post",)
     names = list(fit.glm.names)
     b_post = float(fit.glm.beta[names.index("post")])

@@ -278,7 +278,8 @@ def test_regions(
     usable = {r: series[r] for r, good in zip(table["region"], ok, strict=True) if good}
     pooled_result: dict[str, Any] = {}
     if pooled and len(usable) >= 2:
-        pooled_family = "negbin" if family in ("auto", "negbin") else family
+        # the pooled model has no zero-inflated variant: its count part's family stands in
+        pooled_family = {"auto": "negbin", "zinb": "negbin", "zip": "poisson"}.get(family, family)
         pooled_result = _pooled(usable, break_month, pooled_family, harmonics, trend)
     return RegionTestResult(str(pd.Period(break_month, freq="M")), table, pooled_result,
                             inference=inference, bootstrap=bootstrap if inference == "bootstrap"
