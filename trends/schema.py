@@ -37,19 +37,6 @@ import pandas as pd
 
 from trends.errors import InputError
 
-TEXT_COLUMNS = (
-    "incident_id",
-    "date_precision",
-    "country",
-    "region",
-    "subregion",
-    "actor1",
-    "actor2",
-    "violence_type",
-    "victim_category",
-    "source",
-    "notes",
-)
 COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "injured")
 COLUMNS = (
     "incident_id",
@@ -67,6 +54,7 @@ COLUMNS = (
     "source",
     "notes",
 )
+TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in (*COUNT_COLUMNS, "date_start", "date_end"))
 BOOKKEEPING = ("_file", "_line")
 PRECISIONS = ("day", "week", "month", "year")
 
