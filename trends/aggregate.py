@@ -19,7 +19,6 @@ hold, narrowed by the region and country filters.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -31,7 +30,7 @@ from trends._options import check_choice
 from trends.errors import OptionError
 from trends.ingest import IncidentSet, read_incidents
 from trends.rowlog import RowLog
-from trends.schema import PRECISIONS
+from trends.schema import MONTH_PATTERN, PRECISIONS
 
 SpanRule = Literal["start", "end", "drop"]
 BY_COLUMNS = (
@@ -55,7 +54,7 @@ def parse_month(value: str, name: str) -> pd.Period:
     Period('2023-11', 'M')
 
     """
-    if not re.fullmatch(r"\d{4}-\d{2}", value) or not 1 <= int(value[5:]) <= 12:
+    if not MONTH_PATTERN.fullmatch(value):
         msg = f"{name} must be a month written YYYY-MM; got {value!r}"
         raise OptionError(msg)
     return pd.Period(value, freq="M")

@@ -9,7 +9,6 @@ month cannot be told apart from a month with no incidents.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +16,7 @@ import pandas as pd
 
 from trends.errors import DataError, InputError, OptionError
 from trends.ingest.files import read_raw
-from trends.schema import parse_counts
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+from trends.schema import MONTH_PATTERN, parse_counts
 
 
 def is_monthly_header(columns: list[str]) -> bool:
@@ -42,7 +39,7 @@ def read_monthly(path: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
         msg = "a monthly table needs a 'month' column (YYYY-MM)"
         raise InputError(msg, path=name, line=1)
     months = raw.cells["month"].fillna("").astype(str).str.strip()
-    bad = ~months.str.match(_MONTH)
+    bad = ~months.str.match(MONTH_PATTERN)
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
         msg = "expected a month written YYYY-MM"

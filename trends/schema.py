@@ -32,6 +32,8 @@ that any later decision about the row can name where it came from.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -56,6 +58,8 @@ COLUMNS = (
 )
 TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in (*COUNT_COLUMNS, "date_start", "date_end"))
 BOOKKEEPING = ("_file", "_line")
+MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+"""A month as every table and option writes it: YYYY-MM."""
 PRECISIONS = ("day", "week", "month", "year")
 
 

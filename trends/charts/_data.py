@@ -9,7 +9,6 @@ free of pandas-version quirks, and the JSON spec byte-for-byte reproducible.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import InputError, SchemaError
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+from trends.schema import MONTH_PATTERN
 
 
 def check_frame(frame: object, required: Sequence[str], *, name: str) -> pd.DataFrame:
@@ -53,7 +51,7 @@ def month_strings(values: pd.Series, *, name: str) -> list[str]:
             text = value.strftime("%Y-%m")
         else:
             text = str(value)
-        if not _MONTH.match(text):
+        if not MONTH_PATTERN.match(text):
             msg = (
                 f"{name}: column 'month', row {position}: expected a month as "
                 f"'YYYY-MM', got {value!r}. Format months like '2017-03'."

@@ -36,26 +36,6 @@ from trends.severity import PowerLawResult, fit_power_law
 
 T = TypeVar("T")
 MIN_ACTIVE_MONTHS = 12
-LABELS = {
-    "incidents": "Incidents per month",
-    "killed_best": "Deaths per month (best estimate)",
-    "killed_low": "Deaths per month (low estimate)",
-    "killed_high": "Deaths per month (high estimate)",
-}
-
-
-def measure_label(measure: str) -> str:
-    """Axis title of a measure, with its unit.
-
-    Examples
-    --------
-    >>> measure_label("syria_killed_best")
-    'Deaths per month (best estimate)'
-    """
-    for key, label in LABELS.items():
-        if measure == key or measure.endswith("_" + key):
-            return label
-    return f"{measure.replace('_', ' ').capitalize()} per month"
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from trends.errors import InputError
+from trends.schema import MONTH_PATTERN
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CHOICES: dict[str, tuple[str, ...]] = {
     "span_rule": ("start", "end", "drop"),
     "min_precision": ("day", "week", "month", "year"),
@@ -154,7 +154,8 @@ def _section(kind: type, data: object, name: str, section: str) -> Any:
         if key in CHOICES and value not in CHOICES[key]:
             msg = f"expected one of {', '.join(CHOICES[key])}"
             raise InputError(msg, path=name, column=f"{section}.{key}", value=value)
-        if key in ("start", "end", "break_month", "month") and value and not _MONTH.match(value):
+        is_month = key in ("start", "end", "break_month", "month")
+        if is_month and value and not MONTH_PATTERN.match(value):
             msg = "expected a month written YYYY-MM"
             raise InputError(msg, path=name, column=f"{section}.{key}", value=value)
         out[key] = value

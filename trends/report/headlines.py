@@ -8,27 +8,7 @@ from typing import Any
 import pandas as pd
 
 from trends.report.analysis import Findings
-
-NOUNS = {
-    "incidents": "incidents",
-    "killed_best": "deaths (best estimate)",
-    "killed_low": "deaths (low estimate)",
-    "killed_high": "deaths (high estimate)",
-}
-
-
-def noun(measure: str) -> str:
-    """What a measure counts, in words.
-
-    Examples
-    --------
-    >>> noun("syria_killed_best")
-    'deaths (best estimate)'
-    """
-    for key, words in NOUNS.items():
-        if measure == key or measure.endswith("_" + key):
-            return words
-    return measure.replace("_", " ")
+from trends.report.measures import noun
 
 
 def month_name(month: object) -> str:
