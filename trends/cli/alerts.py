@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from trends._json import finite_or_none
 from trends.aggregate import parse_month
 from trends.alerts import alerts
-from trends.cli.series import add_series_options, load_series
+from trends.cli.series import add_series_options, load_series, print_json
 
 
 def add_parser(subparsers: Any) -> None:
@@ -54,15 +54,15 @@ def run(args: argparse.Namespace) -> int:
                 "month": str(last["month"]),
                 "method": args.method,
                 "observed": int(last["observed"]),
-                "expected": _num(last["expected"]),
-                "upper_bound": _num(last["upper_bound"]),
+                "expected": finite_or_none(last["expected"]),
+                "upper_bound": finite_or_none(last["upper_bound"]),
                 "alarm": bool(last["alarm"]),
                 **({"change_level": last["change_level"]} if "change_level" in last else {}),
             }
         )
     if args.json:
         out = rows if args.by else rows[0]
-        sys.stdout.write(json.dumps(out, indent=2, sort_keys=True) + "\n")
+        print_json(out)
     else:
         for row in rows:
             bound = "n/a" if row["upper_bound"] is None else f"{row['upper_bound']:.1f}"
@@ -73,8 +73,3 @@ def run(args: argparse.Namespace) -> int:
                 f"expected {expected}, upper bound {bound}: {flag}\n"
             )
     return 0
-
-
-def _num(value: Any) -> float | None:
-    number = float(value)
-    return number if number == number else None

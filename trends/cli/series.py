@@ -22,7 +22,7 @@ from trends.cli.inputs import (
     read_with_report,
     report_log,
 )
-from trends.ingest.files import read_raw
+from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header, read_monthly, to_series
 from trends.rowlog import RowLog
 
@@ -54,8 +54,7 @@ def add_series_options(parser: argparse.ArgumentParser, *, by: bool = True) -> N
 
 def load_table(args: argparse.Namespace) -> pd.DataFrame:
     """The monthly table behind the analysis: a panel by region, or the user's monthly CSV."""
-    first = read_raw(args.inputs[0], encoding=args.encoding)
-    if is_monthly_header(first.header):
+    if is_monthly_header(read_header(args.inputs[0], encoding=args.encoding)):
         frame = read_monthly(args.inputs[0], encoding=args.encoding)
         if args.start:
             frame = frame[frame["month"] >= str(parse_month(args.start, "start"))]
@@ -86,12 +85,17 @@ def load_series(args: argparse.Namespace) -> dict[str, pd.Series]:
     return {"all": to_series(table, args.measure)}
 
 
+def print_json(payload: Any) -> None:
+    """Write ``payload`` to stdout as strict JSON (a NaN is an error, never ``NaN``)."""
+    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
 def emit(args: argparse.Namespace, results: list[Any], names: list[str]) -> None:
     """Print results as JSON (one object, or a list with --by) or as summaries."""
     if args.json:
         payload = [dict(r.to_dict(), region=n) for r, n in zip(results, names, strict=True)]
         out = payload if getattr(args, "by", None) else payload[0]
-        sys.stdout.write(json.dumps(out, indent=2, sort_keys=True, allow_nan=False) + "\n")
+        print_json(out)
         return
     for result, name in zip(results, names, strict=True):
         if len(results) > 1:

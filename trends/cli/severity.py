@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -15,9 +14,10 @@ from trends.cli.inputs import (
     read_with_report,
     report_log,
 )
+from trends.cli.series import print_json
 from trends.decompose import decompose_change
 from trends.errors import OptionError
-from trends.ingest.files import read_raw
+from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header, read_monthly
 from trends.rowlog import RowLog
 from trends.severity import fit_power_law
@@ -63,7 +63,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     tail = None
-    if is_monthly_header(read_raw(args.inputs[0], encoding=args.encoding).header):
+    if is_monthly_header(read_header(args.inputs[0], encoding=args.encoding)):
         monthly = read_monthly(args.inputs[0], encoding=args.encoding)
         if not args.since:
             msg = "a monthly table holds no deaths per incident: pass --since for the split"
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             "tail": tail.to_dict() if tail else None,
             "decomposition": split.to_dict() if split else None,
         }
-        sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+        print_json(payload)
     else:
         parts = [r.summary().rstrip() for r in (tail, split) if r is not None]
         sys.stdout.write("\n\n".join(parts) + "\n")

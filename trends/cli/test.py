@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from trends.cli.series import add_series_options, emit, load_series
+from trends.cli.series import add_series_options, emit, load_series, print_json
 from trends.resurgence import its_test
 from trends.resurgence import test_regions as regions_test
 
@@ -66,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             regions: list[dict[str, Any]] = result.to_dict()["regions"]  # type: ignore[assignment]
             rows = [dict(row, break_month=args.since) for row in regions]
-            sys.stdout.write(json.dumps(rows, indent=2, sort_keys=True) + "\n")
+            print_json(rows)
         else:
             sys.stdout.write(result.summary().rstrip() + "\n")
         return 0

@@ -76,11 +76,33 @@ def read_raw(path: str | Path, *, encoding: str = "utf-8") -> RawTable:
     return RawTable(name, cells, pd.Series(body_lines, dtype="int64"))
 
 
+def read_header(path: str | Path, *, encoding: str = "utf-8") -> list[str]:
+    """The column names of a CSV or Parquet file, reading no more than its first record.
+
+    A file whose header cannot be read gives ``[]``; :func:`read_raw` then
+    reports what is wrong with it.
+    """
+    name = str(path)
+    try:
+        if name.endswith((".parquet", ".pq")):
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(name).names)
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(name, "rt", encoding=_codec(encoding), newline="") as handle:
+            return next(csv.reader(handle), [])
+    except (OSError, EOFError, ValueError, LookupError, csv.Error):
+        return []
+
+
+def _codec(encoding: str) -> str:
+    """Python's codec for an encoding option: UTF-8 files may start with a byte-order mark."""
+    return "utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding
+
+
 def _decode(data: bytes, name: str, encoding: str) -> str:
     try:
-        text = data.decode(
-            "utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding
-        )
+        text = data.decode(_codec(encoding))
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         msg = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Literal
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trends._json import finite_or_none
 from trends._options import check_choice
 from trends.errors import DataError, InputError, ModelWarning, OptionError
 from trends.models.design import as_monthly_series, build_design, month_position
@@ -139,26 +139,21 @@ class CountFit:
             "n_months": len(self.y),
             "start": str(self.months[0]),
             "end": str(self.months[-1]),
-            "loglik": _json_float(self.loglik),
-            "theta": _json_float(self.theta),
+            "loglik": finite_or_none(self.loglik),
+            "theta": finite_or_none(self.theta),
             "dispersion": float(self.glm.dispersion),
             "cov_type": self.glm.cov_type,
             "coefficients": [
-                {k: (v if isinstance(v, str) else _json_float(v)) for k, v in row.items()}
+                {k: (v if isinstance(v, str) else finite_or_none(v)) for k, v in row.items()}
                 for row in self.tidy().to_dict(orient="records")
             ],
             "diagnostics": [t.to_dict() for t in self._diagnostics()],
-            "zero_inflation": _json_float(self.zero_inflation),
+            "zero_inflation": finite_or_none(self.zero_inflation),
             "information": [
-                {k: (v if isinstance(v, str) else _json_float(v)) for k, v in row.items()}
+                {k: (v if isinstance(v, str) else finite_or_none(v)) for k, v in row.items()}
                 for row in self.information.to_dict(orient="records")
             ],
         }
-
-
-def _json_float(value: object) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
-    return number if math.isfinite(number) else None
 
 
 @dataclass(frozen=True)
@@ -222,8 +217,11 @@ class CountModel:
     def _offset(self, series: pd.Series) -> np.ndarray:
         if self.offset is None:
             return np.zeros(len(series))
-        exposure = self.offset.reindex(series.index) if isinstance(
-            self.offset.index, pd.PeriodIndex) else self.offset
+        exposure = (
+            self.offset.reindex(series.index)
+            if isinstance(self.offset.index, pd.PeriodIndex)
+            else self.offset
+        )
         values = np.asarray(exposure, dtype=float)
         if len(values) != len(series) or not np.all(np.isfinite(values) & (values > 0)):
             msg = (
@@ -245,7 +243,10 @@ class CountModel:
         if self.break_month is not None:
             position = month_position(series.index, self.break_month)
         design = build_design(
-            series.index, trend=self.trend, harmonics=self.harmonics, break_position=position,
+            series.index,
+            trend=self.trend,
+            harmonics=self.harmonics,
+            break_position=position,
             lagged=values if self.autocorrelation == "lag" else None,
         )
         offset = self._offset(series)
@@ -267,15 +268,15 @@ class CountModel:
             negbin = fit_glm(values, X, family="negbin", **kwargs)  # type: ignore[arg-type]
         over = overdispersion_lr(poisson, negbin)
         base = choose_family(over)
-        zeros = zero_excess_test(values, X, negbin if base == "negbin" else poisson,
-                                 offset=offset)
+        zeros = zero_excess_test(values, X, negbin if base == "negbin" else poisson, offset=offset)
         candidates: dict[str, GLMFit] = {"poisson": poisson, "negbin": negbin}
         if self.family == "auto":
             family = base
             reason = f"chosen automatically: overdispersion LR p = {over.p_value:.3g}"
             if zeros.p_value < ZERO_EXCESS_LEVEL and self.autocorrelation != "hac":
-                family, reason = _zero_inflated_choice(values, X, names, offset, candidates,
-                                                       zeros, family, reason)
+                family, reason = _zero_inflated_choice(
+                    values, X, names, offset, candidates, zeros, family, reason
+                )
         else:
             family, reason = self.family, "chosen by the user"
         if family == "poisson" and self.family == "poisson" and over.p_value < 0.05:
@@ -288,7 +289,8 @@ class CountModel:
             )
         if family in ZERO_INFLATED:
             chosen = candidates.get(family) or fit_zero_inflated(
-                values, X, family=family, names=names, offset=offset)  # type: ignore[arg-type]
+                values, X, family=family, names=names, offset=offset  # type: ignore[arg-type]
+            )
             candidates[family] = chosen
         else:
             chosen = fit_glm(values, X, family=family, cov_type=cov_type, **kwargs)  # type: ignore[arg-type]
@@ -311,26 +313,41 @@ class CountModel:
 
 
 def _zero_inflated_choice(
-    values: np.ndarray, X: np.ndarray, names: tuple[str, ...], offset: np.ndarray,
-    candidates: dict[str, GLMFit], zeros: TestResult, family: str, reason: str,
+    values: np.ndarray,
+    X: np.ndarray,
+    names: tuple[str, ...],
+    offset: np.ndarray,
+    candidates: dict[str, GLMFit],
+    zeros: TestResult,
+    family: str,
+    reason: str,
 ) -> tuple[str, str]:
     """Fit zip and zinb (adding them to ``candidates``) and pick the better if its AIC wins."""
     for name in ZERO_INFLATED:
         try:
-            candidates[name] = fit_zero_inflated(values, X, family=name,  # type: ignore[arg-type]
-                                                 names=names, offset=offset)
+            candidates[name] = fit_zero_inflated(
+                values,
+                X,
+                family=name,  # type: ignore[arg-type]
+                names=names,
+                offset=offset,
+            )
         except DataError:
             continue
     inflated = [name for name in ZERO_INFLATED if name in candidates]
     plain = min(candidates["poisson"].aic, candidates["negbin"].aic)
     if not inflated:
-        return family, reason + (f"; excess zeros (zero-excess p = {zeros.p_value:.3g}) but "
-                                 "no zero-inflated model could be fitted")
+        return family, reason + (
+            f"; excess zeros (zero-excess p = {zeros.p_value:.3g}) but "
+            "no zero-inflated model could be fitted"
+        )
     best = min(inflated, key=lambda name: candidates[name].aic)
     if candidates[best].aic >= plain:
-        return family, reason + (f"; excess zeros (zero-excess p = {zeros.p_value:.3g}) but "
-                                 f"{best} AIC {candidates[best].aic:.1f} is not below "
-                                 f"{plain:.1f}")
+        return family, reason + (
+            f"; excess zeros (zero-excess p = {zeros.p_value:.3g}) but "
+            f"{best} AIC {candidates[best].aic:.1f} is not below "
+            f"{plain:.1f}"
+        )
     return best, (
         f"chosen automatically: excess zero months (zero-excess p = {zeros.p_value:.3g}) and "
         f"{best} AIC {candidates[best].aic:.1f} below {plain:.1f} without zero inflation"

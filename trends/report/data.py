@@ -8,7 +8,7 @@ import pandas as pd
 
 from trends.aggregate import panel, parse_month, select
 from trends.ingest import read_incidents
-from trends.ingest.files import read_raw
+from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header, read_monthly
 from trends.report.definition import ReportDefinition
 from trends.rowlog import RowLog
@@ -43,8 +43,7 @@ class ReportData:
 
 def load(definition: ReportDefinition) -> ReportData:
     """Read the definition's inputs and apply its filters."""
-    first = read_raw(definition.inputs[0])
-    if is_monthly_header(first.header):
+    if is_monthly_header(read_header(definition.inputs[0])):
         frame = read_monthly(definition.inputs[0])
         label = definition.analysis.scope_label or "All"
         if "region" not in frame.columns:

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trends._json import finite_or_none
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
 from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
@@ -99,17 +100,24 @@ class ITSResult:
         """
         table = self.fit.tidy().set_index("term")
         rows = []
-        for term, label, scale, se in (("post", "level_ratio", 1.0, self.std_errors[0]),
-                                       ("tpost", "slope_ratio_per_year", 12.0,
-                                        self.std_errors[1])):
+        for term, label, scale, se in (
+            ("post", "level_ratio", 1.0, self.std_errors[0]),
+            ("tpost", "slope_ratio_per_year", 12.0, self.std_errors[1]),
+        ):
             if term not in table.index:
                 continue
             est = scale * float(table.at[term, "estimate"])  # type: ignore[arg-type]
-            rows.append({
-                "term": label, "estimate": est, "std_error": se, "rate_ratio": math.exp(est),
-                "ci_low": math.exp(est - Z975 * se), "ci_high": math.exp(est + Z975 * se),
-                "p_value": float(2.0 * stats.norm.sf(abs(est / se))),
-            })
+            rows.append(
+                {
+                    "term": label,
+                    "estimate": est,
+                    "std_error": se,
+                    "rate_ratio": math.exp(est),
+                    "ci_low": math.exp(est - Z975 * se),
+                    "ci_high": math.exp(est + Z975 * se),
+                    "p_value": float(2.0 * stats.norm.sf(abs(est / se))),
+                }
+            )
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
@@ -118,17 +126,23 @@ class ITSResult:
         slo, shi = self.slope_ratio_per_year_ci
         elo, ehi = self.excess_total_ci
         if self.inference == "bootstrap" and self.latent is not None:
-            how = (f"Inference: parametric bootstrap, {self.bootstrap} replicates (seed "
-                   f"{self.seed}), latent AR(1) noise rho = {self.latent.rho:.2f}, "
-                   f"sd = {self.latent.sd:.3f}; intervals use bootstrap standard errors")
+            how = (
+                f"Inference: parametric bootstrap, {self.bootstrap} replicates (seed "
+                f"{self.seed}), latent AR(1) noise rho = {self.latent.rho:.2f}, "
+                f"sd = {self.latent.sd:.3f}; intervals use bootstrap standard errors"
+            )
             mb = self.model_based
             ci = mb["level_ratio_ci"]
             mlo, mhi = (float(v) for v in ci)  # type: ignore[attr-defined]
-            model_line = (f"Model-based (chi-square/Wald, assumes independent months): "
-                          f"p = {mb['p_value']:.3g}, level ratio CI {mlo:.3f} to {mhi:.3f}")
+            model_line = (
+                f"Model-based (chi-square/Wald, assumes independent months): "
+                f"p = {mb['p_value']:.3g}, level ratio CI {mlo:.3f} to {mhi:.3f}"
+            )
         else:
-            how = ("Inference: model-based (asymptotic chi-square/F/normal p-value and Wald "
-                   "intervals; assumes independent months)")
+            how = (
+                "Inference: model-based (asymptotic chi-square/F/normal p-value and Wald "
+                "intervals; assumes independent months)"
+            )
             model_line = ""
         lines = [
             f"Interrupted time-series test at {self.break_month} ({self.family}, "
@@ -158,47 +172,52 @@ class ITSResult:
             "family": self.family,
             "alternative": self.alternative,
             "n_months": self.n_months,
-            "level_ratio": _num(self.level_ratio),
-            "level_ratio_ci": [_num(v) for v in self.level_ratio_ci],
-            "slope_ratio_per_year": _num(self.slope_ratio_per_year),
-            "slope_ratio_per_year_ci": [_num(v) for v in self.slope_ratio_per_year_ci],
-            "lr_statistic": _num(self.lr_statistic),
+            "level_ratio": finite_or_none(self.level_ratio),
+            "level_ratio_ci": [finite_or_none(v) for v in self.level_ratio_ci],
+            "slope_ratio_per_year": finite_or_none(self.slope_ratio_per_year),
+            "slope_ratio_per_year_ci": [finite_or_none(v) for v in self.slope_ratio_per_year_ci],
+            "lr_statistic": finite_or_none(self.lr_statistic),
             "df": self.df,
-            "p_value": _num(self.p_value),
+            "p_value": finite_or_none(self.p_value),
             "statistic_kind": self.statistic_kind,
             "test_description": self.test_description,
-            "theta": _num(self.fit.theta),
+            "theta": finite_or_none(self.fit.theta),
             "inference": self.inference,
             "bootstrap": self.bootstrap,
             "seed": self.seed,
             "latent_noise": None if self.latent is None else self.latent.to_dict(),
-            "model_based": {k: ([_num(x) for x in v] if isinstance(v, tuple | list) else
-                                (v if isinstance(v, str | int) else _num(v)))
-                            for k, v in self.model_based.items()},
-            "excess_total": _num(self.excess_total),
-            "excess_total_ci": [_num(v) for v in self.excess_total_ci],
+            "model_based": {
+                k: (
+                    [finite_or_none(x) for x in v]
+                    if isinstance(v, tuple | list)
+                    else (v if isinstance(v, str | int) else finite_or_none(v))
+                )
+                for k, v in self.model_based.items()
+            },
+            "excess_total": finite_or_none(self.excess_total),
+            "excess_total_ci": [finite_or_none(v) for v in self.excess_total_ci],
             "counterfactual": [
-                {k: (str(v) if k == "month" else _num(v)) for k, v in row.items()}
+                {k: (str(v) if k == "month" else finite_or_none(v)) for k, v in row.items()}
                 for row in cf.reset_index().to_dict(orient="records")
             ],
         }
-
-
-def _num(value: object) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
-    return number if math.isfinite(number) else None
 
 
 def _restricted(fit: CountFit, drop: tuple[str, ...]) -> tuple[float, float]:
     """Log-likelihood and deviance of the break model without the ``drop`` terms."""
     keep = [c for c in fit.design.columns if c not in drop]
     if fit.family in ZERO_INFLATED:
-        inflated = fit_zero_inflated(fit.y, fit.design[keep].to_numpy(),
-                                     family=fit.family, offset=fit.offset)  # type: ignore[arg-type]
+        inflated = fit_zero_inflated(
+            fit.y, fit.design[keep].to_numpy(), family=fit.family, offset=fit.offset  # type: ignore[arg-type]
+        )
         return inflated.loglik, math.nan
     family = "poisson" if fit.family == "quasipoisson" else fit.family
-    sub = fit_glm(fit.y, fit.design[keep].to_numpy(), family=family,  # type: ignore[arg-type]
-                  offset=fit.offset)
+    sub = fit_glm(
+        fit.y,
+        fit.design[keep].to_numpy(),
+        family=family,  # type: ignore[arg-type]
+        offset=fit.offset,
+    )
     return sub.loglik, sub.deviance
 
 
@@ -328,8 +347,14 @@ def its_test(
             f"at least {n_coef + 6} months"
         )
         raise DataError(msg)
-    model = CountModel(family=family, trend=trend, harmonics=harmonics, offset=offset,
-                       autocorrelation=autocorrelation, break_month=str(break_month))
+    model = CountModel(
+        family=family,
+        trend=trend,
+        harmonics=harmonics,
+        offset=offset,
+        autocorrelation=autocorrelation,
+        break_month=str(break_month),
+    )
     fit = model.fit(series)
     chosen = fit.family
     if inference == "bootstrap" and chosen in ZERO_INFLATED:
@@ -346,8 +371,10 @@ def its_test(
     terms = ("post", "tpost") if trend else ("post",)
     names = list(fit.glm.names)
     b_post = float(fit.glm.beta[names.index("post")])
-    model_se = (float(fit.glm.se[names.index("post")]),
-                12 * float(fit.glm.se[names.index("tpost")]) if trend else math.nan)
+    model_se = (
+        float(fit.glm.se[names.index("post")]),
+        12 * float(fit.glm.se[names.index("tpost")]) if trend else math.nan,
+    )
     b_t = 12 * float(fit.glm.beta[names.index("tpost")]) if trend else math.nan
     df_resid = fit.glm.df_resid
     if alternative == "two-sided":
@@ -357,17 +384,20 @@ def its_test(
             p = float(stats.f.sf(stat / df, df, df_resid))
         else:
             p = float(stats.chi2.sf(stat, df))
-        what = {"lr": "Likelihood-ratio test of level and slope change",
-                "scaled_deviance":
-                    "Quasi-Poisson F test (scaled deviance) of level and slope change",
-                "wald_hac": "Wald test (Newey-West) of level and slope change"}[kind]
+        what = {
+            "lr": "Likelihood-ratio test of level and slope change",
+            "scaled_deviance": "Quasi-Poisson F test (scaled deviance) of level and slope change",
+            "wald_hac": "Wald test (Newey-West) of level and slope change",
+        }[kind]
     else:
         stat, root, kind = _test(fit, ("post",))
         df = 1
         p = float(stats.t.sf(root, df_resid) if kind == "scaled_deviance" else stats.norm.sf(root))
-        what = {"lr": "One-sided signed-root LR test of a level increase",
-                "scaled_deviance": "One-sided signed-root quasi-LR test (t) of a level increase",
-                "wald_hac": "One-sided Wald z test (Newey-West) of a level increase"}[kind]
+        what = {
+            "lr": "One-sided signed-root LR test of a level increase",
+            "scaled_deviance": "One-sided signed-root quasi-LR test (t) of a level increase",
+            "wald_hac": "One-sided Wald z test (Newey-West) of a level increase",
+        }[kind]
     model_based: dict[str, object] = {
         "p_value": p,
         "lr_statistic": stat,
@@ -380,16 +410,32 @@ def its_test(
     boot: ITSBootstrap | None = None
     if inference == "bootstrap":
         drop = [names.index(t) for t in (terms if alternative == "two-sided" else ("post",))]
-        boot = its_bootstrap(fit.y, fit.design.to_numpy(), drop, fit.offset, family=fit.family,
-                             signed=alternative == "increase", replicates=bootstrap, seed=seed)
+        boot = its_bootstrap(
+            fit.y,
+            fit.design.to_numpy(),
+            drop,
+            fit.offset,
+            family=fit.family,
+            signed=alternative == "increase",
+            replicates=bootstrap,
+            seed=seed,
+        )
         p = boot.p_value
-        se = (math.sqrt(boot.cov[names.index("post"), names.index("post")]),
-              12 * math.sqrt(boot.cov[names.index("tpost"), names.index("tpost")])
-              if trend else math.nan)
+        se = (
+            math.sqrt(boot.cov[names.index("post"), names.index("post")]),
+            12 * math.sqrt(boot.cov[names.index("tpost"), names.index("tpost")])
+            if trend
+            else math.nan,
+        )
         what = f"{what}, parametric bootstrap p-value (latent AR(1) noise)"
     table_cf, excess, excess_ci = counterfactual(
-        fit, position, draws=draws, seed=seed,
-        cov=None if boot is None else boot.cov, latent=None if boot is None else boot.latent)
+        fit,
+        position,
+        draws=draws,
+        seed=seed,
+        cov=None if boot is None else boot.cov,
+        latent=None if boot is None else boot.latent,
+    )
     return ITSResult(
         break_month=str(pd.Period(series.index[position], freq="M")),
         family=fit.family,

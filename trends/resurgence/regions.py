@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from trends._json import finite_or_none
 from trends.errors import DataError, InputError
 from trends.models.countmodel import Z975, FamilyChoice
 from trends.models.design import as_monthly_series, build_design, month_position
@@ -50,15 +51,26 @@ class RegionTestResult:
 
     def summary(self) -> str:
         """Readable report: the per-region table and the pooled answer."""
-        cols = ["region", "family", "level_ratio", "ci_low", "ci_high", "p_value",
-                "p_value_holm", "p_value_bh"]
+        cols = [
+            "region",
+            "family",
+            "level_ratio",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "p_value_holm",
+            "p_value_bh",
+        ]
         pooled = self.pooled
         lines = [
             f"Break at {self.break_month}: per-region tests (Holm and BH adjusted)",
-            "Inference: " + ("parametric bootstrap with latent AR(1) noise, "
-                             f"{self.bootstrap} replicates (seed {self.seed} + region number)"
-                             if self.inference == "bootstrap" else
-                             "model-based (chi-square/F p-values; assumes independent months)"),
+            "Inference: "
+            + (
+                "parametric bootstrap with latent AR(1) noise, "
+                f"{self.bootstrap} replicates (seed {self.seed} + region number)"
+                if self.inference == "bootstrap"
+                else "model-based (chi-square/F p-values; assumes independent months)"
+            ),
             self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"),
         ]
         if pooled:
@@ -79,31 +91,46 @@ class RegionTestResult:
         """JSON-safe dictionary."""
         rows = []
         for row in self.table.to_dict(orient="records"):
-            rows.append({
-                "region": str(row["region"]),
-                "family": row["family"],
-                "n_months": _int(row["n_months"]),
-                "level_ratio": _num(row["level_ratio"]),
-                "level_ratio_ci": [_num(row["ci_low"]), _num(row["ci_high"])],
-                "slope_ratio_per_year": _num(row["slope_ratio_per_year"]),
-                "slope_ratio_per_year_ci": [_num(row["slope_ci_low"]), _num(row["slope_ci_high"])],
-                "lr_statistic": _num(row["lr_statistic"]),
-                "p_value": _num(row["p_value"]),
-                "p_value_holm": _num(row["p_value_holm"]),
-                "p_value_bh": _num(row["p_value_bh"]),
-                "note": row["note"],
-            })
-        pooled = {k: ([_num(x) for x in v] if isinstance(v, tuple | list) else
-                      (v if isinstance(v, str | int) else _num(v)))
-                  for k, v in self.pooled.items()}
-        return {"test": "regions", "break_month": self.break_month, "inference": self.inference,
-                "bootstrap": self.bootstrap, "seed": self.seed, "regions": rows,
-                "pooled": pooled}
-
-
-def _num(value: object) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
-    return number if math.isfinite(number) else None
+            rows.append(
+                {
+                    "region": str(row["region"]),
+                    # a region that was not tested has no family (NaN in the table)
+                    "family": row["family"] if isinstance(row["family"], str) else None,
+                    "n_months": _int(row["n_months"]),
+                    "level_ratio": finite_or_none(row["level_ratio"]),
+                    "level_ratio_ci": [
+                        finite_or_none(row["ci_low"]),
+                        finite_or_none(row["ci_high"]),
+                    ],
+                    "slope_ratio_per_year": finite_or_none(row["slope_ratio_per_year"]),
+                    "slope_ratio_per_year_ci": [
+                        finite_or_none(row["slope_ci_low"]),
+                        finite_or_none(row["slope_ci_high"]),
+                    ],
+                    "lr_statistic": finite_or_none(row["lr_statistic"]),
+                    "p_value": finite_or_none(row["p_value"]),
+                    "p_value_holm": finite_or_none(row["p_value_holm"]),
+                    "p_value_bh": finite_or_none(row["p_value_bh"]),
+                    "note": row["note"] if isinstance(row["note"], str) else "",
+                }
+            )
+        pooled = {
+            k: (
+                [finite_or_none(x) for x in v]
+                if isinstance(v, tuple | list)
+                else (v if isinstance(v, str | int) else finite_or_none(v))
+            )
+            for k, v in self.pooled.items()
+        }
+        return {
+            "test": "regions",
+            "break_month": self.break_month,
+            "inference": self.inference,
+            "bootstrap": self.bootstrap,
+            "seed": self.seed,
+            "regions": rows,
+            "pooled": pooled,
+        }
 
 
 def _int(value: object) -> int | None:
@@ -111,30 +138,30 @@ def _int(value: object) -> int | None:
     return int(number) if math.isfinite(number) else None
 
 
-def _as_panel(panel: Mapping[str, pd.Series] | pd.DataFrame, measure: str | None
-              ) -> dict[str, pd.Series]:
+def _as_panel(
+    panel: Mapping[str, pd.Series] | pd.DataFrame, measure: str | None
+) -> dict[str, pd.Series]:
     if isinstance(panel, pd.DataFrame):
         if {"region", "month"}.issubset(panel.columns):
             if measure is None or measure not in panel.columns:
                 msg = f"long panel: name the count column with measure=; got {measure!r}"
                 raise InputError(msg)
-            wide = panel.pivot_table(index="month", columns="region", values=measure,
-                                     aggfunc="sum")
+            wide = panel.pivot_table(index="month", columns="region", values=measure, aggfunc="sum")
             wide.index = pd.PeriodIndex(wide.index.astype(str), freq="M")
             panel = wide
         return {str(c): panel[c].rename(str(c)) for c in panel.columns}
     return {str(k): v for k, v in panel.items()}
 
 
-def _pooled(series: dict[str, pd.Series], break_month: str, family: str, harmonics: int,
-            trend: bool) -> dict[str, Any]:
+def _pooled(
+    series: dict[str, pd.Series], break_month: str, family: str, harmonics: int, trend: bool
+) -> dict[str, Any]:
     names = list(series)
     blocks, ys = [], []
     for r in names:
         s = as_monthly_series(series[r], name=r)
         pos = month_position(s.index, break_month)
-        blocks.append(build_design(s.index, trend=trend, harmonics=harmonics,
-                                   break_position=pos))
+        blocks.append(build_design(s.index, trend=trend, harmonics=harmonics, break_position=pos))
         ys.append(s.to_numpy())
     y = np.concatenate(ys)
     change = [c for c in ("post", "tpost") if c in blocks[0].columns]
@@ -145,7 +172,9 @@ def _pooled(series: dict[str, pd.Series], break_month: str, family: str, harmoni
         out = np.zeros((n_rows, n_reg * len(cols)))
         row = 0
         for j, block in enumerate(blocks):
-            out[row:row + len(block), j * len(cols):(j + 1) * len(cols)] = block[cols].to_numpy()
+            out[row : row + len(block), j * len(cols) : (j + 1) * len(cols)] = block[
+                cols
+            ].to_numpy()
             row += len(block)
         return out
 
@@ -248,24 +277,49 @@ def test_regions(
     rows: list[dict[str, Any]] = []
     for number, (region, y) in enumerate(series.items()):
         try:
-            res = its_test(y, break_month, family=family, alternative=alternative,
-                           harmonics=harmonics, trend=trend, autocorrelation=autocorrelation,
-                           inference=inference, bootstrap=bootstrap, seed=seed + number,
-                           draws=200)
+            res = its_test(
+                y,
+                break_month,
+                family=family,
+                alternative=alternative,
+                harmonics=harmonics,
+                trend=trend,
+                autocorrelation=autocorrelation,
+                inference=inference,
+                bootstrap=bootstrap,
+                seed=seed + number,
+                draws=200,
+            )
         except DataError as err:
             rows.append({"region": region, "family": None, "n_months": len(y), "note": str(err)})
             continue
-        rows.append({
-            "region": region, "family": res.family, "n_months": res.n_months,
-            "level_ratio": res.level_ratio, "ci_low": res.level_ratio_ci[0],
-            "ci_high": res.level_ratio_ci[1], "slope_ratio_per_year": res.slope_ratio_per_year,
-            "slope_ci_low": res.slope_ratio_per_year_ci[0],
-            "slope_ci_high": res.slope_ratio_per_year_ci[1],
-            "lr_statistic": res.lr_statistic, "p_value": res.p_value, "note": "",
-        })
+        rows.append(
+            {
+                "region": region,
+                "family": res.family,
+                "n_months": res.n_months,
+                "level_ratio": res.level_ratio,
+                "ci_low": res.level_ratio_ci[0],
+                "ci_high": res.level_ratio_ci[1],
+                "slope_ratio_per_year": res.slope_ratio_per_year,
+                "slope_ci_low": res.slope_ratio_per_year_ci[0],
+                "slope_ci_high": res.slope_ratio_per_year_ci[1],
+                "lr_statistic": res.lr_statistic,
+                "p_value": res.p_value,
+                "note": "",
+            }
+        )
     table = pd.DataFrame(rows)
-    for col in ("level_ratio", "ci_low", "ci_high", "slope_ratio_per_year", "slope_ci_low",
-                "slope_ci_high", "lr_statistic", "p_value"):
+    for col in (
+        "level_ratio",
+        "ci_low",
+        "ci_high",
+        "slope_ratio_per_year",
+        "slope_ci_low",
+        "slope_ci_high",
+        "lr_statistic",
+        "p_value",
+    ):
         if col not in table:
             table[col] = np.nan
     ok = table["p_value"].notna().to_numpy()
@@ -281,9 +335,14 @@ def test_regions(
         # the pooled model has no zero-inflated variant: its count part's family stands in
         pooled_family = {"auto": "negbin", "zinb": "negbin", "zip": "poisson"}.get(family, family)
         pooled_result = _pooled(usable, break_month, pooled_family, harmonics, trend)
-    return RegionTestResult(str(pd.Period(break_month, freq="M")), table, pooled_result,
-                            inference=inference, bootstrap=bootstrap if inference == "bootstrap"
-                            else 0, seed=seed)
+    return RegionTestResult(
+        str(pd.Period(break_month, freq="M")),
+        table,
+        pooled_result,
+        inference=inference,
+        bootstrap=bootstrap if inference == "bootstrap" else 0,
+        seed=seed,
+    )
 
 
 def sensitivity(
@@ -324,13 +383,19 @@ def sensitivity(
             msg = f"sensitivity: column {measure!r} not found; columns are {list(frame.columns)}"
             raise InputError(msg)
         res = its_test(frame[measure].rename(measure), break_month, **options)
-        rows.append({
-            "measure": measure, "family": res.family, "level_ratio": res.level_ratio,
-            "level_ci_low": res.level_ratio_ci[0], "level_ci_high": res.level_ratio_ci[1],
-            "slope_ratio_per_year": res.slope_ratio_per_year,
-            "slope_ci_low": res.slope_ratio_per_year_ci[0],
-            "slope_ci_high": res.slope_ratio_per_year_ci[1],
-            "lr_statistic": res.lr_statistic, "p_value": res.p_value,
-            "excess_total": res.excess_total,
-        })
+        rows.append(
+            {
+                "measure": measure,
+                "family": res.family,
+                "level_ratio": res.level_ratio,
+                "level_ci_low": res.level_ratio_ci[0],
+                "level_ci_high": res.level_ratio_ci[1],
+                "slope_ratio_per_year": res.slope_ratio_per_year,
+                "slope_ci_low": res.slope_ratio_per_year_ci[0],
+                "slope_ci_high": res.slope_ratio_per_year_ci[1],
+                "lr_statistic": res.lr_statistic,
+                "p_value": res.p_value,
+                "excess_total": res.excess_total,
+            }
+        )
     return pd.DataFrame(rows)
