@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -20,6 +21,7 @@ from trends.report import ReportDefinition, build_report
 from trends.report.analysis import Findings, _alerts
 from trends.report.definition import Analysis, Filters
 from trends.report.headlines import headlines
+from trends.report.tables import region_table
 
 HOSTILE = [
     "</script><script>alert('x')</script>",
@@ -128,6 +130,24 @@ def test_headline_names_regions_on_each_side():
     assert "No region was above its upper or below its lower alert threshold." in headlines(
         quiet, "Syria"
     )
+
+
+def test_region_table_marks_the_side_of_each_alarm():
+    y = _is_syria()
+    regions = {"Up": y.where(y.index != y.index[-1], 900), "Down": y,
+               "Same": y.where(y.index != y.index[-1], 150)}
+    f = _findings(regions | {"All regions": y})
+    panel = pd.concat(
+        pd.DataFrame({"region": name, "month": v.index, "incidents": v.to_numpy()})
+        for name, v in regions.items()
+    )
+    f = dataclasses.replace(f, panel=panel)
+    table = region_table(f)
+    alarm = table.columns.index("alarm")
+    cells = {r["cells"][0]: (r["cells"][alarm], r["flag"]) for r in table.rows}
+    assert cells == {"Up": ("high", True), "Down": ("low", True), "Same": ("no", False),
+                     "All regions": ("low", True)}
+    assert table.columns.index("lower threshold") == table.columns.index("alert threshold") - 1
 
 
 def test_provenance_names_inputs_by_hash_and_the_rebuild_command(built):

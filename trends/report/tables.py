@@ -111,7 +111,7 @@ def region_table(f: Findings) -> Table:
                 "expected": row["expected"],
                 "lower threshold": row["lower_bound"],
                 "alert threshold": row["upper_bound"],
-                "alarm": row["direction"] or "no",
+                "alarm": row["direction"] if isinstance(row["direction"], str) else "no",
                 "level ratio since break": test.get("level_ratio"),
                 "95% CI": "" if ci[0] is None else f"{ci[0]:.2f}-{ci[1]:.2f}",
                 "p (Holm)": test.get("p_value_holm"),
