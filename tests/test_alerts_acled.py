@@ -56,11 +56,40 @@ def test_surge_rules():
     assert not acled_heuristic(_y(2, base=0.5)).tidy()["alarm"].iloc[-1]
 
 
+def test_drop_rules_mirror_the_surge_rules():
+    row = acled_heuristic(_y(5)).tidy().iloc[-1]  # -50% exactly: half the baseline mean
+    assert row["alarm"] and row["alarm_low"] and not row["alarm_high"]
+    assert row["direction"] == "low" and row["drop_threshold"] == 5.0
+    assert row["verdict"] == "unusually low (at or below the drop threshold of 5.0)"
+    assert not acled_heuristic(_y(5.1)).tidy()["alarm"].iloc[-1]
+    base = np.r_[np.full(6, 8.0), np.full(6, 12.0)]
+    sd = base.std(ddof=1)
+    below = acled_heuristic(_y(10 - sd - 0.01, base=base), surge_rule="one_sd").tidy()
+    above = acled_heuristic(_y(10 - sd + 0.01, base=base), surge_rule="one_sd").tidy()
+    assert below["alarm_low"].iloc[-1] and not above["alarm"].iloc[-1]
+    # baseline mean below 1 a month: no drop even to zero, and the words say why
+    quiet = acled_heuristic(_y(0, base=0.5)).tidy().iloc[-1]
+    assert not quiet["alarm"] and quiet["verdict"].startswith("cannot tell: the baseline mean")
+
+
+def test_side_limits_the_flags():
+    surge, drop = _y(30), _y(2)
+    assert not acled_heuristic(surge, side="low").tidy()["alarm"].iloc[-1]
+    assert not acled_heuristic(drop, side="high").tidy()["alarm"].iloc[-1]
+    assert acled_heuristic(drop, side="low").alarms == [{"month": "2019-01", "direction": "low"}]
+    high = acled_heuristic(drop, side="high")
+    assert high.verdict() == "not unusually high (only highs were checked)"
+    assert np.isnan(high.tidy()["drop_threshold"].iloc[-1])
+    steady = acled_heuristic(_y(11)).verdict()
+    assert steady == "within the usual range of 5.0 to 20.0 (both sides checked)"
+
+
 def test_labelled_descriptive_without_p_values():
     res = alerts(_y(30), method="acled")
     t = res.tidy()
     assert tuple(t.columns[:5]) == CORE_COLUMNS
     assert (t["method"] == "acled-heuristic").all() and t["upper_bound"].isna().all()
+    assert t["lower_bound"].isna().all()
     assert not any("p_value" in c or "pvalue" in c for c in t.columns)
     assert res.method == "acled-heuristic" and "heuristic" in res.summary()
     json.dumps(res.to_dict())
@@ -73,3 +102,5 @@ def test_errors():
         acled_heuristic(_y(3), bands="wide")
     with pytest.raises(OptionError, match="method must be one of"):
         alerts(_y(3), method="cusum")
+    with pytest.raises(OptionError, match="side must be one of high, low, both"):
+        alerts(_y(3), method="acled", side="down")

@@ -70,9 +70,46 @@ def test_alerts_reproduce_r_farrington_on_reference_series(capsys):
             "2",
             "--window",
             "2",
+            "--side",
+            "high",
         )
         assert result["upper_bound"] == pytest.approx(bound, rel=1e-6)
-        assert result["alarm"] is alarm
+        assert result["alarm"] is alarm and result["side"] == "high"
+        assert result["lower_bound"] is None and result["alarm_low"] is False
+
+
+def test_alerts_call_15_against_134_unusually_low(capsys):
+    args = ("alerts", GED, "--actor", "IS", "--years-back", "2", "--window", "2")
+    result = run_json(capsys, *args)
+    assert result["month"] == "2019-11" and result["observed"] == 15
+    assert result["expected"] == pytest.approx(134.2, abs=0.05)
+    assert result["side"] == "both" and result["direction"] == "low"
+    assert result["alarm"] is True and result["alarm_low"] is True and result["alarm_high"] is False
+    assert 15 < result["lower_bound"] < 134.2 < result["upper_bound"]
+    words = f"unusually low (below the lower bound of {result['lower_bound']:.1f})"
+    assert result["verdict"] == words
+    status, out, _ = run(capsys, *args)
+    assert status == 0 and words in out and "ALARM (low)" in out
+    assert "within the usual range" not in out
+    high = run_json(capsys, *args, "--side", "high")
+    assert high["alarm"] is False and high["direction"] is None
+    assert high["verdict"] == "not unusually high (only highs were checked)"
+    assert run_json(capsys, *args, "--side", "low")["direction"] == "low"
+
+
+def test_alerts_say_which_sides_were_checked_for_an_ordinary_month(capsys):
+    args = ("alerts", GED, "--actor", "IS", "--years-back", "2", "--window", "2",
+            "--month", "2019-02")
+    both = run_json(capsys, *args)
+    assert both["alarm"] is False and both["verdict"].endswith("(both sides checked)")
+    assert both["verdict"].startswith("within the usual range of ")
+    low = run_json(capsys, *args, "--side", "low")
+    assert low["verdict"] == "not unusually low (only lows were checked)"
+    with pytest.raises(SystemExit) as stop:
+        main([str(a) for a in (*args, "--side", "sideways")])
+    errors = [line for line in capsys.readouterr().err.splitlines() if ": error: " in line]
+    assert stop.value.code == 2 and len(errors) == 1
+    assert "--side: invalid choice: 'sideways'" in errors[0]
 
 
 def test_alerts_by_region_on_bundled_data(capsys):
@@ -93,7 +130,8 @@ def test_alerts_by_region_on_bundled_data(capsys):
     )
     assert isinstance(rows, list) and len(rows) == 15
     for row in rows:
-        assert {"region", "month", "observed", "expected", "upper_bound", "alarm"} <= set(row)
+        assert {"region", "month", "observed", "expected", "upper_bound", "alarm", "side",
+                "lower_bound", "alarm_low", "alarm_high", "direction", "verdict"} <= set(row)
         assert row["month"] == "2019-06"
 
 

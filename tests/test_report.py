@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -11,12 +12,16 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
-from conftest import GED
+from conftest import GED, RESULTS
 
 from trends.cli import main
 from trends.report import ReportDefinition, build_report
+from trends.report.analysis import Findings, _alerts
 from trends.report.definition import Analysis, Filters
+from trends.report.headlines import headlines
+from trends.report.tables import region_table
 
 HOSTILE = [
     "</script><script>alert('x')</script>",
@@ -83,6 +88,66 @@ def test_headlines_state_numbers_with_intervals(built):
     html = built[1].page.read_text()
     assert re.search(r"were \d+\.\d\dx \(95% CI \d+\.\d\d-\d+\.\d\d\) the level", html)
     assert "parametric bootstrap, 49 replicates" in html
+
+
+def _is_syria(column="incidents"):
+    d = pd.read_csv(RESULTS / "ged_is_syria_monthly.csv")
+    return pd.Series(d[column].to_numpy(), index=pd.PeriodIndex(d["month"], freq="M"),
+                     name=column)
+
+
+def _findings(series, month="2019-11"):
+    settings = Analysis(measure="incidents", alert_years_back=2, alert_window=2)
+    notes = {}
+    rows = _alerts(series, pd.Period(month, "M"), settings, notes)
+    total = series["All regions"]
+    return Findings(pd.Period(month, "M"), settings, total, pd.DataFrame(), alerts=rows)
+
+
+def test_headline_calls_a_low_month_unusually_low():
+    """IS incidents in Syria, November 2019: 15 against 134 expected."""
+    f = _findings({"All regions": _is_syria()})
+    first = headlines(f, "Syria")[0]
+    low = f.alerts.iloc[0]["lower_bound"]
+    assert first == (
+        "November 2019: 15 incidents (Syria), against 134 expected from its own history: "
+        f"unusually low (below the lower bound of {low:.1f})."
+    )
+    assert "within the usual range" not in first
+
+
+def test_headline_names_regions_on_each_side():
+    y = _is_syria()
+    regions = {"Up": y.where(y.index != y.index[-1], 900), "Down": y, "Flat": y.shift(1).bfill()}
+    f = _findings(regions | {"All regions": y})
+    lines = headlines(f, "Syria")
+    assert lines[1] == (
+        "Regions above their upper alert threshold: Up. "
+        "Regions below their lower alert threshold: Down, Flat."
+    )
+    quiet = _findings({"A": y, "B": y, "All regions": y}, month="2019-02")
+    assert quiet.alerts.iloc[-1]["verdict"].endswith("(both sides checked)")
+    assert "No region was above its upper or below its lower alert threshold." in headlines(
+        quiet, "Syria"
+    )
+
+
+def test_region_table_marks_the_side_of_each_alarm():
+    y = _is_syria()
+    regions = {"Up": y.where(y.index != y.index[-1], 900), "Down": y,
+               "Same": y.where(y.index != y.index[-1], 150)}
+    f = _findings(regions | {"All regions": y})
+    panel = pd.concat(
+        pd.DataFrame({"region": name, "month": v.index, "incidents": v.to_numpy()})
+        for name, v in regions.items()
+    )
+    f = dataclasses.replace(f, panel=panel)
+    table = region_table(f)
+    alarm = table.columns.index("alarm")
+    cells = {r["cells"][0]: (r["cells"][alarm], r["flag"]) for r in table.rows}
+    assert cells == {"Up": ("high", True), "Down": ("low", True), "Same": ("no", False),
+                     "All regions": ("low", True)}
+    assert table.columns.index("lower threshold") == table.columns.index("alert threshold") - 1
 
 
 def test_provenance_names_inputs_by_hash_and_the_rebuild_command(built):

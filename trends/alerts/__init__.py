@@ -1,6 +1,7 @@
 """Monthly aberration alerts: Farrington-flexible, NB GLR/CUSUM and ACLED-style heuristics.
 
 :func:`alerts` is the common entry point; each method is also available on its own.
+Every method checks the high side, the low side or both (``side``).
 """
 
 from __future__ import annotations
@@ -13,15 +14,29 @@ from trends._options import check_choice
 from trends.alerts.acled import acled_heuristic
 from trends.alerts.farrington import farrington
 from trends.alerts.glrnb import glrnb
-from trends.alerts.result import CORE_COLUMNS, AlertResult
+from trends.alerts.result import CORE_COLUMNS, SIDE_COLUMNS, AlertResult
+from trends.alerts.words import SIDES, Side
 
 AlertMethod = Literal["farrington", "glrnb", "acled"]
 
-__all__ = ["CORE_COLUMNS", "AlertResult", "acled_heuristic", "alerts", "farrington", "glrnb"]
+__all__ = [
+    "CORE_COLUMNS",
+    "SIDE_COLUMNS",
+    "AlertResult",
+    "Side",
+    "acled_heuristic",
+    "alerts",
+    "farrington",
+    "glrnb",
+]
 
 
 def alerts(
-    y: pd.Series, months: object = None, method: AlertMethod = "farrington", **options: Any
+    y: pd.Series,
+    months: object = None,
+    method: AlertMethod = "farrington",
+    side: Side = "both",
+    **options: Any,
 ) -> AlertResult:
     """Assess months of a monthly count series with one alert method.
 
@@ -35,26 +50,33 @@ def alerts(
     method : {"farrington", "glrnb", "acled"}
         ``"farrington"`` (:func:`farrington`), ``"glrnb"`` (:func:`glrnb`) or the
         descriptive ``"acled"`` heuristic (:func:`acled_heuristic`, no p-values).
+    side : {"high", "low", "both"}
+        Look for unusually high months, unusually low ones, or both (default).
     **options
         Passed to the chosen method.
 
     Returns
     -------
     AlertResult
-        ``tidy()`` starts with month, observed, expected, upper_bound, alarm.
+        ``tidy()`` starts with month, observed, expected, upper_bound, alarm
+        (any alarm on the sides checked), then lower_bound, alarm_low,
+        alarm_high, direction and verdict.
 
     Examples
     --------
     >>> import pandas as pd
     >>> idx = pd.period_range("2018-01", periods=13, freq="M")
     >>> y = pd.Series([10] * 12 + [30], index=idx, name="incidents")
-    >>> alerts(y, "2019-01", method="acled").alarm_months
-    ['2019-01']
+    >>> alerts(y, "2019-01", method="acled").alarms
+    [{'month': '2019-01', 'direction': 'high'}]
+    >>> alerts(y, "2019-01", method="acled", side="low").verdict()
+    'not unusually low (only lows were checked)'
 
     """
     check_choice("method", method, ("farrington", "glrnb", "acled"))
+    check_choice("side", side, SIDES)
     if method == "farrington":
-        return farrington(y, months=months, **options)
+        return farrington(y, months=months, side=side, **options)
     if method == "glrnb":
-        return glrnb(y, months=months, **options)
-    return acled_heuristic(y, months=months, **options)
+        return glrnb(y, months=months, side=side, **options)
+    return acled_heuristic(y, months=months, side=side, **options)

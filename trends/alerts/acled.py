@@ -20,6 +20,13 @@ places averaging at least one event per week; here the month must reach twice
 the baseline mean and the baseline mean must be at least ``min_baseline_mean``
 (1 per month). ``surge_rule="one_sd"`` flags a month above the baseline mean by
 more than one sample standard deviation (ddof = 1), with the same minimum.
+
+Drop flag, the counterpart this package adds (ACLED publishes no drop rule):
+with ``surge_rule="acled"`` a month at or below half the baseline mean (a fall of
+50% or more, the mirror of doubling on the ratio scale); with ``"one_sd"`` a
+month below the mean by more than one standard deviation. The same minimum
+baseline mean applies. Like the surge flag it is a rule of thumb with no error
+rate: at small baseline means a single quiet month meets it.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from trends._options import check_choice
-from trends.alerts.result import AlertResult, check_monthly_series, resolve_months
+from trends.alerts.result import AlertResult, check_monthly_series, direction, resolve_months
+from trends.alerts.words import SIDES, Side, verdict
 from trends.errors import DataError, OptionError
 
 Bands = Literal["acled", "symmetric"]
@@ -67,12 +75,13 @@ def acled_heuristic(
     surge_rule: SurgeRule = "acled",
     min_baseline_mean: float = 1.0,
     low_activity: tuple[float, float] = (2.0, 5.0),
+    side: Side = "both",
 ) -> AlertResult:
     """Describe each month's change against the mean of the months before it.
 
     This is a descriptive heuristic in the style of ACLED's dashboards; it has
-    no error rate. ``upper_bound`` is always NaN; the surge threshold is in
-    ``surge_threshold``.
+    no error rate. ``upper_bound`` and ``lower_bound`` are always NaN; the
+    thresholds are in ``surge_threshold`` and ``drop_threshold``.
 
     Parameters
     ----------
@@ -86,19 +95,25 @@ def acled_heuristic(
         ACLED's published change categories, or symmetric +/-10% / 25% bands.
     surge_rule : {"acled", "one_sd"}
         Surge when the month reaches twice the baseline mean (ACLED's +100%
-        rule), or exceeds the mean by more than one standard deviation.
+        rule), or exceeds the mean by more than one standard deviation; drop
+        when it is at most half the mean, or below the mean by more than one
+        standard deviation.
     min_baseline_mean : float
-        No surge unless the baseline mean is at least this.
+        No surge or drop unless the baseline mean is at least this.
     low_activity : (float, float)
         A baseline mean at most ``low_activity[0]`` together with a count at most
         ``low_activity[1]`` is reported as limited / no significant change.
+    side : {"high", "low", "both"}
+        Flag surges, drops or both.
 
     Returns
     -------
     AlertResult
         ``tidy()`` has month, observed, expected (baseline mean), upper_bound
-        (NaN), alarm (the surge flag), method, baseline_sd, percent_change,
-        change_level and surge_threshold.
+        (NaN), alarm (surge or drop, on the sides asked for), lower_bound (NaN),
+        alarm_low (drop), alarm_high (surge), direction, verdict, method,
+        baseline_sd, percent_change, change_level, surge_threshold and
+        drop_threshold.
 
     Examples
     --------
@@ -113,6 +128,7 @@ def acled_heuristic(
     series = check_monthly_series(y)
     check_choice("bands", bands, ("acled", "symmetric"))
     check_choice("surge_rule", surge_rule, ("acled", "one_sd"))
+    check_choice("side", side, SIDES)
     if isinstance(baseline_months, bool) or not isinstance(baseline_months, int) or (
         baseline_months < 2
     ):
@@ -129,6 +145,11 @@ def acled_heuristic(
         raise DataError(msg)
     values = series.to_numpy()
     neutral = "limited change" if bands == "acled" else "no significant change"
+    rules = (
+        ("at or above the surge threshold", "at or below the drop threshold")
+        if surge_rule == "acled"
+        else ("above the surge threshold", "below the drop threshold")
+    )
     rows = []
     for k in positions:
         base = values[k - baseline_months : k]
@@ -143,18 +164,45 @@ def acled_heuristic(
             level = _level(pct, bands)
         threshold = 2.0 * mean if surge_rule == "acled" else mean + sd
         exceeds = obs >= threshold if surge_rule == "acled" else obs > threshold
+        floor = 0.5 * mean if surge_rule == "acled" else mean - sd
+        falls = obs <= floor if surge_rule == "acled" else obs < floor
+        big_enough = mean >= min_baseline_mean
+        surge = bool(side != "low" and exceeds and big_enough)
+        drop = bool(side != "high" and falls and big_enough and mean > 0)
+        too_small = (
+            ""
+            if big_enough
+            else f"the baseline mean ({mean:.1f}) is below min_baseline_mean "
+            f"({min_baseline_mean:g})"
+        )
         rows.append(
             {
                 "month": series.index[k],
                 "observed": obs,
                 "expected": mean,
                 "upper_bound": np.nan,
-                "alarm": bool(exceeds and mean >= min_baseline_mean),
+                "alarm": surge or drop,
+                "lower_bound": np.nan,
+                "alarm_low": drop,
+                "alarm_high": surge,
+                "direction": direction(drop, surge),
+                "verdict": verdict(
+                    side,
+                    alarm_low=drop,
+                    alarm_high=surge,
+                    lower=floor if side != "high" else np.nan,
+                    upper=threshold if side != "low" else np.nan,
+                    no_lower=too_small,
+                    no_upper=too_small,
+                    high_rule=rules[0],
+                    low_rule=rules[1],
+                ),
                 "method": METHOD_LABEL,
                 "baseline_sd": sd,
                 "percent_change": pct,
                 "change_level": level,
-                "surge_threshold": threshold,
+                "surge_threshold": threshold if side != "low" else np.nan,
+                "drop_threshold": floor if side != "high" else np.nan,
             }
         )
     settings = {
@@ -163,10 +211,12 @@ def acled_heuristic(
         "surge_rule": surge_rule,
         "min_baseline_mean": min_baseline_mean,
         "low_activity": tuple(low_activity),
+        "side": side,
     }
+    flags = {"high": "the surge flag", "low": "the drop flag", "both": "the surge or drop flag"}
     notes = (
         "descriptive heuristic in the style of ACLED's change maps: no p-values, no error "
-        "rate; 'alarm' is the surge flag",
+        f"rate; 'alarm' is {flags[side]}",
     )
     return AlertResult(METHOD_LABEL, None if series.name is None else str(series.name),
-                       settings, pd.DataFrame(rows), notes)
+                       settings, pd.DataFrame(rows), notes, side)

@@ -10,6 +10,14 @@ upper bound of a one-sided ``1 - alpha`` prediction interval is computed on the
 2/3-power scale. The GLM is fitted with the same iteratively reweighted least
 squares steps, start values and stopping rule as R's ``glm.fit``, so the results
 agree with R to rounding.
+
+R computes only the upper bound. The lower bound here is the lower end of the
+same predictive distribution: on the power scale the prediction is normal with
+mean ``mu0**e`` and the same standard error as the upper bound, and the lower
+bound is its ``alpha`` quantile transformed back, or 0 where that quantile is
+negative (then no count can be unusually low). Each bound is one-sided at
+``alpha``, so checking both sides flags an in-control month with probability
+about ``2 * alpha``.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ import pandas as pd
 from scipy import stats
 
 from trends._options import check_choice
-from trends.alerts.result import AlertResult, check_monthly_series, resolve_months
+from trends.alerts.result import AlertResult, check_monthly_series, direction, resolve_months
+from trends.alerts.words import SIDES, Side, verdict
 from trends.errors import DataError, ModelWarning, OptionError
 
 PowerTransform = Literal["2/3", "1/2", "none"]
@@ -63,7 +72,9 @@ def _glm_quasipoisson(x: np.ndarray, y: np.ndarray, prior: np.ndarray) -> _Fit:
         sw = np.sqrt(prior[good] * mu[good])
         coef = np.linalg.lstsq(x[good] * sw[:, None], z * sw, rcond=None)[0]
         eta = x @ coef
-        mu = np.exp(eta)
+        # R's log link: linkinv(eta) = pmax(exp(eta), .Machine$double.eps); without the floor a
+        # reference of zeros and one count sends mu to 0 and the next step to NaN
+        mu = np.maximum(np.exp(eta), np.finfo(float).eps)
         dev = _poisson_deviance(y, mu, prior)
         if abs(dev - devold) / (abs(dev) + 0.1) < 1e-8:
             converged = True
@@ -174,8 +185,8 @@ def _reference_mask(
 
 def _assess(
     y: np.ndarray, k: int, opts: dict[str, object]
-) -> tuple[float, float, bool | None, float, bool]:
-    """Expected count, raw upper bound, trend used, phi and convergence for month ``k``."""
+) -> tuple[float, tuple[float, float], bool | None, float, bool]:
+    """Expected count, raw (lower, upper) bounds, trend used, phi and convergence for ``k``."""
     b, w = int(opts["years_back"]), int(opts["window_half_width"])  # type: ignore[call-overload]
     p = int(opts["no_periods"])  # type: ignore[call-overload]
     levels = _reference_mask(len(y), k, b, w, p, int(opts["past_months_excluded"]))  # type: ignore[call-overload]
@@ -199,7 +210,7 @@ def _assess(
     reweight, thr = bool(opts["reweight"]), float(opts["weights_threshold"])  # type: ignore[arg-type]
     model = _fit_flexible(x, yy, tuple(names), reweight, thr)
     if model is None:
-        return np.nan, np.nan, None, np.nan, False
+        return np.nan, (np.nan, np.nan), None, np.nan, False
     trend_used = False
     if "trend" in model.x_names:
         mu0, _ = _predict(model, x0_arr, yy)
@@ -212,23 +223,33 @@ def _assess(
             model = _fit_flexible(x[:, keep], yy, tuple(names[i] for i in keep), reweight, thr)
             x0_arr = x0_arr[keep]
             if model is None:
-                return np.nan, np.nan, None, np.nan, False
+                return np.nan, (np.nan, np.nan), None, np.nan, False
     elif opts["trend"]:
         x0_arr = x0_arr[[i for i, nm in enumerate(names) if nm != "trend"]]
     mu0, se_fit = _predict(model, x0_arr, yy)
-    upper = _upper_bound(mu0, se_fit, model.phi, str(opts["power_transform"]), float(opts["alpha"]))  # type: ignore[arg-type]
-    return mu0, upper, trend_used, model.phi, True
+    bounds = _bounds(mu0, se_fit, model.phi, str(opts["power_transform"]), float(opts["alpha"]))  # type: ignore[arg-type]
+    return mu0, bounds, trend_used, model.phi, True
 
 
-def _upper_bound(mu0: float, se_fit: float, phi: float, transform: str, alpha: float) -> float:
-    """``algo.farrington.threshold.farrington``: one-sided bound on the power scale."""
+def _bounds(
+    mu0: float, se_fit: float, phi: float, transform: str, alpha: float
+) -> tuple[float, float]:
+    """One-sided ``alpha`` bounds below and above ``mu0``, built on the power scale.
+
+    The upper one is ``algo.farrington.threshold.farrington``. The lower one is
+    the ``alpha`` quantile of the same normal predictive distribution on the
+    power scale, transformed back; it is 0 where that quantile is not positive.
+    """
     tau = phi + se_fit**2 / mu0
     e = _EXPONENT[transform]
     se = {"2/3": np.sqrt(4 / 9 * mu0 ** (1 / 3) * tau), "1/2": np.sqrt(tau / 4)}.get(
         transform, np.sqrt(mu0 * tau)
     )
-    base = mu0**e + stats.norm.ppf(1 - alpha) * se
-    return float(base ** (1 / e)) if base >= 0 else np.nan
+    z = stats.norm.ppf(1 - alpha)
+    top, bottom = mu0**e + z * se, mu0**e - z * se
+    upper = float(top ** (1 / e)) if top >= 0 else np.nan
+    lower = float(bottom ** (1 / e)) if bottom > 0 else 0.0
+    return (lower if np.isfinite(bottom) else np.nan), upper
 
 
 def farrington(
@@ -245,10 +266,12 @@ def farrington(
     limit54: tuple[int, int] = (5, 4),
     no_periods: int = 1,
     past_months_excluded: int | None = None,
+    side: Side = "both",
 ) -> AlertResult:
-    """Flag months whose count exceeds the Farrington-flexible upper bound.
+    """Flag months whose count is above the Farrington-flexible upper bound or below its lower one.
 
-    Defaults are those of R's ``surveillance::farringtonFlexible``.
+    Defaults are those of R's ``surveillance::farringtonFlexible``, which checks
+    highs only (``side="high"``); the default here checks both sides.
 
     Parameters
     ----------
@@ -263,8 +286,11 @@ def farrington(
     window_half_width : int
         Months either side of the same calendar month in each past year (``w``).
     alpha : float
-        The bound is the upper end of a one-sided ``1 - alpha`` prediction
-        interval (``qnorm(1 - alpha)``, as in R).
+        The upper bound is the upper end of a one-sided ``1 - alpha`` prediction
+        interval (``qnorm(1 - alpha)``, as in R); the lower bound is the lower end
+        of the other one-sided ``1 - alpha`` interval from the same predictive
+        distribution. With ``side="both"`` an in-control month is flagged with
+        probability about ``2 * alpha``.
     trend : bool
         Try a linear time trend. It is kept only if its p-value is below 0.05,
         the prediction does not exceed the largest reference count, and
@@ -280,19 +306,27 @@ def farrington(
     power_transform : {"2/3", "1/2", "none"}
         Scale on which the normal prediction interval is built.
     limit54 : (int, int)
-        No alarm, and no upper bound reported, unless the last ``limit54[1]``
-        months (the assessed month included) hold at least ``limit54[0]`` counts.
+        No high alarm, and no upper bound reported, unless the last
+        ``limit54[1]`` months (the assessed month included) hold at least
+        ``limit54[0]`` counts. R's rule guards against alarms on a few counts; it
+        does not apply to the low side, where a fall to few counts is the signal
+        and small expected counts give a lower bound of 0 instead.
     no_periods : int
         Number of factor levels splitting each year (1: reference windows only).
     past_months_excluded : int or None
         Months before the assessed one left out of the fit; ``None`` means
         ``window_half_width`` (R's default).
+    side : {"high", "low", "both"}
+        Which alarms to raise: above the upper bound, below the lower bound, or
+        either. The bound of a side not checked is NaN.
 
     Returns
     -------
     AlertResult
-        ``tidy()`` has columns month, observed, expected, upper_bound, alarm,
-        trend_used, dispersion and min_count_met.
+        ``tidy()`` has columns month, observed, expected, upper_bound, alarm
+        (either side), lower_bound, alarm_low, alarm_high, direction, verdict,
+        trend_used, dispersion and min_count_met. A low alarm needs
+        ``observed < lower_bound``; a lower bound of 0 means no count could raise one.
 
     Raises
     ------
@@ -312,6 +346,7 @@ def farrington(
     """
     series = check_monthly_series(y)
     check_choice("power_transform", power_transform, tuple(_EXPONENT))
+    check_choice("side", side, SIDES)
     _check_int("years_back", years_back, 1)
     _check_int("window_half_width", window_half_width, 0)
     _check_int("no_periods", no_periods, 1)
@@ -351,12 +386,14 @@ def farrington(
         "limit54": tuple(limit54),
         "no_periods": no_periods,
         "past_months_excluded": past_months_excluded,
+        "side": side,
     }
     values = series.to_numpy()
     rows = []
     failed = []
+    high, low = side != "low", side != "high"
     for k in positions:
-        mu0, upper, trend_used, phi, ok = _assess(values, int(k), opts)
+        mu0, (lower, upper), trend_used, phi, ok = _assess(values, int(k), opts)
         if not ok:
             failed.append(str(series.index[k]))
         recent = values[max(k - limit54[1] + 1, 0) : k + 1].sum()
@@ -364,14 +401,36 @@ def farrington(
         obs = values[k]
         with np.errstate(divide="ignore", invalid="ignore"):
             score = (obs - mu0) / (upper - mu0)
-        alarm = bool(enough and ok and np.isfinite(upper) and score > 1 and obs != 0)
+        alarm_high = bool(high and enough and ok and np.isfinite(upper) and score > 1 and obs != 0)
+        alarm_low = bool(low and ok and lower > 0 and obs < lower)
+        upper_shown = upper if enough and high else np.nan
+        lower_shown = lower if low else np.nan
+        no_upper = (
+            "the reference-value model did not converge" if not ok
+            else "" if enough
+            else f"fewer than {limit54[0]} counts in the last {limit54[1]} months, R's "
+            "minimum for an upper bound"
+        )
         rows.append(
             {
                 "month": series.index[k],
                 "observed": obs,
                 "expected": mu0,
-                "upper_bound": upper if enough else np.nan,
-                "alarm": alarm,
+                "upper_bound": upper_shown,
+                "alarm": alarm_high or alarm_low,
+                "lower_bound": lower_shown,
+                "alarm_low": alarm_low,
+                "alarm_high": alarm_high,
+                "direction": direction(alarm_low, alarm_high),
+                "verdict": verdict(
+                    side,
+                    alarm_low=alarm_low,
+                    alarm_high=alarm_high,
+                    lower=lower_shown,
+                    upper=upper_shown,
+                    no_lower="" if ok else "the reference-value model did not converge",
+                    no_upper=no_upper,
+                ),
                 "trend_used": bool(trend_used),
                 "dispersion": phi,
                 "min_count_met": enough,
@@ -384,18 +443,40 @@ def farrington(
             ModelWarning,
             stacklevel=2,
         )
-    notes = [
-        f"upper_bound: one-sided {100 * (1 - alpha):g}% prediction bound; it is left empty "
-        f"where fewer than {limit54[0]} counts fall in the last {limit54[1]} months",
-    ]
+    table = pd.DataFrame(rows)
+    notes = []
+    if high:
+        notes.append(
+            f"upper_bound: one-sided {100 * (1 - alpha):g}% prediction bound (R's); it is left "
+            f"empty where fewer than {limit54[0]} counts fall in the last {limit54[1]} months"
+        )
+    if low:
+        zero = int((table["lower_bound"] == 0).sum())
+        notes.append(
+            f"lower_bound: the lower one-sided {100 * (1 - alpha):g}% bound of the same "
+            "predictive distribution (R computes only the upper one); a month is unusually "
+            "low when its count is below it"
+            + (
+                f"; it is 0 in {zero} of {len(table)} months, where the expected count is too "
+                "small for any count to be unusually low"
+                if zero
+                else ""
+            )
+        )
+    if side == "both":
+        notes.append(
+            f"both sides checked, each at alpha = {alpha:g}: an ordinary month is flagged "
+            f"on one side or the other with probability about {2 * alpha:g}"
+        )
     if trend and years_back < 3:
         notes.append("trend is never used with years_back < 3 (R's rule)")
     return AlertResult(
         method="farrington",
         measure=None if series.name is None else str(series.name),
         settings=opts,
-        table=pd.DataFrame(rows),
+        table=table,
         notes=tuple(notes),
+        side=side,
     )
 
 

@@ -1,21 +1,24 @@
-"""Negative-binomial GLR and CUSUM charts for sustained rises in monthly counts.
+"""Negative-binomial GLR and CUSUM charts for sustained rises or falls in monthly counts.
 
 A port of ``surveillance::glrnb`` (R package surveillance 1.20, ``change =
-"intercept"``, ``dir = "inc"``, ``ret = "value"``; C routines ``glr_nb_window``
-and ``lr_cusum_nb``). The in-control mean ``mu0`` comes from a negative binomial
-GLM fitted by maximum likelihood (coefficients and ``theta`` jointly, as
-``MASS::glm.nb``) to every month before the first month monitored. Under the
-alternative the mean is multiplied by ``exp(kappa)`` from some month ``k`` on.
+"intercept"``, ``dir = "inc"`` and ``dir = "dec"``, ``ret = "value"``; C routines
+``glr_nb_window`` and ``lr_cusum_nb``). The in-control mean ``mu0`` comes from a
+negative binomial GLM fitted by maximum likelihood (coefficients and ``theta``
+jointly, as ``MASS::glm.nb``) to every month before the first month monitored.
+Under the alternative the mean is multiplied by ``exp(kappa)`` from some month
+``k`` on: ``kappa >= 0`` for the rise chart, ``kappa <= 0`` for the fall chart.
 
 * ``method="glr"``: at month ``n`` the statistic is
-  ``max_k max_{kappa >= 0} l_{n,k}(kappa)`` with
+  ``max_k max_{kappa} l_{n,k}(kappa)`` with
   ``l_{n,k} = sum_{i=k}^{n} kappa x_i + (x_i + 1/alpha) log((1 + alpha mu0_i) /
   (1 + alpha mu0_i exp(kappa)))``; alarm when it reaches ``c_arl``.
-* ``method="cusum"``: ``kappa = log(shift_ratio)`` is fixed and the statistic is
-  the recursive ``S_n = max(0, S_{n-1} + l_{n,n}(kappa))``; alarm when it exceeds
-  ``c_arl``.
+* ``method="cusum"``: ``kappa = log(shift_ratio)`` (rise) or ``-log(shift_ratio)``
+  (fall) is fixed and the statistic is the recursive
+  ``S_n = max(0, S_{n-1} + l_{n,n}(kappa))``; alarm when it exceeds ``c_arl``.
 
-After an alarm the chart starts afresh from the next month, as in R.
+After an alarm a chart starts afresh from the next month, as in R. With
+``side="both"`` the rise and the fall chart run side by side, each restarting
+after its own alarms.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import pandas as pd
 import statsmodels.api as sm
 
 from trends._options import check_choice
-from trends.alerts.result import AlertResult, check_monthly_series, resolve_months
+from trends.alerts.result import AlertResult, check_monthly_series, direction, resolve_months
+from trends.alerts.words import SIDES, Side, verdict
 from trends.errors import DataError, ModelWarning, OptionError
 
 GlrMethod = Literal["glr", "cusum"]
@@ -81,14 +85,21 @@ def _lnk(kappa: np.ndarray, x: np.ndarray, mu: np.ndarray, alpha: float, mask: n
     return np.sum(np.where(mask, term, 0.0), axis=1)
 
 
-def _kappa_ml(x: np.ndarray, mu: np.ndarray, alpha: float, mask: np.ndarray) -> np.ndarray:
-    """MLE of ``kappa`` for every start ``k`` at once, clamped at 0 (increase only).
+def _kappa_ml(
+    x: np.ndarray, mu: np.ndarray, alpha: float, mask: np.ndarray, sign: int = 1
+) -> np.ndarray:
+    """MLE of ``kappa`` for every start ``k`` at once, clamped at 0 on the chart's side.
+
+    ``sign=1`` (rise) keeps ``kappa >= 0``, ``sign=-1`` (fall) keeps ``kappa <= 0``,
+    as R's ``dir * fmax(0, dir * kappa)``.
 
     Newton-Raphson with R's score, Fisher information, start (0.5), tolerance
     (1e-6) and floor (-18), as in ``glr_nb_window``. The log-likelihood is concave
     in ``kappa``, so a step that leaves the bracket ``[-18, 50]`` known to hold
     the root is replaced by bisection; this only matters where R's plain Newton
-    would overflow.
+    would overflow. For the fall chart R's plain Newton can also jump below the
+    floor from a start far above the root and stop there; the bracket keeps the
+    root instead (see docs/alerts.md).
     """
     rows = mask.shape[0]
     kappa, lo, hi = np.full(rows, 0.5), np.full(rows, -18.0), np.full(rows, 50.0)
@@ -113,49 +124,57 @@ def _kappa_ml(x: np.ndarray, mu: np.ndarray, alpha: float, mask: np.ndarray) -> 
         active[a[done]] = False
         if not active.any():
             break
-    return np.maximum(kappa, 0.0)
+    return np.maximum(kappa, 0.0) if sign > 0 else np.minimum(kappa, 0.0)
 
 
-def _glr_at(x: np.ndarray, mu: np.ndarray, alpha: float, window: int | None) -> float:
+def _glr_at(
+    x: np.ndarray, mu: np.ndarray, alpha: float, window: int | None, sign: int = 1
+) -> float:
     """GLR statistic at the last position of ``x`` (chart started at position 0)."""
     n = len(x) - 1
     low = 0 if window is None else max(0, n - window)
     ks = np.arange(low, n + 1)
     mask = np.arange(n + 1)[None, :] >= ks[:, None]
-    kappa = _kappa_ml(x, mu, alpha, mask)
+    kappa = _kappa_ml(x, mu, alpha, mask, sign)
     return float(np.max(_lnk(kappa, x, mu, alpha, mask)))
 
 
-def _glr_bound(x: np.ndarray, mu: np.ndarray, alpha: float, window: int | None, c: float):
-    """Smallest count at the last position that makes the GLR statistic reach ``c``.
+def _glr_bound(
+    x: np.ndarray, mu: np.ndarray, alpha: float, window: int | None, c: float, sign: int = 1
+) -> float:
+    """Count at the last position where the GLR statistic reaches ``c``.
 
-    The statistic does not decrease in that count, so bisection finds it.
+    Rise chart: the smallest such count (0 if even 0 alarms). Fall chart: the
+    crossing below which counts alarm (to within 1e-7, from above, so that a
+    fall alarm means ``count < bound``), or 0 if not even a count of 0 would.
+    The statistic is monotone in that count (non-decreasing for the rise chart,
+    non-increasing for the fall chart), so bisection finds the crossing.
     """
     trial = x.astype(float).copy()
 
-    def stat(value: float) -> float:
+    def alarms(value: float) -> bool:
         trial[-1] = value
-        return _glr_at(trial, mu, alpha, window)
+        return _glr_at(trial, mu, alpha, window, sign) >= c
 
     lo, hi = 0.0, max(2.0 * mu[-1], 10.0)
-    if stat(lo) >= c:
+    if alarms(lo) == (sign > 0):
         return 0.0
-    while stat(hi) < c:
+    while alarms(hi) != (sign > 0):
         lo, hi = hi, 2 * hi
     while hi - lo > 1e-7 * max(1.0, hi):
         mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if stat(mid) >= c else (mid, hi)
+        lo, hi = (lo, mid) if alarms(mid) == (sign > 0) else (mid, hi)
     return hi
 
 
-def _run_glr(x, mu, alpha, c, window, bounds=True):
+def _run_glr(x, mu, alpha, c, window, bounds=True, sign=1):
     """Statistic, count bound and alarm for each month, restarting after alarms."""
     stat, bound, alarm = np.zeros(len(x)), np.zeros(len(x)), np.zeros(len(x), dtype=bool)
     start = 0
     for n in range(len(x)):
         seg_x, seg_mu = x[start : n + 1], mu[start : n + 1]
-        stat[n] = _glr_at(seg_x, seg_mu, alpha, window)
-        bound[n] = _glr_bound(seg_x, seg_mu, alpha, window, c) if bounds else np.nan
+        stat[n] = _glr_at(seg_x, seg_mu, alpha, window, sign)
+        bound[n] = _glr_bound(seg_x, seg_mu, alpha, window, c, sign) if bounds else np.nan
         if stat[n] >= c:
             alarm[n] = True
             start = n + 1
@@ -163,7 +182,12 @@ def _run_glr(x, mu, alpha, c, window, bounds=True):
 
 
 def _run_cusum(x, mu, alpha, c, kappa):
-    """R's ``lr_cusum_nb`` recursion with its closed-form count bound (``ret = "cases"``)."""
+    """R's ``lr_cusum_nb`` recursion with its closed-form count bound (``ret = "cases"``).
+
+    The bound is the count at which ``S_n`` would equal ``c``: a rise chart
+    (``kappa > 0``) alarms above it, a fall chart (``kappa < 0``) below it; it is
+    set to 0 where it would be negative, as R does.
+    """
     stat, bound, alarm = np.zeros(len(x)), np.zeros(len(x)), np.zeros(len(x), dtype=bool)
     prev = 0.0
     for n in range(len(x)):
@@ -179,6 +203,16 @@ def _run_cusum(x, mu, alpha, c, kappa):
     return stat, bound, alarm
 
 
+def _restarts(months: pd.Index, high: np.ndarray, low: np.ndarray, i: int) -> str:
+    """Words on a chart that restarted after an earlier alarm and has not alarmed since."""
+    out = []
+    for name, flags in (("rise", high), ("fall", low)):
+        before = np.flatnonzero(flags[:i])
+        if len(before) and not flags[i]:
+            out.append(f"the {name} chart restarted after its alarm in {months[before[-1]]}")
+    return "; " + "; ".join(out) if out else ""
+
+
 def glrnb(
     y: pd.Series,
     *,
@@ -192,11 +226,14 @@ def glrnb(
     window_months: int | None = None,
     in_control_mean: np.ndarray | None = None,
     dispersion: float | None = None,
+    side: Side = "both",
 ) -> AlertResult:
-    """Flag sustained rises with a negative binomial GLR (or CUSUM) chart.
+    """Flag sustained rises or falls with negative binomial GLR (or CUSUM) charts.
 
     Defaults follow R's ``surveillance::glrnb`` (``c.ARL = 5``, ``mu0`` model with
-    one harmonic pair and no trend, ``alpha`` estimated, ``M = -1``, ``Mtilde = 1``).
+    one harmonic pair and no trend, ``alpha`` estimated, ``M = -1``, ``Mtilde = 1``),
+    which watches one direction per call (``dir``); ``side="both"`` runs R's
+    ``dir = "inc"`` and ``dir = "dec"`` charts side by side.
 
     Parameters
     ----------
@@ -209,13 +246,14 @@ def glrnb(
     baseline_months : int
         Length of the baseline when ``months`` is None.
     method : {"glr", "cusum"}
-        ``"glr"`` estimates the size of the rise (R's default, ``theta = NULL``);
-        ``"cusum"`` looks for a rise of fixed size ``shift_ratio`` (R's
-        ``theta = log(shift_ratio)``).
+        ``"glr"`` estimates the size of the change (R's default, ``theta = NULL``);
+        ``"cusum"`` looks for a change of fixed size: a rise by the factor
+        ``shift_ratio`` (R's ``theta = log(shift_ratio)``) or a fall by the same
+        factor (``theta = -log(shift_ratio)``).
     c_arl : float
         Alarm threshold for the statistic (R's ``c.ARL``).
     shift_ratio : float or None
-        Multiplicative rise the CUSUM is tuned to (> 1); needed for ``"cusum"``.
+        Multiplicative change the CUSUM is tuned to (> 1); needed for ``"cusum"``.
     harmonics : int
         Sine/cosine pairs (period 12) in the in-control model (R's ``S``).
     baseline_trend : bool
@@ -228,13 +266,20 @@ def glrnb(
         In-control means for the monitored months, instead of the fitted model.
     dispersion : float or None
         NB2 dispersion ``alpha = 1 / theta``; ``None`` estimates it from the baseline.
+    side : {"high", "low", "both"}
+        Watch for rises (R's ``dir = "inc"``), falls (``dir = "dec"``) or both,
+        each chart at threshold ``c_arl``.
 
     Returns
     -------
     AlertResult
         ``tidy()`` has columns month, observed, expected (the in-control mean),
-        upper_bound (smallest count that would raise an alarm this month, given
-        the months since the last restart), alarm, statistic and threshold.
+        upper_bound (smallest count that would raise a rise alarm this month,
+        given the months since that chart last restarted), alarm (either side),
+        lower_bound (the largest count that would raise a fall alarm, 0 if none
+        would), alarm_low, alarm_high, direction, verdict, statistic (rise
+        chart), statistic_low (fall chart) and threshold. Columns of a side not
+        watched are NaN.
 
     Examples
     --------
@@ -249,6 +294,7 @@ def glrnb(
     """
     series = check_monthly_series(y, integer=True)
     check_choice("method", method, ("glr", "cusum"))
+    check_choice("side", side, SIDES)
     if not c_arl > 0:
         msg = f"c_arl must be positive; got {c_arl!r}"
         raise OptionError(msg)
@@ -307,18 +353,40 @@ def glrnb(
             msg = "in_control_mean needs dispersion (alpha = 1/theta) as well"
             raise OptionError(msg)
     x = values[positions]
-    if method == "glr":
-        stat, bound, alarm = _run_glr(x, mu0, alpha, c_arl, window_months)
-    else:
-        stat, bound, alarm = _run_cusum(x, mu0, alpha, c_arl, kappa)
+    charts = {}
+    for name, sign in (("high", 1), ("low", -1)):
+        if side in (name, "both"):
+            charts[name] = (
+                _run_glr(x, mu0, alpha, c_arl, window_months, sign=sign)
+                if method == "glr"
+                else _run_cusum(x, mu0, alpha, c_arl, sign * kappa)
+            )
+        else:
+            charts[name] = (np.full(len(x), np.nan),) * 2 + (np.zeros(len(x), dtype=bool),)
+    stat, upper, high = charts["high"]
+    stat_low, lower, low = charts["low"]
+    rule = "at or above the upper bound" if method == "glr" else "above the upper bound"
+    months_out = series.index[positions]
+    words = [
+        verdict(side, alarm_low=bool(low[i]), alarm_high=bool(high[i]), lower=lower[i],
+                upper=upper[i], high_rule=rule)
+        + _restarts(months_out, high, low, i)
+        for i in range(len(x))
+    ]
     table = pd.DataFrame(
         {
-            "month": series.index[positions],
+            "month": months_out,
             "observed": x,
             "expected": mu0,
-            "upper_bound": bound,
-            "alarm": alarm,
+            "upper_bound": upper,
+            "alarm": high | low,
+            "lower_bound": lower,
+            "alarm_low": low,
+            "alarm_high": high,
+            "direction": [direction(lo, hi) for lo, hi in zip(low, high, strict=True)],
+            "verdict": words,
             "statistic": stat,
+            "statistic_low": stat_low,
             "threshold": np.full(len(x), float(c_arl)),
         }
     )
@@ -332,10 +400,31 @@ def glrnb(
         "dispersion": float(alpha),
         "baseline": f"{series.index[0]} to {series.index[positions[0] - 1]}",
         "in_control_mean": "given" if in_control_mean is not None else "fitted",
+        "side": side,
     }
-    notes = (
-        "upper_bound is the smallest count that would raise an alarm in that month given "
-        "the months since the chart last restarted; the chart restarts after each alarm",
+    notes = []
+    if side != "low":
+        notes.append(
+            "upper_bound is the smallest count that would raise a rise alarm in that month "
+            "given the months since the rise chart last restarted"
+        )
+    if side != "high":
+        zero = int(np.sum(lower == 0))
+        notes.append(
+            "lower_bound is the largest count that would raise a fall alarm in that month "
+            "given the months since the fall chart last restarted"
+            + (f"; it is 0 in {zero} of {len(x)} months, where no count could" if zero else "")
+        )
+    if side != "high" and alpha > 0.05:
+        notes.append(
+            "with overdispersed counts the fall chart raises more false alarms than the rise "
+            "chart at the same c_arl (mean 20, alpha 0.2: about 20% against 8% of in-control "
+            "5-year runs; see docs/alerts.md)"
+        )
+    notes.append(
+        "each chart restarts after its own alarms"
+        + ("; with both sides watched, false alarms come from either chart" if side == "both"
+           else "")
     )
     return AlertResult("glrnb", None if series.name is None else str(series.name), settings,
-                       table, notes)
+                       table, tuple(notes), side)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -11,10 +12,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trends._options import check_choice
+from trends.alerts.words import SIDE_WORDS, SIDES
 from trends.errors import DataError, InputError
 
 #: Columns every alert table starts with, in this order.
 CORE_COLUMNS = ("month", "observed", "expected", "upper_bound", "alarm")
+#: Columns that follow them: the low side, the alarm on each side and the words.
+SIDE_COLUMNS = ("lower_bound", "alarm_low", "alarm_high", "direction", "verdict")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class AlertResult:
         Every option the method used, defaults included.
     notes : tuple of str
         Caveats worth repeating next to the numbers.
+    side : {"high", "low", "both"}
+        The sides of the usual range that were checked.
 
     """
 
@@ -39,16 +46,32 @@ class AlertResult:
     settings: Mapping[str, Any]
     table: pd.DataFrame = field(repr=False)
     notes: tuple[str, ...] = ()
+    side: str = "both"
 
     def __post_init__(self) -> None:
+        check_choice("side", self.side, SIDES)
+        missing = [c for c in (*CORE_COLUMNS, *SIDE_COLUMNS) if c not in self.table.columns]
+        if missing:
+            msg = f"an alert table needs the columns {', '.join(missing)}"
+            raise ValueError(msg)
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
-        object.__setattr__(self, "table", self.table.copy())
+        table = self.table.copy()
+        # None, not NaN, where a month has no alarm (pandas would infer a string dtype)
+        table["direction"] = pd.Series(
+            [d if isinstance(d, str) else None for d in table["direction"]],
+            index=table.index,
+            dtype=object,
+        )
+        object.__setattr__(self, "table", table)
 
     def tidy(self) -> pd.DataFrame:
         """Return one row per assessed month (a copy; edits do not reach the result).
 
         The first columns are always ``month`` (``pd.Period``), ``observed``,
-        ``expected``, ``upper_bound`` and ``alarm``; method-specific columns follow.
+        ``expected``, ``upper_bound`` and ``alarm`` (an alarm on any side checked),
+        then ``lower_bound``, ``alarm_low``, ``alarm_high``, ``direction``
+        (``"high"``, ``"low"`` or None) and ``verdict`` (the words for the month);
+        method-specific columns follow. The bound of a side not checked is NaN.
         """
         return self.table.copy()
 
@@ -58,23 +81,62 @@ class AlertResult:
         rows = self.table[self.table["alarm"].to_numpy(dtype=bool)]
         return [str(m) for m in rows["month"]]
 
+    @property
+    def alarms(self) -> list[dict[str, str]]:
+        """Each alarm as ``{"month": "YYYY-MM", "direction": "high" or "low"}``, in time order."""
+        rows = self.table[self.table["alarm"].to_numpy(dtype=bool)]
+        return [
+            {"month": str(m), "direction": str(d)}
+            for m, d in zip(rows["month"], rows["direction"], strict=True)
+        ]
+
+    def verdict(self, month: object = None) -> str:
+        """The words for one month (default: the last assessed), e.g. ``"unusually low (...)"``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from trends.alerts import alerts
+        >>> idx = pd.period_range("2018-01", periods=13, freq="M")
+        >>> y = pd.Series([10] * 12 + [4], index=idx, name="incidents")
+        >>> alerts(y, "2019-01", method="acled").verdict()
+        'unusually low (at or below the drop threshold of 5.0)'
+
+        """
+        t = self.table
+        if month is None:
+            return str(t["verdict"].iloc[-1])
+        wanted = pd.Period(month, freq="M")  # type: ignore[arg-type]
+        hit = t[t["month"] == wanted]
+        if hit.empty:
+            msg = f"month {wanted} was not assessed (assessed: {len(t)} months)"
+            raise DataError(msg)
+        return str(hit["verdict"].iloc[0])
+
     def summary(self) -> str:
-        """Return a short plain-text report of the settings and the alarms."""
+        """Return a short plain-text report of the settings, the alarms and the last month."""
         t = self.table
         first, last = (str(t["month"].iloc[0]), str(t["month"].iloc[-1])) if len(t) else ("", "")
         opts = ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
+        alarms = [f"{a['month']} {a['direction']}" for a in self.alarms]
         lines = [
             f"Alerts: {self.method} on {self.measure or 'series'}",
             f"Months assessed: {len(t)} ({first} to {last})",
+            f"Sides checked: {SIDE_WORDS[self.side]}",
             f"Settings: {opts}",
-            f"Alarms: {len(self.alarm_months)}"
-            + (f" ({', '.join(self.alarm_months)})" if self.alarm_months else ""),
+            f"Alarms: {len(alarms)}" + (f" ({', '.join(alarms)})" if alarms else ""),
         ]
+        if len(t):
+            row = t.iloc[-1]
+            lines.append(
+                f"{last}: observed {_count(row['observed'])}, expected "
+                f"{_count(row['expected'])}: {row['verdict']}"
+            )
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "<pre>" + self.summary() + "</pre>"
+        head = "<pre>" + html.escape(self.summary()) + "</pre>"
         return head + str(self.tidy().to_html(index=False))
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,11 +146,24 @@ class AlertResult:
         return {
             "method": self.method,
             "measure": self.measure,
+            "side": self.side,
             "settings": {k: _plain(v) for k, v in self.settings.items()},
             "rows": rows,
             "alarm_months": self.alarm_months,
+            "alarms": self.alarms,
             "notes": list(self.notes),
         }
+
+
+def _count(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def direction(alarm_low: bool, alarm_high: bool) -> str | None:
+    """``"low"``, ``"high"`` or None for a month's alarms (the two sides exclude each other)."""
+    return "low" if alarm_low else "high" if alarm_high else None
 
 
 def _plain(value: Any) -> Any:

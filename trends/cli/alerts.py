@@ -9,6 +9,7 @@ from typing import Any
 from trends._json import finite_or_none
 from trends.aggregate import parse_month
 from trends.alerts import alerts
+from trends.alerts.words import SIDES
 from trends.cli.series import add_series_options, load_series, print_json
 
 
@@ -17,12 +18,21 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "alerts",
         help="flag unusual months (Farrington, NB GLR, ACLED-style heuristics)",
-        description="Per region: observed count, expected count, upper bound and alarm for one "
-        "month. Farrington defaults are R's farringtonFlexible defaults.",
+        description="Per region: observed count, expected count, lower and upper bounds and "
+        "alarm for one month, unusually high or unusually low. Farrington defaults are R's "
+        "farringtonFlexible defaults (R checks highs only; the lower bound comes from the same "
+        "predictive distribution).",
     )
     add_series_options(parser)
     parser.add_argument("--month", metavar="YYYY-MM", help="month to assess (default: the last)")
     parser.add_argument("--method", choices=("farrington", "glrnb", "acled"), default="farrington")
+    parser.add_argument(
+        "--side",
+        choices=SIDES,
+        default="both",
+        help="look for unusually high months, unusually low ones, or both (default both; "
+        "each side at --alpha, so about twice the false alarms of one side)",
+    )
     group = parser.add_argument_group("Farrington settings (R's defaults)")
     group.add_argument("--years-back", type=int, default=5, help="b: years of history (5)")
     group.add_argument("--window", type=int, default=3, help="w: half-width in months (3)")
@@ -46,17 +56,23 @@ def run(args: argparse.Namespace) -> int:
                 "trend": not args.no_trend,
                 "reweight": not args.no_reweight,
             }
-        result = alerts(y, [str(month)], method=args.method, **options)
+        result = alerts(y, [str(month)], method=args.method, side=args.side, **options)
         last = result.tidy().iloc[-1]
         rows.append(
             {
                 "region": region,
                 "month": str(last["month"]),
                 "method": args.method,
+                "side": args.side,
                 "observed": int(last["observed"]),
                 "expected": finite_or_none(last["expected"]),
+                "lower_bound": finite_or_none(last["lower_bound"]),
                 "upper_bound": finite_or_none(last["upper_bound"]),
                 "alarm": bool(last["alarm"]),
+                "alarm_low": bool(last["alarm_low"]),
+                "alarm_high": bool(last["alarm_high"]),
+                "direction": last["direction"],
+                "verdict": last["verdict"],
                 **({"change_level": last["change_level"]} if "change_level" in last else {}),
             }
         )
@@ -65,11 +81,14 @@ def run(args: argparse.Namespace) -> int:
         print_json(out)
     else:
         for row in rows:
-            bound = "n/a" if row["upper_bound"] is None else f"{row['upper_bound']:.1f}"
-            expected = "n/a" if row["expected"] is None else f"{row['expected']:.1f}"
-            flag = "ALARM" if row["alarm"] else "no alarm"
+            flag = f"ALARM ({row['direction']})" if row["alarm"] else "no alarm"
             sys.stdout.write(
-                f"{row['region']} {row['month']}: observed {row['observed']}, "
-                f"expected {expected}, upper bound {bound}: {flag}\n"
+                f"{row['region']} {row['month']}: observed {row['observed']}, expected "
+                f"{_num(row['expected'])}, bounds {_num(row['lower_bound'])} to "
+                f"{_num(row['upper_bound'])}: {flag}; {row['verdict']}\n"
             )
     return 0
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"

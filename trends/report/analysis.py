@@ -214,6 +214,11 @@ def _alerts(
                     "expected": np.nan,
                     "upper_bound": np.nan,
                     "alarm": False,
+                    "lower_bound": np.nan,
+                    "alarm_low": False,
+                    "alarm_high": False,
+                    "direction": None,
+                    "verdict": "cannot tell: " + local[region],
                     "note": local[region],
                 }
             )
@@ -226,6 +231,11 @@ def _alerts(
                 "expected": float(row["expected"]),
                 "upper_bound": float(row["upper_bound"]),
                 "alarm": bool(row["alarm"]),
+                "lower_bound": float(row["lower_bound"]),
+                "alarm_low": bool(row["alarm_low"]),
+                "alarm_high": bool(row["alarm_high"]),
+                "direction": row["direction"],
+                "verdict": str(row["verdict"]),
                 "note": "",
             }
         )

@@ -98,7 +98,8 @@ def build_figures(
             history,
             title=f"{label} against the alert threshold",
             measure_label=label,
-            subtitle=f"{scope}; method: {f.alert_history.method}",
+            subtitle=f"{scope}; method: {f.alert_history.method}; alarms high or low, "
+            "the line is the upper threshold",
         )
     if f.forecast is not None:
         recent = f.total.iloc[-36:]

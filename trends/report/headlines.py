@@ -43,6 +43,19 @@ def p_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+def _regions_outside(alerts: pd.DataFrame) -> str:
+    """Which regions were above their upper bound and which below their lower bound."""
+    regions = alerts[alerts["region"] != "All regions"]
+    high = regions[regions["alarm_high"].astype(bool)]["region"]
+    low = regions[regions["alarm_low"].astype(bool)]["region"]
+    parts = []
+    if len(high):
+        parts.append("Regions above their upper alert threshold: " + ", ".join(high) + ".")
+    if len(low):
+        parts.append("Regions below their lower alert threshold: " + ", ".join(low) + ".")
+    return " ".join(parts) or "No region was above its upper or below its lower alert threshold."
+
+
 def headlines(f: Findings, scope: str) -> list[str]:
     """The sentences at the top of a report page."""
     what = noun(f.measure)
@@ -50,22 +63,16 @@ def headlines(f: Findings, scope: str) -> list[str]:
     if f.alerts is not None and len(f.alerts):
         total = f.alerts[f.alerts["region"] == "All regions"].iloc[0]
         sentence = f"{month_name(f.month)}: {total['observed']} {what} ({scope})"
-        if math.isfinite(total["upper_bound"]):
+        if math.isfinite(total["expected"]):
             sentence += (
-                f", against {total['expected']:.0f} expected from its own history "
-                f"(alert threshold {total['upper_bound']:.0f}): "
-                + ("unusually high." if total["alarm"] else "within the usual range.")
+                f", against {total['expected']:.0f} expected from its own history: "
+                f"{total['verdict']}."
             )
         else:
             sentence += "."
         out.append(sentence)
-        alarmed = f.alerts[(f.alerts["region"] != "All regions") & f.alerts["alarm"]]
         if f.alerts["region"].nunique() > 2:
-            out.append(
-                "Regions above their alert threshold: " + ", ".join(alarmed["region"]) + "."
-                if len(alarmed)
-                else "No region was above its alert threshold."
-            )
+            out.append(_regions_outside(f.alerts))
     if f.its is not None:
         its = f.its
         when = month_name(its.break_month)

@@ -42,7 +42,10 @@ def method_notes(f: Findings) -> list[str]:
                 if s.alert_method == "farrington"
                 else ""
             )
-            + "; a month is flagged when its count exceeds the upper bound."
+            + "; a month is flagged as unusually high when its count exceeds the upper bound "
+            "and as unusually low when it is below the lower bound (both sides checked"
+            + (", each at alpha 0.05" if s.alert_method == "farrington" else "")
+            + ")."
         )
     if f.forecast is not None:
         notes.append(

@@ -109,8 +109,9 @@ def region_table(f: Findings) -> Table:
                 "this month": row["observed"],
                 "mean of previous 12 months": past.mean() if len(past) else float("nan"),
                 "expected": row["expected"],
+                "lower threshold": row["lower_bound"],
                 "alert threshold": row["upper_bound"],
-                "alarm": bool(row["alarm"]),
+                "alarm": row["direction"] if isinstance(row["direction"], str) else "no",
                 "level ratio since break": test.get("level_ratio"),
                 "95% CI": "" if ci[0] is None else f"{ci[0]:.2f}-{ci[1]:.2f}",
                 "p (Holm)": test.get("p_value_holm"),
@@ -121,12 +122,13 @@ def region_table(f: Findings) -> Table:
     rows = [
         {
             "cells": [_fmt(v, 3 if k.startswith("p (") else 2) for k, v in r.items()],
-            "flag": bool(r["alarm"]),
+            "flag": r["alarm"] != "no",
         }
         for r in records
     ]
     caption = (
-        f"{f.measure} in {month_name(f.month)}; alarms (shaded) by the "
+        f"{f.measure} in {month_name(f.month)}; alarms (shaded: high above the alert "
+        "threshold, low below the lower threshold) by the "
         f"{f.settings.alert_method} method; ratios and p-values from the per-region "
         "test of a change at the break month, adjusted for the number of regions"
     )
