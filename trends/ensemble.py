@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trends._json import finite_or_none
 from trends.baselines import BASELINES, Forecaster
 from trends.levels import fast_robust_level_forecast, negbin_mean_forecast, robust_level_forecast
 from trends.recalibrate import adjusted_probs, recalibrate_draws
@@ -78,19 +79,19 @@ class Skill:
     adjusted_share: float
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe fields."""
+        """JSON-safe fields (NaN as None)."""
         return {
             "first_origin": self.first_origin,
             "last_origin": self.last_origin,
             "n_origins": self.n_origins,
             "n_forecasts": self.n_forecasts,
             "horizon": self.horizon,
-            "crps": self.crps,
-            "baseline_crps": dict(self.baseline_crps),
+            "crps": finite_or_none(self.crps),
+            "baseline_crps": {k: finite_or_none(v) for k, v in self.baseline_crps.items()},
             "best_baseline": self.best_baseline,
-            "crps_ratio": self.ratio,
-            "coverage": dict(self.coverage),
-            "width_adjusted_share": self.adjusted_share,
+            "crps_ratio": finite_or_none(self.ratio),
+            "coverage": {k: finite_or_none(v) for k, v in self.coverage.items()},
+            "width_adjusted_share": finite_or_none(self.adjusted_share),
         }
 
 
