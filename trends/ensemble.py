@@ -1,15 +1,18 @@
 """The default forecaster: a CRPS-stacked mixture of simple forecasters, checked on its own series.
 
 At every origin of a rolling backtest over the series' own history (the
-months before the origin only), each candidate in :data:`CANDIDATES` forecasts
-the next ``horizon`` months. The mixture weights at an origin minimise the
-mean CRPS of the mixture on the targets already observed there (past targets
-count half as much every :data:`HALF_LIFE` months) and are then shrunk half
-way towards equal weights (:data:`SHRINK`), which measured better than pure
-stacking, pure selection or equal weights on the bundled series
-(docs/forecast.md). A conformal width adjustment from the mixture's own past
-PIT values (:mod:`trends.recalibrate`) is applied at an origin only when it
-had the lower CRPS on the targets already observed there.
+months before the origin only), each forecaster in :data:`MIXED` forecasts
+the next ``horizon`` months from the history with a one-off spike capped
+(:func:`trends.levels.despike`), and each baseline of
+:data:`trends.baselines.BASELINES` from the history as it is. The mixture
+weights at an origin minimise the mean CRPS of the mixture on the targets
+already observed there (past targets count half as much every
+:data:`HALF_LIFE` months) and are then shrunk half way towards equal weights
+(:data:`SHRINK`), which measured better than pure stacking, pure selection or
+equal weights on the bundled series (docs/forecast.md). A conformal width
+adjustment from the mixture's own past PIT values (:mod:`trends.recalibrate`)
+is applied at an origin only when it had the lower CRPS on the targets
+already observed there.
 
 Because the weights and the adjustment at each origin use only earlier
 months, the forecasts this procedure made at the past origins are honest
@@ -27,8 +30,20 @@ import numpy as np
 import pandas as pd
 
 from trends._json import finite_or_none
-from trends.baselines import BASELINES, Forecaster
-from trends.levels import fast_robust_level_forecast, negbin_mean_forecast, robust_level_forecast
+from trends.baselines import (
+    BASELINES,
+    Forecaster,
+    empirical_forecast,
+    last_value_forecast,
+    poisson_mean_forecast,
+    zero_forecast,
+)
+from trends.levels import (
+    despiked,
+    fast_robust_level_forecast,
+    negbin_mean_forecast,
+    robust_level_forecast,
+)
 from trends.recalibrate import adjusted_probs, recalibrate_draws
 from trends.scoring import DEFAULT_LEVELS, crps_sample
 from trends.stacking import (
@@ -39,16 +54,21 @@ from trends.stacking import (
     stack_weights,
 )
 
-CANDIDATES: dict[str, Forecaster] = {
-    "robust_level": robust_level_forecast,
-    "robust_level_fast": fast_robust_level_forecast,
-    "negbin_mean_12": negbin_mean_forecast,
-    **BASELINES,
+MIXED: dict[str, Forecaster] = {
+    "robust_level": despiked(robust_level_forecast),
+    "robust_level_fast": despiked(fast_robust_level_forecast),
+    "negbin_mean_12": despiked(negbin_mean_forecast),
+    "zero": zero_forecast,
+    "last_value_capped": despiked(last_value_forecast),
+    "poisson_mean_12_capped": despiked(poisson_mean_forecast),
+    "empirical_12_capped": despiked(empirical_forecast),
 }
-"""Every forecaster the backtest scores, by name: the pool and the baselines."""
+"""The forecasters the default method mixes; all see the history with a one-off spike capped."""
 
-POOL = tuple(CANDIDATES)
-"""The forecasters the default method mixes."""
+CANDIDATES: dict[str, Forecaster] = {**MIXED, **BASELINES}
+"""Every forecaster the backtest scores: the mixed ones and the baselines (raw history)."""
+
+POOL = tuple(MIXED)
 
 FIRST_ORIGIN = 12  # months of history at the first backtest origin
 MIN_TARGETS = 12  # scored past forecasts before the weights are fitted

@@ -17,6 +17,8 @@ per simulated path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -136,3 +138,55 @@ def fast_robust_level_forecast(
     True
     """
     return robust_level_forecast(history, horizon, n_draws, rng, window_months=6, half_life=1.0)
+
+
+SPIKE_FACTOR = 5.0
+
+
+def despike(history: pd.Series, *, window_months: int = 12) -> pd.Series:
+    """Cap a one-off spike: a month above ``SPIKE_FACTOR`` times every other recent month.
+
+    Within the last ``window_months`` months, a largest count more than
+    ``SPIKE_FACTOR`` times the second largest is set to that multiple of the
+    second largest (never below ``SPIKE_FACTOR``). Repeated large months are
+    left alone: only a month unlike every other one in the window is capped.
+
+    Examples
+    --------
+    >>> y = pd.Series([3, 0, 40000, 5, 2])
+    >>> despike(y).tolist()
+    [3, 0, 25, 5, 2]
+    >>> despike(pd.Series([100, 2521, 1486, 120])).tolist()
+    [100, 2521, 1486, 120]
+    """
+    values = np.asarray(history, dtype=float)
+    recent = values[-window_months:]
+    if recent.size < 2:
+        return history
+    order = np.argsort(recent, kind="stable")
+    top, second = recent[order[-1]], recent[order[-2]]
+    cap = SPIKE_FACTOR * max(second, 1.0)
+    if top <= cap:
+        return history
+    out = history.copy()
+    out.iloc[len(values) - recent.size + int(order[-1])] = round(cap)
+    return out
+
+
+def despiked(forecaster: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """The same forecaster fed a history whose one-off spike is capped (see :func:`despike`).
+
+    Examples
+    --------
+    >>> from trends.baselines import empirical_forecast
+    >>> y = pd.Series([3, 4, 40000, 5, 2])
+    >>> int(despiked(empirical_forecast)(y, 1, 500, np.random.default_rng(0)).max())
+    25
+    """
+
+    def forecaster_on_despiked(
+        history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        return forecaster(despike(history), horizon, n_draws, rng)
+
+    return forecaster_on_despiked
