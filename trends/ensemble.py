@@ -287,13 +287,13 @@ def _skill(
 ) -> tuple[Skill | None, str | None]:
     n_origins = int(np.unique(origins).size)
     if n_origins < MIN_CHECKED_ORIGINS:
-        warning = (
+        short = (
             f"the history is too short to check the forecaster: a backtest needs "
             f"{MIN_CHECK_MONTHS} months ({FIRST_ORIGIN} before the first forecast, "
             f"{LEARN_MONTHS} to learn the weights, {MIN_CHECKED_ORIGINS} to score them); "
             f"this series gives {n_origins} scored origins. Treat the intervals as unchecked"
         )
-        return None, warning
+        return None, short
     baseline_crps = {name: float(checked[f"crps_{name}"].mean()) for name in BASELINES}
     best = min(baseline_crps, key=lambda name: baseline_crps[name])
     crps = float(checked["crps"].mean())
@@ -315,7 +315,18 @@ def _skill(
         },
         adjusted_share=float(adjusted_at[np.unique(origins)].mean()),
     )
-    return skill, None
+    warning = None
+    if ratio > 1:
+        warning = (
+            f"in its backtest on this series the default forecaster did worse than the "
+            f"{best} baseline (CRPS ratio {ratio:.3f}); prefer that baseline's forecast here"
+        )
+    elif not np.isfinite(ratio):
+        warning = (
+            f"the {best} baseline forecast every backtest month exactly, so the backtest "
+            "cannot tell whether the default forecaster is better"
+        )
+    return skill, warning
 
 
 def _allocate(weights: np.ndarray, total: int) -> np.ndarray:

@@ -78,16 +78,18 @@ class ForecastResult:
         if self.skill is not None:
             s = self.skill
             if not np.isfinite(s.ratio):
-                verdict = "cannot tell whether better than"
+                verdict = "cannot tell whether better than every baseline"
+            elif s.ratio > 1:
+                verdict = f"worse than the {s.best_baseline} baseline"
             else:
-                verdict = "better than" if s.ratio < 1 else "no better than"
+                verdict = "better than every baseline" if s.ratio < 1 else "as good as the best"
             cover = ", ".join(f"{key}%: {value:.2f}" for key, value in s.coverage.items())
             best = s.baseline_crps[s.best_baseline]
             lines += [
                 f"Backtest on this series ({s.n_origins} origins {s.first_origin} to "
                 f"{s.last_origin}, horizons 1-{s.horizon}, each forecast made with earlier "
                 f"months only): mean CRPS {s.crps:.4g} against {best:.4g} for the best "
-                f"baseline ({s.best_baseline}); ratio {s.ratio:.3f}, {verdict} every baseline.",
+                f"baseline ({s.best_baseline}); ratio {s.ratio:.3f}, {verdict}.",
                 f"Interval coverage in that backtest: {cover} (nominal 0.50, 0.80, 0.95).",
             ]
         if self.warning:

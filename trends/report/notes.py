@@ -45,7 +45,7 @@ def method_notes(f: Findings) -> list[str]:
             + "; a month is flagged when its count exceeds the upper bound."
         )
     if f.forecast is not None:
-        notes.append("Forecast: " + " ".join(f.forecast.method_lines()))
+        notes.append(" ".join(f.forecast.method_lines()))
     if f.tail is not None:
         notes.append(
             "Severity: discrete power law fitted above the xmin that minimises the "
