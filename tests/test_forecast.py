@@ -162,7 +162,8 @@ def test_result_states_forecaster_skill_and_coverage():
     assert list(result.tidy().columns) == [
         "month", "horizon", "mean", "median", "lo50", "hi50", "lo80", "hi80", "lo95", "hi95",
     ]
-    assert "&lt;" not in result._repr_html_() or "<" not in result.summary()
+    hostile = forecast(y.rename("<script>x</script>"), 1, n_draws=200)._repr_html_()
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
 
 
 def test_short_history_is_forecast_with_a_warning_and_no_backtest():
