@@ -146,6 +146,27 @@ def test_forecast_json(capsys):
     rows = result["forecast"]
     assert [r["month"] for r in rows] == ["2019-12", "2020-01", "2020-02", "2020-03"]
     assert all(r["lo95"] <= r["median"] <= r["hi95"] for r in rows)
+    assert result["method"] == "auto" and result["warning"] is None
+    assert abs(sum(result["weights"].values()) - 1) < 1e-9
+    backtest = result["backtest"]
+    assert backtest["n_origins"] == 47 - 24 and backtest["horizon"] == 4
+    assert set(backtest["coverage"]) == {"50", "80", "95"}
+    assert backtest["crps_ratio"] > 0
+
+
+def test_forecast_summary_names_the_forecaster_and_warns_on_short_history(capsys, write):
+    status, out, _ = run(capsys, "forecast", DEIR, "--horizon", "2")
+    assert status == 0
+    assert "Forecaster:" in out and "best baseline" in out and "coverage" in out
+    lines = ["month,incidents"] + [f"2019-{m:02d},{m + 3}" for m in range(1, 13)]
+    lines += [f"2020-{m:02d},{m + 5}" for m in range(1, 9)]
+    short = write("short.csv", "\n".join(lines) + "\n")
+    result = run_json(capsys, "forecast", short, "--horizon", "2")
+    assert result["backtest"] is None and "too short to check" in result["warning"]
+    status, out, _ = run(capsys, "forecast", short, "--horizon", "2")
+    assert "Warning: the history is too short to check" in out
+    old = run_json(capsys, "forecast", DEIR, "--horizon", "2", "--method", "count_model")
+    assert old["method"] == "count_model" and old["backtest"] is None
 
 
 def test_backtest_prints_crps_and_coverage_for_model_and_baselines(capsys):
@@ -163,7 +184,7 @@ def test_backtest_prints_crps_and_coverage_for_model_and_baselines(capsys):
         "500",
     )
     assert status == 0
-    for method in ("count_model", "zero", "last_value", "poisson_mean_12", "empirical_12"):
+    for method in ("auto", "count_model", "zero", "last_value", "poisson_mean_12", "empirical_12"):
         assert method in out
     assert "CRPS" in out and "coverage" in out.lower()
 

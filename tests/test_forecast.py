@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trends.baselines import BASELINES, rolling_origin
+from trends.ensemble import MIXED
 from trends.errors import DataError, OptionError
 from trends.forecast import count_model_forecaster, forecast
 
@@ -18,15 +22,7 @@ def series(values, start="2016-01", name="incidents"):
     return pd.Series(np.asarray(values), index=index, name=name)
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    values=st.lists(st.integers(0, 200), min_size=30, max_size=60).filter(
-        lambda v: sum(x > 0 for x in v) >= 6
-    ),
-    horizon=st.integers(1, 12),
-)
-def test_quantiles_are_ordered_and_non_negative(values, horizon):
-    table = forecast(series(values), horizon, n_draws=500, threshold=10).tidy()
+def _ordered(table: pd.DataFrame, horizon: int) -> None:
     columns = ["lo95", "lo80", "lo50", "median", "hi50", "hi80", "hi95"]
     ordered = np.diff(table[columns].to_numpy(), axis=1) >= 0
     assert ordered.all()
@@ -35,16 +31,47 @@ def test_quantiles_are_ordered_and_non_negative(values, horizon):
     assert len(table) == horizon
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    # the count model needs 6 non-zero months among the 12 it is fitted to (the last 12)
+    values=st.lists(st.integers(0, 200), min_size=30, max_size=60).filter(
+        lambda v: sum(x > 0 for x in v[-12:]) >= 6
+    ),
+    horizon=st.integers(1, 12),
+)
+def test_count_model_quantiles_are_ordered_and_non_negative(values, horizon):
+    result = forecast(series(values), horizon, method="count_model", n_draws=500, threshold=10)
+    _ordered(result.tidy(), horizon)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 5000), min_size=12, max_size=50),
+    horizon=st.integers(1, 8),
+)
+def test_default_quantiles_are_ordered_and_non_negative(values, horizon):
+    # no filter: the default method takes any 12 or more months, zeros and spikes included
+    result = forecast(series(values), horizon, n_draws=300, threshold=10)
+    _ordered(result.tidy(), horizon)
+    assert result.method == "auto"
+    assert sum(w for _, w in result.weights) == pytest.approx(1.0)
+
+
 def test_months_follow_the_history():
     result = forecast(series(np.full(36, 5)), 3, trend=False, harmonics=0, family="poisson")
+    assert result.method == "count_model"
     assert result.tidy()["month"].tolist() == ["2019-01", "2019-02", "2019-03"]
 
 
 def test_same_seed_same_draws():
     y = series(np.random.default_rng(1).poisson(12, 48))
-    a = forecast(y, 6, seed=4).draws
-    b = forecast(y, 6, seed=4).draws
-    assert np.array_equal(a, b)
+    a = forecast(y, 6, seed=4)
+    b = forecast(y, 6, seed=4)
+    assert np.array_equal(a.draws, b.draws)
+    assert json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
+    assert not np.array_equal(a.draws, forecast(y, 6, seed=5).draws)
+    c = forecast(y, 6, seed=4, method="count_model")
+    assert np.array_equal(c.draws, forecast(y, 6, seed=4, method="count_model").draws)
 
 
 def test_intervals_cover_at_their_level_on_model_data():
@@ -79,7 +106,9 @@ def test_short_history_and_bad_horizon_are_refused():
     with pytest.raises(DataError, match="at least 24 months of history; got 20"):
         forecast(series(np.ones(20)), 3, train_months=None)
     with pytest.raises(DataError, match="at least 6 months with a non-zero count; incidents has 2"):
-        forecast(series([0] * 10 + [3, 4]), 3)
+        forecast(series([0] * 10 + [3, 4]), 3, method="count_model")
+    with pytest.raises(DataError, match="at least 12 months of history; got 11"):
+        forecast(series(np.ones(11)), 3)
     with pytest.raises(OptionError, match="horizon must be between 1 and 24"):
         forecast(series(np.ones(40)), 30)
 
@@ -97,3 +126,82 @@ def test_count_model_forecaster_runs_in_a_backtest():
     table = result.tidy()
     assert set(table["method"]) == {"count_model", *BASELINES}
     assert np.isfinite(table.loc[table["method"] == "count_model", "crps"]).all()
+
+
+def test_method_is_chosen_by_the_options_given():
+    y = series(np.random.default_rng(8).poisson(9, 40))
+    assert forecast(y, 2).method == "auto"
+    assert forecast(y, 2, trend=True).method == "count_model"
+    assert forecast(y, 2, train_months=24).method == "count_model"
+    with pytest.raises(OptionError, match="trend set the count model"):
+        forecast(y, 2, method="auto", trend=True)
+    with pytest.raises(OptionError, match="method must be one of auto, count_model"):
+        forecast(y, 2, method="neural")  # type: ignore[arg-type]
+
+
+def test_result_states_forecaster_skill_and_coverage():
+    y = series(np.random.default_rng(9).negative_binomial(3, 3 / 33, 60))
+    result = forecast(y, 3, n_draws=1000)
+    payload = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert payload["method"] == "auto"
+    assert set(payload["weights"]) == set(MIXED)
+    backtest = payload["backtest"]
+    assert backtest["n_origins"] == 60 - 24
+    assert backtest["best_baseline"] in BASELINES
+    assert backtest["crps_ratio"] == pytest.approx(
+        backtest["crps"] / backtest["baseline_crps"][backtest["best_baseline"]]
+    )
+    assert set(backtest["coverage"]) == {"50", "80", "95"}
+    # iid counts: the 12-month empirical baseline is nearly the true distribution, and the
+    # result must say so when the mixture did worse than it
+    worse = backtest["crps_ratio"] > 1
+    assert (payload["warning"] is not None and "did worse than" in payload["warning"]) == worse
+    text = result.summary()
+    for words in ("Forecaster:", "Weights:", "best baseline", "coverage"):
+        assert words in text
+    assert list(result.tidy().columns) == [
+        "month", "horizon", "mean", "median", "lo50", "hi50", "lo80", "hi80", "lo95", "hi95",
+    ]
+    hostile = forecast(y.rename("<script>x</script>"), 1, n_draws=200)._repr_html_()
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
+
+
+def test_short_history_is_forecast_with_a_warning_and_no_backtest():
+    y = series(np.random.default_rng(10).poisson(15, 30))
+    result = forecast(y, 3, n_draws=500)
+    payload = result.to_dict()
+    assert payload["backtest"] is None and result.skill is None
+    assert "too short to check" in payload["warning"]
+    assert "too short to check" in result.summary()
+    tiny = forecast(series(np.random.default_rng(11).poisson(15, 12)), 2, n_draws=200)
+    assert "same weight" in tiny.warning
+    assert len({w for _, w in tiny.weights}) == 1
+
+
+def test_count_model_result_says_it_was_not_backtested():
+    payload = forecast(series(np.random.default_rng(12).poisson(15, 40)), 2, trend=True).to_dict()
+    assert payload["method"] == "count_model" and payload["backtest"] is None
+    assert "not backtested" in payload["warning"]
+
+
+def test_sparse_series_get_a_default_forecast():
+    values = np.zeros(48, dtype=int)
+    values[[5, 20, 41]] = [3, 1, 2]
+    table = forecast(series(values), 3, n_draws=500).tidy()
+    assert (table["median"] == 0).all()
+    assert (table["hi95"] <= 3).all()
+
+
+@pytest.mark.slow
+def test_one_extreme_month_does_not_drag_the_syria_median():
+    from trends.monthly import read_monthly, to_series
+
+    frame = read_monthly(DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv")
+    y = to_series(frame, "syria_killed_best")
+    y = y[y.index >= pd.Period("2012-01", "M")]
+    recent = y.iloc[-6:]
+    assert recent.max() <= 125 and y.iloc[-12:].max() == 2521
+    default = forecast(y, 1).tidy().iloc[0]
+    old = forecast(y, 1, method="count_model").tidy().iloc[0]
+    assert recent.min() <= default["median"] <= 1.2 * recent.max()
+    assert old["median"] > 2 * recent.max()

@@ -21,7 +21,7 @@ from trends.errors import (
     TrendsError,
     TrendsWarning,
 )
-from trends.forecast import ForecastResult, count_model_forecaster, forecast
+from trends.forecast import ForecastResult, auto_forecaster, count_model_forecaster, forecast
 from trends.ingest import IncidentSet, read_incidents
 from trends.models import CountFit, CountModel
 from trends.monthly import read_monthly, to_series
@@ -46,7 +46,8 @@ __all__ = [
     "DataError", "DataQualityWarning", "DecompositionResult", "ForecastResult", "Gazetteer",
     "ITSResult", "IncidentSet", "InputError", "ModelWarning", "OptionError", "PowerLawResult",
     "RegionTestResult", "ReportDefinition", "RowLog", "SchemaError", "TrendsError",
-    "TrendsWarning", "__version__", "acled_heuristic", "aggregate", "alerts", "build_report",
+    "TrendsWarning", "__version__", "acled_heuristic", "aggregate", "alerts", "auto_forecaster",
+    "build_report",
     "count_model_forecaster", "decompose_change", "detect_break", "farrington", "fit_power_law",
     "forecast", "glrnb", "its_test", "read_incidents", "read_monthly", "rolling_origin",
     "sensitivity", "test_regions", "to_series",

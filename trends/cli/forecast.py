@@ -13,13 +13,21 @@ def add_parser(subparsers: Any) -> None:
     """Register the subcommand."""
     parser = subparsers.add_parser(
         "forecast",
-        help="forecast 1-12 months ahead with predictive intervals",
-        description="Simulated predictive distribution from the fitted count model: median, "
-        "central 50/80/95%% intervals and, with --threshold, P(count > threshold).",
+        help="forecast 1-24 months ahead with predictive intervals",
+        description="Simulated predictive distribution: median, central 50/80/95%% intervals "
+        "and, with --threshold, P(count > threshold). By default a mixture of simple "
+        "forecasters weighted by a backtest on the series itself, reported with that "
+        "backtest's CRPS against the best baseline and its interval coverage; --family, "
+        "--train-months, --trend or --harmonics select the count model instead.",
     )
     add_series_options(parser)
     parser.add_argument("--horizon", type=int, default=6, metavar="N", help="months ahead (6)")
     parser.add_argument("--threshold", type=float, help="report P(count > threshold)")
+    parser.add_argument(
+        "--method",
+        choices=("auto", "count_model"),
+        help="auto: backtested mixture (default); count_model: the count model",
+    )
     parser.add_argument(
         "--family", choices=("auto", "poisson", "quasipoisson", "negbin"), default="auto"
     )
@@ -28,7 +36,7 @@ def add_parser(subparsers: Any) -> None:
         type=int,
         default=12,
         metavar="N",
-        help="fit on the last N months (12; 0 for all)",
+        help="count model: fit on the last N months (12; 0 for all)",
     )
     parser.add_argument("--trend", action="store_true", help="include a linear trend")
     parser.add_argument("--harmonics", type=int, default=0, help="seasonal Fourier pairs (0)")
@@ -44,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         forecast(
             y,
             args.horizon,
+            method=args.method,
             family=args.family,
             trend=args.trend,
             harmonics=args.harmonics,

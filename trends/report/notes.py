@@ -48,11 +48,7 @@ def method_notes(f: Findings) -> list[str]:
             + ")."
         )
     if f.forecast is not None:
-        notes.append(
-            "Forecast: negative-binomial (or Poisson) level fitted to the last 12 months; "
-            "intervals are simulated with coefficient uncertainty as well as count "
-            "noise."
-        )
+        notes.append(" ".join(f.forecast.method_lines()))
     if f.tail is not None:
         notes.append(
             "Severity: discrete power law fitted above the xmin that minimises the "

@@ -1,0 +1,132 @@
+"""ForecastResult: the simulated predictive distribution, what made it and how well it has done."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trends._json import finite_or_none
+from trends.ensemble import Skill
+
+LEVELS = (0.5, 0.8, 0.95)
+
+METHOD_WORDS = {
+    "auto": "a CRPS-weighted mixture of simple forecasters, the weights and the interval "
+    "adjustment chosen by a backtest on this series",
+    "count_model": "the count model",
+}
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """Simulated predictive distribution of the next ``horizon`` months.
+
+    ``method`` is "auto" (the default mixture; ``weights`` says how much each
+    forecaster counts and ``width_adjusted`` whether the conformal interval
+    adjustment was applied) or "count_model". ``skill`` is the method's
+    out-of-sample backtest on this series, or None with a ``warning`` saying why.
+    """
+
+    history: pd.Series
+    months: pd.PeriodIndex
+    draws: np.ndarray = field(repr=False)
+    family: str
+    threshold: float | None = None
+    method: str = "count_model"
+    weights: tuple[tuple[str, float], ...] = ()
+    width_adjusted: bool = False
+    skill: Skill | None = None
+    warning: str | None = None
+
+    def quantiles(self, probs: Sequence[float]) -> np.ndarray:
+        """Predictive quantiles, shape (len(probs), horizon); type-1 (inverse CDF) for counts."""
+        return np.quantile(self.draws, probs, axis=0, method="inverted_cdf")
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per month: mean, median, central 50/80/95% intervals, P(count > threshold)."""
+        table = pd.DataFrame(
+            {
+                "month": self.months.astype(str),
+                "horizon": np.arange(1, len(self.months) + 1),
+                "mean": self.draws.mean(axis=0),
+                "median": self.quantiles([0.5])[0],
+            }
+        )
+        for level in LEVELS:
+            low, high = self.quantiles([(1 - level) / 2, (1 + level) / 2])
+            tag = round(level * 100)
+            table[f"lo{tag}"], table[f"hi{tag}"] = low, high
+        if self.threshold is not None:
+            table["prob_exceed"] = (self.draws > self.threshold).mean(axis=0)
+        return table
+
+    def method_lines(self) -> list[str]:
+        """Which forecaster made the forecast, and how it has done on this series, in words."""
+        lines = [f"Forecaster: {METHOD_WORDS.get(self.method, self.method)} ({self.method})."]
+        if self.weights:
+            shares = ", ".join(f"{name} {weight:.2f}" for name, weight in self.weights)
+            lines.append(f"Weights: {shares}.")
+            lines.append(
+                "Interval width adjusted from past coverage: "
+                + ("yes." if self.width_adjusted else "no (it did not lower the backtest CRPS).")
+            )
+        if self.skill is not None:
+            s = self.skill
+            if not np.isfinite(s.ratio):
+                verdict = "cannot tell whether better than every baseline"
+            elif s.ratio > 1:
+                verdict = f"worse than the {s.best_baseline} baseline"
+            else:
+                verdict = "better than every baseline" if s.ratio < 1 else "as good as the best"
+            cover = ", ".join(f"{key}%: {value:.2f}" for key, value in s.coverage.items())
+            best = s.baseline_crps[s.best_baseline]
+            lines += [
+                f"Backtest on this series ({s.n_origins} origins {s.first_origin} to "
+                f"{s.last_origin}, horizons 1-{s.horizon}, each forecast made with earlier "
+                f"months only): mean CRPS {s.crps:.4g} against {best:.4g} for the best "
+                f"baseline ({s.best_baseline}); ratio {s.ratio:.3f}, {verdict}.",
+                f"Interval coverage in that backtest: {cover} (nominal 0.50, 0.80, 0.95).",
+            ]
+        if self.warning:
+            lines.append(f"Warning: {self.warning}.")
+        return lines
+
+    def summary(self) -> str:
+        """A readable table of the forecast, with the forecaster and its backtest."""
+        name = self.history.name or "count"
+        head = (
+            f"Forecast of {name} for {self.months[0]} to {self.months[-1]} from "
+            f"{self.history.index[0]}..{self.history.index[-1]} "
+            f"({self.draws.shape[0]} simulated paths)"
+        )
+        table = self.tidy().to_string(index=False, float_format=lambda v: f"{v:.3g}")
+        return "\n".join([head, *self.method_lines(), table])
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(self.summary()) + "</pre>"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe forecast table, forecaster, backtest (or None) and warning."""
+        rows = [
+            {k: (v if isinstance(v, str) else finite_or_none(v)) for k, v in row.items()}
+            for row in self.tidy().to_dict(orient="records")
+        ]
+        for row in rows:
+            row["horizon"] = int(row["horizon"] or 0)
+        return {
+            "method": self.method,
+            "family": self.family,
+            "weights": {name: weight for name, weight in self.weights} or None,
+            "width_adjusted": self.width_adjusted,
+            "backtest": None if self.skill is None else self.skill.to_dict(),
+            "warning": self.warning,
+            "history_end": str(self.history.index[-1]),
+            "n_draws": int(self.draws.shape[0]),
+            "threshold": self.threshold,
+            "forecast": rows,
+        }
