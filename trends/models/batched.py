@@ -37,6 +37,8 @@ from trends.models.families import (
 
 _ETA_LIMIT = 30.0
 _CHUNK_ELEMENTS = 150_000
+# threads over chunks of replicates; TRENDS_THREADS=1 when processes already share the cores
+_THREADS = int(os.environ.get("TRENDS_THREADS", "2"))
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,8 @@ def fit_batch(
     theta_min, theta_max : float
         Bounds for theta; reaching ``theta_max`` means the Poisson limit.
     workers : int, optional
-        Threads over chunks of replicates (default: up to 2).
+        Threads over chunks of replicates (default: up to 2, or the
+        environment variable TRENDS_THREADS).
 
     Returns
     -------
@@ -291,7 +294,7 @@ def fit_batch(
             return _poisson_chunk(X, y, off, sb, max_iter, tol)
         return _negbin_full(X, y, off, sb, st, max_iter, tol, theta_min, theta_max)
 
-    n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    n_workers = workers if workers is not None else min(_THREADS, os.cpu_count() or 1)
     if n_workers > 1 and len(bounds) > 1:
         with ThreadPoolExecutor(n_workers) as pool:
             parts = list(pool.map(run, bounds))

@@ -52,7 +52,7 @@ _STIRLING_FROM = 1e4
 
 
 def lgamma_ratio(y: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """log Gamma(y + theta) - log Gamma(theta), accurate also when theta is huge.
+    """Log Gamma(y + theta) - log Gamma(theta), accurate also when theta is huge.
 
     Subtracting two log-gamma values of size theta log(theta) loses about
     1e-7 at theta = 1e8, which is enough to make a fit near the Poisson limit

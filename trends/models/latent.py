@@ -35,28 +35,40 @@ from dataclasses import dataclass
 import numpy as np
 
 LAGS = 3
-RHO_GRID = np.round(np.arange(0.0, 0.951, 0.01), 2)
+RHO_MAX = 0.95
+RHO_GRID = np.round(np.arange(0.0, RHO_MAX + 0.001, 0.01), 2)
 
 MAX_MEAN = 1e9
+CAP_BINDING = 1.2  # the cap binds when the fit wants 20% more latent variance than it allows
 
 
 @dataclass(frozen=True)
 class LatentAR1:
-    """Latent AR(1) noise on the log-mean plus NB2 count noise (``theta`` inf: Poisson)."""
+    """Latent AR(1) noise on the log-mean plus NB2 count noise (``theta`` inf: Poisson).
+
+    ``flags`` names the ways the estimate may not be identified by the data:
+    ``rho_at_bound`` (rho at the top of its grid, RHO_MAX), ``variance_at_cap``
+    (the residuals are more autocorrelated than all the overdispersion could
+    make them: the fit wants CAP_BINDING times the variance it may have) and
+    ``not_converged`` (the bias correction leaves the observed lag-1
+    autocorrelation above what the fitted noise reproduces).
+    """
 
     rho: float
     variance: float
     theta: float
+    flags: tuple[str, ...] = ()
 
     @property
     def sd(self) -> float:
         """Marginal standard deviation of the latent log-mean noise."""
         return math.sqrt(self.variance)
 
-    def to_dict(self) -> dict[str, float | None]:
+    def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary (theta inf becomes None)."""
         return {"rho": self.rho, "sd": self.sd,
-                "theta": self.theta if math.isfinite(self.theta) else None}
+                "theta": self.theta if math.isfinite(self.theta) else None,
+                "flags": list(self.flags)}
 
     def simulate(self, rng: np.random.Generator, mu: np.ndarray, size: int) -> np.ndarray:
         """Draw ``size`` count series of mean ``mu``; returns (size, n) floats.
@@ -107,7 +119,32 @@ def residual_autocovariances(
     return np.stack(out, axis=-1)
 
 
-def latent_from_autocovariances(c: np.ndarray, theta: float) -> LatentAR1:
+def fit_latent_grid(c: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares fit of log(1 + c_k) = s2 rho^k over the rho grid, for every row of ``c``.
+
+    ``c`` has shape (B, lags), ``theta`` shape (B,) (inf for Poisson); s2 is
+    kept within [0, log(1 + 1 / theta)]. Returns rho and s2, each shape (B,);
+    a fit with rho or s2 at zero is returned as (0, 0).
+    """
+    c = np.atleast_2d(np.asarray(c, dtype=float))
+    theta = np.broadcast_to(np.asarray(theta, dtype=float), c.shape[:1])
+    s2_max = np.log1p(np.where(np.isfinite(theta), 1.0 / theta, 0.0))
+    target = np.log1p(np.maximum(c, -0.99))
+    powers = RHO_GRID[:, None] ** np.arange(1, c.shape[1] + 1)[None, :]
+    denom = np.sum(powers * powers, axis=1)
+    s2 = np.divide(target @ powers.T, denom, out=np.zeros((len(c), len(RHO_GRID))),
+                   where=denom > 0)
+    s2 = np.clip(s2, 0.0, s2_max[:, None])
+    sse = np.sum((target[:, None, :] - s2[:, :, None] * powers[None]) ** 2, axis=2)
+    best = np.argmin(sse, axis=1)
+    rho, variance = RHO_GRID[best], s2[np.arange(len(c)), best]
+    none = (rho <= 0.0) | (variance <= 1e-12)
+    return np.where(none, 0.0, rho), np.where(none, 0.0, variance)
+
+
+def latent_from_autocovariances(
+    c: np.ndarray, theta: float, flags: tuple[str, ...] = ()
+) -> LatentAR1:
     """Fit log(1 + c_k) = s2 rho^k (grid over rho) and match the total overdispersion.
 
     Examples
@@ -115,24 +152,23 @@ def latent_from_autocovariances(c: np.ndarray, theta: float) -> LatentAR1:
     >>> s2, rho = 0.06, 0.5
     >>> c = np.exp(s2 * rho ** np.arange(1, 4)) - 1.0
     >>> fit = latent_from_autocovariances(c, theta=1 / ((1 + 0.1) * np.exp(s2) - 1))
-    >>> round(fit.rho, 2), round(fit.variance, 3), round(fit.theta, 1)
-    (0.5, 0.06, 10.0)
+    >>> round(fit.rho, 2), round(fit.variance, 3), round(fit.theta, 1), fit.flags
+    (0.5, 0.06, 10.0, ())
 
     """
     theta = float(theta)
     alpha = 1.0 / theta if math.isfinite(theta) else 0.0
-    s2_max = math.log1p(alpha)
-    c = np.asarray(c, dtype=float)
-    target = np.log1p(np.maximum(c, -0.99))
-    powers = RHO_GRID[:, None] ** np.arange(1, len(c) + 1)[None, :]
-    denom = np.sum(powers * powers, axis=1)
-    s2 = np.divide(powers @ target, denom, out=np.zeros(len(RHO_GRID)), where=denom > 0)
-    s2 = np.clip(s2, 0.0, s2_max)
-    sse = np.sum((target[None, :] - s2[:, None] * powers) ** 2, axis=1)
-    best = int(np.argmin(sse))
-    rho, variance = float(RHO_GRID[best]), float(s2[best])
-    if rho <= 0.0 or variance <= 1e-12:
-        return LatentAR1(rho=0.0, variance=0.0, theta=theta)
+    rhos, variances = fit_latent_grid(np.asarray(c, dtype=float)[None], np.array([theta]))
+    rho, variance = float(rhos[0]), float(variances[0])
+    if rho <= 0.0:
+        return LatentAR1(rho=0.0, variance=0.0, theta=theta, flags=flags)
+    found = list(flags)
+    if rho >= RHO_MAX:
+        found.append("rho_at_bound")
+    powers = rho ** np.arange(1, len(c) + 1)
+    wanted = float(powers @ np.log1p(np.maximum(c, -0.99)) / (powers @ powers))
+    if wanted > CAP_BINDING * math.log1p(alpha):
+        found.append("variance_at_cap")
     alpha_u = (1.0 + alpha) * math.exp(-variance) - 1.0
     theta_u = 1.0 / alpha_u if alpha_u > 1e-8 else math.inf
-    return LatentAR1(rho=rho, variance=variance, theta=theta_u)
+    return LatentAR1(rho=rho, variance=variance, theta=theta_u, flags=tuple(found))

@@ -10,11 +10,11 @@ import pandas as pd
 
 from trends import charts
 from trends.errors import ModelWarning
+from trends.measures import measure_label
 from trends.models import CountModel
 from trends.models.countmodel import Z975
 from trends.report.analysis import Findings
 from trends.report.headlines import month_name
-from trends.report.measures import measure_label
 
 
 def fitted_frame(f: Findings) -> pd.DataFrame:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from trends.measures import noun
 from trends.report.analysis import Findings
-from trends.report.measures import noun
 
 
 def month_name(month: object) -> str:

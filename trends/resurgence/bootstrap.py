@@ -67,19 +67,29 @@ def calibrated_latent(
     The residual autocovariances c_k are bias-corrected by fixed-point
     iteration: c <- c + (c_raw - mean(c*)), c* re-estimated on ``pilot``
     series simulated from the model with the current c and refitted, so that
-    at the end the model reproduces the observed c_raw on average.
+    at the end the model reproduces the observed c_raw on average. When the
+    last step still leaves the observed lag-1 autocovariance more than one
+    sampling standard deviation of c* above what the model reproduces (the
+    noise would be underestimated), the result carries the flag
+    ``not_converged``. (A miss downwards only says the residuals are less
+    autocorrelated than a latent AR(1) with rho >= 0 can make them.)
     """
     mu = _mean(X, fit, offset)[0]
     theta = float(fit.theta[0, 0])
     raw = residual_autocovariances(y, mu, np.array(theta))
     corrected = raw.copy()
-    for _ in range(iterations if pilot > 0 else 0):
+    flags: tuple[str, ...] = ()
+    for step in range(iterations if pilot > 0 else 0):
         current = latent_from_autocovariances(corrected, theta)
         sims = current.simulate(rng, mu, pilot)
         refit = fit_batch(X, sims, family="negbin", offset=offset)
         again = residual_autocovariances(sims, _mean(X, refit, offset), refit.theta[0])
-        corrected = corrected + (raw - again.mean(axis=0))
-    return latent_from_autocovariances(corrected, theta)
+        miss = raw - again.mean(axis=0)
+        corrected = corrected + miss
+        if step == iterations - 1:
+            spread = again.std(axis=0)
+            flags = ("not_converged",) if miss[0] > spread[0] + 1e-12 else ()
+    return latent_from_autocovariances(corrected, theta, flags)
 
 
 def _statistics(

@@ -45,7 +45,7 @@ from trends.resurgence.bootstrap import calibrated_latent
 ScanFamily = Literal["negbin", "poisson"]
 Inference = Literal["bootstrap", "model"]
 _BOOT_CHUNK = 100
-SCREEN = 8  # months per bootstrap series refitted in full after ranking by score
+SCREEN = 5  # months per bootstrap series refitted in full after ranking by score
 
 
 @dataclass(frozen=True)

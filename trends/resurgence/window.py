@@ -1,0 +1,151 @@
+"""Which months to compare with: the stable stretch before the break, and how much it matters.
+
+One log-linear trend carried across a regime change gives absurd
+counterfactuals: fitted from 2018 to a series that collapsed in 2018-2020 and
+then drifted, it predicts a continuing fall, and every later month looks like
+a jump. The rule used here (documented in docs/models.md):
+
+1. Look back at most ``MAX_BEFORE`` months (5 years) before the break month:
+   a straight trend on the log scale seldom holds longer in conflict data.
+2. Scan those months for a break at an unknown month
+   (:func:`trends.resurgence.detect_break`, sup-LR with the latent-AR(1)
+   bootstrap, ``SCAN_BOOTSTRAP`` series). If one is found at the 5% level,
+   start after it and scan the months that remain; repeat until none is found.
+3. Check that one straight trend fits what is left (a quadratic term,
+   :func:`trends.resurgence.level.curvature_p_value`); if it does not, drop
+   the oldest 12 months and go back to step 2, down to ``MIN_BEFORE`` months.
+4. The comparison period is what remains: the longest stretch ending at the
+   break month that the scans find stable and a straight trend fits. With
+   fewer than ``MIN_BEFORE`` months (a break found close to the month asked
+   about) the trend is fitted without a seasonal term; with fewer than
+   ``MIN_STABLE`` there is nothing to compare with.
+
+:func:`sensitivity_starts` gives the other start months whose answers are
+reported next to the chosen one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from trends.errors import DataError
+from trends.resurgence.level import curvature_p_value
+from trends.resurgence.scan import BreakScanResult, detect_break
+
+MAX_BEFORE = 60
+MIN_BEFORE = 24
+MIN_STABLE = 12
+SCAN_SEGMENT = 12  # months on each side of a candidate break in the scans
+SCAN_BOOTSTRAP = 199
+SCAN_LEVEL = 0.05
+
+
+@dataclass(frozen=True)
+class FoundBreak:
+    """A break found by a scan: its month, confidence set and bootstrap p-value."""
+
+    month: str
+    confidence_set: tuple[str, ...]
+    p_value: float
+    scanned: tuple[str, str]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe dictionary."""
+        return {
+            "month": self.month,
+            "confidence_set": [self.confidence_set[0], self.confidence_set[-1]],
+            "p_value": self.p_value,
+            "scanned": list(self.scanned),
+        }
+
+
+@dataclass(frozen=True)
+class PrePeriod:
+    """The chosen comparison period and what the checks found on the way.
+
+    ``breaks``: breaks found before the break month, oldest first;
+    ``bent``: start months dropped because one straight trend did not fit;
+    ``misfit``: a straight trend does not fit even the shortest period;
+    ``too_short``: the break that left fewer than MIN_STABLE months.
+    """
+
+    start: str
+    breaks: tuple[FoundBreak, ...]
+    bent: tuple[str, ...]
+    misfit: bool
+    too_short: FoundBreak | None
+
+
+def scan(y: pd.Series, *, bootstrap: int = SCAN_BOOTSTRAP, seed: int = 0) -> FoundBreak | None:
+    """The best break of ``y`` with its p-value, or None when ``y`` is too short to scan.
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2015-01", periods=48, freq="M")
+    >>> y = pd.Series([5.0] * 24 + [25.0] * 24, index=idx)
+    >>> scan(y, bootstrap=99).month
+    '2017-01'
+
+    """
+    try:
+        result: BreakScanResult = detect_break(
+            y, min_segment_months=SCAN_SEGMENT, bootstrap=bootstrap, seed=seed
+        )
+    except DataError:
+        return None
+    return FoundBreak(
+        month=result.break_month,
+        confidence_set=result.confidence_set,
+        p_value=result.p_value,
+        scanned=(str(y.index[0]), str(y.index[-1])),
+    )
+
+
+def choose_pre_period(
+    y: pd.Series, position: int, *, bootstrap: int = SCAN_BOOTSTRAP, seed: int = 0,
+    offset: pd.Series | None = None,
+) -> PrePeriod:
+    """The longest stable, straight stretch of at most MAX_BEFORE months before ``position``."""
+    start = max(0, position - MAX_BEFORE)
+    found: list[FoundBreak] = []
+    bent: list[str] = []
+    while True:
+        best = None
+        if position - start >= 2 * SCAN_SEGMENT + 8:
+            best = scan(y.iloc[start:position], bootstrap=bootstrap, seed=seed)
+        if best is not None and best.p_value < SCAN_LEVEL:
+            found.append(best)
+            at = int(pd.Period(best.month, freq="M").ordinal - y.index[0].ordinal)
+            if position - at < MIN_STABLE:
+                return PrePeriod(str(y.index[start]), tuple(found), tuple(bent), False, best)
+            start = at
+            continue
+        if position - start < MIN_BEFORE:
+            break
+        bend = curvature_p_value(y.iloc[start:position], offset=offset,
+                                 bootstrap=bootstrap, seed=seed)
+        if bend >= SCAN_LEVEL:
+            break
+        if position - start - 12 < MIN_BEFORE:
+            return PrePeriod(str(y.index[start]), tuple(found), tuple(bent), True, None)
+        bent.append(str(y.index[start]))
+        start += 12
+    return PrePeriod(str(y.index[start]), tuple(found), tuple(bent), False, None)
+
+
+def sensitivity_starts(y: pd.Series, position: int, chosen: str) -> list[str]:
+    """Start months every 12 months back from the break (MIN_BEFORE..MAX_BEFORE) and ``chosen``.
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2018-01", periods=72, freq="M")
+    >>> sensitivity_starts(pd.Series(0.0, index=idx), 60, "2019-06")
+    ['2018-01', '2019-01', '2019-06', '2020-01', '2021-01']
+
+    """
+    starts = {str(y.index[position - back]) for back in range(MIN_BEFORE, MAX_BEFORE + 1, 12)
+              if position - back >= 0}
+    starts.add(chosen)
+    return sorted(starts)

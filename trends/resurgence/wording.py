@@ -1,0 +1,191 @@
+"""The sentences of a verdict: one to quote, and a paragraph of evidence that reconciles.
+
+The verdict sentence is one of four forms (docs/models.md, "The verdict"):
+
+- rise / fall: "Deaths (Syria) rose after November 2023: since then they have
+  been 1.52 times the level the trend before it predicted (95% CI 1.10 to
+  2.10; one-sided p = 0.004 for a rise)."
+- no change: "No detectable change in deaths (Syria) at November 2023: ...",
+  followed by the drift of the past year.
+- cannot tell: "Cannot tell whether deaths (Syria) rose at November 2023:
+  <the reason>."
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from trends.measures import noun
+
+if TYPE_CHECKING:
+    from trends.resurgence.verdict import Assessment
+
+VERBS = {"rise": "rose", "fall": "fell", "either": "changed"}
+
+
+def month_name(month: str) -> str:
+    """'November 2023' for '2023-11'.
+
+    Examples
+    --------
+    >>> month_name("2023-11")
+    'November 2023'
+
+    """
+    return pd.Period(month, freq="M").strftime("%B %Y")
+
+
+def _num(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:.2f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _ci(pair: tuple[float, float]) -> str:
+    return f"95% CI {_num(pair[0])} to {_num(pair[1])}"
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _percent(ratio: float) -> str:
+    change = 100.0 * (ratio - 1.0)
+    return f"{'up' if change >= 0 else 'down'} about {abs(change):.0f}%"
+
+
+def _subject(result: Assessment) -> str:
+    return f"{noun(result.measure)} ({result.name})" if result.name else noun(result.measure)
+
+
+def sentence(result: Assessment) -> str:
+    """The verdict in one sentence a briefing can quote."""
+    when = month_name(result.since)
+    subject = _subject(result)
+    if result.verdict == "cannot_tell":
+        reason = next(f.message for f in result.flags if f.blocks)
+        verb = {"rise": "rose", "fall": "fell", "either": "changed"}[result.direction]
+        return f"Cannot tell whether {subject} {verb} at {when}: {reason}."
+    test = result.test
+    assert test is not None
+    level = (f"since then they have been {_num(test.level_ratio)} times the level the trend "
+             f"before it predicted ({_ci(test.level_ratio_ci)}")
+    if result.verdict == "no_change":
+        text = f"No detectable change in {subject} at {when}: {level}; {_p_words(result)})."
+        drift = result.drift
+        if drift is not None:
+            text += (f" Over the 12 months to {month_name(drift.months[1])} they were "
+                     f"{_percent(drift.ratio)} on the 12 months before "
+                     f"({_ci(drift.ci)} for the ratio {_num(drift.ratio)}).")
+        return text
+    capital = subject[:1].upper() + subject[1:]
+    if result.verdict != result.direction and result.direction != "either":
+        asked = {"rise": "rise", "fall": "fall"}[result.direction]
+        return (f"{capital} did not {asked} after {when}; they "
+                f"{VERBS[result.verdict]}: {level}; two-sided "
+                f"p = {test.level.p_two_sided:.3f}).")
+    text = f"{capital} {VERBS[result.verdict]} after {when}: {level}; {_p_words(result)})."
+    low, high = test.level_ratio_ci
+    if low <= 1.0 <= high:
+        bound = test.level.ci_one_sided
+        side = ("at least", math.exp(bound[0])) if result.verdict == "rise" else \
+            ("at most", math.exp(bound[1]))
+        text += (f" The 95% interval asks about both directions and just includes no change; "
+                 f"the one-sided 95% bound for the question asked is {side[0]} "
+                 f"{_num(side[1])} times.")
+    return text
+
+
+def _p_words(result: Assessment) -> str:
+    if result.direction == "either":
+        return f"two-sided {_p(result.p_value)}"
+    return f"one-sided {_p(result.p_value)} for a {result.direction}"
+
+
+def evidence(result: Assessment) -> list[str]:
+    """Short sentences that put the other analyses next to the verdict."""
+    out: list[str] = []
+    when = month_name(result.since)
+    test = result.test
+    if result.pre_period is not None:
+        start, end = result.pre_period
+        text = f"Compared with the trend from {month_name(start)} to {month_name(end)}"
+        earlier = [b for b in result.breaks_found if b.scanned[1] < result.since]
+        if earlier:
+            text += (f"; earlier months were left out because the series changed around "
+                     f"{month_name(earlier[-1].month)} (scan p = {earlier[-1].p_value:.3f})")
+        out.append(text + ".")
+    if test is not None and result.verdict != "cannot_tell":
+        out.append(
+            f"The yearly trend changed by a factor of {_num(test.slope_ratio_per_year)} at "
+            f"{when} ({_ci(test.slope_ratio_per_year_ci)}; estimated, not part of the test).")
+        out.append(
+            f"From {when} to {month_name(test.end)}: {test.observed_after:,.0f} observed "
+            f"against {test.expected_after:,.0f} expected from the trend before, an excess of "
+            f"{test.excess:+,.0f} ({_ci(test.excess_ci)}).")
+    out += _scan_words(result)
+    out += _alert_words(result)
+    out += _window_words(result)
+    return out
+
+
+def _scan_words(result: Assessment) -> list[str]:
+    if result.pre_period is None or result.test is None:
+        return []
+    whole = [b for b in result.breaks_found if b.scanned[0] == result.pre_period[0]
+             and b.scanned[1] >= result.since]
+    when = month_name(result.since)
+    if not whole:
+        return [f"A scan of every month from {month_name(result.pre_period[0])} for a break "
+                "at an unknown date finds none at the 5% level; it has less power than the "
+                f"test at {when} because it does not know the month."]
+    best = whole[-1]
+    span = f"{best.confidence_set[0]} to {best.confidence_set[-1]}"
+    if result.since in best.confidence_set:
+        return [f"A scan for a break at an unknown date also places one at {when} or near it "
+                f"(best {month_name(best.month)}, confidence set {span}, p = "
+                f"{best.p_value:.3f})."]
+    where = "after" if best.month > result.since else "before"
+    return [f"A scan for a break at an unknown date places one around "
+            f"{month_name(best.month)} (confidence set {span}, p = {best.p_value:.3f}), "
+            f"{where} the month asked about: the change dates from then, not from {when}."]
+
+
+def _alert_words(result: Assessment) -> list[str]:
+    if any(f.code == "alerts_unavailable" for f in result.flags):
+        return []
+    when = month_name(result.since)
+    highs = [a.month for a in result.alerts_since if a.direction == "high"]
+    lows = [a.month for a in result.alerts_since if a.direction == "low"]
+    if not highs and not lows:
+        return [f"No month since {when} was unusually high or low for its own history "
+                "(Farrington alerts, both sides checked)."]
+    parts = []
+    if highs:
+        parts.append("unusually high in " + _months(highs))
+    if lows:
+        parts.append("unusually low in " + _months(lows))
+    return [f"Alerts since {when} (Farrington, both sides checked): " + "; ".join(parts)
+            + ". Single months can be unusual without the level changing, and a level can "
+            "change without any single month being unusual."]
+
+
+def _months(months: list[str], shown: int = 6) -> str:
+    """'2024-02, 2024-03' or, for many, the first few and how many more."""
+    if len(months) <= shown:
+        return ", ".join(months)
+    return f"{len(months)} months ({', '.join(months[:shown])} and {len(months) - shown} more)"
+
+
+def _window_words(result: Assessment) -> list[str]:
+    stable = [w for w in result.windows if w.stable]
+    if len(stable) < 2:
+        return []
+    ratios = [w.level_ratio for w in stable]
+    verdicts = sorted({w.verdict.replace("_", " ") for w in stable})
+    return [f"Comparison periods starting in other months of the stable stretch give level "
+            f"ratios from {_num(min(ratios))} to {_num(max(ratios))} ("
+            + "; ".join(verdicts) + ")."]
