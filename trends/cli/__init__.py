@@ -12,11 +12,23 @@ import sys
 from collections.abc import Sequence
 
 from trends import __version__
-from trends.cli import aggregate, alerts, backtest, chart, detect, forecast, report, severity
+from trends.cli import (
+    aggregate,
+    alerts,
+    assess,
+    backtest,
+    chart,
+    detect,
+    forecast,
+    report,
+    severity,
+)
 from trends.cli import test as test_command
 from trends.errors import TrendsError
 
-COMMANDS = (aggregate, test_command, detect, alerts, forecast, backtest, severity, report, chart)
+COMMANDS = (
+    aggregate, assess, test_command, detect, alerts, forecast, backtest, severity, report, chart
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -71,10 +71,18 @@ def load_table(args: argparse.Namespace) -> pd.DataFrame:
 
 def load_series(args: argparse.Namespace) -> dict[str, pd.Series]:
     """Series to analyse, keyed by region name ("all" for the summed series)."""
-    table = load_table(args)
+    return {name or "all": y for name, y in series_of(args, load_table(args)).items()}
+
+
+def series_of(args: argparse.Namespace, table: pd.DataFrame) -> dict[str, pd.Series]:
+    """The series of ``table`` that the options ask for, keyed by what each covers.
+
+    The key is the region's name, "all regions" for the regions summed, and ""
+    for a monthly table that has no regions.
+    """
     if getattr(args, "by", None) == "region":
         if "region" not in table.columns:
-            table = table.assign(region="all")
+            table = table.assign(region="all regions")
         names = list(dict.fromkeys(table["region"]))
         return {name: to_series(table, args.measure, name) for name in names}
     if args.series_region:
@@ -82,7 +90,8 @@ def load_series(args: argparse.Namespace) -> dict[str, pd.Series]:
 
         name = Gazetteer.default().canonical(args.series_region) or args.series_region
         return {name: to_series(table, args.measure, name)}
-    return {"all": to_series(table, args.measure)}
+    whole = "all regions" if "region" in table.columns else ""
+    return {whole: to_series(table, args.measure)}
 
 
 def print_json(payload: Any) -> None:

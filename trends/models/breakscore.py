@@ -74,7 +74,7 @@ def break_scores(
     off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)
     mu = np.exp(np.clip(beta0 @ X0.T + off, -30.0, 30.0))
     theta = np.asarray(theta0, dtype=float)[:, None]
-    share = np.where(np.isfinite(theta), theta / (theta + mu), 1.0)
+    share = 1.0 / (1.0 + mu / theta)  # 1 for Poisson (theta inf)
     w, r = mu * share, (Y - mu) * share
     t = np.arange(n, dtype=float)
     k = np.asarray(positions, dtype=float)

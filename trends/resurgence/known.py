@@ -33,6 +33,7 @@ and model-based Wald intervals (R's numbers); they are always kept in
 
 from __future__ import annotations
 
+import html
 import math
 import warnings
 from dataclasses import dataclass, field, replace
@@ -93,92 +94,128 @@ class ITSResult:
     def tidy(self) -> pd.DataFrame:
         """Level and slope change: term, estimate, std_error, rate_ratio, ci_low, ci_high, p_value.
 
-        ``slope_ratio_per_year`` is on the scale of 12 months (estimate = 12 b_tpost).
-        ``std_error`` is the one behind the reported intervals (bootstrap or
-        model-based, see ``inference``); ``p_value`` is the two-sided Wald
-        p-value with that standard error.
+        The one source of the result's numbers: ``summary()`` and ``to_dict()``
+        read them from here. ``slope_ratio_per_year`` is on the scale of 12
+        months (estimate = 12 b_tpost). ``std_error`` is the one behind the
+        reported intervals (bootstrap or model-based, see ``inference``);
+        ``ci_low``/``ci_high`` are the result's intervals. ``p_value`` is the
+        test's p-value (see ``hypothesis``) on the rows it tests: both rows for
+        the joint two-sided test, the level row for ``alternative="increase"``;
+        NaN on a row the test leaves free.
         """
         table = self.fit.tidy().set_index("term")
         rows = []
-        for term, label, scale, se in (
-            ("post", "level_ratio", 1.0, self.std_errors[0]),
-            ("tpost", "slope_ratio_per_year", 12.0, self.std_errors[1]),
+        for term, label, scale, se, ci in (
+            ("post", "level_ratio", 1.0, self.std_errors[0], self.level_ratio_ci),
+            ("tpost", "slope_ratio_per_year", 12.0, self.std_errors[1],
+             self.slope_ratio_per_year_ci),
         ):
             if term not in table.index:
                 continue
             est = scale * float(table.at[term, "estimate"])  # type: ignore[arg-type]
+            tested = self.alternative == "two-sided" or term == "post"
             rows.append(
                 {
                     "term": label,
                     "estimate": est,
                     "std_error": se,
                     "rate_ratio": math.exp(est),
-                    "ci_low": math.exp(est - Z975 * se),
-                    "ci_high": math.exp(est + Z975 * se),
-                    "p_value": float(2.0 * stats.norm.sf(abs(est / se))),
+                    "ci_low": ci[0],
+                    "ci_high": ci[1],
+                    "p_value": self.p_value if tested else math.nan,
                 }
             )
         return pd.DataFrame(rows)
 
+    @property
+    def hypothesis(self) -> str:
+        """What the p-value tests, in plain words."""
+        month = self.break_month
+        if self.alternative == "increase":
+            return (f"the p-value tests whether the level rose at {month} (a jump up in the "
+                    "months from it, against the trend before), with the change of trend left "
+                    "free; it does not test a fall or a change of trend")
+        changes = "level or trend" if self.df == 2 else "level"
+        return (f"the p-value tests whether the {changes} changed at {month}, up or down "
+                f"(jointly, {self.df} degree(s) of freedom); a small p-value can come from "
+                "a change of trend alone")
+
     def summary(self) -> str:
-        """Readable report of the test."""
-        lo, hi = self.level_ratio_ci
-        slo, shi = self.slope_ratio_per_year_ci
-        elo, ehi = self.excess_total_ci
-        if self.inference == "bootstrap" and self.latent is not None:
-            how = (
-                f"Inference: parametric bootstrap, {self.bootstrap} replicates (seed "
-                f"{self.seed}), latent AR(1) noise rho = {self.latent.rho:.2f}, "
-                f"sd = {self.latent.sd:.3f}; intervals use bootstrap standard errors"
-            )
-            mb = self.model_based
-            ci = mb["level_ratio_ci"]
-            mlo, mhi = (float(v) for v in ci)  # type: ignore[attr-defined]
-            model_line = (
-                f"Model-based (chi-square/Wald, assumes independent months): "
-                f"p = {mb['p_value']:.3g}, level ratio CI {mlo:.3f} to {mhi:.3f}"
-            )
-        else:
-            how = (
-                "Inference: model-based (asymptotic chi-square/F/normal p-value and Wald "
-                "intervals; assumes independent months)"
-            )
-            model_line = ""
+        """Readable report of the test, with every number read from :meth:`tidy`."""
+        table = self.tidy().set_index("term")
+        level = table.loc["level_ratio"]
         lines = [
             f"Interrupted time-series test at {self.break_month} ({self.family}, "
             f"{self.n_months} months, alternative: {self.alternative})",
-            how,
-            f"Level ratio: {self.level_ratio:.3f} (95% CI {lo:.3f} to {hi:.3f})",
-            f"Slope ratio per year: {self.slope_ratio_per_year:.3f} "
-            f"(95% CI {slo:.3f} to {shi:.3f})",
+            self._inference_text(),
+            f"Level ratio: {level['rate_ratio']:.3f} (95% CI {level['ci_low']:.3f} to "
+            f"{level['ci_high']:.3f})",
+        ]
+        if "slope_ratio_per_year" in table.index:
+            slope = table.loc["slope_ratio_per_year"]
+            lines.append(f"Slope ratio per year: {slope['rate_ratio']:.3f} "
+                         f"(95% CI {slope['ci_low']:.3f} to {slope['ci_high']:.3f})")
+        elo, ehi = self.excess_total_ci
+        lines += [
             f"{self.test_description}: statistic {self.lr_statistic:.3f} (df {self.df}), "
-            f"p = {self.p_value:.3g}",
+            f"p = {level['p_value']:.3g}",
+            f"What it tests: {self.hypothesis}.",
             f"Excess after the break (observed minus counterfactual): {self.excess_total:.1f} "
             f"(95% interval {elo:.1f} to {ehi:.1f})",
         ]
-        if model_line:
-            lines.append(model_line)
+        if self.inference == "bootstrap":
+            mb = self.model_based
+            mlo, mhi = (float(v) for v in mb["level_ratio_ci"])  # type: ignore[attr-defined]
+            lines.append(
+                f"Model-based (chi-square/Wald, assumes independent months): "
+                f"p = {mb['p_value']:.3g}, level ratio CI {mlo:.3f} to {mhi:.3f}"
+            )
+        lines.append("For the plain answer to 'has it risen since then?', use `trends assess`.")
         return "\n".join(lines)
 
+    def _inference_text(self) -> str:
+        if self.inference == "bootstrap" and self.latent is not None:
+            flags = (f"; noise estimate flagged: {', '.join(self.latent.flags)}"
+                     if self.latent.flags else "")
+            return (
+                f"Inference: parametric bootstrap, {self.bootstrap} replicates (seed "
+                f"{self.seed}), latent AR(1) noise rho = {self.latent.rho:.2f}, "
+                f"sd = {self.latent.sd:.3f}; intervals use bootstrap standard errors{flags}"
+            )
+        return ("Inference: model-based (asymptotic chi-square/F/normal p-value and Wald "
+                "intervals; assumes independent months)")
+
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary() + "</pre>"
+        return "<pre>" + html.escape(self.summary()) + "</pre>"
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-safe dictionary (NaN becomes None)."""
+        """JSON-safe dictionary (NaN becomes None); the numbers come from :meth:`tidy`."""
         cf = self.counterfactual
+        table = self.tidy().set_index("term")
+
+        def ratio(term: str) -> tuple[float | None, list[float | None]]:
+            if term not in table.index:
+                return None, [None, None]
+            r = table.loc[term]
+            return (finite_or_none(r["rate_ratio"]),
+                    [finite_or_none(r["ci_low"]), finite_or_none(r["ci_high"])])
+
+        level, level_ci = ratio("level_ratio")
+        slope, slope_ci = ratio("slope_ratio_per_year")
         return {
             "test": "its",
             "break_month": self.break_month,
             "family": self.family,
             "alternative": self.alternative,
+            "hypothesis": self.hypothesis,
             "n_months": self.n_months,
-            "level_ratio": finite_or_none(self.level_ratio),
-            "level_ratio_ci": [finite_or_none(v) for v in self.level_ratio_ci],
-            "slope_ratio_per_year": finite_or_none(self.slope_ratio_per_year),
-            "slope_ratio_per_year_ci": [finite_or_none(v) for v in self.slope_ratio_per_year_ci],
+            "level_ratio": level,
+            "level_ratio_ci": level_ci,
+            "slope_ratio_per_year": slope,
+            "slope_ratio_per_year_ci": slope_ci,
             "lr_statistic": finite_or_none(self.lr_statistic),
             "df": self.df,
-            "p_value": finite_or_none(self.p_value),
+            "p_value": finite_or_none(float(table["p_value"].iloc[0])),
             "statistic_kind": self.statistic_kind,
             "test_description": self.test_description,
             "theta": finite_or_none(self.fit.theta),

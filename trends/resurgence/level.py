@@ -87,28 +87,26 @@ def bootstrap_t(
     (True, True)
 
     """
-    t_star = np.sort((boot - estimate) / boot_se)
-    t_star = t_star[np.isfinite(t_star)]
-    count = len(t_star)
-    t_obs = estimate / std_error
-    p_rise = (1.0 + np.sum(t_star >= t_obs)) / (count + 1.0)
-    p_fall = (1.0 + np.sum(t_star <= t_obs)) / (count + 1.0)
-    # the endpoints are where a one-sided p-value crosses (1 - level) / 2
-    ci = _endpoints(estimate, std_error, t_star, (1.0 - confidence_level) / 2.0)
-    one_sided = _endpoints(estimate, std_error, t_star, 1.0 - confidence_level)
+    # on the estimate's scale, so that the interval's ends and the p-values make the
+    # very same comparisons (the interval excludes 0 exactly when a p-value is small)
+    shifts = np.sort(std_error * (boot - estimate) / boot_se)
+    shifts = shifts[np.isfinite(shifts)]
+    count = len(shifts)
+    p_rise = (1.0 + np.sum(shifts >= estimate)) / (count + 1.0)
+    p_fall = (1.0 + np.sum(shifts <= estimate)) / (count + 1.0)
+    ci = _endpoints(estimate, shifts, (1.0 - confidence_level) / 2.0)
+    one_sided = _endpoints(estimate, shifts, 1.0 - confidence_level)
     return Pivot(estimate, std_error, float(p_rise), float(p_fall), ci, one_sided)
 
 
-def _endpoints(
-    estimate: float, std_error: float, t_star: np.ndarray, tail: float
-) -> tuple[float, float]:
-    """The log-scale values where p_fall and p_rise cross ``tail`` (sorted ``t_star``)."""
-    count = len(t_star)
-    need = math.ceil(tail * (count + 1.0) - 1.0)
+def _endpoints(estimate: float, shifts: np.ndarray, tail: float) -> tuple[float, float]:
+    """The values where p_fall and p_rise cross ``tail`` (``shifts`` sorted)."""
+    count = len(shifts)
+    # the number of shifts that may lie beyond the estimate while p < tail (exact at integers)
+    need = math.ceil(tail * (count + 1.0) - 1.0 - 1e-9)
     if need < 1:
         return (-math.inf, math.inf)
-    return (float(estimate - std_error * t_star[count - need]),
-            float(estimate - std_error * t_star[need - 1]))
+    return (float(estimate - shifts[count - need]), float(estimate - shifts[need - 1]))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ the scan for a break at an unknown month and the alerts of the months since X.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
@@ -54,6 +54,8 @@ NEAR = 6  # a break found this close to the month asked about is taken to be the
 MIN_ACTIVE = 5  # months with a non-zero count before the break
 MIN_EVENTS = 20  # counted before the break
 ABSURD_RATIO = 100.0
+WIDE = 25.0  # an interval spanning more than this factor answers nothing
+NOT_FINDINGS = ("absurd_counterfactual", "uninformative")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class Assessment:
     bootstrap: int
     seed: int
     drift: Drift | None = None
+    regions_tested: int = 1
+    p_value_unadjusted: float = math.nan
     test: LevelChange | None = field(repr=False, default=None)
 
     @property
@@ -93,8 +97,8 @@ class Assessment:
 
     @property
     def _reported(self) -> bool:
-        return self.test is not None and not any(f.code == "absurd_counterfactual"
-                                                 for f in self.flags)
+        """False when the test's counterfactual is not a finding (absurd or uninformative)."""
+        return self.test is not None and not any(f.code in NOT_FINDINGS for f in self.flags)
 
     def tidy(self) -> pd.DataFrame:
         """One row per quantity: level_ratio, slope_ratio_per_year, excess, past_year_ratio.
@@ -155,6 +159,8 @@ class Assessment:
             "level_ratio": value("level_ratio"),
             "level_ratio_ci": pair("level_ratio"),
             "p_value": finite_or_none(self.p_value),
+            "p_value_unadjusted": finite_or_none(self.p_value_unadjusted),
+            "regions_tested": self.regions_tested,
             "p_value_range": None if self.p_value_range is None
             else [finite_or_none(v) for v in self.p_value_range],
             "slope_ratio_per_year": value("slope_ratio_per_year"),
@@ -295,23 +301,26 @@ def _elsewhere(
     """What to do when the scan puts the break away from the month asked about.
 
     A break within NEAR months of it (or whose confidence set holds it) is
-    taken to be the same change. One further back leaves no stable trend to
-    compare with; one at least 12 months later ends the compared months
-    before it, so that a later change is not read as one at the month asked about.
+    taken to be the same change. One more than 12 months earlier leaves no
+    stable trend to compare with (the verdict is "cannot tell"); one 7-12
+    months earlier is reported. One at least 12 months later ends the
+    compared months before it, so that a later change is not read as one at
+    the month asked about.
     """
     gap = month_position(series.index, found.month) - month_position(series.index, since)
     if since in found.confidence_set or abs(gap) <= NEAR:
         return None
     span = f"{found.confidence_set[0]} to {found.confidence_set[-1]}"
+    where = (f"the series changed around {found.month} (confidence set {span}, scan p = "
+             f"{found.p_value:.3f})")
     if gap < 0:
+        far = -gap > 12
         return None, Flag("earlier_break", (
-            f"the series changed around {found.month} (confidence set {span}, scan p = "
-            f"{found.p_value:.3f}), {-gap} months before {since}: the months just before "
-            f"{since} are not a stable trend to compare with"), True)
+            f"{where}, {-gap} months before {since}: "
+            + ("the months before it are not a stable trend to compare with" if far else
+               f"the change may have begun before {since}")), far)
     if gap < 12:
-        return None, Flag("later_break", (
-            f"the series changed again around {found.month} (confidence set {span}, scan p = "
-            f"{found.p_value:.3f}), {gap} months after {since}"), False)
+        return None, Flag("later_break", f"{where}, {gap} months after {since}", False)
     last = _before(found.month)
     return last, Flag("later_break", (
         f"the series changed again around {found.month} (confidence set {span}, scan p = "
@@ -345,6 +354,7 @@ def _data_flags(series: pd.Series, position: int) -> list[Flag]:
 
 
 def _absurd(test: LevelChange) -> list[Flag]:
+    """Flags for a counterfactual that is absurd or that pins nothing down."""
     ratio = test.level_ratio
     window_total = float(test.counterfactual["observed"].sum())
     if (ratio < 1.0 / ABSURD_RATIO or ratio > ABSURD_RATIO
@@ -354,6 +364,11 @@ def _absurd(test: LevelChange) -> list[Flag]:
             f"{test.expected_after:,.0f} from {test.break_month} to {test.end} against "
             f"{test.observed_after:,.0f} observed (level ratio {ratio:.3g}): the trend cannot "
             "be extrapolated that far, and no level change is reported"), True)]
+    low, high = test.level_ratio_ci
+    if high > WIDE * low:
+        return [Flag("uninformative", (
+            f"the trend before {test.break_month} does not pin down what to expect after it: "
+            f"the level ratio could be anything from {low:.2g} to {high:.3g}"), True)]
     return []
 
 
@@ -367,13 +382,26 @@ def _p(test: LevelChange, direction: str) -> float:
 
 def decide(test: LevelChange, direction: str) -> str:
     """rise, fall or no_change from one test (before any flag is applied)."""
-    up, down = test.level.p_rise, test.level.p_fall
+    return decide_from(test.level.p_rise, test.level.p_fall, test.level.estimate, direction)
+
+
+def decide_from(p_rise: float, p_fall: float, estimate: float, direction: str) -> str:
+    """The verdict rule: one-sided at LEVEL in the direction asked, LEVEL / 2 for the other.
+
+    Examples
+    --------
+    >>> decide_from(0.03, 0.97, 0.2, "rise"), decide_from(0.97, 0.03, -0.2, "rise")
+    ('rise', 'no_change')
+    >>> decide_from(0.03, 0.97, 0.2, "either"), decide_from(0.99, 0.01, -0.2, "rise")
+    ('no_change', 'fall')
+
+    """
     if direction == "rise":
-        return "rise" if up < LEVEL else ("fall" if down < LEVEL / 2 else "no_change")
+        return "rise" if p_rise < LEVEL else ("fall" if p_fall < LEVEL / 2 else "no_change")
     if direction == "fall":
-        return "fall" if down < LEVEL else ("rise" if up < LEVEL / 2 else "no_change")
-    if test.level.p_two_sided < LEVEL:
-        return "rise" if test.level.estimate > 0 else "fall"
+        return "fall" if p_fall < LEVEL else ("rise" if p_rise < LEVEL / 2 else "no_change")
+    if min(1.0, 2.0 * min(p_rise, p_fall)) < LEVEL:
+        return "rise" if estimate > 0 else "fall"
     return "no_change"
 
 
@@ -473,6 +501,7 @@ def _finish(
         verdict = decide(test, direction)
     p_value = math.nan if test is None else _p(test, direction)
     result = Assessment(
+        p_value_unadjusted=p_value,
         verdict=verdict, sentence="", evidence=(), p_value=p_value, pre_period=pre_period,
         windows=windows, breaks_found=tuple(found), alerts_since=alerts, flags=tuple(flags),
         p_value_range=p_range, drift=drift, test=test, **common,  # type: ignore[arg-type]
@@ -481,9 +510,63 @@ def _finish(
 
 
 def _with_words(result: Assessment) -> Assessment:
-    from dataclasses import replace
-
     return replace(result, sentence=sentence(result), evidence=tuple(evidence(result)))
 
 
-__all__ = ["Assessment", "Direction", "assess", "decide"]
+def adjust_for_regions(results: list[Assessment]) -> list[Assessment]:
+    """Holm-adjust the verdicts of several regions asked the same question.
+
+    The p-values in the direction asked, and those in the other direction,
+    are each adjusted across the regions that could be tested (Holm's
+    step-down method); the verdicts are decided again with them, and the
+    sentence says how many regions were allowed for. Intervals stay 95%
+    intervals for each region alone.
+    """
+    tested = [r for r in results if r.test is not None and r.verdict != "cannot_tell"]
+    count = len(tested)
+    if count < 2:
+        return results
+    direction = tested[0].direction
+    asked = holm([_p(r.test, direction) for r in tested])  # type: ignore[arg-type]
+    other = holm([_other_p(r.test, direction) for r in tested])  # type: ignore[arg-type]
+    adjusted = {}
+    for r, p, q in zip(tested, asked, other, strict=True):
+        assert r.test is not None
+        if direction == "rise":
+            verdict = decide_from(p, q, r.test.level.estimate, direction)
+        elif direction == "fall":
+            verdict = decide_from(q, p, r.test.level.estimate, direction)
+        else:
+            verdict = decide_from(p / 2, p / 2, r.test.level.estimate, direction)
+        adjusted[id(r)] = _with_words(replace(r, verdict=verdict, p_value=p,
+                                              regions_tested=count))
+    return [adjusted.get(id(r), r) for r in results]
+
+
+def _other_p(test: LevelChange, direction: str) -> float:
+    if direction == "rise":
+        return test.level.p_fall
+    if direction == "fall":
+        return test.level.p_rise
+    return test.level.p_two_sided
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given.
+
+    Examples
+    --------
+    >>> [round(p, 3) for p in holm([0.01, 0.04, 0.03])]
+    [0.03, 0.06, 0.06]
+
+    """
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    out = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        out[i] = running
+    return out
+
+
+__all__ = ["Assessment", "Direction", "adjust_for_regions", "assess", "decide", "holm"]

@@ -100,9 +100,12 @@ def sentence(result: Assessment) -> str:
 
 
 def _p_words(result: Assessment) -> str:
-    if result.direction == "either":
-        return f"two-sided {_p(result.p_value)}"
-    return f"one-sided {_p(result.p_value)} for a {result.direction}"
+    side = ("two-sided " if result.direction == "either"
+            else f"one-sided, for a {result.direction}, ")
+    text = f"{side}{_p(result.p_value)}"
+    if result.regions_tested > 1:
+        text += f", Holm-adjusted for {result.regions_tested} regions"
+    return text
 
 
 def evidence(result: Assessment) -> list[str]:

@@ -1,0 +1,255 @@
+"""The verdict of ``trends assess``: published answers, documented output, its rules."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import DATA, RESULTS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from statsmodels.stats.multitest import multipletests
+
+from trends.cli import main
+from trends.errors import DataError, OptionError
+from trends.resurgence.level import bootstrap_t
+from trends.resurgence.verdict import adjust_for_regions, assess, holm
+
+COUNTRY = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
+SEATBELTS = RESULTS / "seatbelts_monthly.csv"
+SICILY = RESULTS / "sicily_acute_coronary.csv"
+REFERENCE = json.loads((RESULTS / "ref_textbook.json").read_text())
+
+
+def monthly(path, column, month="month"):
+    frame = pd.read_csv(path)
+    if "year" in frame:
+        frame[month] = [f"{y}-{m:02d}" for y, m in zip(frame["year"], frame["month"],
+                                                        strict=True)]
+    index = pd.PeriodIndex(frame[month], freq="M")
+    return pd.Series(frame[column].to_numpy(float), index=index, name=column), frame
+
+
+def simulated(rate, start="2016-01", seed=1, name="incidents"):
+    index = pd.period_range(start, periods=len(rate), freq="M")
+    return pd.Series(np.random.default_rng(seed).poisson(rate).astype(float), index=index,
+                     name=name)
+
+
+# --- published answers -------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("column", "verdict"), [
+    ("front", "fall"), ("drivers", "fall"), ("DriversKilled", "fall"), ("rear", "no_change"),
+])
+def test_seat_belt_law(column, verdict):
+    """Harvey & Durbin (1986): the 1983 law cut front-seat casualties; rear seats, not covered
+    by it, rose 3%, not significantly (tests/results/textbook_its.R)."""
+    y, _ = monthly(SEATBELTS, column)
+    result = assess(y, "1983-02")
+    assert result.verdict == verdict, result.summary()
+    low, high = result.level_ratio_ci
+    r_ratio, r_low, r_high = REFERENCE[column]["level_ratio"]
+    # the same step model as R's quasi-Poisson fit; the intervals differ in how they allow
+    # for overdispersion and autocorrelation, but each holds the other's estimate
+    assert result.level_ratio == pytest.approx(r_ratio, abs=0.03)
+    assert low < r_ratio < high and r_low < result.level_ratio < r_high
+
+
+@pytest.mark.slow
+def test_sicily_smoking_ban():
+    """Lopez Bernal et al. (2017): acute coronary events fell after the 2005 ban,
+    rate ratio 0.885 (0.839-0.933) with the population offset."""
+    y, frame = monthly(SICILY, "aces")
+    offset = pd.Series(frame["stdpop"].to_numpy(float), index=y.index)
+    result = assess(y, "2005-01", offset=offset)
+    assert result.verdict == "fall", result.summary()
+    assert result.level_ratio == pytest.approx(REFERENCE["sicily"]["level_ratio"][0], abs=0.02)
+    assert result.level_ratio_ci[1] < 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("column", "since", "direction", "verdict"), [
+    ("iraq_killed_best", "2014-06", "rise", "rise"),    # the IS offensive on Mosul
+    ("iraq_killed_best", "2017-10", "fall", "fall"),    # after the fall of IS's territory
+    ("syria_killed_best", "2020-03", "fall", "fall"),   # the Idlib ceasefire
+])
+def test_known_changes_in_the_bundled_conflict_series(column, since, direction, verdict):
+    y, _ = monthly(COUNTRY, column)
+    assert assess(y, since, direction=direction).verdict == verdict
+
+
+def test_syria_2023_is_not_called_a_rise_and_says_why():
+    """Syria's deaths did not jump in November 2023; the 2024-25 surge came a year later."""
+    y, _ = monthly(COUNTRY, "syria_killed_best")
+    result = assess(y, "2023-11", bootstrap=199)
+    assert result.verdict in ("no_change", "cannot_tell")
+    d = result.to_dict()
+    ratio = d["level_ratio"]
+    assert ratio is None or 0.01 < ratio < 100
+    assert d["pre_period"]["start"] >= "2018-11"   # never one trend across the 2018-20 collapse
+    assert "November 2023" in result.sentence
+
+
+# --- output -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def jump():
+    rate = np.where(np.arange(72) >= 48, 45.0, 20.0) * np.exp(0.2 * np.sin(np.arange(72)))
+    return assess(simulated(rate), "2020-01", bootstrap=199, scan_bootstrap=99)
+
+
+def test_json_has_every_documented_field(jump):
+    d = json.loads(json.dumps(jump.to_dict(), allow_nan=False))
+    assert {"verdict", "sentence", "level_ratio", "level_ratio_ci", "p_value", "direction",
+            "pre_period", "window_sensitivity", "breaks_found", "alerts_since",
+            "flags"} <= set(d)
+    assert d["verdict"] == "rise" and d["direction"] == "rise"
+    assert set(d["pre_period"]) == {"start", "end"} and d["pre_period"]["end"] == "2019-12"
+    assert d["window_sensitivity"] and all(
+        {"start", "level_ratio", "level_ratio_ci", "p_value"} <= set(w)
+        for w in d["window_sensitivity"])
+    assert all({"code", "message"} <= set(f) for f in d["flags"])
+    assert all({"month", "confidence_set", "p_value"} <= set(b) for b in d["breaks_found"])
+
+
+def test_tidy_summary_and_dict_agree(jump):
+    table = jump.tidy().set_index("quantity")
+    d = jump.to_dict()
+    assert d["level_ratio"] == pytest.approx(table.at["level_ratio", "estimate"])
+    assert d["level_ratio_ci"] == pytest.approx(list(table.loc["level_ratio",
+                                                               ["ci_low", "ci_high"]]))
+    assert d["p_value"] == pytest.approx(table.at["level_ratio", "p_value"])
+    assert f"{d['level_ratio']:.2f} times" in jump.summary()
+    assert jump.sentence in jump.summary() and jump.sentence == d["sentence"]
+
+
+def test_html_is_escaped():
+    rate = np.full(60, 20.0)
+    y = simulated(rate).rename("<img src=x onerror=alert(1)>")
+    html = assess(y, "2019-06", bootstrap=99, scan_bootstrap=99)._repr_html_()
+    assert "<img" not in html and "&lt;img" in html
+
+
+# --- the rules ----------------------------------------------------------------------------
+
+def test_too_short_is_cannot_tell_with_the_reason():
+    result = assess(simulated(np.full(30, 10.0)), "2017-08", bootstrap=99)
+    assert result.verdict == "cannot_tell"
+    assert any(f.code == "too_short" and f.blocks for f in result.flags)
+    assert "Cannot tell" in result.sentence and "months before" in result.sentence
+    assert result.to_dict()["level_ratio"] is None
+
+
+def test_sparse_series_is_cannot_tell():
+    rate = np.zeros(48)
+    rate[[3, 20, 40]] = 1.0
+    result = assess(simulated(rate), "2018-07", bootstrap=99)
+    assert result.verdict == "cannot_tell"
+    assert any(f.code == "sparse" for f in result.flags)
+
+
+@pytest.mark.parametrize("growth", [0.25, -0.2])
+def test_an_absurd_or_empty_counterfactual_is_flagged_and_not_reported(growth):
+    """A steep climb (or collapse) before the month, then a plateau: carried on, the trend
+    before predicts thousands a month (or none), and the answer must not be a finding."""
+    before = (5.0 if growth > 0 else 2000.0) * np.exp(growth * np.arange(30))
+    rate = np.r_[before, np.full(24, 40.0)]
+    result = assess(simulated(rate, seed=3), "2018-07", bootstrap=99, scan_bootstrap=99)
+    codes = {f.code for f in result.flags if f.blocks}
+    assert result.verdict == "cannot_tell", result.summary()
+    assert codes & {"absurd_counterfactual", "uninformative"}
+    d = result.to_dict()
+    assert d["level_ratio"] is None or 0.01 < d["level_ratio"] < 100
+
+
+def test_a_break_before_the_stretch_is_left_out_of_the_comparison():
+    """One trend across a collapse would make the months after 2022-01 look like a jump."""
+    rate = np.r_[np.full(30, 200.0), np.full(42, 30.0)] * np.exp(0.1 * np.sin(np.arange(72)))
+    result = assess(simulated(rate, start="2016-07", seed=4), "2022-01", bootstrap=199)
+    assert result.pre_period is not None and result.pre_period[0] >= "2018-12"
+    assert result.verdict == "no_change"
+    assert 0.7 < result.level_ratio < 1.4
+
+
+def test_fall_when_rise_was_asked_needs_the_two_sided_level():
+    rate = np.where(np.arange(60) >= 36, 10.0, 30.0)
+    result = assess(simulated(rate, seed=5), "2019-01", bootstrap=199, scan_bootstrap=99)
+    assert result.verdict == "fall"
+    assert result.sentence.startswith("Incidents did not rise after January 2019; they fell")
+
+
+def test_options_are_checked():
+    y = simulated(np.full(60, 10.0))
+    with pytest.raises(OptionError, match="direction"):
+        assess(y, "2019-01", direction="up")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="outside the data"):
+        assess(y, "2030-01")
+
+
+@settings(max_examples=60, deadline=None)
+@given(shift=st.floats(-1.0, 1.0), scale=st.floats(0.05, 1.0), seed=st.integers(0, 10_000))
+def test_interval_and_p_value_agree(shift, scale, seed):
+    """The interval excludes 0 exactly when the matching one-sided p-value is below 2.5%."""
+    boot = shift + np.random.default_rng(seed).normal(0.0, scale, 199)
+    piv = bootstrap_t(shift, scale, boot, np.full(199, scale), 0.95)
+    assert (piv.ci[0] > 0) == (piv.p_rise < 0.025)
+    assert (piv.ci[1] < 0) == (piv.p_fall < 0.025)
+    assert (piv.ci[0] > 0 or piv.ci[1] < 0) == (piv.p_two_sided < 0.05)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=12))
+def test_holm_matches_statsmodels(p_values):
+    assert holm(p_values) == pytest.approx(list(multipletests(p_values, method="holm")[1]))
+
+
+def test_regions_are_adjusted_for_multiplicity():
+    rates = {"a": np.where(np.arange(60) >= 36, 30.0, 20.0), "b": np.full(60, 20.0)}
+    results = [assess(simulated(r, seed=i), "2019-01", name=k, bootstrap=199,
+                      scan_bootstrap=99) for i, (k, r) in enumerate(rates.items())]
+    adjusted = adjust_for_regions(results)
+    for raw, adj in zip(results, adjusted, strict=True):
+        assert adj.regions_tested == 2
+        assert adj.p_value >= raw.p_value and adj.p_value_unadjusted == raw.p_value
+        assert "Holm-adjusted for 2 regions" in adj.sentence or adj.verdict == "cannot_tell"
+
+
+# --- command line -------------------------------------------------------------------------
+
+def test_cli_json_on_the_bundled_country_series(capsys):
+    status = main(["assess", str(COUNTRY), "--measure", "iraq_killed_best", "--since",
+                   "2017-10", "--direction", "fall", "--bootstrap", "199", "--json"])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    d = json.loads(out.out)
+    assert d["verdict"] == "fall" and d["direction"] == "fall"
+    assert math.isfinite(d["p_value"]) and d["p_value"] < 0.05
+
+
+def test_cli_by_region_on_a_monthly_table(tmp_path, capsys):
+    rows = ["month,region,incidents"]
+    rng = np.random.default_rng(7)
+    for region, after in (("North", 40), ("South", 20)):
+        for i, month in enumerate(pd.period_range("2018-01", periods=48, freq="M")):
+            rows.append(f"{month},{region},{rng.poisson(after if i >= 30 else 20)}")
+    path = tmp_path / "panel.csv"
+    path.write_text("\n".join(rows) + "\n")
+    status = main(["assess", str(path), "--since", "2020-07", "--by", "region",
+                   "--bootstrap", "99", "--json"])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    d = json.loads(out.out)
+    assert [r["name"] for r in d] == ["North", "South"]
+    assert all(r["regions_tested"] in (1, 2) for r in d)
+
+
+def test_cli_month_outside_the_data_is_one_line_and_status_2(capsys):
+    status = main(["assess", str(COUNTRY), "--measure", "iraq_killed_best", "--since",
+                   "2031-01"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1 and "outside the data" in err
