@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import DataError, InputError
+from trends.escape import html_pre, html_table
 
 #: Columns every alert table starts with, in this order.
 CORE_COLUMNS = ("month", "observed", "expected", "upper_bound", "alarm")
@@ -74,8 +75,7 @@ class AlertResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "<pre>" + self.summary() + "</pre>"
-        return head + str(self.tidy().to_html(index=False))
+        return html_pre(self.summary()) + html_table(self.tidy())
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict: plain floats (NaN as ``None``), lists and strings."""

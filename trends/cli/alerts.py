@@ -10,6 +10,7 @@ from trends._json import finite_or_none
 from trends.aggregate import parse_month
 from trends.alerts import alerts
 from trends.cli.series import add_series_options, load_series, print_json
+from trends.escape import show_controls
 
 
 def add_parser(subparsers: Any) -> None:
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     rows = []
     for region, y in load_series(args).items():
-        month = parse_month(args.month, "month") if args.month else y.index[-1]
+        month = parse_month(args.month, "--month") if args.month else y.index[-1]
         options: dict[str, Any] = {}
         if args.method == "farrington":
             options = {
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             expected = "n/a" if row["expected"] is None else f"{row['expected']:.1f}"
             flag = "ALARM" if row["alarm"] else "no alarm"
             sys.stdout.write(
-                f"{row['region']} {row['month']}: observed {row['observed']}, "
+                f"{show_controls(row['region'])} {row['month']}: observed {row['observed']}, "
                 f"expected {expected}, upper bound {bound}: {flag}\n"
             )
     return 0

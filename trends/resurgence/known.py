@@ -45,6 +45,7 @@ from scipy import stats
 from trends._json import finite_or_none
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
+from trends.escape import html_pre
 from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
 from trends.models.design import as_monthly_series, month_position
 from trends.models.diagnostics import choose_family
@@ -161,7 +162,7 @@ class ITSResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary() + "</pre>"
+        return html_pre(self.summary())
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary (NaN becomes None)."""
