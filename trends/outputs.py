@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -44,8 +45,25 @@ def describe_os_error(err: OSError) -> str:
     'disk full'
 
     """
-    reason = _REASONS.get(err.errno or -1) or err.strerror or str(err) or type(err).__name__
+    reason = getattr(err, "reason", None)
+    if reason:
+        return str(reason)
+    code = err.errno
+    if code is None:  # shutil.Error and friends carry "[Errno N] ..." in their text
+        found = re.search(r"\[Errno (\d+)\]", str(err))
+        code = int(found.group(1)) if found else None
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    reason = _REASONS.get(code or -1) or err.strerror or text
     return f"{err.filename}: {reason}" if err.filename else reason
+
+
+def write_failed(path: str | Path, err: OSError, existed: bool) -> OutputError:
+    """An OutputError for a failed write of ``path``, saying what was left."""
+    reason = describe_os_error(err)
+    state = "the file there is unchanged" if existed else "nothing was written"
+    failed = OutputError(f"cannot write {path}: {reason}; {state}")
+    failed.reason = reason  # type: ignore[attr-defined]
+    return failed
 
 
 def new_file_mode() -> int:
@@ -75,20 +93,26 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     if target.is_dir():
         msg = f"{path}: this is a folder; name a file to write"
         raise OutputError(msg)
-    if target.exists() and not target.is_file():
-        with open(target, "wb") as stream:  # a device or a pipe: nothing to replace
-            stream.write(payload)
-        return Path(path)
-    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else new_file_mode()
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    existed = target.exists()
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        if existed and not target.is_file():
+            with open(target, "wb") as stream:  # a device or a pipe: nothing to replace
+                stream.write(payload)
+            return Path(path)
+        mode = stat.S_IMODE(target.stat().st_mode) if existed else new_file_mode()
+        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(payload)
+            os.chmod(temp, mode)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OutputError:
         raise
+    except OSError as err:
+        raise write_failed(path, err, existed) from err
     return Path(path)
 
 

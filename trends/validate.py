@@ -276,6 +276,10 @@ def parse_month_column(
     if early.any():
         msg = f"month before {EARLIEST:%Y-%m}, the earliest the package reads"
         raise first_bad(msg, path, lines, early, column, text)
+    beyond = years > LATEST.year
+    if beyond.any():
+        msg = f"month after {LATEST:%Y-%m}, the latest the package reads"
+        raise first_bad(msg, path, lines, beyond, column, text)
     late = text > f"{latest:%Y-%m}"
     if late.any():
         raise first_bad(_too_late(latest), path, lines, late, column, text)

@@ -69,7 +69,7 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
             column="iday",
             value=f"{year.iloc[first]}-{month.iloc[first]}-{day.iloc[first]}",
         )
-    shown = year.astype(str) + "-" + month.astype(str) + "-" + day.astype(str)
+    shown = text(raw, "iyear")
     check_dates(start, column="iyear", path=path, lines=lines, shown=shown, latest=raw.latest)
     table["date_start"] = start
     end = period_end(start, table["date_precision"])

@@ -35,7 +35,7 @@ from trends.report.figures import build_figures
 from trends.report.headlines import headlines, month_name
 from trends.report.notes import data_notes, method_notes
 from trends.report.provenance import provenance
-from trends.report.publish import publish
+from trends.report.publish import precheck, publish
 from trends.report.tables import Table, incidents_table, region_table, sensitivity_table
 
 MANIFEST = "pages.json"
@@ -160,6 +160,7 @@ def build_report(
     >>> build_report(d, "out/report").page.name  # doctest: +SKIP
     'syria-is-monthly-2019-11.html'
     """
+    precheck(out)
     data, when = prepare(definition, month)
     findings = analyse(data, when, definition.analysis)
     stem = f"{definition.slug}-{when}"

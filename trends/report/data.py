@@ -44,7 +44,13 @@ class ReportData:
 
 def load(definition: ReportDefinition) -> ReportData:
     """Read the definition's inputs and apply its filters."""
-    if is_monthly_header(read_header(definition.inputs[0])):
+    header = read_header(definition.inputs[0])
+    if is_monthly_header(header):
+        measure = definition.analysis.measure
+        if measure not in header or measure in ("month", "region", "country"):
+            measures = [c for c in header if c not in ("month", "region", "country")]
+            msg = f"the monthly table has no such measure; choose one of {', '.join(measures)}"
+            raise definition.fail(msg, "analysis.measure", measure)
         if len(definition.inputs) > 1:
             msg = (
                 f"{definition.name_of(definition.inputs[0])} is a monthly table, which is read "

@@ -78,6 +78,11 @@ def report_folder(out: str | Path) -> Path:
     return folder
 
 
+def precheck(out: str | Path) -> None:
+    """Refuse an unusable ``--out`` before any work is done (checked again under the lock)."""
+    check_is_report(report_folder(out), str(out))
+
+
 def check_is_report(folder: Path, given: str) -> None:
     """Refuse an existing folder that holds files but is not a trends report."""
     if not folder.exists() or MARKER in os.listdir(folder) or not os.listdir(folder):
@@ -269,7 +274,7 @@ def publish(out: str | Path, write: Callable[[Path], T]) -> T:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
     except OSError as err:
-        if isinstance(err, OutputError):
+        if isinstance(err, OutputError) and not hasattr(err, "reason"):
             raise
         state = "the report there is unchanged" if folder.exists() else "nothing was written"
         msg = f"cannot write the report {given}: {describe_os_error(err)}; {state}"
