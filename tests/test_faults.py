@@ -372,3 +372,92 @@ def test_two_real_report_builds_at_once_keep_both_pages(tmp_path):
     pages = json.loads((tmp_path / "site" / "pages.json").read_text())
     assert [p["file"] for p in pages] == ["belts-1984-11.html", "belts-1984-12.html"]
     assert hidden(tmp_path) == []
+
+
+SEATBELTS_DEFINITION = (
+    'title = "Seatbelts"\nslug = "belts"\n[input]\nfiles = ["data/belts.csv"]\n'
+    '[analysis]\nmeasure = "front"\nbreak_month = "1983-02"\nbootstrap = 19\n'
+)
+
+
+@pytest.mark.slow
+def test_real_builds_from_anywhere_into_anywhere_are_byte_identical(tmp_path):
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "tests/fixtures/seatbelts_monthly.csv", project / "data/belts.csv")
+    (project / "belts.toml").write_text(SEATBELTS_DEFINITION)
+    (tmp_path / "elsewhere").mkdir()
+    builds = [
+        (project, ["belts.toml", "--out", "site"], project / "site"),
+        (
+            tmp_path / "elsewhere",
+            ["../project/belts.toml", "--out", str(tmp_path / "x" / "y")],
+            tmp_path / "x" / "y",
+        ),
+    ]
+    trees = []
+    for cwd, args, out in builds:
+        done = subprocess.run(
+            [sys.executable, "-m", "trends", "report", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
+        )
+        assert done.returncode == 0, done.stderr
+        trees.append(tree(out))
+    assert trees[0] == trees[1]
+    page = (project / "site" / "belts-1984-12.html").read_text()
+    assert "trends report belts.toml --month 1984-12 --out FOLDER" in page
+    assert str(tmp_path) not in page
+
+
+KILL_AFTER_COPY = r"""
+import os, signal, sys
+from trends.report import publish as P
+copy = P.copy_report
+def killing_copy(folder, staging):
+    copy(folder, staging)
+    os.kill(os.getpid(), signal.SIGKILL)
+P.copy_report = killing_copy
+from trends.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.slow
+def test_a_real_build_killed_after_its_staging_copy(tmp_path):
+    (tmp_path / "data").mkdir()
+    shutil.copy(ROOT / "tests/fixtures/seatbelts_monthly.csv", tmp_path / "data/belts.csv")
+    (tmp_path / "belts.toml").write_text(SEATBELTS_DEFINITION)
+    command = [sys.executable, "-m", "trends", "report", "belts.toml", "--out", "site"]
+    first = subprocess.run(
+        [*command, "--month", "1984-11"],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert first.returncode == 0, first.stderr
+    before = tree(tmp_path / "site")
+    (tmp_path / "killer.py").write_text(KILL_AFTER_COPY)
+    killed = subprocess.run(
+        [sys.executable, "killer.py", "report", "belts.toml", "--out", "site"],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert tree(tmp_path / "site") == before
+    assert any(name.startswith(".site.building-") for name in hidden(tmp_path))
+    again = subprocess.run(
+        command, cwd=tmp_path, check=False, capture_output=True, text=True, timeout=900
+    )
+    assert again.returncode == 0, again.stderr
+    assert hidden(tmp_path) == []
+    pages = json.loads((tmp_path / "site" / "pages.json").read_text())
+    assert [p["file"] for p in pages] == ["belts-1984-11.html", "belts-1984-12.html"]

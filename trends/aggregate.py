@@ -28,7 +28,7 @@ import pandas as pd
 
 from trends import validate
 from trends._options import check_choice
-from trends.errors import OptionError
+from trends.errors import DataError, OptionError
 from trends.ingest import IncidentSet, read_incidents
 from trends.rowlog import RowLog
 from trends.schema import PRECISIONS
@@ -112,13 +112,18 @@ def select(
         reason = span_text + "; counted in " + chosen.astype(str) + f" (span rule {span_rule!r})"
         log.add_rows(table[spans & keep], "changed", reason[spans & keep])
     month = first if span_rule != "end" else last
-    window = pd.period_range(
-        parse_month(start, "start") if start else month[keep].min(),
-        parse_month(end, "end") if end else month[keep].max(),
-        freq="M",
-    )
+    if not keep.any() and not (start and end):
+        msg = (
+            "no incident is left once the date precision and span rules are applied; "
+            "give --start and --end for a window of zeros"
+        )
+        raise DataError(msg)
+    low = parse_month(start, "start") if start else month[keep].min()
+    high = parse_month(end, "end") if end else month[keep].max()
+    window = pd.period_range(low, high, freq="M")
     if len(window) == 0:
-        msg = f"the window {start}..{end} holds no month: start must not be after end"
+        data = f"the data run from {month[keep].min()} to {month[keep].max()}"
+        msg = f"the window {low}..{high} holds no month ({data}): start must not be after end"
         raise OptionError(msg)
     pairs = _scope(incidents, table, regions, countries)
     filters = [

@@ -81,7 +81,9 @@ def html_table(frame: pd.DataFrame) -> str:
     """A table as HTML with every cell and heading escaped and its controls shown."""
     shown = frame.rename(columns=lambda c: show_controls(str(c)))
     for column in shown.columns:
-        if shown[column].dtype == object:
+        if pd.api.types.is_object_dtype(shown[column]) or pd.api.types.is_string_dtype(
+            shown[column]
+        ):
             shown[column] = shown[column].map(
                 lambda v: show_controls(v) if isinstance(v, str) else v
             )

@@ -134,6 +134,7 @@ class Rule:
     high: float | None = None
     whole: bool = True
     above_low: bool = False
+    below_high: bool = False
 
 
 OPTION_RULES: dict[str, Rule] = {
@@ -148,7 +149,7 @@ OPTION_RULES: dict[str, Rule] = {
     "max_breaks": Rule("--max-breaks", 1),
     "years_back": Rule("--years-back", 1, 50),
     "window": Rule("--window", 0, 11),
-    "alpha": Rule("--alpha", 0, 1, whole=False, above_low=True),
+    "alpha": Rule("--alpha", 0, 1, whole=False, above_low=True, below_high=True),
     "threshold": Rule("--threshold", 0, whole=False),
     "width": Rule("--width", 1, 20_000),
     "height": Rule("--height", 1, 20_000),
@@ -195,6 +196,9 @@ def check_options(options: Mapping[str, Any]) -> None:
         check_range(rule.flag, value, low=low, high=rule.high, whole=rule.whole)
         if rule.above_low and value == low:
             msg = f"must be above {_show(low or 0)}"
+            raise _error(msg, name=rule.flag, value=value)
+        if rule.below_high and value == rule.high:
+            msg = f"must be below {_show(rule.high or 0)}"
             raise _error(msg, name=rule.flag, value=value)
 
 
@@ -463,13 +467,15 @@ def parse_counts(
 
     """
     text = raw.fillna("").astype(str).str.strip()
-    parsed = {value: parse_count(value, max_count) for value in text.unique() if value != ""}
-    reasons = text.map(lambda v: parsed.get(v, 0)).map(lambda r: r if isinstance(r, str) else "")
-    bad = reasons != ""
-    if bad.any():
-        first = int(np.flatnonzero(bad.to_numpy())[0])
-        raise first_bad(reasons.iloc[first], path, lines, bad, column, text)
-    numbers = {v: n for v, n in parsed.items() if isinstance(n, int)}
+    parsed = {value: parse_count(value, max_count) for value in pd.unique(text) if value != ""}
+    reasons = {value: why for value, why in parsed.items() if isinstance(why, str)}
+    if reasons:
+        bad = text.isin(list(reasons))
+        first = text[bad].iloc[0]
+        raise first_bad(reasons[first], path, lines, bad, column, text)
+    numbers = {value: n for value, n in parsed.items() if isinstance(n, int)}
+    if max(numbers.values(), default=0) < 2**53:  # exact in floating point: the fast way
+        return pd.Series(text.map(numbers).astype("Float64").astype("Int64"), index=raw.index)
     values: list[Any] = [numbers.get(v, pd.NA) for v in text]
     return pd.Series(pd.array(values, dtype="Int64"), index=raw.index)
 

@@ -69,7 +69,7 @@ def definition_from(args: argparse.Namespace) -> ReportDefinition:
         ignored += ["--measure"] if args.measure != "incidents" else []
         if ignored:
             msg = (
-                f"{', '.join(ignored)} apply only when the source is input files; set them in "
+                f"{', '.join(ignored)}: used only when the source is input files; set it in "
                 f"the definition {args.source[0]} instead"
             )
             raise OptionError(msg)

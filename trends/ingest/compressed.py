@@ -6,8 +6,9 @@ as soon as the expanded bytes pass :attr:`~trends.validate.Limits.max_expanded`
 (2 GiB by default, ``--max-expanded``) or, past 64 MiB, the ratio of expanded
 to compressed size passes :attr:`~trends.validate.Limits.max_ratio` (100 by
 default, ``--max-ratio``). A file is treated as gzip by its first two bytes,
-whatever its name. Parquet files are checked by the uncompressed sizes their
-metadata declare, before any column is read.
+whatever its name. Parquet files are checked before any column is read, by
+the larger of the uncompressed size their metadata declare and 8 bytes per
+cell.
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ def check_parquet_size(path: str | Path, limits: Limits | None = None) -> None:
 
     limits = limits or Limits()
     meta = pq.ParquetFile(path).metadata
-    expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    stored = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    # Encodings (dictionary, run-length) hide the size: count at least 8 bytes a cell.
+    expanded = max(stored, meta.num_rows * meta.num_columns * 8)
     reason = _too_big(str(path), expanded, os.path.getsize(path), limits)
     if reason:
         raise InputError(reason.replace("compressed file", "Parquet file"), path=str(path))

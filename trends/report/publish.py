@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -39,7 +40,6 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -94,7 +94,7 @@ def check_is_report(folder: Path, given: str) -> None:
     raise OptionError(msg)
 
 
-@contextmanager
+@contextlib.contextmanager
 def locked(folder: Path, given: str, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
     """Hold the lock of a report folder; wait up to ``wait`` seconds for another build.
 
@@ -134,7 +134,8 @@ def locked(folder: Path, given: str, wait: float = LOCK_WAIT_SECONDS) -> Iterato
     try:
         yield
     finally:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.unlink()
         os.close(handle)
 
 
