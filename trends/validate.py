@@ -146,7 +146,6 @@ OPTION_RULES: dict[str, Rule] = {
     "train_months": Rule("--train-months", 0),
     "min_train": Rule("--min-train", 1),
     "min_segment": Rule("--min-segment", 1),
-    "max_breaks": Rule("--max-breaks", 1),
     "years_back": Rule("--years-back", 1, 50),
     "window": Rule("--window", 0, 11),
     "alpha": Rule("--alpha", 0, 1, whole=False, above_low=True, below_high=True),
