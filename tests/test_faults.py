@@ -333,10 +333,14 @@ def test_overwriting_an_output_keeps_its_permissions(tmp_path):
     panel = tmp_path / "panel.csv"
     panel.write_text("old\n")
     panel.chmod(0o640)
+    if os.geteuid() == 0:
+        os.chown(panel, 65534, 65534)
+    owner = panel.stat().st_uid, panel.stat().st_gid
     (result,) = run_cli([["aggregate", str(SEEDS), "--out", str(panel)]], cwd=tmp_path)
     assert result["status"] == 0, result["stderr"]
     assert panel.read_text().startswith("month,region,")
     assert stat.S_IMODE(panel.stat().st_mode) == 0o640
+    assert (panel.stat().st_uid, panel.stat().st_gid) == owner
 
 
 @pytest.mark.slow

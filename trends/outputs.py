@@ -2,7 +2,8 @@
 
 * A file is written to a temporary file beside it and renamed over the old
   one, so a crash or a full disk leaves the old file whole; an existing
-  file keeps its permissions, a new one gets the user's default (umask).
+  file keeps its permissions (and, run as root, its owner), a new one gets
+  the user's default (umask).
   Devices and pipes (``/dev/stdout``) are written in place.
 * No output may be one of the command's inputs, or another of its outputs
   (:func:`check_distinct`).
@@ -99,12 +100,15 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
             with open(target, "wb") as stream:  # a device or a pipe: nothing to replace
                 stream.write(payload)
             return Path(path)
-        mode = stat.S_IMODE(target.stat().st_mode) if existed else new_file_mode()
+        info = target.stat() if existed else None
+        mode = stat.S_IMODE(info.st_mode) if info else new_file_mode()
         handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(payload)
             os.chmod(temp, mode)
+            if info and hasattr(os, "geteuid") and os.geteuid() == 0:
+                os.chown(temp, info.st_uid, info.st_gid)  # keep the owner of a replaced file
             os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
