@@ -28,7 +28,9 @@ HOSTILE = [
     '"><img src=x onerror=alert(1)>',
     '=HYPERLINK("http://example.invalid","click")',
     "{{ 7*7 }} <!-- comment",
+    "gpj.\u202eexe \u2066isolated\u2069 \x1b[2J",
 ]
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\x1b"
 
 
 def small_definition(**analysis):
@@ -158,15 +160,17 @@ def test_provenance_names_inputs_by_hash_and_the_rebuild_command(built):
 
 
 def test_rebuild_gives_identical_bytes(tmp_path, monkeypatch):
-    """Two builds in different processes' working folders, same relative output path."""
+    """Two builds from different working folders into differently named output folders."""
     trees = []
-    for name in ("first", "second"):
+    for name, out in (("first", "site"), ("second", str(tmp_path / "elsewhere" / "other-name"))):
         (tmp_path / name).mkdir()
         monkeypatch.chdir(tmp_path / name)
-        build_report(small_definition(bootstrap=19), "site")
-        trees.append(digest_tree(tmp_path / name / "site"))
+        build_report(small_definition(bootstrap=19), out)
+        trees.append(digest_tree(tmp_path / name / out))
     assert trees[0] == trees[1]
     assert len(trees[0]) > 20
+    page = next((tmp_path / "first" / "site").glob("*.html"))
+    assert str(tmp_path) not in page.read_text() and "--out FOLDER" in page.read_text()
 
 
 def test_archive_keeps_earlier_months(built, tmp_path):
@@ -249,6 +253,12 @@ def test_hostile_strings_are_escaped_everywhere(hostile_page):
             pytest.fail(f"{csv.name} has an undefused formula {cell}")
     incidents = next((out / "tables").glob("hostile-*-incidents.csv")).read_text()
     assert "'=HYPERLINK" in incidents
+    # direction and control characters are shown as codes in every file, never raw
+    for path in out.rglob("*"):
+        if path.suffix in (".html", ".svg", ".json", ".csv"):
+            text = path.read_text(encoding="utf-8")
+            assert not set(text) & set(BIDI), path.name
+    assert "&lt;U+202E&gt;" in html
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -26,11 +26,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from trends import validate
 from trends._options import check_choice
-from trends.errors import OptionError
+from trends.errors import DataError, OptionError
 from trends.ingest import IncidentSet, read_incidents
 from trends.rowlog import RowLog
-from trends.schema import MONTH_PATTERN, PRECISIONS
+from trends.schema import PRECISIONS
 
 SpanRule = Literal["start", "end", "drop"]
 BY_COLUMNS = (
@@ -46,7 +47,7 @@ MEASURES = ("incidents", "killed_low", "killed_best", "killed_high", "injured")
 
 
 def parse_month(value: str, name: str) -> pd.Period:
-    """A ``YYYY-MM`` option value as a monthly period.
+    """A ``YYYY-MM`` option value as a monthly period (see :func:`trends.validate.parse_month`).
 
     Examples
     --------
@@ -54,10 +55,7 @@ def parse_month(value: str, name: str) -> pd.Period:
     Period('2023-11', 'M')
 
     """
-    if not MONTH_PATTERN.fullmatch(value):
-        msg = f"{name} must be a month written YYYY-MM; got {value!r}"
-        raise OptionError(msg)
-    return pd.Period(value, freq="M")
+    return validate.parse_month(value, name)
 
 
 def _actor_match(column: pd.Series, wanted: set[str]) -> pd.Series:
@@ -114,13 +112,18 @@ def select(
         reason = span_text + "; counted in " + chosen.astype(str) + f" (span rule {span_rule!r})"
         log.add_rows(table[spans & keep], "changed", reason[spans & keep])
     month = first if span_rule != "end" else last
-    window = pd.period_range(
-        parse_month(start, "start") if start else month[keep].min(),
-        parse_month(end, "end") if end else month[keep].max(),
-        freq="M",
-    )
+    if not keep.any() and not (start and end):
+        msg = (
+            "no incident is left once the date precision and span rules are applied; "
+            "give --start and --end for a window of zeros"
+        )
+        raise DataError(msg)
+    low = parse_month(start, "start") if start else month[keep].min()
+    high = parse_month(end, "end") if end else month[keep].max()
+    window = pd.period_range(low, high, freq="M")
     if len(window) == 0:
-        msg = f"the window {start}..{end} holds no month: start must not be after end"
+        data = f"the data run from {month[keep].min()} to {month[keep].max()}"
+        msg = f"the window {low}..{high} holds no month ({data}): start must not be after end"
         raise OptionError(msg)
     pairs = _scope(incidents, table, regions, countries)
     filters = [
@@ -176,6 +179,8 @@ def panel(
 ) -> pd.DataFrame:
     """Sum the kept incidents into a zero-filled month x ``by`` panel."""
     by = list(by)
+    for column in ("killed_low", "killed_best", "killed_high", "injured"):
+        validate.check_total(kept[column], column)
     levels = _levels(kept, pairs, by)
     keys = ["month", *by]
     sums = kept.groupby(keys, observed=True, sort=False).agg(

@@ -6,20 +6,28 @@ from pathlib import Path
 
 import pandas as pd
 
+from trends.escape import show_controls
+from trends.outputs import write_atomic
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def defuse(value: object) -> object:
-    r"""Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
+    r"""Make a text cell safe in a spreadsheet.
+
+    A cell a spreadsheet would run as a formula gets a leading apostrophe;
+    direction and control characters are shown as ``<U+XXXX>``.
 
     Examples
     --------
-    >>> print(defuse("=SUM(A1:A9)"), defuse("Homs"), defuse(-3))
-    '=SUM(A1:A9) Homs -3
+    >>> print(defuse("=SUM(A1:A9)"), defuse("Homs"), defuse(-3), defuse("a‮b"))
+    '=SUM(A1:A9) Homs -3 a<U+202E>b
 
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = show_controls(value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
@@ -33,5 +41,5 @@ def to_csv_text(frame: pd.DataFrame) -> str:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write :func:`to_csv_text` of ``frame`` to ``path`` as UTF-8."""
-    Path(path).write_text(to_csv_text(frame), encoding="utf-8", newline="")
+    """Write :func:`to_csv_text` of ``frame`` to ``path`` as UTF-8, atomically."""
+    write_atomic(path, to_csv_text(frame))

@@ -57,6 +57,13 @@ class DataError(TrendsError, ValueError):
     """The data cannot support the requested analysis (too short, all zero, ...)."""
 
 
+class OutputError(TrendsError, OSError):
+    """An output cannot be written (full disk, read-only folder, a folder in use, ...).
+
+    Whatever was there before is left as it was; the message says so.
+    """
+
+
 class TrendsWarning(UserWarning):
     """Base class of the package's warnings."""
 

@@ -4,7 +4,8 @@ The statistics take one monthly series at a time: a ``pd.Series`` of counts
 indexed by a complete monthly ``PeriodIndex``. A monthly CSV has a ``month``
 column (YYYY-MM), one column per measure and, optionally, a ``region``
 column; months must be consecutive within each region, since a missing
-month cannot be told apart from a month with no incidents.
+month cannot be told apart from a month with no incidents. Columns that do
+not hold counts (a price, a note) are ignored unless named as the measure.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ import pandas as pd
 
 from trends.errors import DataError, InputError, OptionError
 from trends.ingest.files import read_raw
-from trends.schema import MONTH_PATTERN, parse_counts
+from trends.validate import Limits, check_total, parse_counts, parse_month_column, require_names
+
+KEYS = ("region", "country")
+"""Columns of a monthly table that name a series rather than count."""
 
 
 def is_monthly_header(columns: list[str]) -> bool:
@@ -24,8 +28,20 @@ def is_monthly_header(columns: list[str]) -> bool:
     return "month" in columns and not {"date_start", "event_date", "iyear"} & set(columns)
 
 
-def read_monthly(path: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def read_monthly(
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    measure: str | None = None,
+    limits: Limits | None = None,
+) -> pd.DataFrame:
     """Read and check a monthly CSV.
+
+    The ``measure`` column must hold counts (every bad cell is an error
+    naming its line and value); other columns are kept when they hold counts
+    and ignored when they do not (a price with decimals, a text column), as
+    are all columns a measure could not be. ``region`` and ``country``
+    columns key the series and may not be blank.
 
     Examples
     --------
@@ -33,26 +49,40 @@ def read_monthly(path: str | Path, *, encoding: str = "utf-8") -> pd.DataFrame:
     >>> read_monthly(path).columns.tolist()  # doctest: +SKIP
     ['month', 'syria_killed_best', 'iraq_killed_best']
     """
-    raw = read_raw(path, encoding=encoding)
+    limits = limits or Limits()
+    raw = read_raw(path, encoding=encoding, limits=limits)
     name, lines = raw.path, raw.lines.set_axis(raw.cells.index)
     if "month" not in raw.header:
         msg = "a monthly table needs a 'month' column (YYYY-MM)"
         raise InputError(msg, path=name, line=1)
-    months = raw.cells["month"].fillna("").astype(str).str.strip()
-    bad = ~months.str.match(MONTH_PATTERN)
-    if bad.any():
-        first = int(np.flatnonzero(bad.to_numpy())[0])
-        msg = "expected a month written YYYY-MM"
-        raise InputError(
-            msg, path=name, line=int(lines.iloc[first]), column="month", value=months.iloc[first]
-        )
+    months = parse_month_column(
+        raw.cells["month"], column="month", path=name, lines=lines, latest=raw.latest
+    )
     frame = pd.DataFrame({"month": months})
-    keys: list[str] = [c for c in ("region", "country") if c in raw.header]
+    keys: list[str] = [c for c in KEYS if c in raw.header]
     for key in keys:
-        frame[key] = raw.cells[key].fillna("").astype(str).str.strip()
+        frame[key] = require_names(raw.cells[key], column=key, path=name, lines=lines)
+    if measure is not None and (measure not in raw.header or measure in ("month", *keys)):
+        measures = [c for c in raw.header if c not in ("month", *keys)]
+        msg = f"no measure {measure!r} in the table; choose one of {', '.join(measures)}"
+        raise OptionError(msg)
     for column in raw.header:
-        if column not in ("month", *keys):
-            frame[column] = parse_counts(raw.cells[column], column=column, path=name, lines=lines)
+        if column in ("month", *keys):
+            continue
+        try:
+            values = parse_counts(
+                raw.cells[column],
+                column=column,
+                path=name,
+                lines=lines,
+                max_count=limits.max_count,
+            )
+        except InputError:
+            if column == measure:
+                raise
+            continue
+        check_total(values, column)
+        frame[column] = values
     _check_consecutive(frame, keys, name, lines)
     return frame
 
@@ -88,10 +118,17 @@ def to_series(frame: pd.DataFrame, measure: str, region: str | None = None) -> p
     >>> to_series(panel, "incidents").tolist()
     [3, 0]
     """
-    if measure not in frame.columns:
-        measures = [c for c in frame.columns if c not in ("month", "region", "country")]
+    measures = [
+        c
+        for c in frame.columns
+        if c not in ("month", *KEYS) and pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    if measure not in measures:
         msg = f"no measure {measure!r} in the data; choose one of {', '.join(measures)}"
         raise OptionError(msg)
+    if frame[measure].isna().any():
+        msg = f"{measure} is missing for some months; fill them before fitting"
+        raise DataError(msg)
     if region is not None:
         if "region" not in frame.columns:
             msg = "the data have no region column; drop --region or aggregate --by region"

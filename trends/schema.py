@@ -1,8 +1,9 @@
 """The canonical incident table and the checks every reader shares.
 
 One row is one incident. Readers map a source layout to these columns;
-:func:`parse_counts` and :func:`parse_dates` turn text into typed columns and
-stop at the first bad value with an error naming file, line, column and value.
+:func:`trends.validate.parse_counts` and :func:`trends.validate.parse_dates` turn
+text into typed columns and stop at the first bad value with an error naming
+file, line, column and value.
 
 =================  ===============  ==============================================
 column             type             meaning
@@ -32,12 +33,10 @@ that any later decision about the row can name where it came from.
 
 from __future__ import annotations
 
-import re
-
-import numpy as np
 import pandas as pd
 
-from trends.errors import InputError
+from trends.validate import MONTH_PATTERN as MONTH_PATTERN
+from trends.validate import first_bad
 
 COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "injured")
 COLUMNS = (
@@ -58,107 +57,7 @@ COLUMNS = (
 )
 TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in (*COUNT_COLUMNS, "date_start", "date_end"))
 BOOKKEEPING = ("_file", "_line")
-MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-"""A month as every table and option writes it: YYYY-MM."""
 PRECISIONS = ("day", "week", "month", "year")
-
-
-def bad_value(
-    message: str, path: str, lines: pd.Series, mask: pd.Series, column: str, raw: pd.Series
-) -> InputError:
-    """An InputError for the first row of ``mask``, naming its line and value."""
-    first = mask.to_numpy().nonzero()[0][0]
-    return InputError(
-        message, path=path, line=int(lines.iloc[first]), column=column, value=raw.iloc[first]
-    )
-
-
-def parse_counts(raw: pd.Series, *, column: str, path: str, lines: pd.Series) -> pd.Series:
-    """Parse non-negative whole numbers; empty text is missing.
-
-    Examples
-    --------
-    >>> lines = pd.Series([2, 3, 4])
-    >>> parse_counts(pd.Series(["3", "", "4.0"]), column="k", path="f", lines=lines).tolist()
-    [3, <NA>, 4]
-
-    """
-    text = raw.fillna("").astype(str).str.strip()
-    numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
-    values = numbers.to_numpy(dtype=float)
-    given = (text != "").to_numpy()
-    unreadable = given & ~np.isfinite(values)
-    if unreadable.any():
-        msg = "not a number"
-        raise bad_value(msg, path, lines, pd.Series(unreadable), column, text)
-    negative = given & (values < 0)
-    if negative.any():
-        msg = "casualty counts cannot be negative"
-        raise bad_value(msg, path, lines, pd.Series(negative), column, text)
-    fractional = given & (np.floor(values) != values)
-    if fractional.any():
-        msg = "casualty counts must be whole numbers"
-        raise bad_value(msg, path, lines, pd.Series(fractional), column, text)
-    return pd.Series(numbers.to_numpy(), index=raw.index).astype("Int64")
-
-
-def parse_dates(
-    raw: pd.Series,
-    *,
-    column: str,
-    path: str,
-    lines: pd.Series,
-    formats: tuple[str, ...],
-    expected: str | None = None,
-) -> pd.Series:
-    """Parse dates trying each ``strptime`` format in turn; every value must parse.
-
-    Examples
-    --------
-    >>> lines = pd.Series([2, 3])
-    >>> s = parse_dates(pd.Series(["2023-11-09", "2024-03-26 00:00:00.000"]), column="d",
-    ...                 path="f", lines=lines, formats=("%Y-%m-%d", "%Y-%m-%d %H:%M:%S.%f"))
-    >>> [str(d.date()) for d in s]
-    ['2023-11-09', '2024-03-26']
-
-    """
-    text = raw.fillna("").astype(str).str.strip()
-    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    for fmt in formats:
-        todo = parsed.isna() & (text != "")
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    missing = parsed.isna()
-    if missing.any():
-        message = "missing date" if (text[missing] == "").all() else "unparseable date"
-        expected = expected or " or ".join(map(human_format, formats))
-        msg = f"{message}; expected {expected}"
-        raise bad_value(msg, path, lines, missing, column, text)
-    return parsed.dt.normalize()
-
-
-def human_format(fmt: str) -> str:
-    """A ``strptime`` format as users write it.
-
-    Examples
-    --------
-    >>> human_format("%Y-%m-%d %H:%M:%S.%f")
-    'YYYY-MM-DD hh:mm:ss.fff'
-
-    """
-    for code, shown in (
-        ("%Y", "YYYY"),
-        ("%m", "MM"),
-        ("%d", "DD"),
-        ("%H", "hh"),
-        ("%M", "mm"),
-        ("%S", "ss"),
-        ("%f", "fff"),
-        ("%B", "Month"),
-    ):
-        fmt = fmt.replace(code, shown)
-    return fmt
 
 
 def check_end_after_start(table: pd.DataFrame, path: str, column: str) -> None:
@@ -166,7 +65,7 @@ def check_end_after_start(table: pd.DataFrame, path: str, column: str) -> None:
     bad = table["date_end"] < table["date_start"]
     if bad.any():
         msg = "end date is before start date"
-        raise bad_value(
+        raise first_bad(
             msg,
             path,
             table["_line"],

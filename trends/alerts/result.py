@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ import pandas as pd
 from trends._options import check_choice
 from trends.alerts.words import SIDE_WORDS, SIDES
 from trends.errors import DataError, InputError
+from trends.escape import html_pre, html_table
 
 #: Columns every alert table starts with, in this order.
 CORE_COLUMNS = ("month", "observed", "expected", "upper_bound", "alarm")
@@ -136,8 +136,7 @@ class AlertResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "<pre>" + html.escape(self.summary()) + "</pre>"
-        return head + str(self.tidy().to_html(index=False))
+        return html_pre(self.summary()) + html_table(self.tidy())
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict: plain floats (NaN as ``None``), lists and strings."""

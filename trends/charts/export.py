@@ -19,7 +19,6 @@ import html
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +27,8 @@ import vl_convert
 
 from trends._options import check_choice
 from trends.errors import OptionError
+from trends.escape import show_controls_in
+from trends.outputs import write_atomic
 
 Format = Literal["png", "svg", "json", "html"]
 FORMATS: tuple[str, ...] = ("png", "svg", "json", "html")
@@ -36,9 +37,9 @@ _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 
 
 def _spec(chart: alt.TopLevelMixin | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(chart, dict):
-        return chart
-    return chart.to_dict()
+    """The Vega-Lite spec, with direction and control characters in its text made visible."""
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    return show_controls_in(spec)
 
 
 def vegalite_version() -> str:
@@ -149,17 +150,6 @@ def html_page(chart: alt.TopLevelMixin | dict[str, Any], *, title: str | None = 
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def save_chart(
     chart: alt.TopLevelMixin | dict[str, Any],
     path: str | os.PathLike[str],
@@ -225,5 +215,5 @@ def save_chart(
         data = spec_json(spec).encode("utf-8")
     else:
         data = html_page(spec).encode("utf-8")
-    _write_atomic(target, data)
+    write_atomic(target, data)
     return target

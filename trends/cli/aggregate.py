@@ -15,6 +15,7 @@ from trends.cli.inputs import (
     report_log,
 )
 from trends.csvout import to_csv_text
+from trends.outputs import write_atomic
 from trends.rowlog import RowLog
 
 
@@ -55,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
     kept, window, pairs = apply_rules(args, incidents, log, args.regions)
     text = to_csv_text(panel(kept, window, pairs, grouping(args.by)))
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        write_atomic(args.out, text)
     else:
         sys.stdout.write(text)
     report_log(args, incidents, log)

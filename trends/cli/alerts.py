@@ -11,6 +11,7 @@ from trends.aggregate import parse_month
 from trends.alerts import alerts
 from trends.alerts.words import SIDES
 from trends.cli.series import add_series_options, load_series, print_json
+from trends.escape import show_controls
 
 
 def add_parser(subparsers: Any) -> None:
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     rows = []
     for region, y in load_series(args).items():
-        month = parse_month(args.month, "month") if args.month else y.index[-1]
+        month = parse_month(args.month, "--month") if args.month else y.index[-1]
         options: dict[str, Any] = {}
         if args.method == "farrington":
             options = {
@@ -83,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
         for row in rows:
             flag = f"ALARM ({row['direction']})" if row["alarm"] else "no alarm"
             sys.stdout.write(
-                f"{row['region']} {row['month']}: observed {row['observed']}, expected "
-                f"{_num(row['expected'])}, bounds {_num(row['lower_bound'])} to "
+                f"{show_controls(row['region'])} {row['month']}: observed {row['observed']}, "
+                f"expected {_num(row['expected'])}, bounds {_num(row['lower_bound'])} to "
                 f"{_num(row['upper_bound'])}: {flag}; {row['verdict']}\n"
             )
     return 0

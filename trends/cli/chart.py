@@ -11,8 +11,7 @@ from trends.charts import save_chart
 from trends.cli.report import add_source_options, definition_from
 from trends.errors import OptionError
 from trends.report.analysis import analyse
-from trends.report.build import report_month
-from trends.report.data import load
+from trends.report.build import prepare
 from trends.report.figures import build_figures
 
 NAMES = ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity")
@@ -41,8 +40,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     definition = definition_from(args)
-    data = load(definition)
-    month = report_month(data, args.month or definition.analysis.month or None)
+    data, month = prepare(definition, args.month)
     findings = analyse(data, month, definition.analysis)
     scope = definition.analysis.scope_label or "all regions"
     figures = build_figures(findings, scope, data.incidents)

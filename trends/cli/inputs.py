@@ -10,6 +10,7 @@ import pandas as pd
 from trends.aggregate import select
 from trends.ingest import FORMATS, IncidentSet, read_incidents
 from trends.rowlog import RowLog
+from trends.validate import DEFAULT_MAX_COUNT, DEFAULT_MAX_RATIO, Limits, parse_month, parse_size
 
 
 def add_reading_options(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +30,43 @@ def add_reading_options(parser: argparse.ArgumentParser) -> None:
         "--strict",
         action="store_true",
         help="treat a published dataset's inconsistent estimates as errors",
+    )
+    add_limit_options(group)
+
+
+def add_limit_options(group: argparse._ActionsContainer, *, defaults: bool = True) -> None:
+    """Ceilings on counts and on what compressed inputs expand to.
+
+    Without ``defaults`` an option not given is None.
+    """
+    group.add_argument(
+        "--max-count",
+        type=int,
+        default=DEFAULT_MAX_COUNT if defaults else None,
+        metavar="N",
+        help=f"largest count believed in one record (default {DEFAULT_MAX_COUNT:,}); a larger "
+        "one is an error",
+    )
+    group.add_argument(
+        "--max-expanded",
+        type=parse_size,
+        default="2G" if defaults else None,
+        metavar="SIZE",
+        help="largest size a compressed input may expand to (default 2G)",
+    )
+    group.add_argument(
+        "--max-ratio",
+        type=float,
+        default=DEFAULT_MAX_RATIO if defaults else None,
+        metavar="N",
+        help=f"largest expansion ratio of a compressed input (default {DEFAULT_MAX_RATIO})",
+    )
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    """The :class:`~trends.validate.Limits` set by the command line."""
+    return Limits(
+        max_count=args.max_count, max_expanded=args.max_expanded, max_ratio=args.max_ratio
     )
 
 
@@ -88,6 +126,7 @@ def read_with_report(args: argparse.Namespace, log: RowLog) -> IncidentSet:
         aliases=args.aliases,
         encoding=args.encoding,
         strict=args.strict,
+        limits=limits_from(args),
     )
     for path, layout in incidents.formats.items():
         how = "detected" if args.format == "auto" else "given"
@@ -102,8 +141,8 @@ def apply_rules(
     """:func:`trends.aggregate.select` with the rule and filter options of the command line."""
     return select(
         incidents,
-        start=args.start,
-        end=args.end,
+        start=args.start and str(parse_month(args.start, "--start")),
+        end=args.end and str(parse_month(args.end, "--end")),
         regions=regions,
         countries=args.countries,
         actors=args.actors,

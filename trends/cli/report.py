@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import Any
 
+from trends.cli.inputs import add_limit_options
+from trends.errors import OptionError
 from trends.report import ReportDefinition, build_report
 from trends.report.definition import Analysis, Filters
 
@@ -42,30 +45,71 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--actor", action="append", dest="actors", metavar="NAME")
     group.add_argument("--country", action="append", dest="countries", metavar="NAME")
     group.add_argument("--title", help="page title")
+    limits = parser.add_argument_group("limits (override a definition's [input] settings)")
+    add_limit_options(limits, defaults=False)
+
+
+SETTINGS = (("since", "--since"), ("title", "--title"))
+LISTS = (("actors", "--actor"), ("countries", "--country"))
+LIMITS = (
+    ("max_count", "--max-count"),
+    ("max_expanded", "--max-expanded"),
+    ("max_ratio", "--max-ratio"),
+)
 
 
 def definition_from(args: argparse.Namespace) -> ReportDefinition:
     """The report definition named or implied by the command line."""
-    if len(args.source) == 1 and args.source[0].endswith(".toml"):
-        return ReportDefinition.from_toml(args.source[0])
+    limits = {name: getattr(args, name) for name, _ in LIMITS if getattr(args, name) is not None}
+    if any(source.endswith(".toml") for source in args.source):
+        if len(args.source) > 1:
+            msg = "give one report definition (.toml) alone, or input files"
+            raise OptionError(msg)
+        ignored = [flag for name, flag in (*SETTINGS, *LISTS) if getattr(args, name)]
+        ignored += ["--measure"] if args.measure != "incidents" else []
+        if ignored:
+            msg = (
+                f"{', '.join(ignored)}: used only when the source is input files; set it in "
+                f"the definition {args.source[0]} instead"
+            )
+            raise OptionError(msg)
+        definition = ReportDefinition.from_toml(args.source[0])
+        return replace(definition, limits=replace(definition.limits, **limits))
     base = ReportDefinition.from_inputs(args.source)
-    return ReportDefinition(
+    return replace(
+        base,
         title=args.title or base.title,
-        slug=base.slug,
-        inputs=base.inputs,
         filters=Filters(actors=tuple(args.actors or ()), countries=tuple(args.countries or ())),
         analysis=Analysis(measure=args.measure, break_month=args.since or ""),
+        limits=replace(base.limits, **limits),
     )
+
+
+def rebuild_words(args: argparse.Namespace, definition: ReportDefinition) -> list[str]:
+    """The command line that rebuilds the page: sources named as given, no output folder."""
+    sources = [definition.source] if definition.source else list(definition.inputs)
+    words = ["trends", "report", *map(definition.name_of, sources)]
+    if args.measure != "incidents":
+        words += ["--measure", args.measure]
+    for name, flag in SETTINGS:
+        if getattr(args, name):
+            words += [flag, str(getattr(args, name))]
+    for name, flag in LISTS:
+        for value in getattr(args, name) or ():
+            words += [flag, value]
+    for name, flag in LIMITS:
+        if getattr(args, name) is not None:
+            words += [flag, str(getattr(args, name))]
+    if args.month:
+        words += ["--month", args.month]
+    return words
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     definition = definition_from(args)
     built = build_report(
-        definition,
-        args.out,
-        month=args.month,
-        command=["trends", *sys.argv[1:]] if sys.argv[1:2] == ["report"] else None,
+        definition, args.out, month=args.month, command=rebuild_words(args, definition)
     )
     print(f"trends: {built.page} ({len(built.charts)} chart files)", file=sys.stderr)
     return 0

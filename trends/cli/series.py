@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
@@ -19,9 +20,12 @@ from trends.cli.inputs import (
     add_reading_options,
     add_rule_options,
     apply_rules,
+    limits_from,
     read_with_report,
     report_log,
 )
+from trends.errors import OptionError
+from trends.escape import show_controls
 from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header, read_monthly, to_series
 from trends.rowlog import RowLog
@@ -55,18 +59,34 @@ def add_series_options(parser: argparse.ArgumentParser, *, by: bool = True) -> N
 def load_table(args: argparse.Namespace) -> pd.DataFrame:
     """The monthly table behind the analysis: a panel by region, or the user's monthly CSV."""
     if is_monthly_header(read_header(args.inputs[0], encoding=args.encoding)):
-        frame = read_monthly(args.inputs[0], encoding=args.encoding)
-        if args.start:
-            frame = frame[frame["month"] >= str(parse_month(args.start, "start"))]
-        if args.end:
-            frame = frame[frame["month"] <= str(parse_month(args.end, "end"))]
-        return frame.reset_index(drop=True)
+        return read_monthly_input(args, args.measure)
     log = RowLog()
     incidents = read_with_report(args, log)
     regions = [args.series_region] if args.series_region else args.regions
     kept, window, pairs = apply_rules(args, incidents, log, regions)
     report_log(args, incidents, log)
     return panel(kept, window, pairs, ["region"])
+
+
+def read_monthly_input(args: argparse.Namespace, measure: str) -> pd.DataFrame:
+    """The one monthly table among the inputs, within ``--start`` and ``--end``."""
+    if len(args.inputs) > 1:
+        msg = (
+            f"{args.inputs[0]} is a monthly table, which is read alone; "
+            f"{len(args.inputs)} inputs were given"
+        )
+        raise OptionError(msg)
+    frame = read_monthly(
+        args.inputs[0], encoding=args.encoding, measure=measure, limits=limits_from(args)
+    )
+    if args.start:
+        frame = frame[frame["month"] >= str(parse_month(args.start, "--start"))]
+    if args.end:
+        frame = frame[frame["month"] <= str(parse_month(args.end, "--end"))]
+    if frame.empty:
+        msg = f"no month of {args.inputs[0]} lies between --start and --end"
+        raise OptionError(msg)
+    return frame.reset_index(drop=True)
 
 
 def load_series(args: argparse.Namespace) -> dict[str, pd.Series]:
@@ -95,8 +115,27 @@ def series_of(args: argparse.Namespace, table: pd.DataFrame) -> dict[str, pd.Ser
 
 
 def print_json(payload: Any) -> None:
-    """Write ``payload`` to stdout as strict JSON (a NaN is an error, never ``NaN``)."""
-    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    """Write ``payload`` to stdout as strict JSON: a NaN or infinity is written ``null``."""
+    text = json.dumps(finite(payload), indent=2, sort_keys=True, allow_nan=False)
+    sys.stdout.write(text + "\n")
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite float in nested dicts and lists replaced by None.
+
+    Examples
+    --------
+    >>> finite({"p": float("nan"), "x": [1.5, float("inf")]})
+    {'p': None, 'x': [1.5, None]}
+
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
 
 
 def emit(args: argparse.Namespace, results: list[Any], names: list[str]) -> None:
@@ -108,5 +147,5 @@ def emit(args: argparse.Namespace, results: list[Any], names: list[str]) -> None
         return
     for result, name in zip(results, names, strict=True):
         if len(results) > 1:
-            sys.stdout.write(f"== {name} ==\n")
-        sys.stdout.write(result.summary().rstrip() + "\n")
+            sys.stdout.write(f"== {show_controls(name)} ==\n")
+        sys.stdout.write(show_controls(result.summary().rstrip()) + "\n")

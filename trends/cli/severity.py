@@ -14,11 +14,12 @@ from trends.cli.inputs import (
     read_with_report,
     report_log,
 )
-from trends.cli.series import print_json
+from trends.cli.series import print_json, read_monthly_input
 from trends.decompose import decompose_change
 from trends.errors import OptionError
+from trends.escape import show_controls
 from trends.ingest.files import read_header
-from trends.monthly import is_monthly_header, read_monthly
+from trends.monthly import is_monthly_header
 from trends.rowlog import RowLog
 from trends.severity import fit_power_law
 
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     tail = None
     if is_monthly_header(read_header(args.inputs[0], encoding=args.encoding)):
-        monthly = read_monthly(args.inputs[0], encoding=args.encoding)
+        monthly = read_monthly_input(args, args.measure)
         if not args.since:
             msg = "a monthly table holds no deaths per incident: pass --since for the split"
             raise OptionError(msg)
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         monthly = panel(kept, window, pairs, [])
     split = None
     if args.since:
-        since = parse_month(args.since, "since")
+        since = parse_month(args.since, "--since")
         months = monthly["month"]
         before = (months.iloc[0], str(since - 1))
         after = (str(since), months.iloc[-1])
@@ -97,5 +98,5 @@ def run(args: argparse.Namespace) -> int:
         print_json(payload)
     else:
         parts = [r.summary().rstrip() for r in (tail, split) if r is not None]
-        sys.stdout.write("\n\n".join(parts) + "\n")
+        sys.stdout.write(show_controls("\n\n".join(parts)) + "\n")
     return 0

@@ -27,6 +27,7 @@ from trends.ingest.merge import drop_repeated_events, merge_reports
 from trends.regions import Gazetteer
 from trends.rowlog import RowLog
 from trends.schema import finish
+from trends.validate import Limits
 
 Format = Literal["auto", "native", "ucdp-ged", "acled", "gtd"]
 READERS: dict[str, ModuleType] = {m.NAME: m for m in (native, ucdp, acled, gtd)}
@@ -58,6 +59,12 @@ def detect_format(raw: RawTable) -> str:
     share = {name: len(r.SIGNATURE & header) / len(r.SIGNATURE) for name, r in READERS.items()}
     best = max(share.values())
     matches = [name for name, value in share.items() if value == best]
+    if best < 0.5 and "month" in header:
+        msg = (
+            "this looks like a monthly table (it has a month column): give it alone, "
+            "not with incident files"
+        )
+        raise SchemaError(msg, path=raw.path, line=1)
     # A file that is mostly one layout is read as it, so that the error names its missing columns.
     if best < 0.5 or len(matches) != 1:
         seen = ", ".join(raw.header[:12])
@@ -76,6 +83,7 @@ def read_incidents(
     aliases: str | Path | None = None,
     encoding: str = "utf-8",
     strict: bool = False,
+    limits: Limits | None = None,
 ) -> IncidentSet:
     """Read incident files of any supported layout into one canonical table.
 
@@ -92,6 +100,9 @@ def read_incidents(
         Text encoding of CSV files.
     strict
         Treat the published datasets' internal inconsistencies as errors.
+    limits
+        Ceilings on counts and on what compressed files expand to
+        (:class:`trends.validate.Limits`).
 
     Examples
     --------
@@ -105,10 +116,11 @@ def read_incidents(
     gazetteer = Gazetteer.default()
     if aliases is not None:
         gazetteer = gazetteer.with_aliases(aliases)
-    ctx = ReadContext(gazetteer=gazetteer, strict=strict)
+    limits = limits or Limits()
+    ctx = ReadContext(gazetteer=gazetteer, strict=strict, limits=limits)
     tables, layouts, formats, rows = [], [], {}, 0
     for path in files:
-        raw = read_raw(path, encoding=encoding)
+        raw = read_raw(path, encoding=encoding, limits=limits)
         layout = detect_format(raw) if format == "auto" else format
         formats[str(path)] = layout
         table = finish(READERS[layout].read(raw, ctx))

@@ -23,7 +23,7 @@ from trends.ingest.common import (
     text,
 )
 from trends.ingest.files import RawTable
-from trends.schema import bad_value, parse_counts, parse_dates
+from trends.validate import first_bad, parse_counts, parse_dates
 
 NAME = "acled"
 REQUIRED = (
@@ -48,13 +48,18 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table = base_table(raw)
     table["incident_id"] = text(raw, "event_id_cnty")
     date = parse_dates(
-        text(raw, "event_date"), column="event_date", path=path, lines=lines, formats=DATE_FORMATS
+        text(raw, "event_date"),
+        column="event_date",
+        path=path,
+        lines=lines,
+        formats=DATE_FORMATS,
+        latest=raw.latest,
     )
     prec = text(raw, "time_precision")
     bad = ~prec.isin(list(PRECISION))
     if bad.any():
         msg = "time_precision must be 1, 2 or 3"
-        raise bad_value(msg, path, lines, bad, "time_precision", prec)
+        raise first_bad(msg, path, lines, bad, "time_precision", prec)
     table["date_precision"] = prec.map(PRECISION)
     month = table["date_precision"] == "month"
     table["date_start"] = date.where(~month, date.dt.to_period("M").dt.start_time)
@@ -70,10 +75,16 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
         .str.lower()
         .map(lambda v: "civilians" if v.startswith("civilian") else "")
     )
-    deaths = parse_counts(text(raw, "fatalities"), column="fatalities", path=path, lines=lines)
+    deaths = parse_counts(
+        text(raw, "fatalities"),
+        column="fatalities",
+        path=path,
+        lines=lines,
+        max_count=ctx.limits.max_count,
+    )
     if deaths.isna().any():
         msg = "fatalities is required"
-        raise bad_value(msg, path, lines, deaths.isna(), "fatalities", text(raw, "fatalities"))
+        raise first_bad(msg, path, lines, deaths.isna(), "fatalities", text(raw, "fatalities"))
     table["killed_low"] = table["killed_best"] = table["killed_high"] = deaths
     table["source"] = text(raw, "source")
     notes = text(raw, "notes")

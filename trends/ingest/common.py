@@ -11,6 +11,7 @@ from trends.ingest.files import RawTable
 from trends.regions import UNASSIGNED, Gazetteer
 from trends.rowlog import RowLog
 from trends.schema import order_violations
+from trends.validate import Limits
 
 
 @dataclass
@@ -19,12 +20,13 @@ class ReadContext:
 
     ``strict`` turns the published datasets' own inconsistencies (a low
     estimate above the best one, say) from logged notes into errors; the
-    native layout is always strict.
+    native layout is always strict. ``limits`` bound counts and file sizes.
     """
 
     gazetteer: Gazetteer = field(default_factory=Gazetteer.default)
     log: RowLog = field(default_factory=RowLog)
     strict: bool = False
+    limits: Limits = field(default_factory=Limits)
 
 
 def require(raw: RawTable, columns: tuple[str, ...], layout: str) -> None:

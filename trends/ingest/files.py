@@ -7,23 +7,32 @@ and on line numbers so that the error can say where it is.
 from __future__ import annotations
 
 import csv
-import gzip
+import datetime as dt
 import io
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from trends.errors import InputError
+from trends.ingest.compressed import check_parquet_size, read_bytes, read_head
+from trends.validate import LATEST, Limits, latest_date
 
 
 @dataclass(frozen=True)
 class RawTable:
-    """The cells of one file as text, and the line (or Parquet row) of each record."""
+    """The cells of one file as text, and the line (or Parquet row) of each record.
+
+    ``latest`` is the last date a record may carry (see
+    :func:`trends.validate.latest_date`).
+    """
 
     path: str
     cells: pd.DataFrame
     lines: pd.Series
+    latest: date = field(default=LATEST)
 
     @property
     def header(self) -> list[str]:
@@ -31,8 +40,13 @@ class RawTable:
         return list(self.cells.columns)
 
 
-def read_raw(path: str | Path, *, encoding: str = "utf-8") -> RawTable:
-    r"""Read a CSV or Parquet file as text cells.
+def read_raw(
+    path: str | Path, *, encoding: str = "utf-8", limits: Limits | None = None
+) -> RawTable:
+    r"""Read a CSV (plain or gzip) or Parquet file as text cells.
+
+    Compressed files are read within ``limits`` (see
+    :mod:`trends.ingest.compressed`).
 
     Examples
     --------
@@ -46,14 +60,15 @@ def read_raw(path: str | Path, *, encoding: str = "utf-8") -> RawTable:
 
     """
     name = str(path)
+    if Path(path).is_dir():
+        msg = "this is a folder; name the data file inside it"
+        raise InputError(msg, path=name)
     if name.endswith((".parquet", ".pq")):
-        return _read_parquet(name)
+        return _read_parquet(name, limits)
     try:
-        data = Path(path).read_bytes()
-        if name.endswith(".gz"):
-            data = gzip.decompress(data)
-    except (OSError, EOFError) as err:
-        msg = f"cannot read the file: {getattr(err, 'strerror', None) or err}"
+        data = read_bytes(path, limits)
+    except OSError as err:
+        msg = f"cannot read the file: {err.strerror or err}"
         raise InputError(msg, path=name) from err
     text = _decode(data, name, encoding)
     if not text.strip():
@@ -73,7 +88,7 @@ def read_raw(path: str | Path, *, encoding: str = "utf-8") -> RawTable:
     body_lines = [ln for row, ln in zip(body, lines[1:], strict=True) if len(row) == width]
     body = [row for row in body if len(row) == width]
     cells = pd.DataFrame(body, columns=header, dtype=object)
-    return RawTable(name, cells, pd.Series(body_lines, dtype="int64"))
+    return RawTable(name, cells, pd.Series(body_lines, dtype="int64"), latest_date(path))
 
 
 def read_header(path: str | Path, *, encoding: str = "utf-8") -> list[str]:
@@ -88,10 +103,9 @@ def read_header(path: str | Path, *, encoding: str = "utf-8") -> list[str]:
             import pyarrow.parquet as pq
 
             return list(pq.read_schema(name).names)
-        opener = gzip.open if name.endswith(".gz") else open
-        with opener(name, "rt", encoding=_codec(encoding), newline="") as handle:
-            return next(csv.reader(handle), [])
-    except (OSError, EOFError, ValueError, LookupError, csv.Error):
+        head = read_head(name).decode(_codec(encoding), errors="replace")
+        return next(csv.reader(io.StringIO(head, newline="")), [])
+    except (OSError, EOFError, ValueError, LookupError, csv.Error, zlib.error):
         return []
 
 
@@ -150,26 +164,37 @@ def _check_header(header: list[str], name: str) -> None:
         seen.add(column)
 
 
-def _read_parquet(name: str) -> RawTable:
+def _read_parquet(name: str, limits: Limits | None) -> RawTable:
+    import pyarrow as pa
+
     try:
-        frame = pd.read_parquet(name)
-    except (OSError, ValueError) as err:
-        msg = f"cannot read as Parquet: {err}"
+        import pyarrow.parquet as pq
+
+        check_parquet_size(name, limits)
+        # Dates as Python objects: a year pandas cannot hold is still quoted and refused exactly.
+        frame = pq.read_table(name).to_pandas(timestamp_as_object=True, date_as_object=True)
+    except (OSError, ValueError, pa.ArrowException) as err:
+        msg = f"cannot read as Parquet: {str(err).splitlines()[0] if str(err) else err!r}"
         raise InputError(msg, path=name) from err
+    _check_header([str(c) for c in frame.columns], name)
+    frame.columns = [str(c) for c in frame.columns]
     if frame.empty:
         msg = "the file has no records"
         raise InputError(msg, path=name)
     cells = pd.DataFrame(
         {c: frame[c].map(_cell_text) for c in frame.columns}, index=range(len(frame))
     )
-    return RawTable(name, cells, pd.Series(range(1, len(frame) + 1), dtype="int64"))
+    lines = pd.Series(range(1, len(frame) + 1), dtype="int64")
+    return RawTable(name, cells, lines, latest_date(name))
 
 
 def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+    if value is None or value is pd.NA or value is pd.NaT:
         return ""
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value != value:
+        return ""
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

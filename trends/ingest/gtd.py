@@ -24,7 +24,8 @@ from trends.ingest.common import (
     text,
 )
 from trends.ingest.files import RawTable
-from trends.schema import bad_value, check_end_after_start, parse_counts, parse_dates
+from trends.schema import check_end_after_start
+from trends.validate import EARLIEST, LATEST, check_dates, first_bad, parse_counts, parse_dates
 
 NAME = "gtd"
 REQUIRED = ("eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "nkill")
@@ -44,12 +45,13 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table = base_table(raw)
     table["incident_id"] = text(raw, "eventid")
     parts = {}
-    for column, low, high in (("iyear", 1900, 2100), ("imonth", 0, 12), ("iday", 0, 31)):
+    years = ("iyear", EARLIEST.year, LATEST.year)
+    for column, low, high in (years, ("imonth", 0, 12), ("iday", 0, 31)):
         values = pd.to_numeric(text(raw, column), errors="coerce")
         bad = values.isna() | (values < low) | (values > high) | (values % 1 != 0)
         if bad.any():
             msg = f"expected a whole number from {low} to {high}"
-            raise bad_value(msg, path, lines, bad, column, text(raw, column))
+            raise first_bad(msg, path, lines, bad, column, text(raw, column))
         parts[column] = values.astype(int)
     year, month, day = parts["iyear"], parts["imonth"], parts["iday"]
     table["date_precision"] = "day"
@@ -67,6 +69,8 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
             column="iday",
             value=f"{year.iloc[first]}-{month.iloc[first]}-{day.iloc[first]}",
         )
+    shown = text(raw, "iyear")
+    check_dates(start, column="iyear", path=path, lines=lines, shown=shown, latest=raw.latest)
     table["date_start"] = start
     end = period_end(start, table["date_precision"])
     resolution = text(raw, "resolution")
@@ -78,6 +82,7 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
             path=path,
             lines=lines[extended],
             formats=("%Y-%m-%d", "%m/%d/%Y"),
+            latest=raw.latest,
         )
     table["date_end"] = end
     check_end_after_start(table, path, "resolution")
@@ -88,7 +93,9 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table["violence_type"] = text(raw, "attacktype1_txt")
     target = text(raw, "targtype1_txt")
     table["victim_category"] = target.str.lower().map(lambda v: VICTIMS.get(v, v))
-    deaths = parse_counts(text(raw, "nkill"), column="nkill", path=path, lines=lines)
+    deaths = parse_counts(
+        text(raw, "nkill"), column="nkill", path=path, lines=lines, max_count=ctx.limits.max_count
+    )
     unknown = deaths.isna()
     if unknown.any():
         ctx.log.add_rows(
@@ -98,7 +105,9 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
         )
     deaths = deaths.fillna(0)
     table["killed_low"] = table["killed_best"] = table["killed_high"] = deaths
-    table["injured"] = parse_counts(text(raw, "nwound"), column="nwound", path=path, lines=lines)
+    table["injured"] = parse_counts(
+        text(raw, "nwound"), column="nwound", path=path, lines=lines, max_count=ctx.limits.max_count
+    )
     table["source"] = text(raw, "dbsource")
     table["notes"] = text(raw, "summary")
     table["region"] = map_regions(table, ctx)

@@ -25,15 +25,8 @@ from trends.ingest.common import (
     text,
 )
 from trends.ingest.files import RawTable
-from trends.schema import (
-    COUNT_COLUMNS,
-    PRECISIONS,
-    TEXT_COLUMNS,
-    bad_value,
-    check_end_after_start,
-    parse_counts,
-    parse_dates,
-)
+from trends.schema import COUNT_COLUMNS, PRECISIONS, TEXT_COLUMNS, check_end_after_start
+from trends.validate import first_bad, parse_counts, parse_dates
 
 NAME = "native"
 REQUIRED = ("incident_id", "date_start", "country", "region", "killed_best")
@@ -80,16 +73,17 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
             lines=lines[rows],
             formats=(fmt,),
             expected="YYYY-MM-DD, YYYY-MM or YYYY",
+            latest=raw.latest,
         )
     if (form == "").any():
         msg = "unparseable date; expected YYYY-MM-DD, YYYY-MM or YYYY"
-        raise bad_value(msg, path, lines, form == "", "date_start", start_text)
+        raise first_bad(msg, path, lines, form == "", "date_start", start_text)
     table["date_start"] = pd.to_datetime(table["date_start"])
     given = table["date_precision"].str.lower()
     unknown = (given != "") & ~given.isin(PRECISIONS)
     if unknown.any():
         msg = f"date_precision must be one of {', '.join(PRECISIONS)}"
-        raise bad_value(msg, path, lines, unknown, "date_precision", given)
+        raise first_bad(msg, path, lines, unknown, "date_precision", given)
     table["date_precision"] = given.where(given != "", form)
     end_text = text(raw, "date_end")
     end = period_end(table["date_start"], table["date_precision"])
@@ -101,14 +95,17 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
             path=path,
             lines=lines[has_end],
             formats=("%Y-%m-%d",),
+            latest=raw.latest,
         )
     table["date_end"] = end
     check_end_after_start(table, path, "date_end")
     for name in COUNT_COLUMNS:
-        table[name] = parse_counts(text(raw, name), column=name, path=path, lines=lines)
+        table[name] = parse_counts(
+            text(raw, name), column=name, path=path, lines=lines, max_count=ctx.limits.max_count
+        )
     if table["killed_best"].isna().any():
         msg = "killed_best is required; write 0 when nobody was killed"
-        raise bad_value(
+        raise first_bad(
             msg, path, lines, table["killed_best"].isna(), "killed_best", text(raw, "killed_best")
         )
     table["killed_low"] = table["killed_low"].fillna(table["killed_best"])

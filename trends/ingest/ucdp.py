@@ -25,7 +25,8 @@ from trends.ingest.common import (
     text,
 )
 from trends.ingest.files import RawTable
-from trends.schema import bad_value, check_end_after_start, parse_counts, parse_dates
+from trends.schema import check_end_after_start
+from trends.validate import first_bad, parse_counts, parse_dates
 
 NAME = "ucdp-ged"
 REQUIRED = (
@@ -56,30 +57,37 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table["incident_id"] = text(raw, "id")
     for column, formats in (("date_start", DATE_FORMATS), ("date_end", DATE_FORMATS)):
         table[column] = parse_dates(
-            text(raw, column), column=column, path=path, lines=lines, formats=formats
+            text(raw, column),
+            column=column,
+            path=path,
+            lines=lines,
+            formats=formats,
+            latest=raw.latest,
         )
     check_end_after_start(table, path, "date_end")
     prec = text(raw, "date_prec").str.replace(r"\.0$", "", regex=True)
     bad = ~prec.isin(list(PRECISION))
     if bad.any():
         msg = "date_prec must be 1-5"
-        raise bad_value(msg, path, lines, bad, "date_prec", prec)
+        raise first_bad(msg, path, lines, bad, "date_prec", prec)
     table["date_precision"] = prec.map(PRECISION)
     violence = text(raw, "type_of_violence").str.replace(r"\.0$", "", regex=True)
     bad = ~violence.isin(list(VIOLENCE))
     if bad.any():
         msg = "type_of_violence must be 1, 2 or 3"
-        raise bad_value(msg, path, lines, bad, "type_of_violence", violence)
+        raise first_bad(msg, path, lines, bad, "type_of_violence", violence)
     table["violence_type"] = violence.map(VIOLENCE)
     table["country"] = text(raw, "country")
     table["region"] = text(raw, "adm_1")
     table["subregion"] = text(raw, "adm_2")
     table["actor1"], table["actor2"] = text(raw, "side_a"), text(raw, "side_b")
     for ours, theirs in (("killed_low", "low"), ("killed_best", "best"), ("killed_high", "high")):
-        table[ours] = parse_counts(text(raw, theirs), column=theirs, path=path, lines=lines)
+        table[ours] = parse_counts(
+            text(raw, theirs), column=theirs, path=path, lines=lines, max_count=ctx.limits.max_count
+        )
         if table[ours].isna().any():
             msg = "a death estimate is required"
-            raise bad_value(msg, path, lines, table[ours].isna(), theirs, text(raw, theirs))
+            raise first_bad(msg, path, lines, table[ours].isna(), theirs, text(raw, theirs))
     table["source"] = text(raw, "source_office")
     table["notes"] = text(raw, "source_headline")
     unassigned = table["actor1"].str.match(r"^XXX\d") | table["actor2"].str.match(r"^XXX\d")

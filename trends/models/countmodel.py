@@ -13,6 +13,7 @@ from scipy import stats
 from trends._json import finite_or_none
 from trends._options import check_choice
 from trends.errors import DataError, InputError, ModelWarning, OptionError
+from trends.escape import html_pre
 from trends.models.design import as_monthly_series, build_design, month_position
 from trends.models.diagnostics import (
     TestResult,
@@ -129,7 +130,7 @@ class CountFit:
         return self.overdispersion, self.cameron_trivedi, self.ljung_box, self.zero_excess
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary() + "</pre>"
+        return html_pre(self.summary())
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe summary: settings, family, coefficients and diagnostics."""

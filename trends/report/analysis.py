@@ -146,7 +146,7 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
                 seed=settings.seed,
             ),
         )
-    if settings.break_month and "killed_best" in now.panel.columns:
+    if settings.break_month and {"incidents", "killed_best"} <= set(now.panel.columns):
         by_month = now.panel.groupby("month", as_index=False)[["incidents", "killed_best"]].sum()
         split = attempt(
             notes,

@@ -1,39 +1,46 @@
 """Building a report folder: pages, charts, tables and the index, written atomically.
 
 The folder is an archive: each build adds or replaces one page (one report
-month) and keeps the others. Everything is written to a staging folder next
-to the output and swapped into place at the end, so a failed build leaves the
-previous report intact.
+month) and keeps the others. The definition is checked against the data
+before any analysis runs, and everything is written to a staging copy of the
+folder that is swapped into place at the end (see
+:mod:`trends.report.publish`), so a failed build leaves the previous report
+intact. A page's bytes do not depend on where it is written or where the
+command runs: inputs are named as the definition or command line gave them,
+and the rebuild command leaves the output folder as ``FOLDER``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from trends import charts
 from trends.aggregate import parse_month
 from trends.csvout import write_csv
 from trends.errors import OptionError
+from trends.escape import show_controls
 from trends.report.analysis import Findings, analyse
 from trends.report.data import ReportData, latest_complete_month, load
-from trends.report.definition import ReportDefinition
+from trends.report.definition import ReportDefinition, check_with_data
 from trends.report.figures import build_figures
 from trends.report.headlines import headlines, month_name
 from trends.report.notes import data_notes, method_notes
-from trends.report.provenance import display_path, provenance
+from trends.report.provenance import provenance
+from trends.report.publish import precheck, publish
 from trends.report.tables import Table, incidents_table, region_table, sensitivity_table
 
 MANIFEST = "pages.json"
+OUT_PLACEHOLDER = "FOLDER"
+"""How the rebuild command on a page names the report folder."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,19 @@ def _environment() -> jinja2.Environment:
         )
     )
     return jinja2.Environment(
-        loader=loader, autoescape=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined
+        loader=loader,
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_visible,
     )
+
+
+def _visible(value: object) -> object:
+    """Show direction and control characters of every text put on a page (markup excepted)."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return show_controls(value)
+    return value
 
 
 def report_month(data: ReportData, requested: str | None) -> pd.Period:
@@ -68,6 +86,61 @@ def report_month(data: ReportData, requested: str | None) -> pd.Period:
     return month
 
 
+def prepare(definition: ReportDefinition, month: str | None = None) -> tuple[ReportData, pd.Period]:
+    """Load the data and check the definition against it; return the data and report month.
+
+    Every key is checked here, before any analysis runs: a break month
+    outside the data, a measure the data lack or a month outside the data is
+    an error naming the key (or the option that set it).
+    """
+    data = load(definition)
+    requested = month or definition.analysis.month or None
+    try:
+        when = report_month(data, requested)
+    except OptionError as err:
+        if month or not definition.analysis.month:
+            raise
+        raise definition.fail(str(err), "analysis.month", definition.analysis.month) from err
+    first = pd.Period(data.panel["month"].iloc[0], freq="M")
+    measures = [
+        c
+        for c in data.panel.columns
+        if c not in ("month", "region", "country") and pd.api.types.is_numeric_dtype(data.panel[c])
+    ]
+    check_with_data(definition, first, when, measures)
+    return data, when
+
+
+def rebuild_command(
+    definition: ReportDefinition, when: pd.Period, command: list[str] | None = None
+) -> list[str]:
+    """The command that rebuilds the page, with its month pinned and no output path.
+
+    Examples
+    --------
+    >>> d = ReportDefinition.from_inputs(["data/events.csv"])
+    >>> " ".join(rebuild_command(d, pd.Period("2019-11", freq="M")))
+    'trends report data/events.csv --month 2019-11 --out FOLDER'
+
+    """
+    if command is None:
+        sources = [definition.source] if definition.source else list(definition.inputs)
+        command = ["trends", "report", *map(definition.name_of, sources)]
+    kept: list[str] = []
+    skip = False
+    for word in command:
+        if skip or word.startswith("--out="):
+            skip = False
+            continue
+        if word == "--out":
+            skip = True
+            continue
+        kept.append(word)
+    if "--month" not in kept:
+        kept += ["--month", str(when)]
+    return [*kept, "--out", OUT_PLACEHOLDER]
+
+
 def build_report(
     definition: ReportDefinition,
     out: str | Path,
@@ -77,43 +150,30 @@ def build_report(
 ) -> BuiltPage:
     """Build one report month into the folder ``out`` (created if needed).
 
+    ``out`` must be a new folder, an empty one or a trends report; another
+    build of the same folder is waited for. ``command`` is the command line
+    shown on the page (default: one made from the definition).
+
     Examples
     --------
     >>> d = ReportDefinition.from_toml("reports/syria-is-monthly.toml")  # doctest: +SKIP
     >>> build_report(d, "out/report").page.name  # doctest: +SKIP
     'syria-is-monthly-2019-11.html'
     """
-    out = Path(out)
-    data = load(definition)
-    when = report_month(data, month or definition.analysis.month or None)
+    precheck(out)
+    data, when = prepare(definition, month)
     findings = analyse(data, when, definition.analysis)
     stem = f"{definition.slug}-{when}"
-    if command and "--month" not in command:
-        command = [*command, "--month", str(when)]
-    command = command or [
-        "trends",
-        "report",
-        definition.source or " ".join(definition.inputs),
-        "--out",
-        str(out),
-        "--month",
-        str(when),
-    ]
-    staging = Path(
-        tempfile.mkdtemp(
-            prefix=f".{out.name}.building-",
-            dir=out.parent.resolve() if out.parent.exists() else None,
-        )
-    )
-    try:
-        if out.exists():
-            shutil.copytree(out, staging, dirs_exist_ok=True)
-        page = _write_page(staging, stem, definition, data, findings, command)
-        _write_index(staging, definition, when, stem)
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    shown = rebuild_command(definition, when, command)
+
+    def write(folder: Path) -> Path:
+        page = _write_page(folder, stem, definition, data, findings, shown)
+        _write_index(folder, definition, when, stem)
+        return page
+
+    page = publish(out, write)
+    print(f"trends: report written to {out}", file=sys.stderr)
+    out = Path(out)
     chart_files = sorted((out / "charts" / stem).glob("*"))
     return BuiltPage(out / page.name, chart_files, str(when))
 
@@ -158,21 +218,16 @@ def _write_page(
         if table.frame is not None:
             write_csv(table.frame, table_dir / f"{stem}-{table.name}.csv")
     rejects = data.log.to_frame()
-    rejects["file"] = rejects["file"].map(lambda p: display_path(p, Path.cwd()))
+    rejects["file"] = rejects["file"].map(definition.name_of)
     write_csv(rejects, table_dir / f"{stem}-rows-log.csv")
-    root = Path.cwd()
     parameters = definition.to_dict()
-    parameters["inputs"] = [display_path(p, root) for p in definition.inputs]
-    parameters["source"] = display_path(definition.source, root) if definition.source else ""
-    parameters["aliases"] = display_path(definition.aliases, root) if definition.aliases else ""
     parameters["analysis"]["month"] = str(f.month)
     block = provenance(
-        inputs=list(definition.inputs),
+        inputs=[(definition.name_of(p), p) for p in definition.inputs],
         rows_read=data.rows_read,
         log_counts=data.log.counts(),
         parameters=parameters,
         command=command,
-        root=root,
     )
     css = resources.files("trends.report").joinpath("templates/style.css").read_text("utf-8")
     html = (
@@ -247,19 +302,3 @@ def _write_index(folder: Path, definition: ReportDefinition, month: pd.Period, s
         _environment().get_template("index.html.j2").render(reports=list(reports.values()), css=css)
     )
     (folder / "index.html").write_text(html, encoding="utf-8", newline="\n")
-
-
-def _swap(staging: Path, out: Path) -> None:
-    """Put the staging folder in place of ``out``, keeping the old one until the last step."""
-    for path in staging.rglob("*"):
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    os.chmod(staging, 0o755)
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        os.replace(staging, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, out)
-    print(f"trends: report written to {out}", file=sys.stderr)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from trends.aggregate import panel, parse_month, select
+from trends.errors import OptionError
 from trends.ingest import read_incidents
 from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header, read_monthly
@@ -43,8 +44,22 @@ class ReportData:
 
 def load(definition: ReportDefinition) -> ReportData:
     """Read the definition's inputs and apply its filters."""
-    if is_monthly_header(read_header(definition.inputs[0])):
-        frame = read_monthly(definition.inputs[0])
+    header = read_header(definition.inputs[0])
+    if is_monthly_header(header):
+        measure = definition.analysis.measure
+        if measure not in header or measure in ("month", "region", "country"):
+            measures = [c for c in header if c not in ("month", "region", "country")]
+            msg = f"the monthly table has no such measure; choose one of {', '.join(measures)}"
+            raise definition.fail(msg, "analysis.measure", measure)
+        if len(definition.inputs) > 1:
+            msg = (
+                f"{definition.name_of(definition.inputs[0])} is a monthly table, which is read "
+                f"alone; {len(definition.inputs)} inputs were given"
+            )
+            raise OptionError(msg)
+        frame = read_monthly(
+            definition.inputs[0], measure=definition.analysis.measure, limits=definition.limits
+        )
         label = definition.analysis.scope_label or "All"
         if "region" not in frame.columns:
             frame.insert(1, "region", label)
@@ -64,6 +79,7 @@ def load(definition: ReportDefinition) -> ReportData:
         list(definition.inputs),
         format=definition.format,  # type: ignore[arg-type]
         aliases=definition.aliases or None,
+        limits=definition.limits,
     )
     log = RowLog()
     log.extend(incidents.log)

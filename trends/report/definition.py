@@ -1,8 +1,15 @@
 """Report definitions: what a monthly report reads, keeps and tests, in TOML.
 
 A definition lives under ``reports/`` and names its inputs relative to its
-own folder. Every key is checked; an unknown key is an error, so a typo
-cannot silently fall back to a default.
+own folder. Every key is checked before any work: an unknown key, a value of
+the wrong type or outside its range (:data:`RANGES`) is an error naming the
+key, so a typo cannot silently fall back to a default. Keys whose meaning
+depends on the data (a break month, the alert history) are checked against
+the data by :func:`check_with_data` before any analysis runs.
+
+``[input]`` takes ``files``, ``format``, ``aliases`` and the ceilings of
+:class:`trends.validate.Limits`: ``max_count`` (deaths in one record),
+``max_expanded`` (bytes a compressed file may expand to) and ``max_ratio``.
 
 Examples
 --------
@@ -19,8 +26,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from trends.errors import InputError
-from trends.schema import MONTH_PATTERN
+import pandas as pd
+
+from trends.errors import InputError, OptionError
+from trends.ingest import FORMATS
+from trends.validate import INT64_MAX, Limits, check_range, parse_month
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "span_rule": ("start", "end", "drop"),
@@ -28,7 +38,26 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "family": ("auto", "poisson", "quasipoisson", "negbin"),
     "alternative": ("two-sided", "increase"),
     "alert_method": ("farrington", "glrnb", "acled"),
+    "format": FORMATS,
 }
+RANGES: dict[str, tuple[int, int]] = {
+    "bootstrap": (19, 1_000_000),
+    "seed": (0, 2**32 - 1),
+    "alert_years_back": (1, 50),
+    "alert_window": (0, 11),
+    "forecast_horizon": (1, 24),
+    "max_count": (1, INT64_MAX),
+    "max_expanded": (1, INT64_MAX),
+    "max_ratio": (1, INT64_MAX),
+}
+"""Ranges of the numeric keys; ``bootstrap`` needs 19 replicates for a 5% test."""
+FLAGS = {
+    "analysis.break_month": "--since",
+    "analysis.measure": "--measure",
+    "analysis.month": "--month",
+}
+"""The command-line option that sets a key when the report is built from input files."""
+MONTH_KEYS = ("start", "end", "break_month", "month")
 
 
 @dataclass(frozen=True)
@@ -75,6 +104,9 @@ class ReportDefinition:
     filters: Filters = field(default_factory=Filters)
     analysis: Analysis = field(default_factory=Analysis)
     source: str = ""
+    limits: Limits = field(default_factory=Limits)
+    shown: tuple[tuple[str, str], ...] = ()
+    given: frozenset[str] = field(default=frozenset(), compare=False)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> ReportDefinition:
@@ -90,23 +122,42 @@ class ReportDefinition:
             raise InputError(msg, path=name) from err
         base = Path(path).parent
         top = _take(data, {"title", "slug", "description", "input", "filters", "analysis"}, name)
-        source = _take(top.get("input", {}), {"files", "format", "aliases"}, name, "input")
+        allowed = {"files", "format", "aliases", "max_count", "max_expanded", "max_ratio"}
+        source = _take(top.get("input", {}), allowed, name, "input")
         files = source.get("files")
-        if not files or not all(isinstance(f, str) for f in files):
+        if not files or not all(isinstance(f, str) and f.strip() for f in files):
             msg = "[input] files must be a list of file paths"
             raise InputError(msg, path=name, column="input.files")
         aliases = source.get("aliases", "")
-        return cls(
+        if not isinstance(aliases, str):
+            msg = "expected a file path"
+            raise InputError(msg, path=name, column="input.aliases", value=aliases)
+        fmt = source.get("format", "auto")
+        if fmt not in FORMATS:
+            msg = f"expected one of {', '.join(FORMATS)}"
+            raise InputError(msg, path=name, column="input.format", value=fmt)
+        limits = {k: _number(source[k], k, name, "input") for k in RANGES if k in source}
+        inputs = tuple(str((base / f).resolve()) for f in files)
+        shown = tuple(zip(inputs, files, strict=True))
+        if aliases:
+            shown += ((str((base / aliases).resolve()), aliases),)
+        analysis = top.get("analysis", {})
+        definition = cls(
             title=str(top.get("title") or Path(path).stem),
             slug=_slug(str(top.get("slug") or Path(path).stem), name),
             description=str(top.get("description", "")),
-            inputs=tuple(str((base / f).resolve()) for f in files),
-            format=str(source.get("format", "auto")),
+            inputs=inputs,
+            format=fmt,
             aliases=str((base / aliases).resolve()) if aliases else "",
             filters=_section(Filters, top.get("filters", {}), name, "filters"),
-            analysis=_section(Analysis, top.get("analysis", {}), name, "analysis"),
+            analysis=_section(Analysis, analysis, name, "analysis"),
             source=name,
+            limits=Limits(**limits),
+            shown=(*shown, (name, Path(path).name)),
+            given=frozenset(f"analysis.{key}" for key in analysis),
         )
+        definition.filters_window()
+        return definition
 
     @classmethod
     def from_inputs(cls, inputs: list[str], **analysis: Any) -> ReportDefinition:
@@ -117,11 +168,102 @@ class ReportDefinition:
             slug=slug,
             inputs=tuple(inputs),
             analysis=Analysis(**analysis),
+            shown=tuple((p, shown_path(p)) for p in inputs),
         )
 
+    def name_of(self, path: str) -> str:
+        """How a page names an input: as the definition or the command line gave it.
+
+        Pages never show absolute paths, so that they do not depend on where
+        the report is built from or written to.
+        """
+        return dict(self.shown).get(path) or shown_path(path)
+
     def to_dict(self) -> dict[str, Any]:
-        """Every setting, JSON-safe (for the provenance block)."""
-        return asdict(self)
+        """Every setting, JSON-safe (for the provenance block), inputs named as given."""
+        out = asdict(self)
+        del out["shown"], out["given"]
+        out["inputs"] = [self.name_of(p) for p in self.inputs]
+        out["aliases"] = self.name_of(self.aliases) if self.aliases else ""
+        out["source"] = self.name_of(self.source) if self.source else ""
+        return out
+
+    def fail(self, message: str, key: str, value: object) -> InputError | OptionError:
+        """An error about ``key``: in the definition file, or the option that set it."""
+        if self.source:
+            return InputError(message, path=self.source, column=key, value=value)
+        return OptionError(f"{FLAGS.get(key, key)} {value}: {message}")
+
+    def filters_window(self) -> None:
+        """Refuse a window whose start comes after its end."""
+        f = self.filters
+        if f.start and f.end and f.start > f.end:
+            msg = f"is before filters.start {f.start}"
+            raise self.fail(msg, "filters.end", f.end)
+
+
+def shown_path(path: str) -> str:
+    """A path as typed when it is relative and stays below the working folder, else its name.
+
+    Examples
+    --------
+    >>> shown_path("data/events.csv"), shown_path("/home/a/events.csv"), shown_path("../x.csv")
+    ('data/events.csv', 'events.csv', 'x.csv')
+
+    """
+    parts = Path(path).parts
+    if Path(path).is_absolute() or ".." in parts:
+        return Path(path).name
+    return str(Path(*parts)) if parts else path
+
+
+def check_with_data(
+    definition: ReportDefinition, first: pd.Period, month: pd.Period, measures: list[str]
+) -> None:
+    """Check the keys whose meaning depends on the data, before any analysis runs.
+
+    ``first`` is the first month of the data and ``month`` the report month.
+    A break month must leave at least :data:`BREAK_MARGIN` months on each
+    side of it by the report month; the measure must be one the data hold;
+    Farrington alert settings given in the definition must fit the history.
+    """
+    a = definition.analysis
+    if a.measure not in measures:
+        msg = f"the data hold no such measure; choose one of {', '.join(measures)}"
+        raise definition.fail(msg, "analysis.measure", a.measure)
+    if a.break_month:
+        low, high = first + BREAK_MARGIN, month - BREAK_MARGIN + 1
+        when = pd.Period(a.break_month, freq="M")
+        if not low <= when <= high:
+            msg = (
+                f"the break month must leave {BREAK_MARGIN} months of data on each side by the "
+                f"report month: the data run from {first} to {month}, so choose a month from "
+                f"{low} to {high}" + ("" if low <= high else " (there is none: too few months)")
+            )
+            raise definition.fail(msg, "analysis.break_month", a.break_month)
+    history = (month - first).n
+    need = 12 * a.alert_years_back + a.alert_window
+    chosen = {"analysis.alert_years_back", "analysis.alert_window"} & definition.given
+    if a.alert_method == "farrington" and chosen and history < need:
+        msg = (
+            f"Farrington alerts with alert_years_back = {a.alert_years_back} and alert_window "
+            f"= {a.alert_window} need {need} months of history before the report month; the "
+            f"data have {history} ({first} to {month - 1}): lower alert_years_back"
+        )
+        key = sorted(chosen)[0]
+        raise definition.fail(msg, key, getattr(a, key.split(".")[1]))
+
+
+BREAK_MARGIN = 6
+"""Months a break month must leave on each side (the interrupted time series' minimum)."""
+
+
+def _number(value: object, key: str, name: str, section: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        msg = "expected a whole number"
+        raise InputError(msg, path=name, column=f"{section}.{key}", value=value)
+    low, high = RANGES[key]
+    return int(check_range(f"{section}.{key}", value, low=low, high=high, path=name))
 
 
 def _take(data: object, allowed: set[str], name: str, section: str = "") -> dict[str, Any]:
@@ -154,9 +296,12 @@ def _section(kind: type, data: object, name: str, section: str) -> Any:
         if key in CHOICES and value not in CHOICES[key]:
             msg = f"expected one of {', '.join(CHOICES[key])}"
             raise InputError(msg, path=name, column=f"{section}.{key}", value=value)
-        is_month = key in ("start", "end", "break_month", "month")
-        if is_month and value and not MONTH_PATTERN.match(value):
-            msg = "expected a month written YYYY-MM"
+        if key in MONTH_KEYS and value:
+            value = str(parse_month(value, f"{section}.{key}", path=name))
+        if key in RANGES:
+            value = _number(value, key, name, section)
+        if key == "measure" and not value.strip():
+            msg = "expected the name of a measure"
             raise InputError(msg, path=name, column=f"{section}.{key}", value=value)
         out[key] = value
     return kind(**out)

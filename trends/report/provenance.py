@@ -52,26 +52,17 @@ def build_time() -> str | None:
     return datetime.fromtimestamp(int(epoch), tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def display_path(path: str, root: Path) -> str:
-    """A path relative to ``root`` when it lies under it, so pages do not reveal home folders."""
-    try:
-        return str(Path(path).resolve().relative_to(root.resolve()))
-    except ValueError:
-        return Path(path).name
-
-
 def provenance(
     *,
-    inputs: list[str],
+    inputs: list[tuple[str, str]],
     rows_read: int,
     log_counts: dict[str, int],
     parameters: dict[str, Any],
     command: list[str],
-    root: Path,
 ) -> dict[str, Any]:
-    """The provenance block of a page."""
+    """The provenance block of a page; ``inputs`` are (name shown, path read) pairs."""
     return {
-        "inputs": [{"file": display_path(p, root), "sha256": sha256(p)} for p in inputs],
+        "inputs": [{"file": shown, "sha256": sha256(path)} for shown, path in inputs],
         "rows_read": rows_read,
         "rows_by_action": log_counts,
         "versions": versions(),

@@ -33,7 +33,6 @@ and model-based Wald intervals (R's numbers); they are always kept in
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from dataclasses import dataclass, field, replace
@@ -46,6 +45,7 @@ from scipy import stats
 from trends._json import finite_or_none
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
+from trends.escape import html_pre
 from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
 from trends.models.design import as_monthly_series, month_position
 from trends.models.diagnostics import choose_family
@@ -186,7 +186,7 @@ class ITSResult:
                 "intervals; assumes independent months)")
 
     def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+        return html_pre(self.summary())
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary (NaN becomes None); the numbers come from :meth:`tidy`."""

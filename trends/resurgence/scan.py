@@ -36,6 +36,7 @@ from scipy import stats
 
 from trends._options import check_choice
 from trends.errors import DataError
+from trends.escape import html_pre
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.breakscore import break_scores, top_candidates
 from trends.models.design import as_monthly_series, build_design, scan_designs
@@ -95,7 +96,7 @@ class BreakScanResult:
                 "(ignores autocorrelation)")
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary() + "</pre>"
+        return html_pre(self.summary())
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary."""

@@ -46,6 +46,7 @@ import pandas as pd
 
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
+from trends.escape import html_pre
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.design import as_monthly_series, break_columns, build_design
 
@@ -120,7 +121,7 @@ class MultiBreakResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary() + "</pre>"
+        return html_pre(self.summary())
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary."""

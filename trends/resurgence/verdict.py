@@ -128,9 +128,9 @@ class Assessment:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        import html
+        from trends.escape import html_pre
 
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+        return html_pre(self.summary())
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary with every field of the verdict (NaN becomes None)."""

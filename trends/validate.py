@@ -1,0 +1,535 @@
+"""Checking values where they enter the package: counts, dates, months, ranges, names.
+
+Every reader, the monthly-table loader, the command line and the report
+definition check their values here, so that one rule gives one message:
+
+* **Counts** are whole numbers from 0 to a plausibility ceiling per record,
+  :data:`DEFAULT_MAX_COUNT` (one million deaths in one incident or one row of a
+  monthly table) unless the user raises it (``--max-count``, or ``max_count``
+  under ``[input]`` in a report definition). A figure beyond the largest
+  64-bit integer is an error whatever the ceiling, and totals are checked so
+  that no sum can overflow.
+* **Dates and months** lie from :data:`EARLIEST` to :data:`LATEST` (years
+  1900 to 2100) and, in a data file, no later than the day after the file was
+  last written: an incident cannot be dated after its data were released.
+* **Options** lie in their ranges (:data:`OPTION_RULES`): replicates >= 1
+  where a p-value is asked for, horizons from 1 to 24, windows and seeds >= 0.
+* **Names** that key a series (a region, a country) are not blank.
+
+An error names the file, line, column and value (or the option and its
+value), says what was expected and what to do, and ends the command with
+exit status 2.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trends.errors import DataError, InputError, OptionError
+
+INT64_MAX = 2**63 - 1
+DEFAULT_MAX_COUNT = 1_000_000
+"""Largest count accepted in one record unless the user raises it: no recorded
+incident has killed a million people."""
+DEFAULT_MAX_EXPANDED = 2 * 1024**3
+"""Largest size (bytes) a compressed input may expand to: 2 GiB."""
+DEFAULT_MAX_RATIO = 100
+"""Largest expansion ratio of a compressed input; CSV files compress 5-20 times."""
+RATIO_FLOOR = 64 * 1024**2
+"""The ratio is enforced only once a file has expanded past 64 MiB."""
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
+MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+"""A month as every table and option writes it: YYYY-MM."""
+_WHOLE = re.compile(r"^\+?(\d+)(?:\.0*)?$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Ceilings on what one input may hold; every one can be raised by the user.
+
+    Examples
+    --------
+    >>> Limits().max_count
+    1000000
+    """
+
+    max_count: int = DEFAULT_MAX_COUNT
+    max_expanded: int = DEFAULT_MAX_EXPANDED
+    max_ratio: float = DEFAULT_MAX_RATIO
+
+
+def _error(
+    message: str, *, name: str, value: object, path: str | None = None
+) -> InputError | OptionError:
+    """An option error (``name`` is the option) or, with ``path``, an error in that file."""
+    if path is not None:
+        return InputError(message, path=path, column=name, value=value)
+    return OptionError(f"{name} {message}; got {value!r}")
+
+
+# ---- ranges ---------------------------------------------------------------------------------
+
+
+def check_range(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    whole: bool = True,
+    path: str | None = None,
+) -> Any:
+    """Return ``value`` if it is a (whole, with ``whole``) finite number in ``[low, high]``.
+
+    ``name`` is the option or key named in the error; with ``path`` the error
+    names that file (a report definition) and the key as its column.
+
+    Examples
+    --------
+    >>> check_range("--horizon", 6, low=1, high=24)
+    6
+    >>> check_range("--seed", -1, low=0)
+    Traceback (most recent call last):
+    ...
+    trends.errors.OptionError: --seed must be a whole number of at least 0; got -1
+
+    """
+    kind = "a whole number" if whole else "a number"
+    if low is not None and high is not None:
+        expected = f"{kind} from {_show(low)} to {_show(high)}"
+    elif low is not None:
+        expected = f"{kind} of at least {_show(low)}"
+    else:
+        expected = f"{kind} of at most {_show(high)}" if high is not None else kind
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    ok = ok and math.isfinite(value) and (not whole or float(value).is_integer())
+    ok = ok and (low is None or value >= low) and (high is None or value <= high)
+    if not ok:
+        msg = f"must be {expected}"
+        raise _error(msg, name=name, value=value, path=path)
+    return value
+
+
+def _show(number: float) -> str:
+    return f"{number:,}" if abs(number) >= 10_000 else f"{number:g}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The range of one command-line option, by its ``argparse`` destination."""
+
+    flag: str
+    low: float | None = None
+    high: float | None = None
+    whole: bool = True
+    above_low: bool = False
+    below_high: bool = False
+
+
+OPTION_RULES: dict[str, Rule] = {
+    "bootstrap": Rule("--bootstrap", 1, INT64_MAX),
+    "seed": Rule("--seed", 0, 2**32 - 1),
+    "horizon": Rule("--horizon", 1, 24),
+    "draws": Rule("--draws", 1, 1_000_000),
+    "harmonics": Rule("--harmonics", 0, 5),
+    "train_months": Rule("--train-months", 0),
+    "min_train": Rule("--min-train", 1),
+    "min_segment": Rule("--min-segment", 1),
+    "years_back": Rule("--years-back", 1, 50),
+    "window": Rule("--window", 0, 11),
+    "alpha": Rule("--alpha", 0, 1, whole=False, above_low=True, below_high=True),
+    "threshold": Rule("--threshold", 0, whole=False),
+    "width": Rule("--width", 1, 20_000),
+    "height": Rule("--height", 1, 20_000),
+    "scale": Rule("--scale", 0, 10, whole=False, above_low=True),
+    "max_count": Rule("--max-count", 1, INT64_MAX),
+    "max_expanded": Rule("--max-expanded", 1),
+    "max_ratio": Rule("--max-ratio", 1, whole=False),
+}
+"""Ranges of the numeric options, applied to every command that has them."""
+MONTH_OPTIONS = ("since", "month", "start", "end")
+"""Options that take a month (YYYY-MM)."""
+
+
+def check_options(options: Mapping[str, Any]) -> None:
+    """Check the month options and every numeric option of a parsed command line.
+
+    Months must be written YYYY-MM within the years the package reads;
+    numbers must lie in the ranges of :data:`OPTION_RULES`.
+
+    ``--bootstrap 0`` is allowed only where no bootstrap p-value is asked
+    for (``trends test --inference model``). ``--alpha`` must lie strictly
+    between 0 and 1 and ``--scale`` must be above 0.
+
+    Examples
+    --------
+    >>> check_options({"horizon": 3, "seed": 0})
+    >>> check_options({"bootstrap": 0, "inference": "model", "command": "test"})
+    >>> check_options({"bootstrap": 0, "command": "detect"})
+    Traceback (most recent call last):
+    ...
+    trends.errors.OptionError: --bootstrap must be a whole number from 1 to ...; got 0
+
+    """
+    for dest in MONTH_OPTIONS:
+        if isinstance(options.get(dest), str):
+            parse_month(options[dest], f"--{dest}")
+    for dest, rule in OPTION_RULES.items():
+        value = options.get(dest)
+        if value is None:
+            continue
+        low = rule.low
+        if dest == "bootstrap" and options.get("inference") == "model":
+            low = 0 if options.get("command") == "test" else low
+        check_range(rule.flag, value, low=low, high=rule.high, whole=rule.whole)
+        if rule.above_low and value == low:
+            msg = f"must be above {_show(low or 0)}"
+            raise _error(msg, name=rule.flag, value=value)
+        if rule.below_high and value == rule.high:
+            msg = f"must be below {_show(rule.high or 0)}"
+            raise _error(msg, name=rule.flag, value=value)
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from ``500M``, ``2G``, ``1.5G`` or a plain number of bytes.
+
+    Examples
+    --------
+    >>> parse_size("2G"), parse_size("64k"), parse_size("1000")
+    (2147483648, 65536, 1000)
+
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[iI]?[bB]?\s*", text)
+    if not match:
+        msg = f"expected a size such as 500M or 2G; got {text!r}"
+        raise OptionError(msg)
+    factor = 1024 ** " KMGT".index(match.group(2).upper() or " ")
+    return int(float(match.group(1)) * factor)
+
+
+# ---- months and dates -----------------------------------------------------------------------
+
+
+def parse_month(value: str, name: str, *, path: str | None = None) -> pd.Period:
+    """A ``YYYY-MM`` option or definition value as a monthly period, years 1900-2100.
+
+    Examples
+    --------
+    >>> parse_month("2023-11", "--since")
+    Period('2023-11', 'M')
+    >>> parse_month("9999-12", "--since")
+    Traceback (most recent call last):
+    ...
+    trends.errors.OptionError: --since must be a month from 1900-01 to 2100-12; got '9999-12'
+
+    """
+    text = value.strip() if isinstance(value, str) else value
+    if not isinstance(text, str) or not MONTH_PATTERN.fullmatch(text):
+        msg = "must be a month written YYYY-MM"
+        raise _error(msg, name=name, value=value, path=path)
+    if not EARLIEST.year <= int(text[:4]) <= LATEST.year:
+        msg = f"must be a month from {EARLIEST:%Y-%m} to {LATEST:%Y-%m}"
+        raise _error(msg, name=name, value=value, path=path)
+    return pd.Period(text, freq="M")
+
+
+def latest_date(path: str | Path) -> date:
+    """The last date a file's records may carry: the day after it was last written.
+
+    A record cannot describe a day after its data were released; the day
+    after allows for time zones. Never later than :data:`LATEST`.
+    """
+    try:
+        written = datetime.fromtimestamp(os.stat(path).st_mtime).date()
+    except (OSError, OverflowError, ValueError):
+        return LATEST
+    return min(written + timedelta(days=1), LATEST)
+
+
+def parse_month_column(
+    raw: pd.Series, *, column: str, path: str, lines: pd.Series, latest: date = LATEST
+) -> pd.Series:
+    """Months written ``YYYY-MM`` in a table, each within the dates a file may hold.
+
+    Examples
+    --------
+    >>> parse_month_column(pd.Series(["2020-01"]), column="month", path="f",
+    ...                    lines=pd.Series([2])).tolist()
+    ['2020-01']
+
+    """
+    text = raw.fillna("").astype(str).str.strip()
+    bad = ~text.str.fullmatch(MONTH_PATTERN)
+    if bad.any():
+        msg = "expected a month written YYYY-MM"
+        raise first_bad(msg, path, lines, bad, column, text)
+    years = text.str[:4].astype(int)
+    early = years < EARLIEST.year
+    if early.any():
+        msg = f"month before {EARLIEST:%Y-%m}, the earliest the package reads"
+        raise first_bad(msg, path, lines, early, column, text)
+    beyond = years > LATEST.year
+    if beyond.any():
+        msg = f"month after {LATEST:%Y-%m}, the latest the package reads"
+        raise first_bad(msg, path, lines, beyond, column, text)
+    late = text > f"{latest:%Y-%m}"
+    if late.any():
+        raise first_bad(_too_late(latest), path, lines, late, column, text)
+    return text
+
+
+def _too_late(latest: date) -> str:
+    if latest >= LATEST:
+        return f"date after {LATEST:%Y-%m-%d}, the latest the package reads"
+    return (
+        f"dated after the file was last written ({latest - timedelta(days=1):%Y-%m-%d}): "
+        "a record cannot describe a later day; correct the date"
+    )
+
+
+def parse_dates(
+    raw: pd.Series,
+    *,
+    column: str,
+    path: str,
+    lines: pd.Series,
+    formats: tuple[str, ...],
+    expected: str | None = None,
+    latest: date = LATEST,
+) -> pd.Series:
+    """Parse dates trying each ``strptime`` format in turn; every value must parse and lie in range.
+
+    Examples
+    --------
+    >>> lines = pd.Series([2, 3])
+    >>> s = parse_dates(pd.Series(["2023-11-09", "2024-03-26 00:00:00.000"]), column="d",
+    ...                 path="f", lines=lines, formats=("%Y-%m-%d", "%Y-%m-%d %H:%M:%S.%f"))
+    >>> [str(d.date()) for d in s]
+    ['2023-11-09', '2024-03-26']
+
+    """
+    text = raw.fillna("").astype(str).str.strip()
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        todo = parsed.isna() & (text != "")
+        if not todo.any():
+            break
+        got = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        # A year pandas holds only at a coarser unit (9999, say) is left for the range check.
+        got = got.where(got.dt.year.between(1678, 2261))
+        parsed[todo] = got.astype("datetime64[ns]")
+    missing = parsed.isna()
+    if missing.any():
+        # A date pandas cannot hold (year 9999, say) parses in Python: out of range, not garbled.
+        real = text[missing].map(lambda v: _strptime(v, formats) is not None)
+        if real.any():
+            bad = missing & real.reindex(text.index, fill_value=False)
+            raise first_bad(_outside(latest), path, lines, bad, column, text)
+        message = "missing date" if (text[missing] == "").all() else "unparseable date"
+        expected = expected or " or ".join(map(human_format, formats))
+        msg = f"{message}; expected {expected}"
+        raise first_bad(msg, path, lines, missing, column, text)
+    parsed = parsed.dt.normalize()
+    check_dates(parsed, column=column, path=path, lines=lines, shown=text, latest=latest)
+    return parsed
+
+
+def _outside(latest: date) -> str:
+    return f"date outside {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}, the range the package reads" + (
+        "" if latest >= LATEST else f" (and no later than {latest:%Y-%m-%d} for this file)"
+    )
+
+
+def _strptime(value: str, formats: tuple[str, ...]) -> datetime | None:
+    for fmt in formats:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def check_dates(
+    dates: pd.Series,
+    *,
+    column: str,
+    path: str,
+    lines: pd.Series,
+    shown: pd.Series,
+    latest: date = LATEST,
+) -> None:
+    """Raise for the first date before :data:`EARLIEST` or after ``latest``."""
+    early = (dates < pd.Timestamp(EARLIEST)).fillna(False)
+    if early.any():
+        msg = f"date before {EARLIEST:%Y-%m-%d}, the earliest the package reads"
+        raise first_bad(msg, path, lines, early, column, shown)
+    late = (dates > pd.Timestamp(latest)).fillna(False)
+    if late.any():
+        raise first_bad(_too_late(latest), path, lines, late, column, shown)
+
+
+def human_format(fmt: str) -> str:
+    """A ``strptime`` format as users write it.
+
+    Examples
+    --------
+    >>> human_format("%Y-%m-%d %H:%M:%S.%f")
+    'YYYY-MM-DD hh:mm:ss.fff'
+
+    """
+    for code, shown in (
+        ("%Y", "YYYY"),
+        ("%m", "MM"),
+        ("%d", "DD"),
+        ("%H", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+        ("%f", "fff"),
+        ("%B", "Month"),
+    ):
+        fmt = fmt.replace(code, shown)
+    return fmt
+
+
+# ---- counts ---------------------------------------------------------------------------------
+
+
+def parse_count(text: str, max_count: int = DEFAULT_MAX_COUNT) -> int | str:
+    """The count written as ``text``, or the reason it is not one.
+
+    Whole numbers are read exactly (no rounding through floating point), so
+    2**53 + 1 stays itself and is refused by the ceiling, not rounded.
+
+    Examples
+    --------
+    >>> parse_count("12"), parse_count("4.0"), parse_count("1e3")
+    (12, 4, 1000)
+    >>> parse_count("2.5")
+    'casualty counts must be whole numbers'
+
+    """
+    match = _WHOLE.fullmatch(text)
+    if match:
+        value = int(match.group(1))
+    else:
+        try:
+            number = float(text)
+        except ValueError:
+            return "not a number"
+        if not math.isfinite(number):
+            return "not a number"
+        if number < 0:
+            return "casualty counts cannot be negative"
+        if not number.is_integer():
+            return "casualty counts must be whole numbers"
+        value = int(number)
+    if value > INT64_MAX:
+        return (
+            f"beyond the largest count the package can hold ({INT64_MAX:,}); "
+            "the figure is corrupt or in the wrong column"
+        )
+    if value > max_count:
+        return (
+            f"above the plausibility ceiling of {max_count:,} per record; if the figure is "
+            "genuine, raise the ceiling with --max-count (max_count under [input] in a report "
+            "definition)"
+        )
+    return value
+
+
+def parse_counts(
+    raw: pd.Series,
+    *,
+    column: str,
+    path: str,
+    lines: pd.Series,
+    max_count: int = DEFAULT_MAX_COUNT,
+) -> pd.Series:
+    """Parse a column of counts (see :func:`parse_count`); empty text is missing.
+
+    Examples
+    --------
+    >>> lines = pd.Series([2, 3, 4])
+    >>> parse_counts(pd.Series(["3", "", "4.0"]), column="k", path="f", lines=lines).tolist()
+    [3, <NA>, 4]
+
+    """
+    text = raw.fillna("").astype(str).str.strip()
+    parsed = {value: parse_count(value, max_count) for value in pd.unique(text) if value != ""}
+    reasons = {value: why for value, why in parsed.items() if isinstance(why, str)}
+    if reasons:
+        bad = text.isin(list(reasons))
+        first = text[bad].iloc[0]
+        raise first_bad(reasons[first], path, lines, bad, column, text)
+    numbers = {value: n for value, n in parsed.items() if isinstance(n, int)}
+    if max(numbers.values(), default=0) < 2**53:  # exact in floating point: the fast way
+        return pd.Series(text.map(numbers).astype("Float64").astype("Int64"), index=raw.index)
+    values: list[Any] = [numbers.get(v, pd.NA) for v in text]
+    return pd.Series(pd.array(values, dtype="Int64"), index=raw.index)
+
+
+def check_total(values: pd.Series, what: str) -> None:
+    """Raise a DataError when the sum of ``values`` would not fit in a 64-bit integer.
+
+    Checking the total of non-negative counts bounds every partial sum.
+
+    Examples
+    --------
+    >>> check_total(pd.Series([2**62, 2**62], dtype="Int64"), "killed_best")
+    Traceback (most recent call last):
+    ...
+    trends.errors.DataError: the killed_best figures add up to more than ...
+
+    """
+    known = values.dropna()
+    if float(known.astype(float).sum()) < 2**62:
+        return
+    total = sum(int(v) for v in known)
+    if total > INT64_MAX:
+        msg = (
+            f"the {what} figures add up to more than {INT64_MAX:,}, the largest total the "
+            "package can hold; lower --max-count to find the implausible records"
+        )
+        raise DataError(msg)
+
+
+# ---- names ----------------------------------------------------------------------------------
+
+
+def require_names(raw: pd.Series, *, column: str, path: str, lines: pd.Series) -> pd.Series:
+    """Stripped names, none blank: a blank region would be analysed as a region called ''.
+
+    Examples
+    --------
+    >>> require_names(pd.Series([" Homs "]), column="region", path="f",
+    ...               lines=pd.Series([2])).tolist()
+    ['Homs']
+
+    """
+    text = raw.fillna("").astype(str).str.strip()
+    blank = text == ""
+    if blank.any():
+        msg = f"a {column} name is required; write the name, or leave the {column} column out"
+        raise first_bad(msg, path, lines, blank, column, text)
+    return text
+
+
+def first_bad(
+    message: str, path: str, lines: pd.Series, mask: pd.Series, column: str, raw: pd.Series
+) -> InputError:
+    """An InputError for the first row of ``mask``, naming its line and value."""
+    first = int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
+    return InputError(
+        message, path=path, line=int(lines.iloc[first]), column=column, value=raw.iloc[first]
+    )
