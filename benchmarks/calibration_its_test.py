@@ -8,7 +8,7 @@ ratio from the break on (no slope change). A second null has no latent noise
 liberal). Every series has its own seed (SEED, cell, series number), so the
 results do not depend on the number of worker processes.
 
-Usage: PYTHONPATH=. python benchmarks/calibration.py [--reps 400] [--bootstrap 999]
+Usage: PYTHONPATH=. python benchmarks/calibration_its_test.py [--reps 400] [--bootstrap 999]
        [--detect-reps 100] [--workers 2] [--write docs/calibration.md]
 """
 

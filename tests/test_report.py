@@ -37,7 +37,7 @@ def small_definition(**analysis):
     settings = dict(
         measure="incidents",
         break_month="2017-11",
-        bootstrap=49,
+        bootstrap=99,
         alert_years_back=2,
         alert_window=2,
         scope_label="three governorates",

@@ -2,8 +2,9 @@
 
 The data path: incident files -> :func:`read_incidents` (canonical table and
 row log) -> :func:`aggregate` (complete monthly panel) -> :func:`to_series`
-(one monthly series) -> count models and tests (:class:`CountModel`,
-:func:`its_test`, :func:`detect_break`, :func:`test_regions`) -> alerts,
+(one monthly series) -> the verdict on "has it risen since X?" (:func:`assess`)
+and the count models and tests behind it (:class:`CountModel`, :func:`its_test`,
+:func:`detect_break`, :func:`test_regions`) -> alerts,
 forecasts, backtests and severity -> charts and report pages.
 """
 
@@ -28,9 +29,12 @@ from trends.monthly import read_monthly, to_series
 from trends.regions import Gazetteer
 from trends.report import ReportDefinition, build_report
 from trends.resurgence import (
+    Assessment,
     BreakScanResult,
     ITSResult,
     RegionTestResult,
+    adjust_for_regions,
+    assess,
     detect_break,
     its_test,
     sensitivity,
@@ -42,11 +46,13 @@ from trends.severity import PowerLawResult, fit_power_law
 __version__ = "0.1.0"
 
 __all__ = [
-    "BASELINES", "AlertResult", "BacktestResult", "BreakScanResult", "CountFit", "CountModel",
+    "BASELINES", "AlertResult", "Assessment", "BacktestResult", "BreakScanResult", "CountFit",
+    "CountModel",
     "DataError", "DataQualityWarning", "DecompositionResult", "ForecastResult", "Gazetteer",
     "ITSResult", "IncidentSet", "InputError", "ModelWarning", "OptionError", "PowerLawResult",
     "RegionTestResult", "ReportDefinition", "RowLog", "SchemaError", "TrendsError",
-    "TrendsWarning", "__version__", "acled_heuristic", "aggregate", "alerts", "auto_forecaster",
+    "TrendsWarning", "__version__", "acled_heuristic", "adjust_for_regions", "aggregate",
+    "alerts", "assess", "auto_forecaster",
     "build_report",
     "count_model_forecaster", "decompose_change", "detect_break", "farrington", "fit_power_law",
     "forecast", "glrnb", "its_test", "read_incidents", "read_monthly", "rolling_origin",

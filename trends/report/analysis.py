@@ -23,15 +23,8 @@ from trends.forecast import ForecastResult, forecast
 from trends.monthly import to_series
 from trends.report.data import ReportData
 from trends.report.definition import Analysis
-from trends.resurgence import (
-    BreakScanResult,
-    ITSResult,
-    RegionTestResult,
-    detect_break,
-    its_test,
-    sensitivity,
-)
-from trends.resurgence import test_regions as regions_test
+from trends.resurgence.level import level_change
+from trends.resurgence.verdict import Assessment, adjust_for_regions, assess
 from trends.severity import PowerLawResult, fit_power_law
 
 T = TypeVar("T")
@@ -46,9 +39,8 @@ class Findings:
     settings: Analysis
     total: pd.Series
     panel: pd.DataFrame
-    its: ITSResult | None = None
-    regions: RegionTestResult | None = None
-    scan: BreakScanResult | None = None
+    verdict: Assessment | None = None
+    region_verdicts: tuple[Assessment, ...] = ()
     alerts: pd.DataFrame | None = None
     alert_history: AlertResult | None = None
     forecast: ForecastResult | None = None
@@ -89,35 +81,20 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
             f"not tested (fewer than {MIN_ACTIVE_MONTHS} months with any {measure}): "
             + ", ".join(quiet)
         )
-    its = regions_result = split = None
+    verdict = split = None
+    region_verdicts: tuple[Assessment, ...] = ()
     if settings.break_month:
-        its = attempt(
-            notes,
-            "its",
-            lambda: its_test(
-                total,
-                settings.break_month,
-                family=settings.family,
-                alternative=settings.alternative,
-                bootstrap=settings.bootstrap,
-                seed=settings.seed,
-            ),
-        )
+        question = partial(assess, since=settings.break_month, direction=settings.direction,
+                           bootstrap=settings.bootstrap, seed=settings.seed)
+        verdict = attempt(notes, "verdict",
+                          partial(question, total, name=settings.scope_label or None))
         if len(active) > 1:
-            regions_result = attempt(
-                notes,
-                "regions_test",
-                lambda: regions_test(
-                    active,
-                    settings.break_month,
-                    alternative=settings.alternative,
-                    bootstrap=settings.bootstrap,
-                    seed=settings.seed,
-                ),
-            )
-    scan = attempt(
-        notes, "scan", lambda: detect_break(total, bootstrap=settings.bootstrap, seed=settings.seed)
-    )
+            found = []
+            for region, y in active.items():
+                one = attempt(notes, f"verdict {region}", partial(question, y, name=region))
+                if one is not None:
+                    found.append(one)
+            region_verdicts = tuple(adjust_for_regions(found))
     alert_rows = _alerts(regions | {"All regions": total}, month, settings, notes)
     alert_history = attempt(
         notes,
@@ -159,24 +136,16 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
             ),
         )
     spread = None
-    if settings.break_month and {"killed_low", "killed_high"} <= set(now.panel.columns):
-        frame = now.panel.groupby("month", as_index=False)[
-            ["killed_low", "killed_best", "killed_high"]
-        ].sum()
-        frame.index = pd.PeriodIndex(frame.pop("month"), freq="M")
-        spread = attempt(
-            notes,
-            "sensitivity",
-            lambda: sensitivity(frame, settings.break_month, family=settings.family),
-        )
+    test = verdict.test if verdict is not None else None
+    if test is not None and {"killed_low", "killed_high"} <= set(now.panel.columns):
+        spread = attempt(notes, "sensitivity", lambda: _estimates(now.panel, test, settings))
     return Findings(
         month,
         settings,
         total,
         now.panel,
-        its,
-        regions_result,
-        scan,
+        verdict,
+        region_verdicts,
         alert_rows,
         alert_history,
         predicted,
@@ -185,6 +154,23 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
         spread,
         notes,
     )
+
+
+def _estimates(panel: pd.DataFrame, test: Any, settings: Analysis) -> pd.DataFrame:
+    """The verdict's test, on its own months, for the low, best and high death estimates."""
+    frame = panel.groupby("month", as_index=False)[
+        ["killed_low", "killed_best", "killed_high"]].sum()
+    rows = []
+    for measure in ("killed_low", "killed_best", "killed_high"):
+        y = pd.Series(frame[measure].to_numpy(dtype=float),
+                      index=pd.PeriodIndex(frame["month"], freq="M"), name=measure)
+        one = level_change(y, test.break_month, start=test.start, end=test.end,
+                           bootstrap=settings.bootstrap, seed=settings.seed, slope=False)
+        low, high = one.level_ratio_ci
+        rows.append({"measure": measure, "level ratio": one.level_ratio, "95% CI low": low,
+                     "95% CI high": high, "p (rise)": one.level.p_rise,
+                     "p (fall)": one.level.p_fall, "excess": one.excess})
+    return pd.DataFrame(rows)
 
 
 def _alert_options(settings: Analysis) -> dict[str, Any]:

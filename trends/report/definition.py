@@ -37,11 +37,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "min_precision": ("day", "week", "month", "year"),
     "family": ("auto", "poisson", "quasipoisson", "negbin"),
     "alternative": ("two-sided", "increase"),
+    "direction": ("rise", "fall", "either"),
     "alert_method": ("farrington", "glrnb", "acled"),
     "format": FORMATS,
 }
 RANGES: dict[str, tuple[int, int]] = {
-    "bootstrap": (19, 1_000_000),
+    "bootstrap": (99, 1_000_000),
     "seed": (0, 2**32 - 1),
     "alert_years_back": (1, 50),
     "alert_window": (0, 11),
@@ -50,7 +51,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "max_expanded": (1, INT64_MAX),
     "max_ratio": (1, INT64_MAX),
 }
-"""Ranges of the numeric keys; ``bootstrap`` needs 19 replicates for a 5% test."""
+"""Ranges of the numeric keys; ``bootstrap`` needs 99 series for the verdict's 95% intervals."""
 FLAGS = {
     "analysis.break_month": "--since",
     "analysis.measure": "--measure",
@@ -81,6 +82,7 @@ class Analysis:
     break_month: str = ""
     month: str = ""
     family: Literal["auto", "poisson", "quasipoisson", "negbin"] = "auto"
+    direction: Literal["rise", "fall", "either"] = "rise"
     alternative: Literal["two-sided", "increase"] = "two-sided"
     bootstrap: int = 999
     seed: int = 0
@@ -141,7 +143,11 @@ class ReportDefinition:
         shown = tuple(zip(inputs, files, strict=True))
         if aliases:
             shown += ((str((base / aliases).resolve()), aliases),)
-        analysis = top.get("analysis", {})
+        analysis = dict(top.get("analysis", {}))
+        if "alternative" in analysis and "direction" not in analysis:
+            # the older key: the one-sided test of an increase asked "has it risen?"
+            legacy = {"increase": "rise", "two-sided": "either"}
+            analysis["direction"] = legacy.get(analysis["alternative"], analysis["alternative"])
         definition = cls(
             title=str(top.get("title") or Path(path).stem),
             slug=_slug(str(top.get("slug") or Path(path).stem), name),

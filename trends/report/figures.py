@@ -18,17 +18,32 @@ from trends.report.headlines import month_name
 
 
 def fitted_frame(f: Findings) -> pd.DataFrame:
-    """Observed, fitted mean with its 95% band and, after the break, the counterfactual."""
-    if f.its is not None:
-        fit = f.its.fit
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ModelWarning)
-            fit = CountModel(family=f.settings.family).fit(f.total)
+    """Observed and fitted counts and, from the break month, the counterfactual with its band.
+
+    With a verdict, the months are those its test compared and the counterfactual is the
+    trend before the break carried on, as in the headline; otherwise a plain trend model.
+    """
+    test = f.verdict.test if f.verdict is not None else None
+    if test is not None:
+        cf = test.counterfactual.reset_index()
+        after = cf["month"] >= test.break_month
+        return pd.DataFrame({
+            "month": cf["month"].astype(str),
+            "observed": cf["observed"],
+            "fitted": cf["fitted"],
+            "fitted_low": cf["fitted_low"],
+            "fitted_high": cf["fitted_high"],
+            "counterfactual": cf["expected"].where(after),
+            "counterfactual_low": cf["expected_low"].where(after),
+            "counterfactual_high": cf["expected_high"].where(after),
+        })
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelWarning)
+        fit = CountModel(family=f.settings.family).fit(f.total)
     X = fit.design.to_numpy()
     eta = X @ fit.glm.beta + fit.offset
     se = np.sqrt(np.einsum("ij,jk,ik->i", X, fit.glm.cov, X))
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "month": fit.months.astype(str),
             "observed": fit.y,
@@ -37,15 +52,6 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
             "fitted_high": np.exp(eta + Z975 * se),
         }
     )
-    if f.its is not None:
-        cf = f.its.counterfactual.reset_index()
-        cf["month"] = cf["month"].astype(str)
-        frame = frame.merge(
-            cf[["month", "counterfactual", "counterfactual_low", "counterfactual_high"]],
-            on="month",
-            how="left",
-        )
-    return frame
 
 
 def build_figures(
@@ -55,15 +61,15 @@ def build_figures(
     label = measure_label(f.measure)
     out: dict[str, alt.TopLevelMixin] = {}
     subtitle = f"{scope}, to {month_name(f.month)}"
-    if f.its is not None:
-        title = (
-            f"{label}: fitted trend and the counterfactual after {month_name(f.its.break_month)}"
-        )
+    test = f.verdict.test if f.verdict is not None else None
+    if test is not None:
+        title = (f"{label}: the months compared, and the trend before "
+                 f"{month_name(test.break_month)} carried on")
     else:
         title = f"{label}: observed and fitted trend"
     out["series"] = charts.series_chart(
         fitted_frame(f),
-        break_month=f.its.break_month if f.its else None,
+        break_month=test.break_month if test is not None else None,
         measure_label=label,
         title=title,
         subtitle=subtitle,
@@ -84,11 +90,13 @@ def build_figures(
             title=f"{label}: region by month",
             subtitle=subtitle,
         )
-    if f.regions is not None:
+    forest = _forest_table(f)
+    if len(forest) > 1:
         out["forest"] = charts.forest_plot(
-            _forest_table(f),
-            title=f"Change in level after {month_name(f.regions.break_month)}, by region",
-            subtitle="Rate ratio of the level change with its 95% interval; 1 = no change",
+            forest,
+            title=f"Level since {month_name(f.settings.break_month)} against the trend "
+            "before, by region",
+            subtitle="Ratio with its 95% interval (each region alone); 1 = no change",
         )
     if f.alert_history is not None:
         columns = ["month", "observed", "expected", "upper_bound", "alarm"]
@@ -129,25 +137,11 @@ def _regions_with_data(f: Findings) -> list[str]:
 
 
 def _forest_table(f: Findings) -> pd.DataFrame:
-    assert f.regions is not None
-    table = f.regions.table
-    frame = pd.DataFrame(
-        {
-            "region": table["region"],
-            "ratio": table["level_ratio"],
-            "ci_low": table["ci_low"],
-            "ci_high": table["ci_high"],
-            "p_value_adjusted": table["p_value_holm"],
-        }
-    )
-    pooled = f.regions.pooled
-    if pooled.get("common_level_ratio") is not None and pooled.get("common_level_ratio_ci"):
-        low, high = pooled["common_level_ratio_ci"]
-        frame.loc[len(frame)] = [
-            charts.POOLED_LABEL,
-            pooled["common_level_ratio"],
-            low,
-            high,
-            np.nan,
-        ]
-    return frame.reset_index(drop=True)
+    """Each region's level ratio from its verdict (regions whose ratio is reported)."""
+    rows = [
+        {"region": v.name, "ratio": v.level_ratio, "ci_low": v.level_ratio_ci[0],
+         "ci_high": v.level_ratio_ci[1], "p_value_adjusted": v.p_value}
+        for v in f.region_verdicts if np.isfinite(v.level_ratio)
+    ]
+    return pd.DataFrame(rows, columns=["region", "ratio", "ci_low", "ci_high",
+                                       "p_value_adjusted"])

@@ -57,9 +57,17 @@ def _regions_outside(alerts: pd.DataFrame) -> str:
 
 
 def headlines(f: Findings, scope: str) -> list[str]:
-    """The sentences at the top of a report page."""
+    """The sentences at the top of a report page: the verdict first, then its evidence."""
     what = noun(f.measure)
     out = []
+    if f.verdict is not None:
+        out.append(f.verdict.sentence)
+        out += list(f.verdict.evidence)
+    elif f.settings.break_month and "verdict" in f.notes:
+        out.append(f"The change since {month_name(f.settings.break_month)} could not be "
+                   f"assessed: {f.notes['verdict']}")
+    if f.region_verdicts:
+        out.append(_region_verdicts(f))
     if f.alerts is not None and len(f.alerts):
         total = f.alerts[f.alerts["region"] == "All regions"].iloc[0]
         sentence = f"{month_name(f.month)}: {total['observed']} {what} ({scope})"
@@ -73,42 +81,6 @@ def headlines(f: Findings, scope: str) -> list[str]:
         out.append(sentence)
         if f.alerts["region"].nunique() > 2:
             out.append(_regions_outside(f.alerts))
-    if f.its is not None:
-        its = f.its
-        when = month_name(its.break_month)
-        out.append(
-            f"Since {when}, {what} ({scope}) were {ratio(its.level_ratio, its.level_ratio_ci)} "
-            f"the level expected from the trend before it, and changed by a factor of "
-            f"{ratio(its.slope_ratio_per_year, its.slope_ratio_per_year_ci)} a year after it; "
-            f"test of no change: {p_text(its.p_value)} ({_lower(f.its.test_description)})."
-        )
-    if f.regions is not None:
-        table = f.regions.table
-        significant = table[table["p_value_holm"] < 0.05]
-        if len(significant):
-            parts = [
-                f"{r.region}: level {ratio(r.level_ratio, (r.ci_low, r.ci_high))}, yearly trend "
-                f"{ratio(r.slope_ratio_per_year, (r.slope_ci_low, r.slope_ci_high))}"
-                for r in significant.itertuples()
-            ]
-            out.append(
-                f"Regions with a change in level or trend (Holm-adjusted p < 0.05 across "
-                f"{len(table)} regions): " + "; ".join(parts) + "."
-            )
-        else:
-            out.append(
-                f"No single region's change survives Holm adjustment for {len(table)} "
-                "regions at the 5% level."
-            )
-    if f.scan is not None:
-        s = f.scan
-        months = s.confidence_set
-        span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
-        out.append(
-            f"Scanning every month for a break at an unknown date: the best-fitting break is "
-            f"{month_name(s.break_month)} (confidence set {span}); the test that any break "
-            f"exists gives {p_text(s.p_value)} (parametric bootstrap, {s.bootstrap} replicates)."
-        )
     if f.forecast is not None:
         row = f.forecast.tidy().iloc[0]
         out.append(
@@ -125,3 +97,16 @@ def headlines(f: Findings, scope: str) -> list[str]:
             f"-{_num(t.alpha_ci[1] if t.alpha_ci else None)}; {t.n_tail} incidents in the tail)."
         )
     return out
+
+
+def _region_verdicts(f: Findings) -> str:
+    """Which regions rose, fell, did not change or could not be told, by their verdicts."""
+    words = {"rise": "rose", "fall": "fell", "no_change": "no detectable change",
+             "cannot_tell": "cannot tell"}
+    groups: dict[str, list[str]] = {}
+    for v in f.region_verdicts:
+        groups.setdefault(v.verdict, []).append(v.name)
+    tested = max((v.regions_tested for v in f.region_verdicts), default=1)
+    parts = [f"{words[k]}: {', '.join(groups[k])}" for k in words if k in groups]
+    return (f"By region, since {month_name(f.settings.break_month)} (p-values Holm-adjusted for "
+            f"{tested} regions): " + "; ".join(parts) + ".")

@@ -11,27 +11,20 @@ def method_notes(f: Findings) -> list[str]:
     """One sentence per method used on the page."""
     s = f.settings
     notes = []
-    if f.its is not None:
+    if f.verdict is not None:
         notes.append(
-            f"Change at a known month: interrupted time series (segmented regression) of monthly "
-            f"{f.measure} on a linear trend and two pairs of calendar-month harmonics, "
-            f"{f.its.family} family, with a level and a slope change from "
-            f"{month_name(f.its.break_month)}; {f.its.test_description}."
+            f"The verdict (trends assess, docs/models.md): monthly {f.measure} since "
+            f"{month_name(s.break_month)} against the trend before it, carried on (a negative "
+            "binomial model with a trend, two pairs of calendar-month harmonics and a level "
+            "change), over a comparison period of at most five years that scans for breaks "
+            "find stable; p-values and intervals from a studentized parametric bootstrap "
+            f"that allows for autocorrelated months ({s.bootstrap} series, seed {s.seed}); "
+            f"the question asked: {s.direction}."
         )
-    if f.regions is not None:
+    if f.region_verdicts:
         notes.append(
-            "Per-region tests use the same model in each region; p-values are adjusted "
-            "for the number of regions by Holm (family-wise) and Benjamini-Hochberg "
-            "(false discovery rate). The pooled model fits region effects with one "
-            "common level change."
-        )
-    if f.scan is not None:
-        notes.append(
-            f"Break at an unknown month: every candidate month with at least "
-            f"{f.scan.min_segment_months} months on each side is scanned; the largest "
-            f"likelihood-ratio statistic is referred to its distribution under no break, "
-            f"simulated by parametric bootstrap ({f.scan.bootstrap} replicates, seed {s.seed}). "
-            "The naive p-value at the best month would be too small and is not reported."
+            "Each region is assessed the same way; its p-value is adjusted for the number "
+            "of regions (Holm), its interval is for the region alone."
         )
     if f.alerts is not None:
         notes.append(

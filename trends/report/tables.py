@@ -85,24 +85,24 @@ def incidents_table(incidents: pd.DataFrame | None, f: Findings) -> Table | None
 
 def region_table(f: Findings) -> Table:
     """Per-region summary: this month against history, alerts and the change since the break."""
-    tests: dict[str, dict[str, Any]] = {}
-    if f.regions is not None:
-        records_by_region = f.regions.table.set_index("region").to_dict(orient="index")
-        tests = {
-            str(k): {str(c): v for c, v in row.items()} for k, row in records_by_region.items()
-        }
+    tests: dict[str, Any] = {v.name: v for v in f.region_verdicts}
+    if f.verdict is not None:
+        tests["All regions"] = f.verdict
     records = []
     alerts = f.alerts if f.alerts is not None else pd.DataFrame(columns=["region"])
     if alerts["region"].nunique() == 2:  # one region: its row and the total are the same
         alerts = alerts[alerts["region"] != "All regions"]
+        for region in alerts["region"]:
+            tests.setdefault(str(region), f.verdict)
     for row in alerts.to_dict(orient="records"):
         region = row["region"]
         series = (
             f.total if region == "All regions" else f.panel[f.panel["region"] == region][f.measure]
         )
         past = pd.Series(series.to_numpy()[-13:-1], dtype=float)
-        test = tests.get(region, {})
-        ci = [test.get("ci_low"), test.get("ci_high")]
+        test = tests.get(region)
+        ratio = test.level_ratio if test is not None else float("nan")
+        ci = test.level_ratio_ci if test is not None else (float("nan"), float("nan"))
         records.append(
             {
                 "region": region,
@@ -112,16 +112,16 @@ def region_table(f: Findings) -> Table:
                 "lower threshold": row["lower_bound"],
                 "alert threshold": row["upper_bound"],
                 "alarm": row["direction"] if isinstance(row["direction"], str) else "no",
-                "level ratio since break": test.get("level_ratio"),
-                "95% CI": "" if ci[0] is None else f"{ci[0]:.2f}-{ci[1]:.2f}",
-                "p (Holm)": test.get("p_value_holm"),
-                "p (BH)": test.get("p_value_bh"),
+                "since the break": test.verdict.replace("_", " ") if test is not None else "",
+                "level ratio": ratio,
+                "95% CI": "" if not math.isfinite(ci[0]) else f"{ci[0]:.2f}-{ci[1]:.2f}",
+                "p": test.p_value if test is not None else float("nan"),
             }
         )
     frame = pd.DataFrame(records)
     rows = [
         {
-            "cells": [_fmt(v, 3 if k.startswith("p (") else 2) for k, v in r.items()],
+            "cells": [_fmt(v, 3 if k == "p" else 2) for k, v in r.items()],
             "flag": r["alarm"] != "no",
         }
         for r in records
@@ -129,8 +129,10 @@ def region_table(f: Findings) -> Table:
     caption = (
         f"{f.measure} in {month_name(f.month)}; alarms (shaded: high above the alert "
         "threshold, low below the lower threshold) by the "
-        f"{f.settings.alert_method} method; ratios and p-values from the per-region "
-        "test of a change at the break month, adjusted for the number of regions"
+        f"{f.settings.alert_method} method; since the break: each region's verdict, its "
+        "level against the trend before (95% interval for the region alone) and the p-value "
+        "of the question asked, Holm-adjusted for the number of regions (the all-regions "
+        "row is not adjusted)"
     )
     return Table("regions", "Summary by region", caption, list(frame.columns), rows, frame=frame)
 
@@ -150,7 +152,7 @@ def sensitivity_table(f: Findings) -> Table | None:
     return Table(
         "sensitivity",
         "Sensitivity to the casualty estimate",
-        "The same test of a change at the break month on each death estimate",
+        "The verdict's test, on the same months, for each death estimate",
         [str(c) for c in frame.columns],
         rows,
         frame=frame,

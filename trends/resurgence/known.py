@@ -101,7 +101,8 @@ class ITSResult:
         ``ci_low``/``ci_high`` are the result's intervals. ``p_value`` is the
         test's p-value (see ``hypothesis``) on the rows it tests: both rows for
         the joint two-sided test, the level row for ``alternative="increase"``;
-        NaN on a row the test leaves free.
+        NaN on a row the test leaves free. A level row whose counterfactual is
+        absurd (see ``absurd``) holds NaN: it is not a finding.
         """
         table = self.fit.tidy().set_index("term")
         rows = []
@@ -113,6 +114,8 @@ class ITSResult:
             if term not in table.index:
                 continue
             est = scale * float(table.at[term, "estimate"])  # type: ignore[arg-type]
+            if term == "post" and self.absurd:
+                est, se, ci = math.nan, math.nan, (math.nan, math.nan)
             tested = self.alternative == "two-sided" or term == "post"
             rows.append(
                 {
@@ -126,6 +129,17 @@ class ITSResult:
                 }
             )
         return pd.DataFrame(rows)
+
+    @property
+    def absurd(self) -> bool:
+        """True when the trend before the break, carried on, gives an absurd counterfactual.
+
+        A level ratio below 0.01 or above 100, or an excess larger than every
+        count in the series together: the model's trend cannot be extrapolated
+        that far, and neither number is a finding.
+        """
+        return (not 0.01 <= self.level_ratio <= 100.0
+                or abs(self.excess_total) > float(np.sum(self.fit.y)))
 
     @property
     def hypothesis(self) -> str:
@@ -148,9 +162,16 @@ class ITSResult:
             f"Interrupted time-series test at {self.break_month} ({self.family}, "
             f"{self.n_months} months, alternative: {self.alternative})",
             self._inference_text(),
-            f"Level ratio: {level['rate_ratio']:.3f} (95% CI {level['ci_low']:.3f} to "
-            f"{level['ci_high']:.3f})",
         ]
+        if self.absurd:
+            lines.append(
+                f"No level ratio or excess is reported: the trend fitted to the months before "
+                f"{self.break_month}, carried on, gives an absurd counterfactual (level ratio "
+                f"{self.level_ratio:.3g}, excess {self.excess_total:,.0f}). Fit fewer months "
+                "before the break (--start), or use `trends assess`, which chooses them.")
+        else:
+            lines.append(f"Level ratio: {level['rate_ratio']:.3f} (95% CI {level['ci_low']:.3f} "
+                         f"to {level['ci_high']:.3f})")
         if "slope_ratio_per_year" in table.index:
             slope = table.loc["slope_ratio_per_year"]
             lines.append(f"Slope ratio per year: {slope['rate_ratio']:.3f} "
@@ -160,9 +181,10 @@ class ITSResult:
             f"{self.test_description}: statistic {self.lr_statistic:.3f} (df {self.df}), "
             f"p = {level['p_value']:.3g}",
             f"What it tests: {self.hypothesis}.",
-            f"Excess after the break (observed minus counterfactual): {self.excess_total:.1f} "
-            f"(95% interval {elo:.1f} to {ehi:.1f})",
         ]
+        if not self.absurd:
+            lines.append(f"Excess after the break (observed minus counterfactual): "
+                         f"{self.excess_total:.1f} (95% interval {elo:.1f} to {ehi:.1f})")
         if self.inference == "bootstrap":
             mb = self.model_based
             mlo, mhi = (float(v) for v in mb["level_ratio_ci"])  # type: ignore[attr-defined]
@@ -231,8 +253,10 @@ class ITSResult:
                 )
                 for k, v in self.model_based.items()
             },
-            "excess_total": finite_or_none(self.excess_total),
-            "excess_total_ci": [finite_or_none(v) for v in self.excess_total_ci],
+            "excess_total": None if self.absurd else finite_or_none(self.excess_total),
+            "excess_total_ci": [None, None] if self.absurd
+            else [finite_or_none(v) for v in self.excess_total_ci],
+            "absurd_counterfactual": self.absurd,
             "counterfactual": [
                 {k: (str(v) if k == "month" else finite_or_none(v)) for k, v in row.items()}
                 for row in cf.reset_index().to_dict(orient="records")
@@ -285,6 +309,7 @@ def its_test(
     offset: pd.Series | None = None,
     autocorrelation: AutocorrelationChoice = "none",
     min_segment_months: int = 6,
+    max_before_months: int | None = 60,
     inference: Inference = "bootstrap",
     bootstrap: int = 999,
     draws: int = 2000,
@@ -310,6 +335,10 @@ def its_test(
         autocorrelation itself).
     min_segment_months : int
         Months required before and after the break.
+    max_before_months : int or None
+        Use at most this many months before the break (default 60): one
+        log-linear trend fitted across decades of a conflict series gives an
+        absurd counterfactual. None uses the whole series.
     inference : {"bootstrap", "model"}
         "bootstrap": p-value and interval standard errors from a parametric
         bootstrap with latent AR(1) noise (calibrated for autocorrelated
@@ -357,8 +386,11 @@ def its_test(
         )
         raise OptionError(msg)
     series = as_monthly_series(y)
-    n = len(series)
     position = month_position(series.index, break_month)
+    if max_before_months is not None and position > max_before_months:
+        series = series.iloc[position - max_before_months:]
+        position = max_before_months
+    n = len(series)
     if min(position, n - position) < min_segment_months:
         msg = (
             f"break month {break_month} leaves {position} months before and {n - position} "

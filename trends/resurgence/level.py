@@ -140,6 +140,8 @@ class LevelChange:
     seed: int
     confidence_level: float
     counterfactual: pd.DataFrame = field(repr=False)
+    """By month of the window: observed, fitted (with the level change) and expected (the
+    trend before the break carried on), each with its band (``_low``/``_high``)."""
 
     @property
     def level_ratio(self) -> float:
@@ -180,6 +182,7 @@ def level_change(
     start: str | None = None,
     end: str | None = None,
     harmonics: int = 2,
+    trend: bool = True,
     offset: pd.Series | None = None,
     bootstrap: int = 999,
     seed: int = 0,
@@ -199,6 +202,9 @@ def level_change(
         First and last month of the window (default: the whole series).
     harmonics : int
         Seasonal Fourier pairs.
+    trend : bool
+        Carry a linear trend of the months before forward (False compares with
+        their average level; there is then no change of trend to estimate).
     offset : pandas.Series, optional
         Exposure on the same months (its log is the offset).
     bootstrap : int
@@ -232,12 +238,12 @@ def level_change(
     series = window_of(as_monthly_series(y), start, end)
     position = month_position(series.index, break_month)
     log_offset = _log_offset(offset, series)
-    X = build_design(series.index, harmonics=harmonics, break_position=position)
+    X = build_design(series.index, trend=trend, harmonics=harmonics, break_position=position)
     names = list(X.columns)
-    X_level = X.drop(columns=["tpost"]).to_numpy()
+    X_level = X.drop(columns=["tpost"], errors="ignore").to_numpy()
     X_slope = X[names].to_numpy()
     j_level = names.index("post")
-    j_slope = names.index("tpost")
+    slope = slope and trend
     values = series.to_numpy()
     if len(values) < X_slope.shape[1] + 6:
         msg = (
@@ -245,11 +251,11 @@ def level_change(
             f"the model needs at least {X_slope.shape[1] + 6}"
         )
         raise DataError(msg)
-    rng = np.random.default_rng(seed)
-    boot = pivot(values, X_level, j_level, log_offset, bootstrap, rng, confidence_level, noise)
+    boot = pivot(values, X_level, j_level, log_offset, bootstrap, seed, confidence_level, noise)
     level, latent, sims, mean = boot.pivot, boot.latent, boot.sims, boot.mean
     beta, theta, refit = boot.fit.beta[0], boot.fit.theta[0], boot.refit
-    trend_change = (_slope(X_slope, j_slope, values, sims, log_offset, confidence_level)
+    trend_change = (_slope(X_slope, names.index("tpost"), values, sims, log_offset,
+                           confidence_level)
                     if slope else Pivot(math.nan, math.nan, math.nan, math.nan,
                                         (math.nan, math.nan), (math.nan, math.nan)))
     cf_design = X_level.copy()
@@ -264,8 +270,13 @@ def level_change(
                                                      (1 - confidence_level) / 2])
     observed_after = float(values[after].sum())
     excess = observed_after - float(expected[after].sum())
+    fitted_band = _band(mean, refit.beta[0] @ X_level.T - X_level @ beta[0], confidence_level)
+    expected_band = _band(expected, refit.beta[0] @ cf_design.T - cf_design @ beta[0],
+                          confidence_level)
     table = pd.DataFrame(
-        {"observed": values, "fitted": mean, "expected": expected},
+        {"observed": values, "fitted": mean, "fitted_low": fitted_band[0],
+         "fitted_high": fitted_band[1], "expected": expected,
+         "expected_low": expected_band[0], "expected_high": expected_band[1]},
         index=pd.Index(series.index.astype(str), name="month"),
     )
     return LevelChange(
@@ -303,21 +314,27 @@ class _Boot:
 
 def pivot(
     values: np.ndarray, X: np.ndarray, column: int, log_offset: np.ndarray, bootstrap: int,
-    rng: np.random.Generator, confidence_level: float, noise: LatentAR1 | None = None,
+    seed: int, confidence_level: float, noise: LatentAR1 | None = None,
 ) -> _Boot:
     """Fit ``values`` on ``X`` and bootstrap-t coefficient ``column`` (see the module notes).
 
     ``plausibility`` says how well the simulated series reproduce the observed
-    residual autocorrelation (:func:`trends.models.robust.plausibility`).
+    residual autocorrelation (:func:`trends.models.robust.plausibility`). The
+    bootstrap series draw from their own stream of ``seed`` (the noise
+    estimate's pilot series from another), so the same seed gives the same
+    underlying draws whatever the noise: answers under different noise
+    settings differ by the setting, not by chance.
     """
+    pilot_rng, sim_rng = (np.random.default_rng([seed, k]) for k in (0, 1))
     fit = fit_batch(X, values[None], family="negbin", offset=log_offset)
     beta, theta = fit.beta[0], fit.theta[0]
     mu, moments = residual_moments(X, values[None], beta, theta, log_offset)
     rho, variance = fit_latent_grid(moments, theta)
     se = latent_standard_error(X, mu, theta, column, rho, variance)[0]
-    latent = noise if noise is not None else calibrated_latent(values, X, log_offset, fit, rng)
+    latent = noise if noise is not None else calibrated_latent(values, X, log_offset, fit,
+                                                               pilot_rng)
     mean = np.exp(X @ beta[0] + log_offset)
-    sims = latent.simulate(rng, mean, bootstrap)
+    sims = latent.simulate(sim_rng, mean, bootstrap)
     refit = fit_batch(X, sims, family="negbin", offset=log_offset)
     mu_s, moments_s = residual_moments(X, sims, refit.beta[0], refit.theta[0], log_offset)
     rho_s, variance_s = fit_latent_grid(moments_s, refit.theta[0])
@@ -349,9 +366,8 @@ def curvature_p_value(
     X = build_design(series.index, harmonics=harmonics)
     t = X["t"].to_numpy()
     X["t2"] = ((t - t.mean()) / max(t.std(), 1.0)) ** 2
-    rng = np.random.default_rng(seed)
     boot = pivot(series.to_numpy(), X.to_numpy(), X.shape[1] - 1, _log_offset(offset, series),
-                 bootstrap, rng, 0.95)
+                 bootstrap, seed, 0.95)
     return boot.pivot.p_two_sided
 
 
@@ -360,6 +376,16 @@ def window_of(series: pd.Series, start: str | None, end: str | None) -> pd.Serie
     first = 0 if start is None else month_position(series.index, start)
     last = len(series) if end is None else month_position(series.index, end) + 1
     return series.iloc[first:last]
+
+
+def _band(
+    means: np.ndarray, shifts: np.ndarray, confidence_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Basic-bootstrap band of ``means`` from the refits' log-scale ``shifts`` (B, n)."""
+    high, low = np.quantile(shifts, [(1 + confidence_level) / 2, (1 - confidence_level) / 2],
+                            axis=0)
+    with np.errstate(over="ignore"):
+        return means * np.exp(-high), means * np.exp(-low)
 
 
 def _slope(
@@ -406,7 +432,7 @@ def past_year(
     X = build_design(last.index, trend=False)
     X.insert(1, "year", np.r_[np.zeros(12), np.ones(12)])
     boot = pivot(values, X.to_numpy(), 1, _log_offset(offset, last), bootstrap,
-                 np.random.default_rng(seed), confidence_level)
+                 seed, confidence_level)
     return Drift(math.exp(boot.pivot.estimate), _exp(boot.pivot.ci),
                  (str(last.index[12]), str(last.index[-1])))
 

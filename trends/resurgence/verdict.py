@@ -51,6 +51,7 @@ LEVEL = 0.05
 MIN_AFTER = 3
 MAX_AFTER = 24  # months from the break month that the test compares (see docs/models.md)
 NEAR = 6  # a break found this close to the month asked about is taken to be the same one
+FIRST_YEAR = 12  # months from the month asked about checked on their own (see _first_year)
 MIN_ACTIVE = 5  # months with a non-zero count before the break
 MIN_EVENTS = 20  # counted before the break
 ABSURD_RATIO = 100.0
@@ -258,13 +259,16 @@ def assess(
             f"{MIN_BEFORE} (quadratic term p < 0.05), so it cannot be carried forward"), True))
         return _finish(common, flags, None, period, (), found, alerts, None)
     before = position - month_position(series.index, pre.start)
-    options: dict[str, object] = {
-        "harmonics": harmonics if before >= MIN_BEFORE else 0, "offset": offset, "seed": seed}
-    if before < MIN_BEFORE:
+    short = before < MIN_BEFORE
+    options: dict[str, object] = {"harmonics": 0 if short else harmonics, "trend": not short,
+                                  "offset": offset, "seed": seed}
+    if short:
+        why = (f"the series changed around {found[-1].month}, so only" if found
+               else "the series has only")
         flags.append(Flag("short_stable_period", (
-            f"the series changed around {found[-1].month}, so only {before} months before "
-            f"{since} are compared with, without a seasonal term: the trend before is "
-            "uncertain"), False))
+            f"{why} {before} months before {since} to compare with: too few to carry a trend "
+            "or a seasonal pattern forward, so the months since are compared with their "
+            "average level"), False))
     end = str(series.index[min(len(series), position + MAX_AFTER) - 1])
     last = month_position(series.index, end) + 1
     whole = scan(series.iloc[month_position(series.index, pre.start):last],
@@ -284,6 +288,10 @@ def assess(
     except DataError as err:
         flags.append(Flag("too_short", str(err), True))
         return _finish(common, flags, None, period, (), found, alerts, None)
+    first = _first_year(series, since, test, bootstrap, options)
+    if first is not None:
+        test, flag = first
+        flags.append(flag)
     flags += _absurd(test)
     p_range = None
     if test.latent.flags:
@@ -293,6 +301,32 @@ def assess(
     flags += _window_flags(windows, direction)
     drift = past_year(series, offset=offset, bootstrap=bootstrap, seed=seed)
     return _finish(common, flags, test, period, windows, found, alerts, p_range, drift)
+
+
+def _first_year(
+    series: pd.Series, since: str, test: LevelChange, bootstrap: int,
+    options: dict[str, object],
+) -> tuple[LevelChange, Flag] | None:
+    """The first 12 months alone, when the whole period says something they do not.
+
+    A change that comes a year or more after the month asked about (a later
+    escalation, say) raises the level of the whole period; if the whole
+    period's level ratio lies outside the interval of the first 12 months',
+    the change came later, and the test keeps to the first 12 months.
+    """
+    if test.n_after < FIRST_YEAR + NEAR:
+        return None
+    last = str(pd.Period(since, freq="M") + FIRST_YEAR - 1)
+    first = level_change(series, since, start=test.start, end=last, bootstrap=bootstrap,
+                         **options)  # type: ignore[arg-type]
+    low, high = first.level_ratio_ci
+    if low <= test.level_ratio <= high:
+        return None
+    return first, Flag("later_change", (
+        f"the first {FIRST_YEAR} months from {since} were {first.level_ratio:.2f} times the "
+        f"level the trend before predicted (95% CI {low:.2f} to {high:.2f}), the "
+        f"{test.n_after} months to {test.end} {test.level_ratio:.2f} times: most of the "
+        f"change came later, so the test keeps to the first {FIRST_YEAR} months"), False)
 
 
 def _elsewhere(
@@ -335,17 +369,17 @@ def _before(month: str) -> str:
 def _data_flags(series: pd.Series, position: int) -> list[Flag]:
     flags = []
     after = len(series) - position
-    if position < MIN_BEFORE:
+    if position < MIN_STABLE:
         flags.append(Flag("too_short", (
             f"only {position} months before {series.index[position]}; the trend before it "
-            f"needs at least {MIN_BEFORE}"), True))
+            f"needs at least {MIN_STABLE}"), True))
     if after < MIN_AFTER:
         flags.append(Flag("too_short", (
             f"only {after} month(s) from {series.index[position]} on; a level needs at least "
             f"{MIN_AFTER} (to judge single months, see the alerts)"), True))
     before = series.iloc[max(0, position - 120):position]
     active, events = int((before > 0).sum()), float(before.sum())
-    if position >= MIN_BEFORE and (active < MIN_ACTIVE or events < MIN_EVENTS):
+    if position >= MIN_STABLE and (active < MIN_ACTIVE or events < MIN_EVENTS):
         flags.append(Flag("sparse", (
             f"only {active} months with any count and {events:.0f} counted in the "
             f"{len(before)} months before {series.index[position]}; too few to tell a trend"),
@@ -412,16 +446,17 @@ def _noise_check(
     """p-values with the bootstrap noise set to other settings the data cannot rule out.
 
     Each setting of :func:`noise_settings` is kept if its simulated series
-    reproduce the observed residual autocorrelation (plausibility >= 0.05).
+    reproduce the observed residual autocorrelation (plausibility >= 0.05). The
+    settings share the test's seed, so their bootstrap series share their
+    underlying draws and the p-values differ by the setting, not by chance.
     """
     ps = [_p(test, direction)]
     verdicts = {decide(test, direction)}
     kept = []
     for label, noise in zip(("independent", "moderately", "strongly"),
                             noise_settings(test.theta), strict=True):
-        alt = level_change(series, since, start=test.start, end=test.end,
-                           bootstrap=max(99, bootstrap // 2), noise=noise, slope=False,
-                           **options)  # type: ignore[arg-type]
+        alt = level_change(series, since, start=test.start, end=test.end, bootstrap=bootstrap,
+                           noise=noise, slope=False, **options)  # type: ignore[arg-type]
         if alt.plausibility < LEVEL:
             continue
         kept.append(label)

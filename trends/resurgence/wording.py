@@ -122,13 +122,16 @@ def evidence(result: Assessment) -> list[str]:
                      f"{month_name(earlier[-1].month)} (scan p = {earlier[-1].p_value:.3f})")
         out.append(text + ".")
     if test is not None and result.verdict != "cannot_tell":
-        out.append(
-            f"The yearly trend changed by a factor of {_num(test.slope_ratio_per_year)} at "
-            f"{when} ({_ci(test.slope_ratio_per_year_ci)}; estimated, not part of the test).")
+        if math.isfinite(test.slope_ratio_per_year):
+            out.append(
+                f"The yearly trend changed by a factor of {_num(test.slope_ratio_per_year)} at "
+                f"{when} ({_ci(test.slope_ratio_per_year_ci)}; estimated, not part of the "
+                "test).")
         out.append(
             f"From {when} to {month_name(test.end)}: {test.observed_after:,.0f} observed "
             f"against {test.expected_after:,.0f} expected from the trend before, an excess of "
             f"{test.excess:+,.0f} ({_ci(test.excess_ci)}).")
+    out += [f"Later: {f.message}." for f in result.flags if f.code == "later_change"]
     out += _scan_words(result)
     out += _alert_words(result)
     out += _window_words(result)
