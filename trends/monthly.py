@@ -10,6 +10,7 @@ not hold counts (a price, a note) are ignored unless named as the measure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,14 @@ import pandas as pd
 
 from trends.errors import DataError, InputError, OptionError
 from trends.ingest.files import read_raw
-from trends.validate import Limits, check_total, parse_counts, parse_month_column, require_names
+from trends.validate import (
+    Limits,
+    check_total,
+    parse_counts,
+    parse_month_column,
+    parse_numbers,
+    require_names,
+)
 
 KEYS = ("region", "country")
 """Columns of a monthly table that name a series rather than count."""
@@ -34,14 +42,17 @@ def read_monthly(
     encoding: str = "utf-8",
     measure: str | None = None,
     limits: Limits | None = None,
+    numbers: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read and check a monthly CSV.
 
     The ``measure`` column must hold counts (every bad cell is an error
     naming its line and value); other columns are kept when they hold counts
     and ignored when they do not (a price with decimals, a text column), as
-    are all columns a measure could not be. ``region`` and ``country``
-    columns key the series and may not be blank.
+    are all columns a measure could not be. ``numbers`` names columns read
+    as real numbers instead (an exposure, a covariate such as a price): every
+    cell must hold one. ``region`` and ``country`` columns key the series and
+    may not be blank.
 
     Examples
     --------
@@ -66,8 +77,17 @@ def read_monthly(
         measures = [c for c in raw.header if c not in ("month", *keys)]
         msg = f"no measure {measure!r} in the table; choose one of {', '.join(measures)}"
         raise OptionError(msg)
+    missing = [c for c in numbers if c not in raw.header]
+    if missing:
+        msg = (f"no column {missing[0]!r} in the table; it has "
+               + ", ".join(c for c in raw.header if c != "month"))
+        raise OptionError(msg)
     for column in raw.header:
         if column in ("month", *keys):
+            continue
+        if column in numbers:
+            frame[column] = parse_numbers(raw.cells[column], column=column, path=name,
+                                          lines=lines)
             continue
         try:
             values = parse_counts(

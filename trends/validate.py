@@ -479,6 +479,25 @@ def parse_counts(
     return pd.Series(pd.array(values, dtype="Int64"), index=raw.index)
 
 
+def parse_numbers(raw: pd.Series, *, column: str, path: str, lines: pd.Series) -> pd.Series:
+    """Parse a column of real numbers (a price, a population); every cell must hold one.
+
+    Examples
+    --------
+    >>> parse_numbers(pd.Series([" 0.12", "1e3"]), column="price", path="f",
+    ...               lines=pd.Series([2, 3])).tolist()
+    [0.12, 1000.0]
+
+    """
+    text = raw.fillna("").astype(str).str.strip()
+    values = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = ~np.isfinite(values.to_numpy())
+    if bad.any():
+        msg = "expected a finite number"
+        raise first_bad(msg, path, lines, pd.Series(bad, index=raw.index), column, text)
+    return values
+
+
 def check_total(values: pd.Series, what: str) -> None:
     """Raise a DataError when the sum of ``values`` would not fit in a 64-bit integer.
 

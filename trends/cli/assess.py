@@ -6,10 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-import pandas as pd
-
-from trends.cli.series import add_series_options, load_table, print_json, series_of
-from trends.errors import OptionError
+from trends.cli.series import (
+    add_model_options,
+    add_series_options,
+    load_table,
+    model_inputs,
+    print_json,
+    series_of,
+)
 from trends.resurgence.verdict import DIRECTIONS, adjust_for_regions, assess
 
 
@@ -32,9 +36,7 @@ def add_parser(subparsers: Any) -> None:
         help="the question: has it risen (default; one-sided test), fallen, or changed either "
         "way (two-sided)",
     )
-    parser.add_argument("--offset", metavar="COLUMN",
-                        help="exposure column of a monthly CSV (e.g. population); its log is "
-                        "the model's offset")
+    add_model_options(parser)
     parser.add_argument("--bootstrap", type=int, default=999, metavar="N",
                         help="bootstrap series of the test (999; at least 99)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every simulation (0)")
@@ -44,12 +46,10 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     table = load_table(args)
-    series = series_of(args, table)
-    offsets = _offsets(args, table, series)
     results = [
-        assess(y, args.since, direction=args.direction, name=None if name == "" else name,
-               offset=offsets.get(name), bootstrap=args.bootstrap, seed=args.seed)
-        for name, y in series.items()
+        assess(y, args.since, direction=args.direction, name=name or None,
+               bootstrap=args.bootstrap, seed=args.seed, **model_inputs(args, table, name))
+        for name, y in series_of(args, table).items()
     ]
     if args.by:
         results = adjust_for_regions(results)
@@ -66,19 +66,3 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _offsets(
-    args: argparse.Namespace, table: pd.DataFrame, series: dict[str, pd.Series]
-) -> dict[str, pd.Series]:
-    if not args.offset:
-        return {}
-    if args.offset not in table.columns:
-        msg = (f"--offset {args.offset!r}: no such column; the table has "
-               f"{', '.join(c for c in table.columns if c != 'month')}")
-        raise OptionError(msg)
-    out = {}
-    for name in series:
-        rows = table if name == "" or "region" not in table.columns else \
-            table[table["region"] == name]
-        out[name] = pd.Series(rows[args.offset].to_numpy(dtype=float),
-                              index=pd.PeriodIndex(rows["month"], freq="M"))
-    return out

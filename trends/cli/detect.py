@@ -10,7 +10,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from trends.cli.series import add_series_options, emit, load_series
+from trends.cli.series import (
+    add_model_options,
+    add_series_options,
+    emit,
+    load_table,
+    model_inputs,
+    series_of,
+)
 from trends.cli.test import add_inference_options
 from trends.errors import OptionError
 from trends.resurgence import BreakScanResult, MultiBreakResult, detect_break, detect_breaks
@@ -55,6 +62,7 @@ def add_parser(subparsers: Any) -> None:
         "p-value); default 1: the single-break test only",
     )
     parser.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+    add_model_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -63,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     if args.max_breaks < 1:
         msg = f"--max-breaks must be 1 or more; got {args.max_breaks}"
         raise OptionError(msg)
-    ((name, y),) = load_series(args).items()
+    table = load_table(args)
+    ((name, y),) = series_of(args, table).items()
     result = detect_break(
         y,
         bootstrap=args.bootstrap,
@@ -71,10 +80,11 @@ def run(args: argparse.Namespace) -> int:
         inference=args.inference,
         min_segment_months=args.min_segment,
         progress=args.progress,
+        **model_inputs(args, table, name),
     )
     if args.max_breaks == 1:
-        emit(args, [result], [name])
+        emit(args, [result], [name or "all"])
         return 0
     breaks = detect_breaks(y, max_breaks=args.max_breaks, min_segment_months=args.min_segment)
-    emit(args, [_TestAndBreaks(result, breaks)], [name])
+    emit(args, [_TestAndBreaks(result, breaks)], [name or "all"])
     return 0

@@ -27,6 +27,7 @@ from trends.cli.inputs import (
 from trends.errors import OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
+from trends.models.design import CHANGES
 from trends.monthly import is_monthly_header, read_monthly, to_series
 from trends.rowlog import RowLog
 
@@ -76,8 +77,11 @@ def read_monthly_input(args: argparse.Namespace, measure: str) -> pd.DataFrame:
             f"{len(args.inputs)} inputs were given"
         )
         raise OptionError(msg)
+    numbers = ([args.offset] if getattr(args, "offset", None) else []) + (
+        getattr(args, "covariates", None) or [])
     frame = read_monthly(
-        args.inputs[0], encoding=args.encoding, measure=measure, limits=limits_from(args)
+        args.inputs[0], encoding=args.encoding, measure=measure, limits=limits_from(args),
+        numbers=numbers,
     )
     if args.start:
         frame = frame[frame["month"] >= str(parse_month(args.start, "--start"))]
@@ -112,6 +116,57 @@ def series_of(args: argparse.Namespace, table: pd.DataFrame) -> dict[str, pd.Ser
         return {name: to_series(table, args.measure, name)}
     whole = "all regions" if "region" in table.columns else ""
     return {whole: to_series(table, args.measure)}
+
+
+def add_model_options(parser: argparse.ArgumentParser, *, change: bool = False) -> None:
+    """--offset and --covariate (monthly-CSV columns) and, for the known-month test, --change."""
+    group = parser.add_argument_group("model")
+    group.add_argument("--offset", metavar="COLUMN",
+                       help="exposure column of a monthly CSV (e.g. population); its log is the "
+                       "model's offset, so the counts are compared as rates")
+    group.add_argument("--covariate", action="append", metavar="COLUMN", dest="covariates",
+                       help="numeric column of a monthly CSV to adjust for (repeatable)")
+    if change:
+        group.add_argument("--change", choices=CHANGES, default="both",
+                           help="what the break may change and the test tests: level and slope "
+                           "(default), the level alone, or the slope alone")
+
+
+def model_inputs(args: argparse.Namespace, table: pd.DataFrame, name: str) -> dict[str, Any]:
+    """The offset and covariates the options name, for the series ``name`` of ``table``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"month": ["2020-01", "2020-02"], "n": [1, 2], "pop": [9.0, 9.5]})
+    >>> args = argparse.Namespace(offset="pop", covariates=None)
+    >>> model_inputs(args, table, "")["offset"].tolist()
+    [9.0, 9.5]
+
+    """
+    columns = [args.offset] if getattr(args, "offset", None) else []
+    columns += getattr(args, "covariates", None) or []
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        msg = (f"no column {missing[0]!r} for --offset/--covariate; the table has "
+               + ", ".join(str(c) for c in table.columns if c != "month"))
+        raise OptionError(msg)
+    if not columns:
+        return {"offset": None, "covariates": None}
+    names = getattr(args, "covariates", None) or []
+    rows = table if name in ("", "all regions") or "region" not in table.columns \
+        else table[table["region"] == name]
+    if name == "all regions" and "region" in table.columns:
+        if names:
+            msg = ("--covariate needs one region's rows (--region NAME or --by region): "
+                   "summed over regions a covariate such as a price has no meaning")
+            raise OptionError(msg)
+        rows = rows.groupby("month", as_index=False)[columns].sum()
+    index = pd.PeriodIndex(rows["month"], freq="M")
+    offset = (pd.Series(rows[args.offset].to_numpy(dtype=float), index=index)
+              if getattr(args, "offset", None) else None)
+    covariates = (pd.DataFrame({c: rows[c].to_numpy(dtype=float) for c in names}, index=index)
+                  if names else None)
+    return {"offset": offset, "covariates": covariates}
 
 
 def print_json(payload: Any) -> None:

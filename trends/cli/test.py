@@ -6,7 +6,16 @@ import argparse
 import sys
 from typing import Any
 
-from trends.cli.series import add_series_options, emit, load_series, print_json
+from trends.cli.series import (
+    add_model_options,
+    add_series_options,
+    emit,
+    load_table,
+    model_inputs,
+    print_json,
+    series_of,
+)
+from trends.errors import OptionError
 from trends.resurgence import its_test
 from trends.resurgence import test_regions as regions_test
 
@@ -29,7 +38,10 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--alternative", choices=("two-sided", "increase"), default="two-sided")
     parser.add_argument("--harmonics", type=int, default=2, help="seasonal Fourier pairs")
+    parser.add_argument("--max-before", type=int, default=60, metavar="MONTHS",
+                        help="use at most this many months before the break (60; 0 for all)")
     add_inference_options(parser)
+    add_model_options(parser, change=True)
     parser.set_defaults(run=run)
 
 
@@ -51,16 +63,23 @@ def add_inference_options(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    series = load_series(args)
-    options = {
+    table = load_table(args)
+    series = {name or "all": y for name, y in series_of(args, table).items()}
+    options: dict[str, Any] = {
         "family": args.family,
         "alternative": args.alternative,
         "harmonics": args.harmonics,
         "inference": args.inference,
         "bootstrap": args.bootstrap,
         "seed": args.seed,
+        "change": args.change,
+        "max_before_months": args.max_before or None,
     }
     if args.by:
+        if args.offset or args.covariates:
+            msg = ("--offset and --covariate need one series (--region NAME); for every region "
+                   "with its own exposure use trends assess --by region")
+            raise OptionError(msg)
         result = regions_test(series, args.since, **options)
         if args.json:
             regions: list[dict[str, Any]] = result.to_dict()["regions"]  # type: ignore[assignment]
@@ -69,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(result.summary().rstrip() + "\n")
         return 0
-    name, y = next(iter(series.items()))
-    emit(args, [its_test(y, args.since, **options)], [name])
+    ((name, y),) = series.items()
+    model = model_inputs(args, table, "" if name == "all" and "region" not in table else name)
+    emit(args, [its_test(y, args.since, **options, **model)], [name])
     return 0

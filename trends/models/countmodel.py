@@ -12,9 +12,17 @@ from scipy import stats
 
 from trends._json import finite_or_none
 from trends._options import check_choice
-from trends.errors import DataError, InputError, ModelWarning, OptionError
+from trends.errors import DataError, ModelWarning, OptionError
 from trends.escape import html_pre
-from trends.models.design import as_monthly_series, build_design, month_position
+from trends.models.design import (
+    CHANGES,
+    ChangeChoice,
+    aligned_covariates,
+    as_monthly_series,
+    build_design,
+    log_exposure,
+    month_position,
+)
 from trends.models.diagnostics import (
     TestResult,
     cameron_trivedi,
@@ -182,6 +190,11 @@ class CountModel:
         with the zero-inflated families).
     break_month : str, optional
         Month ("YYYY-MM") from which the level and slope may change.
+    change : {"both", "level", "slope"}
+        What the break changes: level and slope (default), the level alone, or
+        the slope alone.
+    covariates : pandas.DataFrame, optional
+        Numeric regressors by month (e.g. a price, a share of the population).
     hac_lags : int, optional
         HAC truncation lag (default floor(4 (n/100)^(2/9))).
 
@@ -201,9 +214,15 @@ class CountModel:
     autocorrelation: Autocorrelation = "none"
     break_month: str | None = None
     hac_lags: int | None = None
+    change: ChangeChoice = "both"
+    covariates: pd.DataFrame | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         check_choice("family", self.family, FAMILIES)
+        check_choice("change", self.change, CHANGES)
+        if self.change == "slope" and not self.trend:
+            msg = "change='slope' needs trend=True: without a trend there is no slope to change"
+            raise OptionError(msg)
         check_choice("autocorrelation", self.autocorrelation, AUTOCORRELATIONS)
         if self.family in ZERO_INFLATED and self.autocorrelation == "hac":
             msg = (
@@ -214,23 +233,6 @@ class CountModel:
         if not 0 <= int(self.harmonics) <= 6:
             msg = f"harmonics must be between 0 and 6; got {self.harmonics}"
             raise DataError(msg)
-
-    def _offset(self, series: pd.Series) -> np.ndarray:
-        if self.offset is None:
-            return np.zeros(len(series))
-        exposure = (
-            self.offset.reindex(series.index)
-            if isinstance(self.offset.index, pd.PeriodIndex)
-            else self.offset
-        )
-        values = np.asarray(exposure, dtype=float)
-        if len(values) != len(series) or not np.all(np.isfinite(values) & (values > 0)):
-            msg = (
-                "offset: exposure must be positive and cover every month of the series "
-                f"({series.index[0]} to {series.index[-1]}); check for missing or zero values"
-            )
-            raise InputError(msg)
-        return np.log(values)
 
     def fit(self, y: pd.Series) -> CountFit:
         """Fit the model to a monthly count series and return a :class:`CountFit`."""
@@ -249,8 +251,10 @@ class CountModel:
             harmonics=self.harmonics,
             break_position=position,
             lagged=values if self.autocorrelation == "lag" else None,
+            change=self.change,
+            covariates=aligned_covariates(self.covariates, series.index),
         )
-        offset = self._offset(series)
+        offset = log_exposure(self.offset, series.index)
         if self.autocorrelation == "lag":
             design, values, offset = design.iloc[1:], values[1:], offset[1:]
         n, p = design.shape

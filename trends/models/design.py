@@ -7,11 +7,15 @@ can be compared with ``glm``/``glm.nb`` term by term.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from trends.errors import DataError, InputError
+
+ChangeChoice = Literal["both", "level", "slope"]
+CHANGES: tuple[ChangeChoice, ...] = ("both", "level", "slope")
 
 INTERCEPT = "(Intercept)"
 
@@ -127,8 +131,10 @@ def build_design(
     harmonics: int = 2,
     break_position: int | None = None,
     lagged: np.ndarray | None = None,
+    change: ChangeChoice = "both",
+    covariates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Design matrix with columns (Intercept), t, post, tpost, s1, c1, ..., lag.
+    """Design matrix with columns (Intercept), t, post, tpost, s1, c1, ..., covariates, lag.
 
     Parameters
     ----------
@@ -143,12 +149,20 @@ def build_design(
         (``tpost`` only when ``trend`` is true).
     lagged : numpy.ndarray, optional
         Counts from which the autoregressive term log(y[t-1] + 1) is built.
+    change : {"both", "level", "slope"}
+        Which changes the break brings: ``post`` and ``tpost``, ``post``
+        alone, or ``tpost`` alone (``tpost`` needs ``trend``).
+    covariates : pandas.DataFrame, optional
+        Numeric columns (e.g. a price, a population share) added as regressors;
+        rows must line up with ``index``.
 
     Examples
     --------
     >>> idx = pd.period_range("2020-01", periods=24, freq="M")
     >>> list(build_design(idx, break_position=12).columns)
     ['(Intercept)', 't', 'post', 'tpost', 's1', 'c1', 's2', 'c2']
+    >>> list(build_design(idx, break_position=12, change="level", harmonics=0).columns)
+    ['(Intercept)', 't', 'post']
 
     """
     n = len(index)
@@ -157,10 +171,17 @@ def build_design(
         columns["t"] = np.arange(n, dtype=float)
     if break_position is not None:
         post, tpost = break_columns(n, break_position)
-        columns["post"] = post
-        if trend:
+        if change in ("both", "level"):
+            columns["post"] = post
+        if trend and change in ("both", "slope"):
             columns["tpost"] = tpost
     columns.update(seasonal_columns(index, harmonics))
+    if covariates is not None:
+        for name in covariates.columns:
+            if str(name) in columns:
+                msg = f"covariate {name!r} has the name of a model term; rename it"
+                raise InputError(msg)
+            columns[str(name)] = covariates[name].to_numpy(dtype=float)
     if lagged is not None:
         columns["lag"] = lag_column(np.asarray(lagged, dtype=float))
     return pd.DataFrame(columns, index=index)
@@ -172,10 +193,68 @@ def scan_designs(
     *,
     trend: bool = True,
     harmonics: int = 2,
+    covariates: pd.DataFrame | None = None,
 ) -> np.ndarray:
     """Stack of design matrices, one per candidate break, shape (K, n, p)."""
     mats = [
-        build_design(index, trend=trend, harmonics=harmonics, break_position=k).to_numpy()
+        build_design(index, trend=trend, harmonics=harmonics, break_position=k,
+                     covariates=covariates).to_numpy()
         for k in positions
     ]
     return np.stack(mats)
+
+
+def aligned_covariates(covariates: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame | None:
+    """``covariates`` on the months of ``index`` (by a monthly index, or by position).
+
+    Every value must be a finite number; a missing month is an error naming it.
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2020-01", periods=3, freq="M")
+    >>> aligned_covariates(pd.DataFrame({"price": [1.0, 1.1, 1.2]}, index=idx), idx[1:]).shape
+    (2, 1)
+
+    """
+    if covariates is None:
+        return None
+    frame = (covariates.reindex(index) if isinstance(covariates.index, pd.PeriodIndex)
+             else covariates.set_axis(index[: len(covariates)]) if len(covariates) == len(index)
+             else covariates)
+    if len(frame) != len(index):
+        msg = (f"covariates have {len(covariates)} rows for {len(index)} months "
+               f"({index[0]} to {index[-1]}); index them by month or give one row a month")
+        raise InputError(msg)
+    values = frame.apply(pd.to_numeric, errors="coerce")
+    bad = ~np.isfinite(values.to_numpy(dtype=float))
+    if bad.any():
+        row, col = (int(v[0]) for v in np.nonzero(bad))
+        msg = (f"covariate {frame.columns[col]!r} has no number for {index[row]} "
+               f"(value {frame.iat[row, col]!r}); every month needs one")
+        raise InputError(msg)
+    return values.astype(float)
+
+
+def log_exposure(offset: pd.Series | None, index: pd.Index) -> np.ndarray:
+    """Log of the exposure ``offset`` on the months of ``index`` (zeros without one).
+
+    ``offset`` is indexed by month, or has one value a month in order.
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2020-01", periods=2, freq="M")
+    >>> log_exposure(pd.Series([1.0, np.e], index=idx), idx).round(6).tolist()
+    [0.0, 1.0]
+
+    """
+    if offset is None:
+        return np.zeros(len(index))
+    exposure = offset.reindex(index) if isinstance(offset.index, pd.PeriodIndex) else offset
+    values = np.asarray(exposure, dtype=float)
+    if len(values) != len(index) or not np.all(np.isfinite(values) & (values > 0)):
+        msg = (
+            "offset: exposure must be positive and cover every month of the series "
+            f"({index[0]} to {index[-1]}); check for missing or zero values"
+        )
+        raise InputError(msg)
+    return np.log(values)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
 from trends.escape import html_pre
 from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
-from trends.models.design import as_monthly_series, month_position
+from trends.models.design import CHANGES, ChangeChoice, as_monthly_series, month_position
 from trends.models.diagnostics import choose_family
 from trends.models.glm import fit_glm
 from trends.models.latent import LatentAR1
@@ -114,7 +114,7 @@ class ITSResult:
             if term not in table.index:
                 continue
             est = scale * float(table.at[term, "estimate"])  # type: ignore[arg-type]
-            if term == "post" and self.absurd:
+            if term == "post" and self.absurd_level:
                 est, se, ci = math.nan, math.nan, (math.nan, math.nan)
             tested = self.alternative == "two-sided" or term == "post"
             rows.append(
@@ -131,15 +131,20 @@ class ITSResult:
         return pd.DataFrame(rows)
 
     @property
+    def absurd_level(self) -> bool:
+        """True when the level ratio is below 0.01 or above 100: not a finding."""
+        ratio = self.level_ratio
+        return math.isfinite(ratio) and not 0.01 <= ratio <= 100.0
+
+    @property
     def absurd(self) -> bool:
         """True when the trend before the break, carried on, gives an absurd counterfactual.
 
-        A level ratio below 0.01 or above 100, or an excess larger than every
-        count in the series together: the model's trend cannot be extrapolated
-        that far, and neither number is a finding.
+        An absurd level ratio (:attr:`absurd_level`), or an excess larger than
+        every count in the series together: the trend cannot be extrapolated
+        that far, and the excess is not a finding.
         """
-        return (not 0.01 <= self.level_ratio <= 100.0
-                or abs(self.excess_total) > float(np.sum(self.fit.y)))
+        return self.absurd_level or abs(self.excess_total) > float(np.sum(self.fit.y))
 
     @property
     def hypothesis(self) -> str:
@@ -149,15 +154,18 @@ class ITSResult:
             return (f"the p-value tests whether the level rose at {month} (a jump up in the "
                     "months from it, against the trend before), with the change of trend left "
                     "free; it does not test a fall or a change of trend")
-        changes = "level or trend" if self.df == 2 else "level"
+        terms = set(self.fit.design.columns)
+        if {"post", "tpost"} <= terms:
+            return (f"the p-value tests whether the level or trend changed at {month}, up or "
+                    "down (jointly, 2 degrees of freedom); a small p-value can come from a "
+                    "change of trend alone")
+        changes = "level" if "post" in terms else "trend"
         return (f"the p-value tests whether the {changes} changed at {month}, up or down "
-                f"(jointly, {self.df} degree(s) of freedom); a small p-value can come from "
-                "a change of trend alone")
+                "(1 degree of freedom)")
 
     def summary(self) -> str:
         """Readable report of the test, with every number read from :meth:`tidy`."""
         table = self.tidy().set_index("term")
-        level = table.loc["level_ratio"]
         lines = [
             f"Interrupted time-series test at {self.break_month} ({self.family}, "
             f"{self.n_months} months, alternative: {self.alternative})",
@@ -165,21 +173,24 @@ class ITSResult:
         ]
         if self.absurd:
             lines.append(
-                f"No level ratio or excess is reported: the trend fitted to the months before "
-                f"{self.break_month}, carried on, gives an absurd counterfactual (level ratio "
-                f"{self.level_ratio:.3g}, excess {self.excess_total:,.0f}). Fit fewer months "
-                "before the break (--start), or use `trends assess`, which chooses them.")
-        else:
-            lines.append(f"Level ratio: {level['rate_ratio']:.3f} (95% CI {level['ci_low']:.3f} "
-                         f"to {level['ci_high']:.3f})")
-        if "slope_ratio_per_year" in table.index:
-            slope = table.loc["slope_ratio_per_year"]
-            lines.append(f"Slope ratio per year: {slope['rate_ratio']:.3f} "
-                         f"(95% CI {slope['ci_low']:.3f} to {slope['ci_high']:.3f})")
+                f"The trend fitted to the months before {self.break_month}, carried on, gives an "
+                f"absurd counterfactual (level ratio {self.level_ratio:.3g}, excess "
+                f"{self.excess_total:,.0f}); "
+                + ("neither is" if self.absurd_level else "the excess is not")
+                + " reported. Fit fewer months before the break (--start), or use "
+                "`trends assess`, which chooses them.")
+        for term, label in (("level_ratio", "Level ratio"),
+                            ("slope_ratio_per_year", "Slope ratio per year")):
+            if term not in table.index:
+                continue
+            ratio, low, high = table.loc[term, ["rate_ratio", "ci_low", "ci_high"]].to_numpy(
+                dtype=float)
+            if math.isfinite(ratio):
+                lines.append(f"{label}: {ratio:.3f} (95% CI {low:.3f} to {high:.3f})")
         elo, ehi = self.excess_total_ci
         lines += [
             f"{self.test_description}: statistic {self.lr_statistic:.3f} (df {self.df}), "
-            f"p = {level['p_value']:.3g}",
+            f"p = {self.p_value:.3g}",
             f"What it tests: {self.hypothesis}.",
         ]
         if not self.absurd:
@@ -237,7 +248,7 @@ class ITSResult:
             "slope_ratio_per_year_ci": slope_ci,
             "lr_statistic": finite_or_none(self.lr_statistic),
             "df": self.df,
-            "p_value": finite_or_none(float(table["p_value"].iloc[0])),
+            "p_value": finite_or_none(self.p_value),
             "statistic_kind": self.statistic_kind,
             "test_description": self.test_description,
             "theta": finite_or_none(self.fit.theta),
@@ -257,11 +268,26 @@ class ITSResult:
             "excess_total_ci": [None, None] if self.absurd
             else [finite_or_none(v) for v in self.excess_total_ci],
             "absurd_counterfactual": self.absurd,
+            "change": [term for term in ("post", "tpost") if term in self.fit.design.columns],
             "counterfactual": [
                 {k: (str(v) if k == "month" else finite_or_none(v)) for k, v in row.items()}
                 for row in cf.reset_index().to_dict(orient="records")
             ],
         }
+
+
+Aligned = TypeVar("Aligned", pd.Series, pd.DataFrame)
+
+
+def by_month(values: Aligned | None, index: pd.Index) -> Aligned | None:
+    """An offset or covariate table given one row a month, indexed by those months.
+
+    So that it still lines up after the series is cut to fewer months.
+    """
+    if values is not None and not isinstance(values.index, pd.PeriodIndex):
+        if len(values) == len(index):
+            return values.set_axis(index)
+    return values
 
 
 def _restricted(fit: CountFit, drop: tuple[str, ...]) -> tuple[float, float]:
@@ -310,6 +336,8 @@ def its_test(
     autocorrelation: AutocorrelationChoice = "none",
     min_segment_months: int = 6,
     max_before_months: int | None = 60,
+    change: ChangeChoice = "both",
+    covariates: pd.DataFrame | None = None,
     inference: Inference = "bootstrap",
     bootstrap: int = 999,
     draws: int = 2000,
@@ -339,6 +367,11 @@ def its_test(
         Use at most this many months before the break (default 60): one
         log-linear trend fitted across decades of a conflict series gives an
         absurd counterfactual. None uses the whole series.
+    change : {"both", "level", "slope"}
+        What the break may change, and what the two-sided test tests: level and
+        slope jointly (df 2), the level alone or the slope alone (df 1).
+    covariates : pandas.DataFrame, optional
+        Numeric regressors by month (indexed by month, or one row a month).
     inference : {"bootstrap", "model"}
         "bootstrap": p-value and interval standard errors from a parametric
         bootstrap with latent AR(1) noise (calibrated for autocorrelated
@@ -385,7 +418,13 @@ def its_test(
             f"got {bootstrap} (999 is the default; use inference='model' for chi-square p-values)"
         )
         raise OptionError(msg)
+    check_choice("change", change, CHANGES)
+    if alternative == "increase" and change == "slope":
+        msg = ("alternative='increase' tests a rise in level; with change='slope' there is no "
+               "level change to test (use change='both' or 'level')")
+        raise OptionError(msg)
     series = as_monthly_series(y)
+    offset, covariates = by_month(offset, series.index), by_month(covariates, series.index)
     position = month_position(series.index, break_month)
     if max_before_months is not None and position > max_before_months:
         series = series.iloc[position - max_before_months:]
@@ -409,7 +448,9 @@ def its_test(
             f"{MIN_ACTIVE_MONTHS} on each side"
         )
         raise DataError(msg)
-    n_coef = 2 + int(trend) * 2 + 2 * harmonics + (autocorrelation == "lag")
+    n_coef = (1 + int(trend) + (change != "slope") + (trend and change != "level")
+              + 2 * harmonics + (autocorrelation == "lag")
+              + (0 if covariates is None else covariates.shape[1]))
     if n < n_coef + 6:
         msg = (
             f"series has {n} months; the break model has {n_coef} coefficients and needs "
@@ -423,6 +464,8 @@ def its_test(
         offset=offset,
         autocorrelation=autocorrelation,
         break_month=str(break_month),
+        change=change,
+        covariates=covariates,
     )
     fit = model.fit(series)
     chosen = fit.family
@@ -437,14 +480,14 @@ def its_test(
         )
     if chosen != family:
         fit = replace(model, family=chosen).fit(series)  # type: ignore[arg-type]
-    terms = ("post", "tpost") if trend else ("post",)
     names = list(fit.glm.names)
-    b_post = float(fit.glm.beta[names.index("post")])
-    model_se = (
-        float(fit.glm.se[names.index("post")]),
-        12 * float(fit.glm.se[names.index("tpost")]) if trend else math.nan,
-    )
-    b_t = 12 * float(fit.glm.beta[names.index("tpost")]) if trend else math.nan
+    terms = tuple(t for t in ("post", "tpost") if t in names)
+
+    def coefficient(term: str, scale: float, values: np.ndarray) -> float:
+        return scale * float(values[names.index(term)]) if term in names else math.nan
+
+    b_post, b_t = coefficient("post", 1.0, fit.glm.beta), coefficient("tpost", 12.0, fit.glm.beta)
+    model_se = (coefficient("post", 1.0, fit.glm.se), coefficient("tpost", 12.0, fit.glm.se))
     df_resid = fit.glm.df_resid
     if alternative == "two-sided":
         stat, _, kind = _test(fit, terms)
@@ -453,10 +496,12 @@ def its_test(
             p = float(stats.f.sf(stat / df, df, df_resid))
         else:
             p = float(stats.chi2.sf(stat, df))
+        changed = {("post", "tpost"): "level and slope change", ("post",): "level change",
+                   ("tpost",): "slope change"}[terms]
         what = {
-            "lr": "Likelihood-ratio test of level and slope change",
-            "scaled_deviance": "Quasi-Poisson F test (scaled deviance) of level and slope change",
-            "wald_hac": "Wald test (Newey-West) of level and slope change",
+            "lr": f"Likelihood-ratio test of {changed}",
+            "scaled_deviance": f"Quasi-Poisson F test (scaled deviance) of {changed}",
+            "wald_hac": f"Wald test (Newey-West) of {changed}",
         }[kind]
     else:
         stat, root, kind = _test(fit, ("post",))
@@ -490,12 +535,8 @@ def its_test(
             seed=seed,
         )
         p = boot.p_value
-        se = (
-            math.sqrt(boot.cov[names.index("post"), names.index("post")]),
-            12 * math.sqrt(boot.cov[names.index("tpost"), names.index("tpost")])
-            if trend
-            else math.nan,
-        )
+        boot_se = np.sqrt(np.diag(boot.cov))
+        se = (coefficient("post", 1.0, boot_se), coefficient("tpost", 12.0, boot_se))
         what = f"{what}, parametric bootstrap p-value (latent AR(1) noise)"
     table_cf, excess, excess_ci = counterfactual(
         fit,

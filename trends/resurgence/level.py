@@ -37,7 +37,13 @@ import pandas as pd
 
 from trends.errors import DataError, OptionError
 from trends.models.batched import BatchFit, fit_batch
-from trends.models.design import as_monthly_series, build_design, month_position
+from trends.models.design import (
+    aligned_covariates,
+    as_monthly_series,
+    build_design,
+    log_exposure,
+    month_position,
+)
 from trends.models.latent import LatentAR1, fit_latent_grid
 from trends.models.robust import (
     latent_standard_error,
@@ -184,6 +190,7 @@ def level_change(
     harmonics: int = 2,
     trend: bool = True,
     offset: pd.Series | None = None,
+    covariates: pd.DataFrame | None = None,
     bootstrap: int = 999,
     seed: int = 0,
     confidence_level: float = 0.95,
@@ -207,6 +214,8 @@ def level_change(
         their average level; there is then no change of trend to estimate).
     offset : pandas.Series, optional
         Exposure on the same months (its log is the offset).
+    covariates : pandas.DataFrame, optional
+        Numeric regressors by month.
     bootstrap : int
         Bootstrap series (at least 99).
     seed : int
@@ -237,8 +246,9 @@ def level_change(
         raise OptionError(msg)
     series = window_of(as_monthly_series(y), start, end)
     position = month_position(series.index, break_month)
-    log_offset = _log_offset(offset, series)
-    X = build_design(series.index, trend=trend, harmonics=harmonics, break_position=position)
+    log_offset = log_exposure(offset, series.index)
+    X = build_design(series.index, trend=trend, harmonics=harmonics, break_position=position,
+                     covariates=aligned_covariates(covariates, series.index))
     names = list(X.columns)
     X_level = X.drop(columns=["tpost"], errors="ignore").to_numpy()
     X_slope = X[names].to_numpy()
@@ -346,7 +356,7 @@ def pivot(
 
 def curvature_p_value(
     y: pd.Series, *, harmonics: int = 2, offset: pd.Series | None = None,
-    bootstrap: int = 199, seed: int = 0,
+    covariates: pd.DataFrame | None = None, bootstrap: int = 199, seed: int = 0,
 ) -> float:
     """Two-sided bootstrap-t p-value of a quadratic term added to the log-linear trend of ``y``.
 
@@ -363,11 +373,12 @@ def curvature_p_value(
 
     """
     series = as_monthly_series(y)
-    X = build_design(series.index, harmonics=harmonics)
+    X = build_design(series.index, harmonics=harmonics,
+                     covariates=aligned_covariates(covariates, series.index))
     t = X["t"].to_numpy()
     X["t2"] = ((t - t.mean()) / max(t.std(), 1.0)) ** 2
-    boot = pivot(series.to_numpy(), X.to_numpy(), X.shape[1] - 1, _log_offset(offset, series),
-                 bootstrap, seed, 0.95)
+    boot = pivot(series.to_numpy(), X.to_numpy(), X.shape[1] - 1,
+                 log_exposure(offset, series.index), bootstrap, seed, 0.95)
     return boot.pivot.p_two_sided
 
 
@@ -431,21 +442,9 @@ def past_year(
         return None
     X = build_design(last.index, trend=False)
     X.insert(1, "year", np.r_[np.zeros(12), np.ones(12)])
-    boot = pivot(values, X.to_numpy(), 1, _log_offset(offset, last), bootstrap,
+    boot = pivot(values, X.to_numpy(), 1, log_exposure(offset, last.index), bootstrap,
                  seed, confidence_level)
     return Drift(math.exp(boot.pivot.estimate), _exp(boot.pivot.ci),
                  (str(last.index[12]), str(last.index[-1])))
 
 
-def _log_offset(offset: pd.Series | None, series: pd.Series) -> np.ndarray:
-    if offset is None:
-        return np.zeros(len(series))
-    exposure = offset.reindex(series.index) if isinstance(offset.index, pd.PeriodIndex) else offset
-    values = np.asarray(exposure, dtype=float)
-    if len(values) != len(series) or not np.all(np.isfinite(values) & (values > 0)):
-        msg = (
-            "offset: exposure must be positive and cover every month of the window "
-            f"({series.index[0]} to {series.index[-1]}); check for missing or zero values"
-        )
-        raise DataError(msg)
-    return np.log(values)

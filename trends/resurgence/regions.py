@@ -29,7 +29,7 @@ from statsmodels.stats.multitest import multipletests
 from trends._json import finite_or_none
 from trends.errors import DataError, InputError
 from trends.models.countmodel import Z975, FamilyChoice
-from trends.models.design import as_monthly_series, build_design, month_position
+from trends.models.design import ChangeChoice, as_monthly_series, build_design, month_position
 from trends.models.glm import GLMFit, fit_glm
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
 
@@ -154,18 +154,20 @@ def _as_panel(
 
 
 def _pooled(
-    series: dict[str, pd.Series], break_month: str, family: str, harmonics: int, trend: bool
+    series: dict[str, pd.Series], break_month: str, family: str, harmonics: int, trend: bool,
+    change: ChangeChoice = "both",
 ) -> dict[str, Any]:
     names = list(series)
     blocks, ys = [], []
     for r in names:
         s = as_monthly_series(series[r], name=r)
         pos = month_position(s.index, break_month)
-        blocks.append(build_design(s.index, trend=trend, harmonics=harmonics, break_position=pos))
+        blocks.append(build_design(s.index, trend=trend, harmonics=harmonics, break_position=pos,
+                                   change=change))
         ys.append(s.to_numpy())
     y = np.concatenate(ys)
-    change = [c for c in ("post", "tpost") if c in blocks[0].columns]
-    nuisance = [c for c in blocks[0].columns if c not in change]
+    changed = [c for c in ("post", "tpost") if c in blocks[0].columns]
+    nuisance = [c for c in blocks[0].columns if c not in changed]
     n_rows, n_reg = len(y), len(names)
 
     def stack(cols: list[str]) -> np.ndarray:
@@ -178,13 +180,13 @@ def _pooled(
             row += len(block)
         return out
 
-    common = np.concatenate([b[change].to_numpy() for b in blocks])
+    common = np.concatenate([b[changed].to_numpy() for b in blocks])
     X0 = stack(nuisance)
     X1 = np.column_stack([X0, common])
-    X2 = np.column_stack([X0, stack(change)])
+    X2 = np.column_stack([X0, stack(changed)])
     core = "poisson" if family == "quasipoisson" else family
     fits: list[GLMFit] = [fit_glm(y, X, family=core) for X in (X0, X1, X2)]  # type: ignore[arg-type]
-    df_common, df_het = len(change), len(change) * (n_reg - 1)
+    df_common, df_het = len(changed), len(changed) * (n_reg - 1)
     if family == "quasipoisson":
         disp = fits[2].pearson_chi2 / fits[2].df_resid
         s_common = (fits[0].deviance - fits[1].deviance) / disp
@@ -238,6 +240,8 @@ def test_regions(
     inference: Inference = "bootstrap",
     bootstrap: int = 999,
     seed: int = 0,
+    change: ChangeChoice = "both",
+    max_before_months: int | None = 60,
 ) -> RegionTestResult:
     """Run :func:`its_test` in every region, adjust for multiplicity and fit a pooled model.
 
@@ -259,6 +263,11 @@ def test_regions(
         As in :func:`its_test`, for the per-region tests.
     seed : int
         Region ``i`` (0-based, in panel order) uses seed ``seed + i``.
+    change : {"both", "level", "slope"}
+        What the break may change (as in :func:`its_test`), in every region and
+        in the pooled model.
+    max_before_months : int or None
+        Months before the break each region's test uses (as in :func:`its_test`).
 
     Examples
     --------
@@ -289,6 +298,8 @@ def test_regions(
                 bootstrap=bootstrap,
                 seed=seed + number,
                 draws=200,
+                change=change,
+                max_before_months=max_before_months,
             )
         except DataError as err:
             rows.append({"region": region, "family": None, "n_months": len(y), "note": str(err)})
@@ -334,7 +345,7 @@ def test_regions(
     if pooled and len(usable) >= 2:
         # the pooled model has no zero-inflated variant: its count part's family stands in
         pooled_family = {"auto": "negbin", "zinb": "negbin", "zip": "poisson"}.get(family, family)
-        pooled_result = _pooled(usable, break_month, pooled_family, harmonics, trend)
+        pooled_result = _pooled(usable, break_month, pooled_family, harmonics, trend, change)
     return RegionTestResult(
         str(pd.Period(break_month, freq="M")),
         table,

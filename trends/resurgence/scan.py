@@ -39,7 +39,13 @@ from trends.errors import DataError
 from trends.escape import html_pre
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.breakscore import break_scores, top_candidates
-from trends.models.design import as_monthly_series, build_design, scan_designs
+from trends.models.design import (
+    aligned_covariates,
+    as_monthly_series,
+    build_design,
+    log_exposure,
+    scan_designs,
+)
 from trends.models.latent import LatentAR1
 from trends.resurgence.bootstrap import calibrated_latent
 
@@ -160,6 +166,8 @@ def detect_break(
     confidence_level: float = 0.95,
     inference: Inference = "bootstrap",
     progress: bool = False,
+    offset: pd.Series | None = None,
+    covariates: pd.DataFrame | None = None,
 ) -> BreakScanResult:
     """Find the most likely break month and test whether any break exists.
 
@@ -185,6 +193,10 @@ def detect_break(
         counts from the fitted no-break model ("model").
     progress : bool
         Show a progress bar (tqdm, on stderr) over the bootstrap.
+    offset : pandas.Series, optional
+        Exposure by month (its log is the offset).
+    covariates : pandas.DataFrame, optional
+        Numeric regressors by month, in every model of the scan.
 
     Examples
     --------
@@ -211,23 +223,24 @@ def detect_break(
     if not np.any(values > 0):
         msg = "series: all counts are zero; there is no break to find"
         raise DataError(msg)
-    X_null = build_design(series.index, harmonics=harmonics).to_numpy()
-    X_alt = scan_designs(series.index, positions, harmonics=harmonics)
-    observed = scan_statistics(X_null, X_alt, values[None], family)
+    extra = aligned_covariates(covariates, series.index)
+    off = log_exposure(offset, series.index)
+    X_null = build_design(series.index, harmonics=harmonics, covariates=extra).to_numpy()
+    X_alt = scan_designs(series.index, positions, harmonics=harmonics, covariates=extra)
+    observed = scan_statistics(X_null, X_alt, values[None], family, off)
     lr = observed.lr[:, 0]
     best = int(np.argmax(lr))
     sup = float(lr[best])
     latent = None
     rng = np.random.default_rng(seed)
     if inference == "bootstrap" and bootstrap > 0:
-        zero = np.zeros(n)
-        best_nb = fit_batch(X_alt[best], values[None], family="negbin")
-        latent = calibrated_latent(values, X_alt[best], zero, best_nb, rng)
-        null_nb = fit_batch(X_null, values[None], family="negbin")
+        best_nb = fit_batch(X_alt[best], values[None], family="negbin", offset=off)
+        latent = calibrated_latent(values, X_alt[best], off, best_nb, rng)
+        null_nb = fit_batch(X_null, values[None], family="negbin", offset=off)
     else:
         null_nb = observed.null
     boot = _bootstrap(null_nb, latent, X_null, X_alt, positions, bootstrap, rng, family,
-                      progress)
+                      progress, off)
     p_value = (1.0 + np.sum(boot >= sup - 1e-9 * max(1.0, sup))) / (len(boot) + 1.0)
     cutoff = float(stats.chi2.ppf(confidence_level, 1))
     months = [str(series.index[k]) for k in positions]
@@ -255,11 +268,11 @@ def detect_break(
 def _bootstrap(
     null: BatchFit, latent: LatentAR1 | None, X_null: np.ndarray, X_alt: np.ndarray,
     positions: list[int], replicates: int, rng: np.random.Generator, family: ScanFamily,
-    progress: bool,
+    progress: bool, offset: np.ndarray,
 ) -> np.ndarray:
     if replicates <= 0:
         return np.empty(0)
-    mu = np.exp(X_null @ null.beta[0, 0])
+    mu = np.exp(X_null @ null.beta[0, 0] + offset)
     theta = float(null.theta[0, 0])
     if latent is not None:
         sims = latent.simulate(rng, mu, replicates)
@@ -276,7 +289,8 @@ def _bootstrap(
     out = np.empty(replicates)
     for start in range(0, replicates, _BOOT_CHUNK):
         stop = min(start + _BOOT_CHUNK, replicates)
-        out[start:stop] = sup_lr(X_null, X_alt, np.asarray(positions), sims[start:stop], family)
+        out[start:stop] = sup_lr(X_null, X_alt, np.asarray(positions), sims[start:stop], family,
+                                 offset=offset)
         if bar is not None:
             bar.update(stop - start)
     if bar is not None:
@@ -286,7 +300,7 @@ def _bootstrap(
 
 def sup_lr(
     X_null: np.ndarray, X_alt: np.ndarray, positions: np.ndarray, Y: np.ndarray,
-    family: ScanFamily, screen: int = SCREEN,
+    family: ScanFamily, screen: int = SCREEN, offset: np.ndarray | None = None,
 ) -> np.ndarray:
     """The largest break LR statistic of each row of ``Y``, refitting only likely months.
 
@@ -297,8 +311,8 @@ def sup_lr(
     scan (tests/test_resurgence.py checks the two agree) at a fraction of
     its cost.
     """
-    null = fit_batch(X_null, Y, family=family)
-    scores = break_scores(X_null, Y, null.beta[0], null.theta[0], positions)
+    null = fit_batch(X_null, Y, family=family, offset=offset)
+    scores = break_scores(X_null, Y, null.beta[0], null.theta[0], positions, offset=offset)
     top = top_candidates(scores, screen)
     count, p = top.shape[1], X_alt.shape[2]
     designs = X_alt[top.reshape(-1)]
@@ -307,7 +321,7 @@ def sup_lr(
     start = np.zeros((len(designs), 1, p))
     start[:, 0, keep] = np.repeat(null.beta[0], count, axis=0)
     theta0 = np.where(np.isfinite(null.theta[0]), null.theta[0], 1e8)
-    alt = fit_batch(designs, series, family=family, start_beta=start,
+    alt = fit_batch(designs, series, family=family, offset=offset, start_beta=start,
                     start_theta=np.repeat(theta0, count)[:, None])
     lr = 2.0 * (alt.loglik[:, 0].reshape(-1, count) - null.loglik[0][:, None])
     return np.maximum(lr, 0.0).max(axis=1)

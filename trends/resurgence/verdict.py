@@ -24,6 +24,7 @@ import pandas as pd
 from trends._options import check_choice
 from trends.errors import DataError
 from trends.models.design import as_monthly_series, month_position
+from trends.resurgence.known import by_month
 from trends.resurgence.level import Drift, LevelChange, level_change, past_year
 from trends.resurgence.verdict_parts import (
     AlertMonth,
@@ -191,6 +192,7 @@ def assess(
     name: str | None = None,
     harmonics: int = 2,
     offset: pd.Series | None = None,
+    covariates: pd.DataFrame | None = None,
     bootstrap: int = 999,
     seed: int = 0,
     scan_bootstrap: int = SCAN_BOOTSTRAP,
@@ -210,7 +212,9 @@ def assess(
     harmonics : int
         Seasonal Fourier pairs of the model.
     offset : pandas.Series, optional
-        Exposure (e.g. population) on the same months.
+        Exposure (e.g. population) by month; its log is the model's offset.
+    covariates : pandas.DataFrame, optional
+        Numeric regressors by month (e.g. a price), in every model of the verdict.
     bootstrap : int
         Bootstrap series of the test (at least 99).
     seed : int
@@ -244,7 +248,9 @@ def assess(
         alerts = ()
     if any(f.blocks for f in flags):
         return _finish(common, flags, None, None, (), [], alerts, None)
-    pre = choose_pre_period(series, position, bootstrap=scan_bootstrap, seed=seed, offset=offset)
+    offset, covariates = by_month(offset, series.index), by_month(covariates, series.index)
+    pre = choose_pre_period(series, position, bootstrap=scan_bootstrap, seed=seed,
+                            offset=offset, covariates=covariates)
     found = list(pre.breaks)
     period = (pre.start, _before(since))
     if pre.too_short is not None:
@@ -261,7 +267,7 @@ def assess(
     before = position - month_position(series.index, pre.start)
     short = before < MIN_BEFORE
     options: dict[str, object] = {"harmonics": 0 if short else harmonics, "trend": not short,
-                                  "offset": offset, "seed": seed}
+                                  "seed": seed, "offset": offset, "covariates": covariates}
     if short:
         why = (f"the series changed around {found[-1].month}, so only" if found
                else "the series has only")
@@ -272,7 +278,7 @@ def assess(
     end = str(series.index[min(len(series), position + MAX_AFTER) - 1])
     last = month_position(series.index, end) + 1
     whole = scan(series.iloc[month_position(series.index, pre.start):last],
-                 bootstrap=scan_bootstrap, seed=seed)
+                 bootstrap=scan_bootstrap, seed=seed, offset=offset, covariates=covariates)
     if whole is not None and whole.p_value < LEVEL:
         found.append(whole)
         elsewhere = _elsewhere(whole, since, series)

@@ -78,7 +78,10 @@ class PrePeriod:
     too_short: FoundBreak | None
 
 
-def scan(y: pd.Series, *, bootstrap: int = SCAN_BOOTSTRAP, seed: int = 0) -> FoundBreak | None:
+def scan(
+    y: pd.Series, *, bootstrap: int = SCAN_BOOTSTRAP, seed: int = 0,
+    offset: pd.Series | None = None, covariates: pd.DataFrame | None = None,
+) -> FoundBreak | None:
     """The best break of ``y`` with its p-value, or None when ``y`` is too short to scan.
 
     Examples
@@ -91,7 +94,8 @@ def scan(y: pd.Series, *, bootstrap: int = SCAN_BOOTSTRAP, seed: int = 0) -> Fou
     """
     try:
         result: BreakScanResult = detect_break(
-            y, min_segment_months=SCAN_SEGMENT, bootstrap=bootstrap, seed=seed
+            y, min_segment_months=SCAN_SEGMENT, bootstrap=bootstrap, seed=seed,
+            offset=offset, covariates=covariates,
         )
     except DataError:
         return None
@@ -105,7 +109,7 @@ def scan(y: pd.Series, *, bootstrap: int = SCAN_BOOTSTRAP, seed: int = 0) -> Fou
 
 def choose_pre_period(
     y: pd.Series, position: int, *, bootstrap: int = SCAN_BOOTSTRAP, seed: int = 0,
-    offset: pd.Series | None = None,
+    offset: pd.Series | None = None, covariates: pd.DataFrame | None = None,
 ) -> PrePeriod:
     """The longest stable, straight stretch of at most MAX_BEFORE months before ``position``."""
     start = max(0, position - MAX_BEFORE)
@@ -114,7 +118,8 @@ def choose_pre_period(
     while True:
         best = None
         if position - start >= 2 * SCAN_SEGMENT + 8:
-            best = scan(y.iloc[start:position], bootstrap=bootstrap, seed=seed)
+            best = scan(y.iloc[start:position], bootstrap=bootstrap, seed=seed, offset=offset,
+                        covariates=covariates)
         if best is not None and best.p_value < SCAN_LEVEL:
             found.append(best)
             at = int(pd.Period(best.month, freq="M").ordinal - y.index[0].ordinal)
@@ -124,7 +129,7 @@ def choose_pre_period(
             continue
         if position - start < MIN_BEFORE:
             break
-        bend = curvature_p_value(y.iloc[start:position], offset=offset,
+        bend = curvature_p_value(y.iloc[start:position], offset=offset, covariates=covariates,
                                  bootstrap=bootstrap, seed=seed)
         if bend >= SCAN_LEVEL:
             break
