@@ -113,6 +113,36 @@ class CountFit:
         """Probability of a structural zero month (0 outside the zero-inflated families)."""
         return self.glm.inflation_probability if isinstance(self.glm, ZeroInflatedFit) else 0.0
 
+    def predict(self, confidence_level: float = 0.95) -> pd.DataFrame:
+        """Fitted mean of every month with its confidence band (delta method on the log scale).
+
+        Columns: month ("YYYY-MM"), observed, fitted, fitted_low, fitted_high.
+        The band is for the mean, from the coefficients' covariance (times the
+        structural-zero factor for the zero-inflated families, whose band
+        ignores that factor's own uncertainty).
+
+        Examples
+        --------
+        >>> idx = pd.period_range("2018-01", periods=36, freq="M")
+        >>> y = pd.Series(np.random.default_rng(1).poisson(10, 36), index=idx)
+        >>> band = CountModel(family="poisson").fit(y).predict()
+        >>> bool((band["fitted_low"] < band["fitted"]).all()), list(band.columns)[:2]
+        (True, ['month', 'observed'])
+
+        """
+        X = self.design.to_numpy()
+        eta = X @ self.glm.beta + self.offset
+        se = np.sqrt(np.einsum("ij,jk,ik->i", X, self.glm.cov, X))
+        z = float(stats.norm.ppf((1.0 + confidence_level) / 2.0))
+        keep = 1.0 - self.zero_inflation
+        return pd.DataFrame({
+            "month": self.months.astype(str),
+            "observed": self.y,
+            "fitted": keep * np.exp(eta),
+            "fitted_low": keep * np.exp(eta - z * se),
+            "fitted_high": keep * np.exp(eta + z * se),
+        })
+
     def summary(self) -> str:
         """Readable report of the fit and its diagnostics."""
         lines = [
