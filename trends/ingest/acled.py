@@ -36,6 +36,16 @@ REQUIRED = (
     "admin1",
     "fatalities",
 )
+COLUMNS = (
+    *REQUIRED,
+    "admin2",
+    "actor2",
+    "sub_event_type",
+    "civilian_targeting",
+    "source",
+    "notes",
+)
+"""Every column the reader looks at."""
 SIGNATURE = frozenset({"event_id_cnty", "event_date", "admin1", "fatalities"})
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y")
 PRECISION = {"1": "day", "2": "week", "3": "month"}

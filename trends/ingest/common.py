@@ -31,7 +31,7 @@ class ReadContext:
 
 def require(raw: RawTable, columns: tuple[str, ...], layout: str) -> None:
     """Raise a SchemaError naming every required column the file lacks."""
-    missing = [c for c in columns if c not in raw.cells.columns]
+    missing = [c for c in columns if c not in raw.header]
     if missing:
         msg = (
             f"missing column(s) {', '.join(missing)} required by the {layout} layout; "
@@ -43,6 +43,9 @@ def require(raw: RawTable, columns: tuple[str, ...], layout: str) -> None:
 def text(raw: RawTable, column: str) -> pd.Series:
     """A column as stripped text, empty where the file has no such column."""
     if column not in raw.cells.columns:
+        if column in raw.header:
+            msg = f"column {column!r} was read but not kept: add it to the reader's COLUMNS"
+            raise KeyError(msg)
         return pd.Series("", index=raw.cells.index, dtype=object)
     return raw.cells[column].fillna("").astype(str).str.strip()
 

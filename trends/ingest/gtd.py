@@ -29,6 +29,19 @@ from trends.validate import EARLIEST, LATEST, check_dates, first_bad, parse_coun
 
 NAME = "gtd"
 REQUIRED = ("eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "nkill")
+COLUMNS = (
+    *REQUIRED,
+    "resolution",
+    "extended",
+    "city",
+    "gname2",
+    "attacktype1_txt",
+    "targtype1_txt",
+    "nwound",
+    "dbsource",
+    "summary",
+)
+"""Every column the reader looks at."""
 SIGNATURE = frozenset({"eventid", "iyear", "imonth", "iday", "nkill"})
 VICTIMS = {
     "military": "soldiers",
