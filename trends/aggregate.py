@@ -32,6 +32,7 @@ from trends.errors import DataError, OptionError
 from trends.ingest import IncidentSet, read_incidents
 from trends.rowlog import RowLog
 from trends.schema import PRECISIONS
+from trends.textops import map_text
 
 SpanRule = Literal["start", "end", "drop"]
 BY_COLUMNS = (
@@ -92,7 +93,8 @@ def select(
     first, last = table["date_start"].dt.to_period("M"), table["date_end"].dt.to_period("M")
     spans = first != last
     keep = pd.Series(True, index=table.index)
-    too_vague = table["date_precision"].map(PRECISIONS.index) > PRECISIONS.index(min_precision)
+    rank = map_text(table["date_precision"], PRECISIONS.index)
+    too_vague = rank > PRECISIONS.index(min_precision)
     log.add_rows(
         table[too_vague],
         "dropped",
