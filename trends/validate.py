@@ -349,33 +349,37 @@ def parse_dates(
 
 
 def _iso_days(text: pd.Series, parsed: pd.Series) -> pd.Series:
-    """Dates written exactly YYYY-MM-DD, parsed in C++; NaT for anything else.
+    """Dates written exactly YYYY-MM-DD, read by arithmetic; NaT for anything else.
 
-    Only values that read back as written are taken (pyarrow would move
-    2021-02-30 to March), within the years pandas holds; the rest are left
-    to ``pd.to_datetime`` as before.
+    Only real calendar days within the years pandas holds are taken; the rest
+    are left to ``pd.to_datetime`` as before.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.chunked_array([pa.array(text.to_numpy(dtype=object), type=pa.string())])
     if isinstance(text.dtype, pd.StringDtype) and hasattr(text.array, "_pa_array"):
         arr = text.array._pa_array
-    shaped = pc.match_substring_regex(arr, r"^\d{4}-\d{2}-\d{2}$")
-    candidates = pc.if_else(shaped, arr, None)
-    stamps = pc.strptime(candidates, format="%Y-%m-%d", unit="s", error_is_null=True)
-    years = pc.year(stamps)
-    good = pc.and_(
-        pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), arr),
-        pc.and_(pc.greater_equal(years, 1678), pc.less_equal(years, 2261)),
-    )
-    good = pc.fill_null(good, False)
-    if not pc.any(good).as_py():
+    else:
+        arr = pa.chunked_array([pa.array(text.to_numpy(dtype=object), type=pa.string())])
+    shaped = pc.match_substring_regex(arr, r"^\d{4}-\d{2}-\d{2}$").to_numpy(zero_copy_only=False)
+    if not shaped.any():
         return parsed
-    taken = pc.if_else(good, stamps, None).cast(pa.timestamp("ns"))
-    values = taken.to_numpy().astype("datetime64[ns]") if taken.num_chunks else None
-    if values is None:
+    safe = pc.if_else(pa.array(shaped), arr, "1970-01-01")
+
+    def part(start: int, stop: int) -> np.ndarray:
+        piece = pc.utf8_slice_codeunits(safe, start, stop).cast(pa.int64())
+        return piece.to_numpy(zero_copy_only=False)
+
+    year, month, day = part(0, 4), part(5, 7), part(8, 10)
+    ok = shaped & (year >= 1678) & (year <= 2261) & (month >= 1) & (month <= 12) & (day >= 1)
+    months = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    first = months.astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
+    ok &= day <= length
+    if not ok.any():
         return parsed
+    days = first + np.where(ok, day - 1, 0).astype("timedelta64[D]")
+    values = np.where(ok, days.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
     return pd.Series(values, index=text.index, dtype="datetime64[ns]")
 
 

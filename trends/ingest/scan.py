@@ -45,7 +45,7 @@ class LineScanner:
 
     """
 
-    def __init__(self, encoding: str = "utf-8") -> None:
+    def __init__(self) -> None:
         self.field_limit = csv.field_size_limit()
         self.quotes = 0
         self.breaks = 0
@@ -56,7 +56,7 @@ class LineScanner:
         self.last_line = 1
         self.starts: list[np.ndarray] = []
         self.started = False
-        self.decoder = codecs.getincrementaldecoder(encoding)()
+        self.carry = b""  # the start of a character split between chunks
 
     def feed(self, chunk: bytes) -> None:
         """Check the next bytes of the stream."""
@@ -75,10 +75,8 @@ class LineScanner:
 
     def finish(self) -> np.ndarray:
         """The line on which each record starts, the header's first."""
-        try:
-            self.decoder.decode(b"", final=True)
-        except UnicodeDecodeError as err:
-            raise Unsure from err
+        if self.carry:
+            raise Unsure
         self._scan(self.pending, len(self.pending), final=True)
         if self.quotes % 2:
             raise Unsure
@@ -88,16 +86,31 @@ class LineScanner:
         return np.concatenate(self.starts) if self.starts else np.zeros(0, dtype=np.int64)
 
     def _decode(self, chunk: bytes) -> None:
-        pending = self.decoder.getstate()[0]
-        if pending or not chunk.isascii():
-            try:
-                self.decoder.decode(chunk)
-            except UnicodeDecodeError as err:
-                raise Unsure from err
+        """Check that the bytes are UTF-8, in C++ (pyarrow validates text it is given)."""
+        import pyarrow as pa
+
+        if not self.carry and chunk.isascii():
+            return
+        data = self.carry + chunk
+        cut = len(data)
+        for back in range(1, min(4, len(data)) + 1):
+            byte = data[-back]
+            if byte >= 0xC0:  # a lead byte: is its character complete?
+                need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+                cut = len(data) - back if back < need else cut
+                break
+            if byte < 0x80:
+                break
+        self.carry = data[cut:]
+        try:
+            pa.array([data[:cut]], type=pa.binary()).cast(pa.string())
+        except pa.ArrowInvalid as err:
+            raise Unsure from err
 
     def _scan(self, data: bytes, upto: int, *, final: bool) -> None:
         """Process ``data[:upto]``; the byte after it (if any) is only looked at."""
         if upto <= 0:
+            self.pending = data
             return
         arr = np.frombuffer(data, dtype=np.uint8)
         base = self.pos
