@@ -52,7 +52,9 @@ def run_case(argv: list[str], cwd: str) -> dict[str, object]:
 
 
 def main() -> None:
-    import trends.cli  # noqa: F401 - import once, before forking
+    from trends.cli import build_parser
+
+    build_parser()  # import every subcommand once, before forking
 
     cases = json.load(sys.stdin)
     results = [run_case(case["argv"], case.get("cwd", os.getcwd())) for case in cases]

@@ -350,7 +350,7 @@ def test_two_real_report_builds_at_once_keep_both_pages(tmp_path):
     definition.write_text(
         f'title = "Seatbelts"\nslug = "belts"\n[input]\nfiles = ["{ROOT}/tests/fixtures/'
         'seatbelts_monthly.csv"]\n[analysis]\nmeasure = "front"\nbreak_month = "1983-02"\n'
-        "bootstrap = 19\n"
+        "bootstrap = 99\n"
     )
     runs = [
         subprocess.Popen(
@@ -380,7 +380,7 @@ def test_two_real_report_builds_at_once_keep_both_pages(tmp_path):
 
 SEATBELTS_DEFINITION = (
     'title = "Seatbelts"\nslug = "belts"\n[input]\nfiles = ["data/belts.csv"]\n'
-    '[analysis]\nmeasure = "front"\nbreak_month = "1983-02"\nbootstrap = 19\n'
+    '[analysis]\nmeasure = "front"\nbreak_month = "1983-02"\nbootstrap = 99\n'
 )
 
 

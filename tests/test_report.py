@@ -86,10 +86,13 @@ def test_page_is_self_contained(built):
     assert "vegaEmbed" in html
 
 
-def test_headlines_state_numbers_with_intervals(built):
+def test_headlines_open_with_the_verdict_and_its_interval(built):
     html = built[1].page.read_text()
-    assert re.search(r"were \d+\.\d\dx \(95% CI \d+\.\d\d-\d+\.\d\d\) the level", html)
-    assert "parametric bootstrap, 49 replicates" in html
+    first = re.search(r"<li>(.*?)</li>", html, re.S)
+    assert first is not None
+    assert re.search(r"(rose|fell|No detectable change|Cannot tell)", first.group(1))
+    assert re.search(r"95% CI \d+\.\d\d to \d+\.\d\d", html)
+    assert "99 series, seed 0" in html
 
 
 def _is_syria(column="incidents"):
@@ -321,7 +324,7 @@ def test_cli_report_and_chart(tmp_path, capsys):
     definition.write_text(
         'title = "Homs"\nslug = "homs"\n[input]\nfiles = ["' + str(GED) + '"]\n'
         '[filters]\nactors = ["IS"]\nregions = ["Homs"]\n'
-        '[analysis]\nbreak_month = "2017-11"\nbootstrap = 19\nalert_years_back = 2\n'
+        '[analysis]\nbreak_month = "2017-11"\nbootstrap = 99\nalert_years_back = 2\n'
         "alert_window = 2\n"
     )
     assert main(["report", str(definition), "--out", str(tmp_path / "site")]) == 0

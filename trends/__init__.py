@@ -6,12 +6,19 @@ row log) -> :func:`aggregate` (complete monthly panel) -> :func:`to_series`
 and the count models and tests behind it (:class:`CountModel`, :func:`its_test`,
 :func:`detect_break`, :func:`test_regions`) -> alerts,
 forecasts, backtests and severity -> charts and report pages.
+
+The names below are imported on first use, so that ``import trends`` (and
+every command) loads only the modules it needs: statsmodels, scipy.stats
+and altair take seconds to import.
 """
 
-from trends.aggregate import aggregate
-from trends.alerts import AlertResult, acled_heuristic, alerts, farrington, glrnb
-from trends.baselines import BASELINES, BacktestResult, rolling_origin
-from trends.decompose import DecompositionResult, decompose_change
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from trends.errors import (
     DataError,
     DataQualityWarning,
@@ -22,28 +29,89 @@ from trends.errors import (
     TrendsError,
     TrendsWarning,
 )
-from trends.forecast import ForecastResult, auto_forecaster, count_model_forecaster, forecast
-from trends.ingest import IncidentSet, read_incidents
-from trends.models import CountFit, CountModel
-from trends.monthly import read_monthly, to_series
-from trends.regions import Gazetteer
-from trends.report import ReportDefinition, build_report
-from trends.resurgence import (
-    Assessment,
-    BreakScanResult,
-    ITSResult,
-    RegionTestResult,
-    adjust_for_regions,
-    assess,
-    detect_break,
-    its_test,
-    sensitivity,
-    test_regions,
-)
-from trends.rowlog import RowLog
-from trends.severity import PowerLawResult, fit_power_law
+
+if TYPE_CHECKING:
+    from trends.aggregate import aggregate
+    from trends.alerts import AlertResult, acled_heuristic, alerts, farrington, glrnb
+    from trends.baselines import BASELINES, BacktestResult, rolling_origin
+    from trends.decompose import DecompositionResult, decompose_change
+    from trends.forecast import (
+        ForecastResult,
+        auto_forecaster,
+        count_model_forecaster,
+        forecast,
+    )
+    from trends.ingest import IncidentSet, read_incidents
+    from trends.models import CountFit, CountModel
+    from trends.monthly import read_monthly, to_series
+    from trends.regions import Gazetteer
+    from trends.report import ReportDefinition, build_report
+    from trends.resurgence import (
+        Assessment,
+        BreakScanResult,
+        ITSResult,
+        RegionTestResult,
+        adjust_for_regions,
+        assess,
+        detect_break,
+        its_test,
+        sensitivity,
+        test_regions,
+    )
+    from trends.rowlog import RowLog
+    from trends.severity import PowerLawResult, fit_power_law
 
 __version__ = "0.1.0"
+
+_LAZY: dict[str, tuple[str, ...]] = {
+    "trends.aggregate": ("aggregate",),
+    "trends.alerts": ("AlertResult", "acled_heuristic", "alerts", "farrington", "glrnb"),
+    "trends.baselines": ("BASELINES", "BacktestResult", "rolling_origin"),
+    "trends.decompose": ("DecompositionResult", "decompose_change"),
+    "trends.forecast": ("ForecastResult", "auto_forecaster", "count_model_forecaster", "forecast"),
+    "trends.ingest": ("IncidentSet", "read_incidents"),
+    "trends.models": ("CountFit", "CountModel"),
+    "trends.monthly": ("read_monthly", "to_series"),
+    "trends.regions": ("Gazetteer",),
+    "trends.report": ("ReportDefinition", "build_report"),
+    "trends.resurgence": (
+        "Assessment", "BreakScanResult", "ITSResult", "RegionTestResult", "adjust_for_regions",
+        "assess", "detect_break", "its_test", "sensitivity", "test_regions",
+    ),
+    "trends.rowlog": ("RowLog",),
+    "trends.severity": ("PowerLawResult", "fit_power_law"),
+}  # fmt: skip
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
+
+
+class _Package(types.ModuleType):
+    """The package, whose public functions keep their names when a same-named module loads.
+
+    ``trends.aggregate`` is both a module and the function it defines; importing
+    the module must not replace the function on the package, as it would by default.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _HOME and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use."""
+    if name not in _HOME:
+        msg = f"module 'trends' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "BASELINES", "AlertResult", "Assessment", "BacktestResult", "BreakScanResult", "CountFit",

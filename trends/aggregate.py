@@ -32,6 +32,7 @@ from trends.errors import DataError, OptionError
 from trends.ingest import IncidentSet, read_incidents
 from trends.rowlog import RowLog
 from trends.schema import PRECISIONS
+from trends.textops import map_text
 
 SpanRule = Literal["start", "end", "drop"]
 BY_COLUMNS = (
@@ -92,7 +93,8 @@ def select(
     first, last = table["date_start"].dt.to_period("M"), table["date_end"].dt.to_period("M")
     spans = first != last
     keep = pd.Series(True, index=table.index)
-    too_vague = table["date_precision"].map(PRECISIONS.index) > PRECISIONS.index(min_precision)
+    rank = map_text(table["date_precision"], PRECISIONS.index)
+    too_vague = rank > PRECISIONS.index(min_precision)
     log.add_rows(
         table[too_vague],
         "dropped",
@@ -101,16 +103,18 @@ def select(
         + f" (min_precision {min_precision!r})",
     )
     keep &= ~too_vague
-    span_text = "dates " + first.astype(str) + ".." + last.astype(str) + " span months"
+    logged = spans & keep
+    # Reasons are written for the logged rows only: text for every row costs seconds at 1M rows.
+    span_text = (
+        "dates " + first[logged].astype(str) + ".." + last[logged].astype(str) + " span months"
+    )
     if span_rule == "drop":
-        log.add_rows(
-            table[spans & keep], "dropped", span_text[spans & keep] + " (span rule 'drop')"
-        )
+        log.add_rows(table[logged], "dropped", span_text + " (span rule 'drop')")
         keep &= ~spans
     else:
-        chosen = first if span_rule == "start" else last
+        chosen = (first if span_rule == "start" else last)[logged]
         reason = span_text + "; counted in " + chosen.astype(str) + f" (span rule {span_rule!r})"
-        log.add_rows(table[spans & keep], "changed", reason[spans & keep])
+        log.add_rows(table[logged], "changed", reason)
     month = first if span_rule != "end" else last
     if not keep.any() and not (start and end):
         msg = (
@@ -140,7 +144,7 @@ def select(
     for excluded, reason in filters:
         log.add_rows(table[keep & excluded], "filtered", reason)
         keep &= ~excluded
-    kept = table[keep].assign(month=month[keep])
+    kept = (table if keep.all() else table[keep]).assign(month=month[keep])
     return kept, window, pairs
 
 

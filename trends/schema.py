@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from trends.textops import as_text
 from trends.validate import MONTH_PATTERN as MONTH_PATTERN
 from trends.validate import first_bad
 
@@ -92,7 +93,7 @@ def finish(table: pd.DataFrame) -> pd.DataFrame:
     for name in TEXT_COLUMNS:
         if name not in out:
             out[name] = ""
-        out[name] = out[name].fillna("").astype(str).str.strip()
+        out[name] = as_text(out[name])
     for name in COUNT_COLUMNS:
         if name not in out:
             out[name] = pd.array([pd.NA] * len(out), dtype="Int64")

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import DataError, InputError, OptionError
+from trends.textops import as_text
 
 INT64_MAX = 2**63 - 1
 DEFAULT_MAX_COUNT = 1_000_000
@@ -269,7 +270,7 @@ def parse_month_column(
     ['2020-01']
 
     """
-    text = raw.fillna("").astype(str).str.strip()
+    text = as_text(raw)
     bad = ~text.str.fullmatch(MONTH_PATTERN)
     if bad.any():
         msg = "expected a month written YYYY-MM"
@@ -319,8 +320,10 @@ def parse_dates(
     ['2023-11-09', '2024-03-26']
 
     """
-    text = raw.fillna("").astype(str).str.strip()
+    text = as_text(raw)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if formats[0] == "%Y-%m-%d":
+        parsed = _iso_days(text, parsed)
     for fmt in formats:
         todo = parsed.isna() & (text != "")
         if not todo.any():
@@ -343,6 +346,41 @@ def parse_dates(
     parsed = parsed.dt.normalize()
     check_dates(parsed, column=column, path=path, lines=lines, shown=text, latest=latest)
     return parsed
+
+
+def _iso_days(text: pd.Series, parsed: pd.Series) -> pd.Series:
+    """Dates written exactly YYYY-MM-DD, read by arithmetic; NaT for anything else.
+
+    Only real calendar days within the years pandas holds are taken; the rest
+    are left to ``pd.to_datetime`` as before.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(text.dtype, pd.StringDtype) and hasattr(text.array, "_pa_array"):
+        arr = text.array._pa_array
+    else:
+        arr = pa.chunked_array([pa.array(text.to_numpy(dtype=object), type=pa.string())])
+    shaped = pc.match_substring_regex(arr, r"^\d{4}-\d{2}-\d{2}$").to_numpy(zero_copy_only=False)
+    if not shaped.any():
+        return parsed
+    safe = pc.if_else(pa.array(shaped), arr, "1970-01-01")
+
+    def part(start: int, stop: int) -> np.ndarray:
+        piece = pc.utf8_slice_codeunits(safe, start, stop).cast(pa.int64())
+        return piece.to_numpy(zero_copy_only=False)
+
+    year, month, day = part(0, 4), part(5, 7), part(8, 10)
+    ok = shaped & (year >= 1678) & (year <= 2261) & (month >= 1) & (month <= 12) & (day >= 1)
+    months = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    first = months.astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
+    ok &= day <= length
+    if not ok.any():
+        return parsed
+    days = first + np.where(ok, day - 1, 0).astype("timedelta64[D]")
+    values = np.where(ok, days.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return pd.Series(values, index=text.index, dtype="datetime64[ns]")
 
 
 def _outside(latest: date) -> str:
@@ -465,7 +503,10 @@ def parse_counts(
     [3, <NA>, 4]
 
     """
-    text = raw.fillna("").astype(str).str.strip()
+    text = as_text(raw)
+    fast = _plain_counts(text, max_count)
+    if fast is not None:
+        return fast
     parsed = {value: parse_count(value, max_count) for value in pd.unique(text) if value != ""}
     reasons = {value: why for value, why in parsed.items() if isinstance(why, str)}
     if reasons:
@@ -496,6 +537,25 @@ def parse_numbers(raw: pd.Series, *, column: str, path: str, lines: pd.Series) -
         msg = "expected a finite number"
         raise first_bad(msg, path, lines, pd.Series(bad, index=raw.index), column, text)
     return values
+
+
+def _plain_counts(text: pd.Series, max_count: int) -> pd.Series | None:
+    """Counts when every value is empty or plain digits within the ceiling, else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (isinstance(text.dtype, pd.StringDtype) and hasattr(text.array, "_pa_array")):
+        return None
+    arr = text.array._pa_array
+    if not pc.all(pc.match_substring_regex(arr, r"^\d{0,18}$")).as_py():
+        return None
+    empty = pc.equal(arr, "")
+    numbers = pc.if_else(empty, None, arr).cast(pa.int64())
+    if (pc.max(numbers).as_py() or 0) > max_count:
+        return None
+    filled = pc.fill_null(numbers, 0).to_numpy().astype("int64")
+    mask = pc.is_null(numbers).to_numpy(zero_copy_only=False).astype(bool)
+    return pd.Series(pd.arrays.IntegerArray(filled, mask), index=text.index)
 
 
 def check_total(values: pd.Series, what: str) -> None:
@@ -536,7 +596,7 @@ def require_names(raw: pd.Series, *, column: str, path: str, lines: pd.Series) -
     ['Homs']
 
     """
-    text = raw.fillna("").astype(str).str.strip()
+    text = as_text(raw)
     blank = text == ""
     if blank.any():
         msg = f"a {column} name is required; write the name, or leave the {column} column out"

@@ -14,43 +14,35 @@ import sys
 from collections.abc import Sequence
 
 from trends import __version__
-from trends.cli import (
-    aggregate,
-    alerts,
-    assess,
-    backtest,
-    chart,
-    detect,
-    forecast,
-    report,
-    severity,
-)
-from trends.cli import test as test_command
+from trends.cli.commands import NAMES, chosen, register
 from trends.errors import TrendsError
-from trends.escape import show_controls
-from trends.outputs import check_distinct, describe_os_error
-from trends.validate import check_options
 
-COMMANDS = (
-    aggregate, assess, test_command, detect, alerts, forecast, backtest, severity, report, chart
-)
+COMMANDS = NAMES
+"""Subcommand names; each lives in ``trends.cli.<name>`` (see :mod:`trends.cli.commands`)."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+def build_parser(only: str | None = None, *, lazy: bool = False) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand.
+
+    With ``lazy``, only subcommand ``only`` is imported and the others are
+    placeholders that carry their one-line help (enough for ``trends --help``).
+    """
     parser = argparse.ArgumentParser(
         prog="trends", description="Statistical trend analysis of conflict-incident casualty data."
     )
     parser.add_argument("--version", action="version", version=f"trends {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.add_parser(subparsers)
+    register(subparsers, only, lazy=lazy)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(chosen(words), lazy=True).parse_args(words)
+    from trends.outputs import check_distinct, describe_os_error
+    from trends.validate import check_options
+
     try:
         check_options(vars(args))
         check_distinct(_named(args, ("inputs", "source", "aliases")), _named(args, OUTPUTS))
@@ -86,6 +78,8 @@ def _named(args: argparse.Namespace, names: tuple[str, ...]) -> list[tuple[str, 
 
 def _fail(command: str, message: str) -> None:
     """Print an error as one line, with any control characters in it made visible."""
+    from trends.escape import show_controls
+
     line = show_controls(message).replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
     print(f"trends {command}: error: {line}", file=sys.stderr)
 

@@ -55,7 +55,12 @@ def detect_format(raw: RawTable) -> str:
     'acled'
 
     """
-    header = set(raw.header)
+    return layout_of(raw.header, raw.path)
+
+
+def layout_of(columns: list[str], path: str) -> str:
+    """Name the layout whose signature columns ``columns`` hold (see :func:`detect_format`)."""
+    header = set(columns)
     share = {name: len(r.SIGNATURE & header) / len(r.SIGNATURE) for name, r in READERS.items()}
     best = max(share.values())
     matches = [name for name, value in share.items() if value == best]
@@ -64,15 +69,15 @@ def detect_format(raw: RawTable) -> str:
             "this looks like a monthly table (it has a month column): give it alone, "
             "not with incident files"
         )
-        raise SchemaError(msg, path=raw.path, line=1)
+        raise SchemaError(msg, path=path, line=1)
     # A file that is mostly one layout is read as it, so that the error names its missing columns.
     if best < 0.5 or len(matches) != 1:
-        seen = ", ".join(raw.header[:12])
+        seen = ", ".join(columns[:12])
         msg = (
             f"cannot tell the layout from the header ({seen}); "
             f"name it with --format {'|'.join(READERS)}"
         )
-        raise SchemaError(msg, path=raw.path, line=1)
+        raise SchemaError(msg, path=path, line=1)
     return matches[0]
 
 
@@ -120,7 +125,12 @@ def read_incidents(
     ctx = ReadContext(gazetteer=gazetteer, strict=strict, limits=limits)
     tables, layouts, formats, rows = [], [], {}, 0
     for path in files:
-        raw = read_raw(path, encoding=encoding, limits=limits)
+
+        def wanted(header: list[str], path: str | Path = path) -> tuple[str, ...]:
+            chosen = layout_of(header, str(path)) if format == "auto" else format
+            return tuple(READERS[chosen].COLUMNS)
+
+        raw = read_raw(path, encoding=encoding, limits=limits, columns=wanted)
         layout = detect_format(raw) if format == "auto" else format
         formats[str(path)] = layout
         table = finish(READERS[layout].read(raw, ctx))

@@ -23,6 +23,7 @@ from trends.ingest.common import (
     text,
 )
 from trends.ingest.files import RawTable
+from trends.textops import map_text
 from trends.validate import first_bad, parse_counts, parse_dates
 
 NAME = "acled"
@@ -36,6 +37,16 @@ REQUIRED = (
     "admin1",
     "fatalities",
 )
+COLUMNS = (
+    *REQUIRED,
+    "admin2",
+    "actor2",
+    "sub_event_type",
+    "civilian_targeting",
+    "source",
+    "notes",
+)
+"""Every column the reader looks at."""
 SIGNATURE = frozenset({"event_id_cnty", "event_date", "admin1", "fatalities"})
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y")
 PRECISION = {"1": "day", "2": "week", "3": "month"}
@@ -60,7 +71,7 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     if bad.any():
         msg = "time_precision must be 1, 2 or 3"
         raise first_bad(msg, path, lines, bad, "time_precision", prec)
-    table["date_precision"] = prec.map(PRECISION)
+    table["date_precision"] = map_text(prec, PRECISION)
     month = table["date_precision"] == "month"
     table["date_start"] = date.where(~month, date.dt.to_period("M").dt.start_time)
     table["date_end"] = period_end(table["date_start"], table["date_precision"])
@@ -73,7 +84,7 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table["victim_category"] = (
         text(raw, "civilian_targeting")
         .str.lower()
-        .map(lambda v: "civilians" if v.startswith("civilian") else "")
+        .pipe(map_text, lambda v: "civilians" if v.startswith("civilian") else "")
     )
     deaths = parse_counts(
         text(raw, "fatalities"),

@@ -11,6 +11,7 @@ from trends.ingest.files import RawTable
 from trends.regions import UNASSIGNED, Gazetteer
 from trends.rowlog import RowLog
 from trends.schema import order_violations
+from trends.textops import as_text, map_text
 from trends.validate import Limits
 
 
@@ -31,7 +32,7 @@ class ReadContext:
 
 def require(raw: RawTable, columns: tuple[str, ...], layout: str) -> None:
     """Raise a SchemaError naming every required column the file lacks."""
-    missing = [c for c in columns if c not in raw.cells.columns]
+    missing = [c for c in columns if c not in raw.header]
     if missing:
         msg = (
             f"missing column(s) {', '.join(missing)} required by the {layout} layout; "
@@ -43,8 +44,11 @@ def require(raw: RawTable, columns: tuple[str, ...], layout: str) -> None:
 def text(raw: RawTable, column: str) -> pd.Series:
     """A column as stripped text, empty where the file has no such column."""
     if column not in raw.cells.columns:
+        if column in raw.header:
+            msg = f"column {column!r} was read but not kept: add it to the reader's COLUMNS"
+            raise KeyError(msg)
         return pd.Series("", index=raw.cells.index, dtype=object)
-    return raw.cells[column].fillna("").astype(str).str.strip()
+    return as_text(raw.cells[column])
 
 
 def map_regions(table: pd.DataFrame, ctx: ReadContext) -> pd.Series:
@@ -53,10 +57,10 @@ def map_regions(table: pd.DataFrame, ctx: ReadContext) -> pd.Series:
     An unknown name stays as written so that it shows in the panel under its
     own spelling; an empty one becomes ``Unassigned``.
     """
-    written = table["region"].fillna("").astype(str).str.strip()
+    written = as_text(table["region"])
     lookup = {name: ctx.gazetteer.canonical(name) for name in written.unique() if name}
-    canonical = written.map(lambda name: lookup.get(name) or name)
-    unknown = written.map(lambda name: bool(name) and lookup.get(name) is None)
+    canonical = map_text(written, lambda name: lookup.get(name) or name)
+    unknown = map_text(written, lambda name: bool(name) and lookup.get(name) is None)
     empty = written == ""
     if unknown.any():
         ctx.log.add_rows(

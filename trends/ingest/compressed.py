@@ -14,9 +14,11 @@ cell.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import zlib
 from pathlib import Path
+from typing import Any
 
 from trends.errors import InputError
 from trends.validate import RATIO_FLOOR, Limits
@@ -105,3 +107,67 @@ def check_parquet_size(path: str | Path, limits: Limits | None = None) -> None:
     reason = _too_big(str(path), expanded, os.path.getsize(path), limits)
     if reason:
         raise InputError(reason.replace("compressed file", "Parquet file"), path=str(path))
+
+
+class BoundedStream(io.RawIOBase):
+    """A file's bytes as a stream, decompressed within ``limits`` when it is gzip.
+
+    Raises the same errors as :func:`read_bytes`, at the chunk that passes a
+    limit, so a decompression bomb is stopped without being held in memory.
+
+    Examples
+    --------
+    >>> import tempfile, os, gzip
+    >>> with tempfile.NamedTemporaryFile(suffix=".gz", delete=False) as f:
+    ...     _ = f.write(gzip.compress(b"a" * 10_000))
+    >>> len(BoundedStream(f.name).read())
+    10000
+    >>> BoundedStream(f.name, Limits(max_expanded=100)).read()
+    Traceback (most recent call last):
+    ...
+    trends.errors.InputError: ...: the compressed file expands to more than 100 bytes; ...
+    >>> os.unlink(f.name)
+
+    """
+
+    def __init__(self, path: str | Path, limits: Limits | None = None) -> None:
+        super().__init__()
+        self.name = str(path)
+        self.limits = limits or Limits()
+        self.size = os.path.getsize(path)
+        self.gzip = is_gzip(path)
+        self.raw = gzip.open(path, "rb") if self.gzip else open(path, "rb")
+        self.expanded = 0
+        self.left = memoryview(b"")
+
+    def readable(self) -> bool:
+        """Always: the stream is for reading."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` with the next bytes; 0 at the end."""
+        if not self.left:
+            self.left = memoryview(self._next())
+        count = min(len(buffer), len(self.left))
+        buffer[:count] = self.left[:count]
+        self.left = self.left[count:]
+        return count
+
+    def _next(self) -> bytes:
+        """The next chunk, in the same steps as :func:`read_bytes` so that errors match."""
+        try:
+            chunk = self.raw.read(_CHUNK)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+            msg = f"the gzip file is damaged or truncated: {err}"
+            raise InputError(msg, path=self.name) from err
+        if self.gzip:
+            self.expanded += len(chunk)
+            reason = _too_big(self.name, self.expanded, self.size, self.limits)
+            if reason:
+                raise InputError(reason, path=self.name)
+        return chunk
+
+    def close(self) -> None:
+        """Close the file."""
+        self.raw.close()
+        super().close()

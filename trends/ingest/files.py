@@ -7,17 +7,21 @@ and on line numbers so that the error can say where it is.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
+from trends._options import check_choice
 from trends.errors import InputError
+from trends.ingest.arrow_csv import Chooser, read_csv_arrow
+from trends.ingest.arrow_parquet import cell_text, read_parquet_arrow
 from trends.ingest.compressed import check_parquet_size, read_bytes, read_head
+from trends.ingest.scan import Unsure
 from trends.validate import LATEST, Limits, latest_date
 
 
@@ -33,20 +37,38 @@ class RawTable:
     cells: pd.DataFrame
     lines: pd.Series
     latest: date = field(default=LATEST)
+    names: tuple[str, ...] | None = None
+    """Every column of the file, when ``cells`` holds only those a reader needs."""
 
     @property
     def header(self) -> list[str]:
         """Column names as written."""
-        return list(self.cells.columns)
+        return list(self.names) if self.names is not None else list(self.cells.columns)
+
+
+Engine = Literal["auto", "arrow", "python"]
 
 
 def read_raw(
-    path: str | Path, *, encoding: str = "utf-8", limits: Limits | None = None
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    limits: Limits | None = None,
+    columns: Chooser | None = None,
+    engine: Engine = "auto",
 ) -> RawTable:
     r"""Read a CSV (plain or gzip) or Parquet file as text cells.
 
     Compressed files are read within ``limits`` (see
-    :mod:`trends.ingest.compressed`).
+    :mod:`trends.ingest.compressed`). ``columns``, given the header, names
+    the columns wanted; others may be left out of ``cells`` (``header``
+    still lists them all).
+
+    ``engine`` "auto" reads with pyarrow (:mod:`trends.ingest.arrow_csv`,
+    :mod:`trends.ingest.arrow_parquet`) and falls back to the reference
+    reader (:func:`read_raw_reference`, Python's csv module) for any file the
+    fast reader cannot promise to read the same way; the result, and any
+    error, is the reference reader's. "python" uses the reference reader alone.
 
     Examples
     --------
@@ -58,6 +80,32 @@ def read_raw(
     ([2, 4], ['x\ny', 'z'])
     >>> os.unlink(f.name)
 
+    """
+    check_choice("engine", engine, ("auto", "arrow", "python"))
+    name = str(path)
+    if engine != "python" and not Path(path).is_dir():
+        try:
+            if name.endswith((".parquet", ".pq")):
+                cells, lines, header = read_parquet_arrow(name, limits=limits, columns=columns)
+            else:
+                cells, lines, header = read_csv_arrow(
+                    name, encoding=encoding, limits=limits or Limits(), columns=columns
+                )
+        except (Unsure, OSError):
+            if engine == "arrow":
+                raise
+        else:
+            return RawTable(name, cells, lines, latest_date(path), tuple(header))
+    return read_raw_reference(path, encoding=encoding, limits=limits)
+
+
+def read_raw_reference(
+    path: str | Path, *, encoding: str = "utf-8", limits: Limits | None = None
+) -> RawTable:
+    """Read a file with Python's csv module (Parquet: cell by cell): the reference reader.
+
+    Slow and memory-hungry (every cell a Python string) but plain; its
+    results and errors define what :func:`read_raw` returns.
     """
     name = str(path)
     if Path(path).is_dir():
@@ -182,19 +230,7 @@ def _read_parquet(name: str, limits: Limits | None) -> RawTable:
         msg = "the file has no records"
         raise InputError(msg, path=name)
     cells = pd.DataFrame(
-        {c: frame[c].map(_cell_text) for c in frame.columns}, index=range(len(frame))
+        {c: frame[c].map(cell_text) for c in frame.columns}, index=range(len(frame))
     )
     lines = pd.Series(range(1, len(frame) + 1), dtype="int64")
     return RawTable(name, cells, lines, latest_date(name))
-
-
-def _cell_text(value: object) -> str:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and value != value:
-        return ""
-    if isinstance(value, dt.date):
-        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -25,10 +25,24 @@ from trends.ingest.common import (
 )
 from trends.ingest.files import RawTable
 from trends.schema import check_end_after_start
+from trends.textops import map_text
 from trends.validate import EARLIEST, LATEST, check_dates, first_bad, parse_counts, parse_dates
 
 NAME = "gtd"
 REQUIRED = ("eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname", "nkill")
+COLUMNS = (
+    *REQUIRED,
+    "resolution",
+    "extended",
+    "city",
+    "gname2",
+    "attacktype1_txt",
+    "targtype1_txt",
+    "nwound",
+    "dbsource",
+    "summary",
+)
+"""Every column the reader looks at."""
 SIGNATURE = frozenset({"eventid", "iyear", "imonth", "iday", "nkill"})
 VICTIMS = {
     "military": "soldiers",
@@ -92,7 +106,7 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table["actor1"], table["actor2"] = text(raw, "gname"), text(raw, "gname2")
     table["violence_type"] = text(raw, "attacktype1_txt")
     target = text(raw, "targtype1_txt")
-    table["victim_category"] = target.str.lower().map(lambda v: VICTIMS.get(v, v))
+    table["victim_category"] = map_text(target.str.lower(), lambda v: VICTIMS.get(v, v))
     deaths = parse_counts(
         text(raw, "nkill"), column="nkill", path=path, lines=lines, max_count=ctx.limits.max_count
     )

@@ -30,6 +30,8 @@ from trends.validate import first_bad, parse_counts, parse_dates
 
 NAME = "native"
 REQUIRED = ("incident_id", "date_start", "country", "region", "killed_best")
+COLUMNS = tuple(dict.fromkeys((*REQUIRED, *TEXT_COLUMNS, "date_end", *COUNT_COLUMNS)))
+"""Every column the reader looks at."""
 SIGNATURE = frozenset({"incident_id", "date_start", "killed_best"})
 _FORMS = (
     ("day", r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"),

@@ -26,6 +26,7 @@ from trends.ingest.common import (
 )
 from trends.ingest.files import RawTable
 from trends.schema import check_end_after_start
+from trends.textops import map_text
 from trends.validate import first_bad, parse_counts, parse_dates
 
 NAME = "ucdp-ged"
@@ -43,6 +44,8 @@ REQUIRED = (
     "best",
     "high",
 )
+COLUMNS = (*REQUIRED, "adm_2", "source_office", "source_headline")
+"""Every column the reader looks at."""
 SIGNATURE = frozenset({"id", "side_a", "side_b", "date_prec", "best", "adm_1"})
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y")
 PRECISION = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
@@ -70,13 +73,13 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     if bad.any():
         msg = "date_prec must be 1-5"
         raise first_bad(msg, path, lines, bad, "date_prec", prec)
-    table["date_precision"] = prec.map(PRECISION)
+    table["date_precision"] = map_text(prec, PRECISION)
     violence = text(raw, "type_of_violence").str.replace(r"\.0$", "", regex=True)
     bad = ~violence.isin(list(VIOLENCE))
     if bad.any():
         msg = "type_of_violence must be 1, 2 or 3"
         raise first_bad(msg, path, lines, bad, "type_of_violence", violence)
-    table["violence_type"] = violence.map(VIOLENCE)
+    table["violence_type"] = map_text(violence, VIOLENCE)
     table["country"] = text(raw, "country")
     table["region"] = text(raw, "adm_1")
     table["subregion"] = text(raw, "adm_2")
@@ -90,7 +93,7 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
             raise first_bad(msg, path, lines, table[ours].isna(), theirs, text(raw, theirs))
     table["source"] = text(raw, "source_office")
     table["notes"] = text(raw, "source_headline")
-    unassigned = table["actor1"].str.match(r"^XXX\d") | table["actor2"].str.match(r"^XXX\d")
+    unassigned = _unidentified(table["actor1"]) | _unidentified(table["actor2"])
     if unassigned.any():
         ctx.log.add_rows(
             table[unassigned], "note", "an actor is not yet identified by UCDP (code XXX...)"
@@ -98,3 +101,12 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     check_estimates(table, ctx, path, strict=False)
     table["region"] = map_regions(table, ctx)
     return table
+
+
+def _unidentified(actor: pd.Series) -> pd.Series:
+    """True where a side is a code such as XXX652 (as ``str.match`` of XXX and a digit)."""
+    marked = actor.str.startswith("XXX").to_numpy(dtype=bool)
+    out = pd.Series(marked, index=actor.index)
+    if marked.any():
+        out[marked] = actor[marked].str.match(r"^XXX\d").to_numpy(dtype=bool)
+    return out

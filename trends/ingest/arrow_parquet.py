@@ -1,0 +1,115 @@
+"""Reading Parquet with pyarrow: only the columns a layout needs, batch by batch, as text.
+
+Readers work on text (see :mod:`trends.ingest.files`), so each cell becomes
+the text the reference reader writes for it (:func:`cell_text`): text as
+is, whole numbers in decimal, a float that is whole as an integer, a date as
+YYYY-MM-DD, a missing value as empty text. Text and integer columns are
+converted in C++; any other column goes through :func:`cell_text` batch by
+batch, which is exact by construction. A file that is damaged only in the
+pages of columns its layout never reads is not noticed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection
+from typing import Any
+
+import pandas as pd
+
+from trends.errors import TrendsError
+from trends.ingest.compressed import check_parquet_size
+from trends.ingest.scan import Unsure
+from trends.validate import Limits
+
+BATCH = 1 << 18
+"""Rows converted at a time."""
+
+
+def cell_text(value: object) -> str:
+    """The text of one Parquet cell, as every reader sees it.
+
+    Examples
+    --------
+    >>> cell_text(3.0), cell_text(2.5), cell_text(None), cell_text(dt.date(2020, 1, 2))
+    ('3', '2.5', '', '2020-01-02')
+
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value != value:
+        return ""
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _fast_text(column: Any) -> Any | None:
+    """The column as pyarrow text if it converts exactly in C++, else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pc.fill_null(column, "").cast(pa.string())
+    if pa.types.is_integer(kind) and column.null_count == 0:
+        return column.cast(pa.string())
+    return None
+
+
+def _exact_text(batch: Any, names: list[str], metadata: Any) -> dict[str, Any]:
+    """Columns converted cell by cell, through pandas as the reference reader does."""
+    import pyarrow as pa
+
+    table = pa.Table.from_batches([batch.select(names)]).replace_schema_metadata(metadata)
+    frame = table.to_pandas(timestamp_as_object=True, date_as_object=True)
+    return {n: pa.array(frame[n].map(cell_text).tolist(), type=pa.string()) for n in names}
+
+
+def read_parquet_arrow(
+    name: str, *, limits: Limits | None, columns: Callable[[list[str]], Collection[str]] | None
+) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    """The wanted columns as text, the row number of each record and every column name.
+
+    Raises :class:`~trends.ingest.scan.Unsure` where the reference reader must decide.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        check_parquet_size(name, limits)
+        handle = pq.ParquetFile(name)
+        schema = handle.schema_arrow
+    except (OSError, ValueError, TrendsError, pa.ArrowException) as err:
+        raise Unsure from err
+    header = list(schema.names)
+    if schema.pandas_metadata is not None or handle.metadata.num_rows == 0:
+        raise Unsure  # pandas' own index and names: the reference reader restores them
+    if len(set(header)) != len(header) or any(not n.strip() for n in header):
+        raise Unsure
+    try:
+        wanted = set(header) if columns is None else set(columns(header)) & set(header)
+    except TrendsError as err:
+        raise Unsure from err
+    keep = [c for c in header if c in wanted]
+    parts: dict[str, list[Any]] = {c: [] for c in keep}
+    rows = 0
+    try:
+        for batch in handle.iter_batches(batch_size=BATCH, columns=keep, use_threads=True):
+            rows += batch.num_rows
+            slow = []
+            for i, column in enumerate(keep):
+                fast = _fast_text(batch.column(i))
+                if fast is None:
+                    slow.append(column)
+                else:
+                    parts[column].append(fast)
+            for column, values in _exact_text(batch, slow, schema.metadata).items():
+                parts[column].append(values)
+    except (OSError, ValueError, pa.ArrowException) as err:
+        raise Unsure from err
+    table = pa.table({c: pa.chunked_array(parts[c], type=pa.string()) for c in keep})
+    cells = table.to_pandas() if keep else pd.DataFrame(index=range(rows))
+    return cells, pd.Series(range(1, rows + 1), dtype="int64"), header

@@ -1,0 +1,72 @@
+"""Vectorised text work on columns of text, with the results of the plain pandas calls.
+
+Columns read by pyarrow hold Arrow text; these helpers keep the work in
+Arrow's C++ kernels where the plain pandas call would go through Python
+one value at a time, or would copy a column that needs no change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _arrow(values: pd.Series) -> Any | None:
+    """The Arrow array behind a text column, or None for any other column."""
+    data = values.array
+    if isinstance(values.dtype, pd.StringDtype) and hasattr(data, "_pa_array"):
+        return data._pa_array
+    return None
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """``values.fillna("").astype(str).str.strip()``, without copying text that needs no strip.
+
+    Examples
+    --------
+    >>> as_text(pd.Series([" a", None, "b"], dtype=object)).tolist()
+    ['a', '', 'b']
+
+    """
+    import pyarrow.compute as pc
+
+    text = values.fillna("").astype(str)
+    arr = _arrow(text)
+    if arr is None or len(text) == 0:
+        return text.str.strip()
+    ends = pc.or_(
+        pc.utf8_is_space(pc.utf8_slice_codeunits(arr, 0, 1)),
+        pc.utf8_is_space(pc.utf8_slice_codeunits(arr, -1, 2**31 - 1)),
+    )
+    if not pc.any(ends).as_py():
+        return text
+    return text.str.strip()
+
+
+def map_text(values: pd.Series, mapping: Mapping[str, Any] | Callable[[str], Any]) -> pd.Series:
+    """``values.map(mapping)``, computed once per distinct value.
+
+    Examples
+    --------
+    >>> map_text(pd.Series(["1", "2", "1"]), {"1": "day", "2": "week"}).tolist()
+    ['day', 'week', 'day']
+
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if callable(mapping):
+        mapped = [mapping(u) for u in uniques]
+    else:
+        mapped = [mapping.get(u, np.nan) for u in uniques]
+    if mapped and all(isinstance(v, str) for v in mapped):
+        import pyarrow as pa
+
+        taken = pa.array(mapped, type=pa.string()).take(pa.array(codes))
+        return pd.Series(pd.array(taken, dtype="str"), index=values.index)
+    if mapped and all(isinstance(v, bool | np.bool_) for v in mapped):
+        return pd.Series(np.asarray(mapped, dtype=bool)[codes], index=values.index)
+    out = pd.Series(mapped, dtype=object).take(codes)
+    out.index = values.index
+    return out.infer_objects()
