@@ -15,8 +15,9 @@ from statsmodels.stats.multitest import multipletests
 
 from trends.cli import main
 from trends.errors import DataError, OptionError
-from trends.resurgence.level import bootstrap_t
-from trends.resurgence.verdict import adjust_for_regions, assess, holm
+from trends.resurgence.bootstrap_t import bootstrap_t
+from trends.resurgence.multiplicity import adjust_for_regions, holm
+from trends.resurgence.verdict import assess
 
 COUNTRY = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
 SEATBELTS = RESULTS / "seatbelts_monthly.csv"

@@ -14,7 +14,8 @@ from trends.cli.series import (
     print_json,
     series_of,
 )
-from trends.resurgence.verdict import DIRECTIONS, adjust_for_regions, assess
+from trends.resurgence.multiplicity import adjust_for_regions
+from trends.resurgence.verdict import DIRECTIONS, assess
 
 
 def add_parser(subparsers: Any) -> None:

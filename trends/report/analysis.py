@@ -24,7 +24,8 @@ from trends.monthly import to_series
 from trends.report.data import ReportData
 from trends.report.definition import Analysis
 from trends.resurgence.level import level_change
-from trends.resurgence.verdict import Assessment, adjust_for_regions, assess
+from trends.resurgence.multiplicity import adjust_for_regions
+from trends.resurgence.verdict import Assessment, assess
 from trends.severity import PowerLawResult, fit_power_law
 
 T = TypeVar("T")

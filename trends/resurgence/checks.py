@@ -1,0 +1,247 @@
+"""The checks a verdict passes before it is given, and the rule that gives it.
+
+Each check returns :class:`~trends.resurgence.verdict_parts.Flag` objects;
+a flag that ``blocks`` makes the verdict "cannot tell". The thresholds are
+documented in docs/models.md ("The verdict").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trends.errors import DataError
+from trends.models.design import month_position
+from trends.resurgence.level import LevelChange, level_change
+from trends.resurgence.verdict_parts import Flag, WindowResult, noise_settings
+from trends.resurgence.window import MIN_STABLE, FoundBreak, PrePeriod, sensitivity_starts
+
+LEVEL = 0.05
+MIN_AFTER = 3
+MAX_AFTER = 24  # months from the break month that the test compares (see docs/models.md)
+NEAR = 6  # a break found this close to the month asked about is taken to be the same one
+FIRST_YEAR = 12  # months from the month asked about checked on their own (see first_year)
+MIN_ACTIVE = 5  # months with a non-zero count before the break
+MIN_EVENTS = 20  # counted before the break
+ABSURD_RATIO = 100.0
+WIDE = 25.0  # an interval spanning more than this factor answers nothing
+NOT_FINDINGS = ("absurd_counterfactual", "uninformative")
+
+
+def data_flags(series: pd.Series, position: int) -> list[Flag]:
+    flags = []
+    after = len(series) - position
+    if position < MIN_STABLE:
+        flags.append(Flag("too_short", (
+            f"only {position} months before {series.index[position]}; the trend before it "
+            f"needs at least {MIN_STABLE}"), True))
+    if after < MIN_AFTER:
+        flags.append(Flag("too_short", (
+            f"only {after} month(s) from {series.index[position]} on; a level needs at least "
+            f"{MIN_AFTER} (to judge single months, see the alerts)"), True))
+    before = series.iloc[max(0, position - 120):position]
+    active, events = int((before > 0).sum()), float(before.sum())
+    if position >= MIN_STABLE and (active < MIN_ACTIVE or events < MIN_EVENTS):
+        flags.append(Flag("sparse", (
+            f"only {active} months with any count and {events:.0f} counted in the "
+            f"{len(before)} months before {series.index[position]}; too few to tell a trend"),
+            True))
+    return flags
+
+
+def absurd_flags(test: LevelChange) -> list[Flag]:
+    """Flags for a counterfactual that is absurd or that pins nothing down."""
+    ratio = test.level_ratio
+    window_total = float(test.counterfactual["observed"].sum())
+    if (ratio < 1.0 / ABSURD_RATIO or ratio > ABSURD_RATIO
+            or abs(test.excess) > window_total):
+        return [Flag("absurd_counterfactual", (
+            f"the trend before {test.break_month}, carried on, expects "
+            f"{test.expected_after:,.0f} from {test.break_month} to {test.end} against "
+            f"{test.observed_after:,.0f} observed (level ratio {ratio:.3g}): the trend cannot "
+            "be extrapolated that far, and no level change is reported"), True)]
+    low, high = test.level_ratio_ci
+    if high > WIDE * low:
+        return [Flag("uninformative", (
+            f"the trend before {test.break_month} does not pin down what to expect after it: "
+            f"the level ratio could be anything from {low:.2g} to {high:.3g}"), True)]
+    return []
+
+
+def first_year(
+    series: pd.Series, since: str, test: LevelChange, bootstrap: int,
+    options: dict[str, object],
+) -> tuple[LevelChange, Flag] | None:
+    """The first 12 months alone, when the whole period says something they do not.
+
+    A change that comes a year or more after the month asked about (a later
+    escalation, say) raises the level of the whole period; if the whole
+    period's level ratio lies outside the interval of the first 12 months',
+    the change came later, and the test keeps to the first 12 months.
+    """
+    if test.n_after < FIRST_YEAR + NEAR:
+        return None
+    last = str(pd.Period(since, freq="M") + FIRST_YEAR - 1)
+    first = level_change(series, since, start=test.start, end=last, bootstrap=bootstrap,
+                         **options)  # type: ignore[arg-type]
+    low, high = first.level_ratio_ci
+    if low <= test.level_ratio <= high:
+        return None
+    return first, Flag("later_change", (
+        f"the first {FIRST_YEAR} months from {since} were {first.level_ratio:.2f} times the "
+        f"level the trend before predicted (95% CI {low:.2f} to {high:.2f}), the "
+        f"{test.n_after} months to {test.end} {test.level_ratio:.2f} times: most of the "
+        f"change came later, so the test keeps to the first {FIRST_YEAR} months"), False)
+
+
+def elsewhere(
+    found: FoundBreak, since: str, series: pd.Series
+) -> tuple[str | None, Flag] | None:
+    """What to do when the scan puts the break away from the month asked about.
+
+    A break within NEAR months of it (or whose confidence set holds it) is
+    taken to be the same change. One more than 12 months earlier leaves no
+    stable trend to compare with (the verdict is "cannot tell"); one 7-12
+    months earlier is reported. One at least 12 months later ends the
+    compared months before it, so that a later change is not read as one at
+    the month asked about.
+    """
+    gap = month_position(series.index, found.month) - month_position(series.index, since)
+    if since in found.confidence_set or abs(gap) <= NEAR:
+        return None
+    span = f"{found.confidence_set[0]} to {found.confidence_set[-1]}"
+    where = (f"the series changed around {found.month} (confidence set {span}, scan p = "
+             f"{found.p_value:.3f})")
+    if gap < 0:
+        far = -gap > 12
+        return None, Flag("earlier_break", (
+            f"{where}, {-gap} months before {since}: "
+            + ("the months before it are not a stable trend to compare with" if far else
+               f"the change may have begun before {since}")), far)
+    if gap < 12:
+        return None, Flag("later_break", f"{where}, {gap} months after {since}", False)
+    last = month_before(found.month)
+    return last, Flag("later_break", (
+        f"the series changed again around {found.month} (confidence set {span}, scan p = "
+        f"{found.p_value:.3f}); the test at {since} uses the months up to {last}, so that a "
+        "later change is not read as one at the month asked about"), False)
+
+
+def month_before(month: str) -> str:
+    return str(pd.Period(month, freq="M") - 1)
+
+
+def p_value_for(test: LevelChange, direction: str, *, opposite: bool = False) -> float:
+    """The test's p-value for the question (a rise, a fall or either), or its opposite."""
+    if direction == "either":
+        return test.level.p_two_sided
+    rise = (direction == "rise") != opposite
+    return test.level.p_rise if rise else test.level.p_fall
+
+
+def decide(test: LevelChange, direction: str) -> str:
+    """rise, fall or no_change from one test (before any flag is applied)."""
+    return decide_from(test.level.p_rise, test.level.p_fall, test.level.estimate, direction)
+
+
+def decide_from(p_rise: float, p_fall: float, estimate: float, direction: str) -> str:
+    """The verdict rule: one-sided at LEVEL in the direction asked, LEVEL / 2 for the other.
+
+    Examples
+    --------
+    >>> decide_from(0.03, 0.97, 0.2, "rise"), decide_from(0.97, 0.03, -0.2, "rise")
+    ('rise', 'no_change')
+    >>> decide_from(0.03, 0.97, 0.2, "either"), decide_from(0.99, 0.01, -0.2, "rise")
+    ('no_change', 'fall')
+
+    """
+    if direction == "rise":
+        return "rise" if p_rise < LEVEL else ("fall" if p_fall < LEVEL / 2 else "no_change")
+    if direction == "fall":
+        return "fall" if p_fall < LEVEL else ("rise" if p_rise < LEVEL / 2 else "no_change")
+    if min(1.0, 2.0 * min(p_rise, p_fall)) < LEVEL:
+        return "rise" if estimate > 0 else "fall"
+    return "no_change"
+
+
+def noise_check(
+    series: pd.Series, since: str, test: LevelChange, direction: str, bootstrap: int,
+    options: dict[str, object],
+) -> tuple[tuple[float, float], Flag]:
+    """p-values with the bootstrap noise set to other settings the data cannot rule out.
+
+    Each setting of :func:`noise_settings` is kept if its simulated series
+    reproduce the observed residual autocorrelation (plausibility >= 0.05). The
+    settings share the test's seed, so their bootstrap series share their
+    underlying draws and the p-values differ by the setting, not by chance.
+    """
+    ps = [p_value_for(test, direction)]
+    verdicts = {decide(test, direction)}
+    kept = []
+    for label, noise in zip(("independent", "moderately", "strongly"),
+                            noise_settings(test.theta), strict=True):
+        alt = level_change(series, since, start=test.start, end=test.end, bootstrap=bootstrap,
+                           noise=noise, slope=False, **options)  # type: ignore[arg-type]
+        if alt.plausibility < LEVEL:
+            continue
+        kept.append(label)
+        ps.append(p_value_for(alt, direction))
+        verdicts.add(decide(alt, direction))
+    low, high = min(ps), max(ps)
+    what = {"rho_at_bound": "its autocorrelation reached the top of its range",
+            "variance_at_cap": "all the extra variation was put down to it",
+            "not_converged": "its bias correction did not settle"}
+    reasons = "; ".join(what[f] for f in test.latent.flags)
+    blocks = len(verdicts) > 1
+    if not kept:
+        checked = ("no other setting (independent, moderately or strongly autocorrelated "
+                   "noise) reproduces the residual autocorrelation of these months")
+    else:
+        checked = (f"with the other settings the data allow ({', '.join(kept)} autocorrelated"
+                   f" noise) the p-value ranges from {low:.3f} to {high:.3f}"
+                   + (", which changes the answer" if blocks else
+                      ", and the answer stays the same"))
+    message = (f"the month-to-month noise is not well identified by these data ({reasons}); "
+               + checked)
+    return (low, high), Flag("noise_unidentified", message, blocks)
+
+
+def windows(
+    series: pd.Series, position: int, pre: PrePeriod, direction: str, bootstrap: int,
+    options: dict[str, object], chosen: LevelChange,
+) -> tuple[WindowResult, ...]:
+    crossing = [b.month for b in pre.breaks]
+    out = []
+    for start in sensitivity_starts(series, position, chosen.start):
+        if start == chosen.start:
+            test = chosen
+        else:
+            try:
+                test = level_change(series, chosen.break_month, start=start, end=chosen.end,
+                                    bootstrap=max(99, bootstrap // 5), noise=chosen.latent,
+                                    slope=False, **options)  # type: ignore[arg-type]
+            except DataError:
+                continue
+        crosses = [m for m in crossing if start < m]
+        out.append(WindowResult(start, test.level_ratio, test.level_ratio_ci,
+                                p_value_for(test, direction), decide(test, direction),
+                                tuple(crosses), start == chosen.start,
+                                start >= chosen.start))
+    return tuple(out)
+
+
+def window_flags(windows: tuple[WindowResult, ...], direction: str) -> list[Flag]:
+    stable = [w for w in windows if w.stable]
+    seen = {w.verdict for w in stable} & {"rise", "fall"}
+    if len(seen) > 1:
+        return [Flag("window_dependent", (
+            "comparison periods starting in different months give a significant rise and a "
+            "significant fall: " + ", ".join(f"from {w.start}: {w.verdict}" for w in stable)),
+            True)]
+    chosen = next(w for w in windows if w.chosen)
+    agree = sum(w.verdict == chosen.verdict for w in stable)
+    if agree * 2 < len(stable):
+        return [Flag("window_sensitive", (
+            f"only {agree} of {len(stable)} comparison periods within the stable stretch give "
+            f"the same answer ({chosen.verdict.replace('_', ' ')}); see window_sensitivity"),
+            False)]
+    return []

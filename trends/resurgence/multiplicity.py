@@ -1,0 +1,56 @@
+"""Several regions asked the same question: Holm-adjusted verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from trends.resurgence.checks import decide_from, p_value_for
+from trends.resurgence.verdict import Assessment, with_words
+
+
+def adjust_for_regions(results: list[Assessment]) -> list[Assessment]:
+    """Holm-adjust the verdicts of several regions asked the same question.
+
+    The p-values in the direction asked, and those in the other direction,
+    are each adjusted across the regions that could be tested (Holm's
+    step-down method); the verdicts are decided again with them, and the
+    sentence says how many regions were allowed for. Intervals stay 95%
+    intervals for each region alone.
+    """
+    tested = [r for r in results if r.test is not None and r.verdict != "cannot_tell"]
+    count = len(tested)
+    if count < 2:
+        return results
+    direction = tested[0].direction
+    asked = holm([p_value_for(r.test, direction) for r in tested])  # type: ignore[arg-type]
+    other = holm([p_value_for(r.test, direction, opposite=True) for r in tested])  # type: ignore[arg-type]
+    adjusted = {}
+    for r, p, q in zip(tested, asked, other, strict=True):
+        assert r.test is not None
+        if direction == "rise":
+            verdict = decide_from(p, q, r.test.level.estimate, direction)
+        elif direction == "fall":
+            verdict = decide_from(q, p, r.test.level.estimate, direction)
+        else:
+            verdict = decide_from(p / 2, p / 2, r.test.level.estimate, direction)
+        adjusted[id(r)] = with_words(replace(r, verdict=verdict, p_value=p,
+                                              regions_tested=count))
+    return [adjusted.get(id(r), r) for r in results]
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given.
+
+    Examples
+    --------
+    >>> [round(p, 3) for p in holm([0.01, 0.04, 0.03])]
+    [0.03, 0.06, 0.06]
+
+    """
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    out = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        out[i] = running
+    return out
