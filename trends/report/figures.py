@@ -91,7 +91,7 @@ def build_figures(
             subtitle=subtitle,
         )
     forest = _forest_table(f)
-    if len(forest) > 1:
+    if len(forest):
         out["forest"] = charts.forest_plot(
             forest,
             title=f"Level since {month_name(f.settings.break_month)} against the trend "
