@@ -137,11 +137,11 @@ def _regions_with_data(f: Findings) -> list[str]:
 
 
 def _forest_table(f: Findings) -> pd.DataFrame:
-    """Each region's level ratio from its verdict (regions whose ratio is reported)."""
+    """Each region's level ratio from its verdict; the chart names the regions without one."""
     rows = [
         {"region": v.name, "ratio": v.level_ratio, "ci_low": v.level_ratio_ci[0],
          "ci_high": v.level_ratio_ci[1], "p_value_adjusted": v.p_value}
-        for v in f.region_verdicts if np.isfinite(v.level_ratio)
+        for v in f.region_verdicts
     ]
     return pd.DataFrame(rows, columns=["region", "ratio", "ci_low", "ci_high",
                                        "p_value_adjusted"])
