@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import DataError, OptionError
+from trends.results import ResultView
 from trends.scoring import DEFAULT_LEVELS, score_sample
 
 WINDOW_MONTHS = 12
@@ -172,7 +173,7 @@ def _json_safe(value: Any) -> Any:
 
 
 @dataclass(frozen=True, eq=False)
-class BacktestResult:
+class BacktestResult(ResultView):
     """Scores of a rolling-origin backtest; build with :func:`rolling_origin`.
 
     ``forecasts`` holds one row per method, origin and horizon. ``skill`` in
@@ -213,6 +214,13 @@ class BacktestResult:
         rank = table["method"].map({name: i for i, name in enumerate(self.methods)})
         order = np.lexsort((table["horizon"].to_numpy(), rank.to_numpy()))
         return table.iloc[order].reset_index(drop=True)
+
+    def plot(self) -> Any:
+        """Mean CRPS by horizon, one line per method."""
+        from trends.charts.results import backtest_chart
+
+        return backtest_chart(self.tidy(), title=f"Backtest of {self.series_name}",
+                              subtitle="rolling origin; lower CRPS is better")
 
     def summary(self) -> str:
         """Text report: settings, mean CRPS by horizon, overall scores and coverage, skill."""

@@ -19,6 +19,7 @@ import pandas as pd
 
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
+from trends.results import ResultView
 
 Measure = Literal["killed_low", "killed_best", "killed_high", "injured"]
 MEASURES: tuple[str, ...] = ("killed_low", "killed_best", "killed_high", "injured")
@@ -87,7 +88,7 @@ def _block_resample(
 
 
 @dataclass(frozen=True)
-class DecompositionResult:
+class DecompositionResult(ResultView):
     """Change in a monthly total split into frequency and severity.
 
     ``ratio_total = ratio_frequency * ratio_severity`` exactly; the shares are
@@ -145,6 +146,15 @@ class DecompositionResult:
 
     def _cis(self) -> list[tuple[float, float]]:
         return [self.ratio_total_ci, self.ratio_frequency_ci, self.ratio_severity_ci]
+
+    def plot(self) -> Any:
+        """The change as a ratio after/before for the total, the frequency and the severity."""
+        from trends.charts.results import estimates_chart
+
+        table = self.tidy().rename(columns={"component": "term", "ratio": "estimate"})
+        return estimates_chart(table, label="Ratio after / before (95% CI)",
+                               title="More incidents, or deadlier ones?",
+                               subtitle=self.interpretation)
 
     def summary(self) -> str:
         """Plain-text table and the interpretation sentence."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +11,7 @@ import pandas as pd
 
 from trends._json import finite_or_none
 from trends.ensemble import Skill
+from trends.results import ResultView
 
 LEVELS = (0.5, 0.8, 0.95)
 
@@ -23,7 +23,7 @@ METHOD_WORDS = {
 
 
 @dataclass(frozen=True)
-class ForecastResult:
+class ForecastResult(ResultView):
     """Simulated predictive distribution of the next ``horizon`` months.
 
     ``method`` is "auto" (the default mixture; ``weights`` says how much each
@@ -107,8 +107,18 @@ class ForecastResult:
         table = self.tidy().to_string(index=False, float_format=lambda v: f"{v:.3g}")
         return "\n".join([head, *self.method_lines(), table])
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
+    def plot(self) -> Any:
+        """The last 36 months and a fan of the 50, 80 and 95% intervals ahead."""
+        from trends.charts import forecast_fan
+        from trends.measures import measure_label
+
+        recent = self.history.iloc[-36:]
+        history = pd.DataFrame({"month": recent.index.astype(str),
+                                "observed": recent.to_numpy()})
+        name = str(self.history.name or "count")
+        return forecast_fan(history, self.tidy(), measure_label=measure_label(name),
+                                   title=f"Forecast of {name.replace('_', ' ')}",
+                                   subtitle=f"forecaster: {self.method}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe forecast table, forecaster, backtest (or None) and warning."""

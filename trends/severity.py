@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import special
 
 from trends.errors import DataError, ModelWarning, OptionError
+from trends.results import ResultView
 
 MIN_TAIL_SIZE = 10
 _ALPHA_BOUNDS = (1.0001, 50.0)
@@ -167,7 +168,7 @@ def quantile_interval(draws: np.ndarray, level: float) -> tuple[float, float] | 
 
 
 @dataclass(frozen=True)
-class PowerLawResult:
+class PowerLawResult(ResultView):
     """A discrete power-law fit to the tail of deaths per incident.
 
     ``n`` counts incidents with a known number of deaths, ``n_zero`` those
@@ -207,6 +208,14 @@ class PowerLawResult:
                 "ci_high": [alpha_ci[1], xmin_ci[1]],
             }
         )
+
+    def plot(self) -> Any:
+        """The exponent and xmin with their bootstrap intervals."""
+        from trends.charts.results import estimates_chart
+
+        return estimates_chart(self.tidy(), label="Estimate (95% CI)",
+                               title=f"Power-law tail above {self.xmin} deaths",
+                               subtitle=f"{self.n_tail} incidents in the tail")
 
     def summary(self) -> str:
         """Plain-text report of the fit and its goodness of fit."""

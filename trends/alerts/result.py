@@ -14,7 +14,7 @@ import pandas as pd
 from trends._options import check_choice
 from trends.alerts.words import SIDE_WORDS, SIDES
 from trends.errors import DataError, InputError
-from trends.escape import html_pre, html_table
+from trends.results import ResultView
 
 #: Columns every alert table starts with, in this order.
 CORE_COLUMNS = ("month", "observed", "expected", "upper_bound", "alarm")
@@ -23,7 +23,7 @@ SIDE_COLUMNS = ("lower_bound", "alarm_low", "alarm_high", "direction", "verdict"
 
 
 @dataclass(frozen=True)
-class AlertResult:
+class AlertResult(ResultView):
     """Per-month alert rows from one method, immutable.
 
     Attributes
@@ -135,8 +135,16 @@ class AlertResult:
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        return html_pre(self.summary()) + html_table(self.tidy())
+    def plot(self) -> Any:
+        """Observed counts against the expected count and the threshold, alarms coloured."""
+        from trends.charts import alert_chart
+        from trends.measures import measure_label
+
+        history = self.tidy()
+        history = history.assign(month=history["month"].astype(str))
+        name = str(self.measure or "count")
+        return alert_chart(history, title=f"Alerts: {self.method}",
+                                  measure_label=measure_label(name))
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict: plain floats (NaN as ``None``), lists and strings."""

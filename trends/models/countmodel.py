@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,6 @@ from scipy import stats
 from trends._json import finite_or_none
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
-from trends.escape import html_pre
 from trends.models.design import (
     CHANGES,
     ChangeChoice,
@@ -40,6 +39,7 @@ from trends.models.zeroinflated import (
     fit_zero_inflated,
     zero_excess_test,
 )
+from trends.results import ResultView
 
 FamilyChoice = Literal["auto", "poisson", "quasipoisson", "negbin", "zip", "zinb"]
 Autocorrelation = Literal["none", "lag", "hac"]
@@ -49,7 +49,7 @@ Z975 = float(stats.norm.ppf(0.975))
 
 
 @dataclass(frozen=True)
-class CountFit:
+class CountFit(ResultView):
     """A fitted count model; build with :meth:`CountModel.fit`."""
 
     model: CountModel
@@ -167,8 +167,13 @@ class CountFit:
     def _diagnostics(self) -> tuple[TestResult, ...]:
         return self.overdispersion, self.cameron_trivedi, self.ljung_box, self.zero_excess
 
-    def _repr_html_(self) -> str:
-        return html_pre(self.summary())
+    def plot(self) -> Any:
+        """Observed counts with the fitted mean and its 95% band (an ``altair`` chart)."""
+        from trends.charts import series_chart
+
+        return series_chart(self.predict(), break_month=self.model.break_month,
+                                   measure_label="Count per month",
+                                   title=f"Count model ({self.family})")
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe summary: settings, family, coefficients and diagnostics."""

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -45,13 +45,13 @@ from scipy import stats
 from trends._json import finite_or_none
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
-from trends.escape import html_pre
 from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
 from trends.models.design import CHANGES, ChangeChoice, as_monthly_series, month_position
 from trends.models.diagnostics import choose_family
 from trends.models.glm import fit_glm
 from trends.models.latent import LatentAR1
 from trends.models.zeroinflated import ZERO_INFLATED, fit_zero_inflated
+from trends.results import ResultView
 from trends.resurgence.bootstrap import ITSBootstrap, its_bootstrap
 from trends.resurgence.counterfactual import counterfactual
 
@@ -63,7 +63,7 @@ MIN_ACTIVE_MONTHS = 5  # months with a non-zero count needed on each side of a b
 
 
 @dataclass(frozen=True)
-class ITSResult:
+class ITSResult(ResultView):
     """Result of :func:`its_test`."""
 
     break_month: str
@@ -218,8 +218,18 @@ class ITSResult:
         return ("Inference: model-based (asymptotic chi-square/F/normal p-value and Wald "
                 "intervals; assumes independent months)")
 
-    def _repr_html_(self) -> str:
-        return html_pre(self.summary())
+    def plot(self) -> Any:
+        """The fitted trend and, from the break, the counterfactual with its band."""
+        from trends.charts import series_chart
+
+        frame = self.fit.predict()
+        cf = self.counterfactual.reset_index()
+        cf["month"] = cf["month"].astype(str)
+        frame = frame.merge(cf[["month", "counterfactual", "counterfactual_low",
+                                "counterfactual_high"]], on="month", how="left")
+        return series_chart(frame, break_month=self.break_month,
+                                   measure_label="Count per month",
+                                   title=f"Known-break test at {self.break_month}")
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary (NaN becomes None); the numbers come from :meth:`tidy`."""

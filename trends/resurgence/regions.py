@@ -31,11 +31,12 @@ from trends.errors import DataError, InputError
 from trends.models.countmodel import Z975, FamilyChoice
 from trends.models.design import ChangeChoice, as_monthly_series, build_design, month_position
 from trends.models.glm import GLMFit, fit_glm
+from trends.results import ResultView
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
 
 
 @dataclass(frozen=True)
-class RegionTestResult:
+class RegionTestResult(ResultView):
     """Result of :func:`test_regions`."""
 
     break_month: str
@@ -48,6 +49,22 @@ class RegionTestResult:
     def tidy(self) -> pd.DataFrame:
         """One row per region with raw, Holm and Benjamini-Hochberg p-values."""
         return self.table.copy()
+
+    def plot(self) -> Any:
+        """Each region's level ratio with its 95% interval (and the pooled one), on a log axis."""
+        from trends.charts import POOLED_LABEL, forest_plot
+
+        table = pd.DataFrame({
+            "region": self.table["region"], "ratio": self.table["level_ratio"],
+            "ci_low": self.table["ci_low"], "ci_high": self.table["ci_high"],
+            "p_value_adjusted": self.table["p_value_holm"],
+        })
+        low_high = self.pooled.get("common_level_ratio_ci")
+        if low_high:
+            table.loc[len(table)] = [POOLED_LABEL, self.pooled["common_level_ratio"],
+                                     low_high[0], low_high[1], np.nan]
+        return forest_plot(table, title=f"Level change at {self.break_month}, by region",
+                                  subtitle="Holm-adjusted p-values in the tooltips")
 
     def summary(self) -> str:
         """Readable report: the per-region table and the pooled answer."""

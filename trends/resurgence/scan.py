@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,6 @@ from scipy import stats
 
 from trends._options import check_choice
 from trends.errors import DataError
-from trends.escape import html_pre
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.breakscore import break_scores, top_candidates
 from trends.models.design import (
@@ -47,6 +46,7 @@ from trends.models.design import (
     scan_designs,
 )
 from trends.models.latent import LatentAR1
+from trends.results import ResultView
 from trends.resurgence.bootstrap import calibrated_latent
 
 ScanFamily = Literal["negbin", "poisson"]
@@ -56,7 +56,7 @@ SCREEN = 5  # months per bootstrap series refitted in full after ranking by scor
 
 
 @dataclass(frozen=True)
-class BreakScanResult:
+class BreakScanResult(ResultView):
     """Result of :func:`detect_break`."""
 
     break_month: str
@@ -101,8 +101,14 @@ class BreakScanResult:
         return ("parametric bootstrap with independent counts from the no-break model "
                 "(ignores autocorrelation)")
 
-    def _repr_html_(self) -> str:
-        return html_pre(self.summary())
+    def plot(self) -> Any:
+        """The likelihood ratio of a break at every candidate month, the best one marked."""
+        from trends.charts.results import scan_chart
+
+        return scan_chart(self.scan, breaks=[self.break_month],
+                          confidence_set=self.confidence_set,
+                          title=f"Break scan: best month {self.break_month}",
+                          subtitle=f"bootstrap p = {self.p_value:.3g}")
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary."""

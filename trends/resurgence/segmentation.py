@@ -39,16 +39,16 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
-from trends.escape import html_pre
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.design import as_monthly_series, break_columns, build_design
+from trends.results import ResultView
 
 SegmentFamily = Literal["negbin", "poisson"]
 Penalty = Literal["bic"]
@@ -57,7 +57,7 @@ MIN_ACTIVE_MONTHS = 5  # months with a non-zero count on each side of a candidat
 
 
 @dataclass(frozen=True)
-class MultiBreakResult:
+class MultiBreakResult(ResultView):
     """Result of :func:`detect_breaks`; breaks are in time order."""
 
     breaks: tuple[str, ...]
@@ -120,8 +120,14 @@ class MultiBreakResult:
         lines.append(f"Stopped: {_STOP_TEXT[self.stop_reason]}")
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        return html_pre(self.summary())
+    def plot(self) -> Any:
+        """The first scan's likelihood ratio by month, with every break chosen marked."""
+        from trends.charts.results import scan_chart
+
+        first = self.scans[0] if self.scans else pd.DataFrame({"month": [], "lr_gain": []})
+        scan = first.rename(columns={"lr_gain": "lr"})
+        return scan_chart(scan, breaks=list(self.breaks),
+                          title=f"Breaks by binary segmentation: {self.n_breaks}")
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary."""

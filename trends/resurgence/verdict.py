@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
 from trends._options import check_choice
 from trends.errors import DataError
 from trends.models.design import as_monthly_series, month_position
+from trends.results import ResultView
 from trends.resurgence.checks import (
     LEVEL,
     MAX_AFTER,
@@ -58,7 +59,7 @@ Verdict = Literal["rise", "fall", "no_change", "cannot_tell"]
 
 
 @dataclass(frozen=True)
-class Assessment:
+class Assessment(ResultView):
     """Result of :func:`assess`: the verdict, its sentence and the evidence behind it."""
 
     name: str
@@ -126,10 +127,32 @@ class Assessment:
             lines += ["", "Flags:"] + [f"  {f.code}: {f.message}" for f in self.flags]
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        from trends.escape import html_pre
+    def plot(self) -> Any:
+        """The months compared: observed, fitted, and the trend before carried on with its band.
 
-        return html_pre(self.summary())
+        With no test to draw (a verdict of "cannot tell" before any test ran), a
+        chart that says why.
+        """
+        from trends.charts import series_chart
+        from trends.charts.results import note_chart
+        from trends.measures import measure_label
+
+        title = f"Since {self.since}: {self.verdict.replace('_', ' ')}"
+        if self.test is None:
+            return note_chart(self.sentence, title=title)
+        cf = self.test.counterfactual.reset_index()
+        after = cf["month"] >= self.test.break_month
+        frame = pd.DataFrame({
+            "month": cf["month"].astype(str), "observed": cf["observed"],
+            "fitted": cf["fitted"], "fitted_low": cf["fitted_low"],
+            "fitted_high": cf["fitted_high"],
+            "counterfactual": cf["expected"].where(after),
+            "counterfactual_low": cf["expected_low"].where(after),
+            "counterfactual_high": cf["expected_high"].where(after),
+        })
+        return series_chart(frame, break_month=self.test.break_month,
+                                   measure_label=measure_label(self.measure), title=title,
+                                   subtitle=self.name or None)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary with every field of the verdict (NaN becomes None)."""

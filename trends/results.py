@@ -1,0 +1,68 @@
+"""The shape every result shares, so that a reader meets one convention everywhere.
+
+A result is a frozen dataclass that answers five questions:
+
+- ``tidy()``: its numbers, as a DataFrame (a copy; the one source the other
+  views read from);
+- ``summary()``: a readable text, returned, not printed;
+- ``to_dict()``: JSON-safe (NaN becomes None), for the command line's ``--json``;
+- ``_repr_html_()``: the notebook view, the summary and the tidy table with
+  every piece of text escaped (:class:`ResultView` gives it);
+- ``plot()``: an ``altair`` chart, a new one each time, free to restyle.
+
+``tests/test_results_protocol.py`` runs every result class through it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+
+@runtime_checkable
+class Result(Protocol):
+    """What every analysis returns (see the module notes)."""
+
+    def tidy(self) -> pd.DataFrame:
+        """The result's numbers."""
+        ...
+
+    def summary(self) -> str:
+        """Readable text."""
+        ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary."""
+        ...
+
+    def plot(self) -> Any:
+        """An ``altair`` chart."""
+        ...
+
+    def _repr_html_(self) -> str: ...
+
+
+class ResultView:
+    """The notebook view every result shares: its summary and its tidy table, escaped.
+
+    Examples
+    --------
+    >>> class Shown(ResultView):
+    ...     def summary(self): return "<b>x</b>"
+    ...     def tidy(self): return pd.DataFrame({"a": ["<i>"]})
+    >>> "&lt;b&gt;" in Shown()._repr_html_() and "<i>" not in Shown()._repr_html_()
+    True
+
+    """
+
+    def summary(self) -> str:  # pragma: no cover - every result defines it
+        raise NotImplementedError
+
+    def tidy(self) -> pd.DataFrame:  # pragma: no cover - every result defines it
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        from trends.escape import html_pre, html_table
+
+        return html_pre(self.summary()) + html_table(self.tidy())
