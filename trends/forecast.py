@@ -35,7 +35,8 @@ from trends.ensemble import FIRST_ORIGIN, ensemble_draws, fit_ensemble
 from trends.errors import DataError, OptionError
 from trends.forecast_result import LEVELS, ForecastResult
 from trends.models.countmodel import CountFit, CountModel, FamilyChoice
-from trends.models.design import as_monthly_series, build_design, month_position
+from trends.models.design import build_design, month_position
+from trends.validate import monthly_series
 
 __all__ = [
     "LEVELS", "ForecastResult", "auto_forecaster", "count_model_forecaster", "forecast",
@@ -215,7 +216,7 @@ def forecast(
     if n_draws < 1:
         msg = f"n_draws must be at least 1; got {n_draws}"
         raise OptionError(msg)
-    series = as_monthly_series(y)
+    series = monthly_series(y)
     if chosen == "auto":
         return _auto_forecast(series, horizon, n_draws, seed, threshold)
     if train_months is not None:

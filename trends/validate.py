@@ -612,3 +612,83 @@ def first_bad(
     return InputError(
         message, path=path, line=int(lines.iloc[first]), column=column, value=raw.iloc[first]
     )
+
+
+# ---- monthly series ---------------------------------------------------------------------------
+
+
+def monthly_series(y: object, *, name: str = "y", integer: bool = False) -> pd.Series:
+    """Check that ``y`` is a complete monthly count series and return it as floats.
+
+    The one check every analysis makes of the series it is given: a
+    ``pd.Series`` indexed by consecutive months (a monthly ``PeriodIndex``, or
+    a ``DatetimeIndex`` that is turned into one), at least one month, counts
+    finite and not negative (and whole numbers with ``integer``).
+
+    Examples
+    --------
+    >>> s = pd.Series([1, 2], index=pd.period_range("2020-01", periods=2, freq="M"))
+    >>> monthly_series(s).tolist()
+    [1.0, 2.0]
+    >>> monthly_series(s.iloc[[1, 0]])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    trends.errors.InputError: series 'y': months must be consecutive and in order; 2020-02 is ...
+
+    """
+    if not isinstance(y, pd.Series):
+        msg = (
+            f"series {name!r}: expected a pandas Series indexed by monthly periods, got "
+            f"{type(y).__name__}; build one with pd.Series(values, index=pd.PeriodIndex(months, "
+            "freq='M'))"
+        )
+        raise InputError(msg)
+    label = str(y.name) if y.name is not None else name
+    if len(y) == 0:
+        msg = f"series {label!r} is empty; expected monthly counts"
+        raise DataError(msg)
+    index = y.index
+    if isinstance(index, pd.DatetimeIndex):
+        index = index.to_period("M")
+    if not isinstance(index, pd.PeriodIndex) or index.freqstr not in ("M", "ME"):
+        msg = (f"series {label!r}: index must be a monthly PeriodIndex (freq 'M'), got "
+               f"{type(index).__name__}; convert with pd.PeriodIndex(months, freq='M')")
+        raise InputError(msg)
+    if len(index) > 1:
+        steps = np.diff(index.asi8)
+        if np.any(steps != 1):
+            at = int(np.flatnonzero(steps != 1)[0])
+            msg = (
+                f"series {label!r}: months must be consecutive and in order; "
+                f"{index[at]} is followed by {index[at + 1]}; fill missing months with 0 and "
+                "sort the index"
+            )
+            raise InputError(msg)
+    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if integer:
+        bad |= np.isfinite(values) & (values != np.round(values))
+    if bad.any():
+        at = int(np.flatnonzero(bad)[0])
+        kind = "finite non-negative whole numbers" if integer else "finite non-negative numbers"
+        msg = f"series {label!r}: counts must be {kind}; month {index[at]} has {y.iloc[at]!r}"
+        raise InputError(msg)
+    return pd.Series(values, index=index, name=y.name)
+
+
+def month_of(value: object, name: str = "month") -> pd.Period:
+    """A month given to an analysis: a ``pd.Period`` or text written YYYY-MM (strictly).
+
+    Examples
+    --------
+    >>> month_of("2017-11")
+    Period('2017-11', 'M')
+    >>> month_of("2017")
+    Traceback (most recent call last):
+    ...
+    trends.errors.OptionError: month must be a month written YYYY-MM; got '2017'
+
+    """
+    if isinstance(value, pd.Period):
+        return value.asfreq("M")
+    return parse_month(str(value), name)

@@ -37,9 +37,10 @@ import numpy as np
 import pandas as pd
 
 from trends._options import check_choice
-from trends.alerts.result import AlertResult, check_monthly_series, direction, resolve_months
+from trends.alerts.result import AlertResult, direction, resolve_months
 from trends.alerts.words import SIDES, Side, verdict
 from trends.errors import DataError, OptionError
+from trends.validate import monthly_series
 
 Bands = Literal["acled", "symmetric"]
 SurgeRule = Literal["acled", "one_sd"]
@@ -125,7 +126,7 @@ def acled_heuristic(
     ('large increase', True)
 
     """
-    series = check_monthly_series(y)
+    series = monthly_series(y)
     check_choice("bands", bands, ("acled", "symmetric"))
     check_choice("surge_rule", surge_rule, ("acled", "one_sd"))
     check_choice("side", side, SIDES)

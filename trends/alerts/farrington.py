@@ -31,9 +31,10 @@ import pandas as pd
 from scipy import stats
 
 from trends._options import check_choice
-from trends.alerts.result import AlertResult, check_monthly_series, direction, resolve_months
+from trends.alerts.result import AlertResult, direction, resolve_months
 from trends.alerts.words import SIDES, Side, verdict
 from trends.errors import DataError, ModelWarning, OptionError
+from trends.validate import monthly_series
 
 PowerTransform = Literal["2/3", "1/2", "none"]
 _EXPONENT = {"2/3": 2.0 / 3.0, "1/2": 0.5, "none": 1.0}
@@ -344,7 +345,7 @@ def farrington(
     ['month', 'observed', 'expected', 'upper_bound', 'alarm']
 
     """
-    series = check_monthly_series(y)
+    series = monthly_series(y)
     check_choice("power_transform", power_transform, tuple(_EXPONENT))
     check_choice("side", side, SIDES)
     _check_int("years_back", years_back, 1)

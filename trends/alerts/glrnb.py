@@ -31,9 +31,10 @@ import pandas as pd
 import statsmodels.api as sm
 
 from trends._options import check_choice
-from trends.alerts.result import AlertResult, check_monthly_series, direction, resolve_months
+from trends.alerts.result import AlertResult, direction, resolve_months
 from trends.alerts.words import SIDES, Side, verdict
 from trends.errors import DataError, ModelWarning, OptionError
+from trends.validate import monthly_series
 
 GlrMethod = Literal["glr", "cusum"]
 
@@ -292,7 +293,7 @@ def glrnb(
     ['2019-05']
 
     """
-    series = check_monthly_series(y, integer=True)
+    series = monthly_series(y, integer=True)
     check_choice("method", method, ("glr", "cusum"))
     check_choice("side", side, SIDES)
     if not c_arl > 0:

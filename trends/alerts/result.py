@@ -13,8 +13,9 @@ import pandas as pd
 
 from trends._options import check_choice
 from trends.alerts.words import SIDE_WORDS, SIDES
-from trends.errors import DataError, InputError
+from trends.errors import DataError
 from trends.results import ResultView
+from trends.validate import month_of
 
 #: Columns every alert table starts with, in this order.
 CORE_COLUMNS = ("month", "observed", "expected", "upper_bound", "alarm")
@@ -187,51 +188,6 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def check_monthly_series(y: object, *, integer: bool = False) -> pd.Series:
-    """Validate a monthly count series and return it as a float Series.
-
-    Raises :class:`~trends.errors.InputError` when ``y`` is not a ``pd.Series`` on
-    a complete monthly ``PeriodIndex`` of finite non-negative numbers (whole
-    numbers when ``integer`` is true).
-    """
-    if not isinstance(y, pd.Series):
-        msg = (
-            f"expected a pandas Series of monthly counts, got {type(y).__name__}; "
-            "build one with pd.Series(values, index=pd.PeriodIndex(months, freq='M'))"
-        )
-        raise InputError(msg)
-    name = y.name if y.name is not None else "series"
-    if len(y) == 0:
-        msg = f"series {name!r} is empty; expected monthly counts"
-        raise DataError(msg)
-    idx = y.index
-    if not isinstance(idx, pd.PeriodIndex) or idx.freqstr != "M":
-        msg = (
-            f"series {name!r} must be indexed by a monthly PeriodIndex (freq 'M'), "
-            f"got {type(idx).__name__}; convert with pd.PeriodIndex(months, freq='M')"
-        )
-        raise InputError(msg)
-    if len(idx) > 1:
-        steps = np.diff(idx.asi8)
-        if np.any(steps != 1):
-            bad = int(np.flatnonzero(steps != 1)[0])
-            msg = (
-                f"series {name!r} must be complete and in time order; after {idx[bad]} "
-                f"comes {idx[bad + 1]}; fill missing months with 0 and sort the index"
-            )
-            raise InputError(msg)
-    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
-    bad_mask = ~np.isfinite(values) | (values < 0)
-    if integer:
-        bad_mask |= np.isfinite(values) & (values != np.round(values))
-    if bad_mask.any():
-        i = int(np.flatnonzero(bad_mask)[0])
-        kind = "finite non-negative whole numbers" if integer else "finite non-negative numbers"
-        msg = f"series {name!r} must hold {kind}; month {idx[i]} has {y.iloc[i]!r}"
-        raise InputError(msg)
-    return pd.Series(values, index=idx, name=y.name)
-
-
 def resolve_months(
     y: pd.Series, months: object, *, default_start: int, option: str = "months"
 ) -> np.ndarray:
@@ -251,11 +207,7 @@ def resolve_months(
         items = [months]
     positions = []
     for item in items:
-        try:
-            period = pd.Period(item, freq="M")  # type: ignore[arg-type]
-        except (ValueError, TypeError) as err:
-            msg = f"{option}: cannot read {item!r} as a month; use 'YYYY-MM'"
-            raise InputError(msg) from err
+        period = month_of(item, option)
         pos = y.index.get_indexer(pd.PeriodIndex([period]))[0]
         if pos < 0:
             msg = (

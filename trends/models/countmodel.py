@@ -17,7 +17,6 @@ from trends.models.design import (
     CHANGES,
     ChangeChoice,
     aligned_covariates,
-    as_monthly_series,
     build_design,
     log_exposure,
     month_position,
@@ -40,6 +39,7 @@ from trends.models.zeroinflated import (
     zero_excess_test,
 )
 from trends.results import ResultView
+from trends.validate import monthly_series
 
 FamilyChoice = Literal["auto", "poisson", "quasipoisson", "negbin", "zip", "zinb"]
 Autocorrelation = Literal["none", "lag", "hac"]
@@ -271,7 +271,7 @@ class CountModel:
 
     def fit(self, y: pd.Series) -> CountFit:
         """Fit the model to a monthly count series and return a :class:`CountFit`."""
-        series = as_monthly_series(y)
+        series = monthly_series(y)
         values = series.to_numpy()
         label = series.name if series.name is not None else "y"
         if not np.any(values > 0):

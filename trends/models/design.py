@@ -13,63 +13,12 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import DataError, InputError
+from trends.validate import month_of
 
 ChangeChoice = Literal["both", "level", "slope"]
 CHANGES: tuple[ChangeChoice, ...] = ("both", "level", "slope")
 
 INTERCEPT = "(Intercept)"
-
-
-def as_monthly_series(y: object, *, name: str = "y") -> pd.Series:
-    """Check that ``y`` is a complete monthly count series and return it as floats.
-
-    Parameters
-    ----------
-    y : pandas.Series
-        Non-negative counts indexed by a monthly ``PeriodIndex`` without gaps.
-    name : str
-        Name used in error messages when the series has none.
-
-    Examples
-    --------
-    >>> s = pd.Series([1, 2], index=pd.period_range("2020-01", periods=2, freq="M"))
-    >>> as_monthly_series(s).tolist()
-    [1.0, 2.0]
-
-    """
-    if not isinstance(y, pd.Series):
-        msg = (
-            f"series {name!r}: expected a pandas Series indexed by monthly periods, got "
-            f"{type(y).__name__}; build one with pd.Series(values, index=pd.PeriodIndex(months, "
-            "freq='M'))"
-        )
-        raise InputError(msg)
-    label = str(y.name) if y.name is not None else name
-    index = y.index
-    if isinstance(index, pd.DatetimeIndex):
-        index = index.to_period("M")
-    if not isinstance(index, pd.PeriodIndex) or index.freqstr not in ("M", "ME"):
-        msg = f"series {label!r}: index must be a monthly PeriodIndex (freq 'M'), got {index!r}"
-        raise InputError(msg)
-    if len(index) > 1:
-        steps = np.diff(index.asi8)
-        if np.any(steps != 1):
-            at = int(np.flatnonzero(steps != 1)[0])
-            msg = (
-                f"series {label!r}: months must be consecutive and in order; "
-                f"{index[at]} is followed by {index[at + 1]}; fill missing months with 0"
-            )
-            raise InputError(msg)
-    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        at = int(np.flatnonzero(bad)[0])
-        msg = (
-            f"series {label!r}: counts must be finite and non-negative; month {index[at]} "
-            f"has {y.iloc[at]!r}"
-        )
-        raise InputError(msg)
-    return pd.Series(values, index=index, name=y.name)
 
 
 def month_position(index: pd.Index, month: object) -> int:
@@ -84,12 +33,7 @@ def month_position(index: pd.Index, month: object) -> int:
     if isinstance(month, int | np.integer) and not isinstance(month, bool):
         position = int(month)
     else:
-        try:
-            period = pd.Period(str(month), freq="M")
-        except ValueError as err:
-            msg = f"break month {month!r} is not a month; expected 'YYYY-MM'"
-            raise DataError(msg) from err
-        position = int(period.ordinal - index[0].ordinal)
+        position = int(month_of(month, "break month").ordinal - index[0].ordinal)
     if not 0 <= position < len(index):
         msg = (
             f"break month {month!r} lies outside the data ({index[0]} to {index[-1]}); "

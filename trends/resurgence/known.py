@@ -46,7 +46,7 @@ from trends._json import finite_or_none
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
 from trends.models.countmodel import Z975, CountFit, CountModel, FamilyChoice
-from trends.models.design import CHANGES, ChangeChoice, as_monthly_series, month_position
+from trends.models.design import CHANGES, ChangeChoice, month_position
 from trends.models.diagnostics import choose_family
 from trends.models.glm import fit_glm
 from trends.models.latent import LatentAR1
@@ -54,6 +54,7 @@ from trends.models.zeroinflated import ZERO_INFLATED, fit_zero_inflated
 from trends.results import ResultView
 from trends.resurgence.bootstrap import ITSBootstrap, its_bootstrap
 from trends.resurgence.counterfactual import counterfactual
+from trends.validate import monthly_series
 
 Alternative = Literal["two-sided", "increase"]
 AutocorrelationChoice = Literal["none", "lag", "hac"]
@@ -433,7 +434,7 @@ def its_test(
         msg = ("alternative='increase' tests a rise in level; with change='slope' there is no "
                "level change to test (use change='both' or 'level')")
         raise OptionError(msg)
-    series = as_monthly_series(y)
+    series = monthly_series(y)
     offset, covariates = by_month(offset, series.index), by_month(covariates, series.index)
     position = month_position(series.index, break_month)
     if max_before_months is not None and position > max_before_months:

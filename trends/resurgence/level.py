@@ -22,7 +22,6 @@ from trends.errors import DataError, OptionError
 from trends.models.batched import fit_batch
 from trends.models.design import (
     aligned_covariates,
-    as_monthly_series,
     build_design,
     log_exposure,
     month_position,
@@ -30,6 +29,7 @@ from trends.models.design import (
 from trends.models.latent import LatentAR1
 from trends.models.robust import studentizer
 from trends.resurgence.bootstrap_t import Pivot, band, bootstrap_t, exp_pair, pivot
+from trends.validate import monthly_series
 
 MIN_BOOTSTRAP = 99
 
@@ -157,7 +157,7 @@ def level_change(
     if not 0.5 <= confidence_level < 1.0:
         msg = f"confidence_level must be in [0.5, 1); got {confidence_level}"
         raise OptionError(msg)
-    series = window_of(as_monthly_series(y), start, end)
+    series = window_of(monthly_series(y), start, end)
     position = month_position(series.index, break_month)
     log_offset = log_exposure(offset, series.index)
     X = build_design(series.index, trend=trend, harmonics=harmonics, break_position=position,
@@ -242,7 +242,7 @@ def curvature_p_value(
     True
 
     """
-    series = as_monthly_series(y)
+    series = monthly_series(y)
     X = build_design(series.index, harmonics=harmonics,
                      covariates=aligned_covariates(covariates, series.index))
     t = X["t"].to_numpy()
@@ -293,7 +293,7 @@ def past_year(
     1.5
 
     """
-    series = as_monthly_series(y)
+    series = monthly_series(y)
     if len(series) < 24:
         return None
     last = series.iloc[-24:]

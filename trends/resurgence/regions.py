@@ -29,10 +29,11 @@ from statsmodels.stats.multitest import multipletests
 from trends._json import finite_or_none
 from trends.errors import DataError, InputError
 from trends.models.countmodel import Z975, FamilyChoice
-from trends.models.design import ChangeChoice, as_monthly_series, build_design, month_position
+from trends.models.design import ChangeChoice, build_design, month_position
 from trends.models.glm import GLMFit, fit_glm
 from trends.results import ResultView
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
+from trends.validate import monthly_series
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def _pooled(
     names = list(series)
     blocks, ys = [], []
     for r in names:
-        s = as_monthly_series(series[r], name=r)
+        s = monthly_series(series[r], name=r)
         pos = month_position(s.index, break_month)
         blocks.append(build_design(s.index, trend=trend, harmonics=harmonics, break_position=pos,
                                    change=change))

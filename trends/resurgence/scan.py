@@ -40,7 +40,6 @@ from trends.models.batched import BatchFit, fit_batch
 from trends.models.breakscore import break_scores, top_candidates
 from trends.models.design import (
     aligned_covariates,
-    as_monthly_series,
     build_design,
     log_exposure,
     scan_designs,
@@ -48,6 +47,7 @@ from trends.models.design import (
 from trends.models.latent import LatentAR1
 from trends.results import ResultView
 from trends.resurgence.bootstrap import calibrated_latent
+from trends.validate import monthly_series
 
 ScanFamily = Literal["negbin", "poisson"]
 Inference = Literal["bootstrap", "model"]
@@ -216,7 +216,7 @@ def detect_break(
     """
     check_choice("family", family, ("negbin", "poisson"))
     check_choice("inference", inference, ("bootstrap", "model"))
-    series = as_monthly_series(y)
+    series = monthly_series(y)
     n = len(series)
     positions = list(range(min_segment_months, n - min_segment_months + 1))
     if not positions or n < 2 * min_segment_months + 2 * harmonics + 4:

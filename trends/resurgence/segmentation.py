@@ -47,8 +47,9 @@ import pandas as pd
 from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
 from trends.models.batched import BatchFit, fit_batch
-from trends.models.design import as_monthly_series, break_columns, build_design
+from trends.models.design import break_columns, build_design
 from trends.results import ResultView
+from trends.validate import monthly_series
 
 SegmentFamily = Literal["negbin", "poisson"]
 Penalty = Literal["bic"]
@@ -287,7 +288,7 @@ def detect_breaks(
         msg = (f"min_segment_months must be a whole number >= 3 (a level and a slope per "
                f"segment); got {min_segment_months!r}")
         raise OptionError(msg)
-    series = as_monthly_series(y)
+    series = monthly_series(y)
     n = len(series)
     base = build_design(series.index, harmonics=harmonics).to_numpy()
     needed = max(2 * min_segment_months, base.shape[1] + 3 + 2)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from trends._options import check_choice
 from trends.errors import DataError
-from trends.models.design import as_monthly_series, month_position
+from trends.models.design import month_position
 from trends.results import ResultView
 from trends.resurgence.checks import (
     LEVEL,
@@ -52,6 +52,7 @@ from trends.resurgence.window import (
     scan,
 )
 from trends.resurgence.wording import evidence, sentence
+from trends.validate import monthly_series
 
 Direction = Literal["rise", "fall", "either"]
 DIRECTIONS: tuple[Direction, ...] = ("rise", "fall", "either")
@@ -254,7 +255,7 @@ def assess(
 
     """
     check_choice("direction", direction, DIRECTIONS)
-    series = as_monthly_series(y)
+    series = monthly_series(y)
     measure = str(series.name) if series.name is not None else "count"
     label = name or ""
     position = month_position(series.index, since)
