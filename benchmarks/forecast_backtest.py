@@ -1,16 +1,16 @@
 """Backtest the default forecaster on every bundled series and one hostile series.
 
-For each series the nested rolling-origin backtest of trends.ensemble runs
-over the whole series (max_history=None): at every origin from month 24 on,
-the mixture weights and the interval adjustment are chosen from earlier
-months only, the next 6 months are forecast and scored. Printed per series:
-the mean CRPS of the default forecaster, of the best baseline over the same
-targets (chosen after the fact, which favours the baseline), their ratio
-(below 1: the default is better), the 50/80/95% interval coverage, the share
-of origins where the width adjustment was on, and the count model's CRPS
-ratio over the same origins (trends.baselines.rolling_origin, 1000 draws).
-Then the coverage pooled over the series, and the time of one forecast()
-call (default vs count model) on the longest series.
+For each series the nested rolling-origin backtest of trends.forecast.ensemble
+runs over the whole series: at every origin from month 24 on, the mixture
+weights are chosen from earlier months only, the next 6 months are forecast and
+scored. Printed per series: the mean CRPS of the default forecaster, of the
+best baseline over the same targets (chosen after the fact, which favours the
+baseline), their ratio (below 1: the default is better), the 50/80/95%
+interval coverage, the share of scored forecasts below the 80% and 95% lower
+bounds and above the upper ones, and the count model's CRPS ratio over the
+same origins (trends.forecast.rolling_origin, 1000 draws). Then the coverage
+pooled over the series, and the time of one forecast() call (default vs count
+model) on the longest series.
 
 Series: Syria and Iraq monthly UCDP deaths (country-month file) from 2012-01
 and from 2019-01; from the GED file with actor IS, national incidents and
@@ -32,10 +32,15 @@ import numpy as np
 import pandas as pd
 
 import trends
-from trends.baselines import BASELINES, rolling_origin
-from trends.ensemble import FIRST_ORIGIN, LEARN_MONTHS, fit_ensemble
 from trends.errors import DataError
-from trends.forecast import count_model_forecaster, forecast
+from trends.forecast import (
+    BASELINES,
+    count_model_forecaster,
+    fit_ensemble,
+    forecast,
+    rolling_origin,
+)
+from trends.forecast.skill import FIRST_ORIGIN, LEARN_MONTHS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 COUNTRY_MONTH = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
@@ -98,11 +103,12 @@ def main() -> None:
     print(f"horizons 1-{args.horizon}; scored origins: month {FIRST_ORIGIN + LEARN_MONTHS} on")
     print(
         f"{'series':28s} {'months':>6s} {'origins':>7s} {'CRPS':>9s} {'best baseline':>24s} "
-        f"{'ratio':>6s} {'cov50':>6s} {'cov80':>6s} {'cov95':>6s} {'adj':>5s} {'count':>6s}"
+        f"{'ratio':>6s} {'cov50':>6s} {'cov80':>6s} {'cov95':>6s} {'lo/hi80':>11s} "
+        f"{'lo/hi95':>11s} {'count':>6s}"
     )
     pooled = []
     for name, y in series.items():
-        fit = fit_ensemble(y, args.horizon, max_history=None)
+        fit = fit_ensemble(y, args.horizon)
         s = fit.skill
         if s is None:
             print(f"{name:28s} {len(y):6d}  cannot tell: {fit.warning}")
@@ -110,17 +116,27 @@ def main() -> None:
         best = s.baseline_crps[s.best_baseline]
         count = float("nan") if args.no_count_model else count_model_ratio(y, args.horizon, best)
         checked = fit.online[fit.online["origin"] >= s.first_origin]
-        pooled.append(checked[["covered_50", "covered_80", "covered_95"]])
+        pooled.append(checked[[f"{side}_{lv}" for side in ("covered", "below", "above")
+                               for lv in (50, 80, 95)]])  # fmt: skip
+        sides = {
+            level: f"{checked[f'below_{level}'].mean():.3f}/{checked[f'above_{level}'].mean():.3f}"
+            for level in (80, 95)
+        }
         print(
             f"{name:28s} {len(y):6d} {s.n_origins:7d} {s.crps:9.4g} "
             f"{s.best_baseline + f' {best:.4g}':>24s} {s.ratio:6.3f} "
             f"{s.coverage['50']:6.2f} {s.coverage['80']:6.2f} {s.coverage['95']:6.2f} "
-            f"{s.adjusted_share:5.2f} {count:6.3f}"
+            f"{sides[80]:>11s} {sides[95]:>11s} {count:6.3f}"
         )
     every = pd.concat(pooled)
     print(
-        "pooled coverage over all series and targets: "
-        + ", ".join(f"{c[-2:]}%: {every[c].mean():.3f}" for c in every.columns)
+        "pooled over all series and targets: coverage "
+        + ", ".join(f"{lv}%: {every[f'covered_{lv}'].mean():.3f}" for lv in (50, 80, 95))
+        + "; below/above the 80% and 95% bounds "
+        + ", ".join(
+            f"{every[f'below_{lv}'].mean():.3f}/{every[f'above_{lv}'].mean():.3f}"
+            for lv in (80, 95)
+        )
         + f" ({len(every)} forecasts)"
     )
     longest = max(series.values(), key=len)
@@ -132,7 +148,7 @@ def main() -> None:
             forecast(longest, args.horizon, method=method)  # type: ignore[arg-type]
         timings[method] = time.perf_counter() - start
     print(
-        f"one forecast() of {longest.name} ({min(len(longest), 144)} months used): "
+        f"one forecast() of {longest.name} ({len(longest)} months): "
         f"default {timings['auto']:.2f} s, count model {timings['count_model']:.3f} s "
         f"(ratio {timings['auto'] / timings['count_model']:.0f}x)"
     )

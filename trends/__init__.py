@@ -9,7 +9,6 @@ forecasts, backtests and severity -> charts and report pages.
 
 from trends.aggregate import aggregate
 from trends.alerts import AlertResult, acled_heuristic, alerts, farrington, glrnb
-from trends.baselines import BASELINES, BacktestResult, rolling_origin
 from trends.decompose import DecompositionResult, decompose_change
 from trends.errors import (
     DataError,
@@ -21,7 +20,16 @@ from trends.errors import (
     TrendsError,
     TrendsWarning,
 )
-from trends.forecast import ForecastResult, auto_forecaster, count_model_forecaster, forecast
+from trends.forecast import (
+    BASELINES,
+    BacktestResult,
+    ForecastResult,
+    auto_backtest_forecaster,
+    auto_forecaster,
+    count_model_forecaster,
+    forecast,
+    rolling_origin,
+)
 from trends.ingest import IncidentSet, read_incidents
 from trends.models import CountFit, CountModel
 from trends.monthly import read_monthly, to_series
@@ -46,8 +54,8 @@ __all__ = [
     "DataError", "DataQualityWarning", "DecompositionResult", "ForecastResult", "Gazetteer",
     "ITSResult", "IncidentSet", "InputError", "ModelWarning", "OptionError", "PowerLawResult",
     "RegionTestResult", "ReportDefinition", "RowLog", "SchemaError", "TrendsError",
-    "TrendsWarning", "__version__", "acled_heuristic", "aggregate", "alerts", "auto_forecaster",
-    "build_report",
+    "TrendsWarning", "__version__", "acled_heuristic", "aggregate", "alerts",
+    "auto_backtest_forecaster", "auto_forecaster", "build_report",
     "count_model_forecaster", "decompose_change", "detect_break", "farrington", "fit_power_law",
     "forecast", "glrnb", "its_test", "read_incidents", "read_monthly", "rolling_origin",
     "sensitivity", "test_regions", "to_series",
