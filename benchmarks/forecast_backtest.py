@@ -18,7 +18,12 @@ killed_best, and incidents in Deir ez-Zor, Homs and Ar-Raqqah (read with
 trends.read_incidents, trends.aggregate, trends.to_series); and a hostile
 240-month series with two long zero runs and one month of 40,000.
 
+With --more, the same backtest of 49 other series from the same files
+(more_series) is summarised: CRPS ratio and coverage, split by whether 10% or
+more of the scored months are zero.
+
 Usage: PYTHONPATH=. python benchmarks/forecast_backtest.py [--horizon 6] [--no-count-model]
+       [--more]
 """
 
 from __future__ import annotations
@@ -76,6 +81,66 @@ def bundled_series() -> dict[str, pd.Series]:
     return out
 
 
+def more_series() -> dict[str, pd.Series]:
+    """Other series from the same files, not reported one by one (``--more``).
+
+    Syria and Iraq from 2003, 2008, 2015 and 2021 and Iraq from 1989; from the GED
+    file, incidents and killed_best of all actors in ten governorates and nationally,
+    and of IS in the governorates not bundled above.
+    """
+    out: dict[str, pd.Series] = {}
+    monthly = trends.read_monthly(COUNTRY_MONTH)
+    for country in ("syria", "iraq"):
+        y = trends.to_series(monthly, f"{country}_killed_best")
+        for start in ("2003-01", "2008-01", "2015-01", "2021-01"):
+            out[f"{country}_from_{start[:4]}"] = y[y.index >= pd.Period(start, "M")]
+    out["iraq_from_1989"] = trends.to_series(monthly, "iraq_killed_best")
+    incidents = trends.read_incidents(GED)
+    everyone = trends.aggregate(incidents)
+    islamic_state = trends.aggregate(incidents, actors=["IS"])
+    regions = ["Aleppo", "Idlib", "Hama", "Damascus", "Rif Dimashq", "Daraa", "Al-Hasakah",
+               "Latakia", "Homs", "Deir ez-Zor"]  # fmt: skip
+    for measure in ("incidents", "killed_best"):
+        out[f"all_national_{measure}"] = trends.to_series(everyone, measure)
+        for region in regions:
+            out[f"all_{region}_{measure}"] = trends.to_series(everyone, measure, region)
+            if region not in GOVERNORATES.values() or measure == "killed_best":
+                out[f"is_{region}_{measure}"] = trends.to_series(islamic_state, measure, region)
+    return out
+
+
+def summarise_more(horizon: int) -> None:
+    """Ratio and coverage over :func:`more_series`, split by the share of zero months."""
+    rows = []
+    for name, y in more_series().items():
+        fit = fit_ensemble(y, horizon)
+        if fit.skill is None:
+            continue
+        checked = fit.online[fit.online["origin"] >= fit.skill.first_origin]
+        sparse = float((y.iloc[FIRST_ORIGIN + LEARN_MONTHS :] == 0).mean()) >= 0.1
+        rows.append({"series": name, "sparse": sparse, "ratio": fit.skill.ratio,
+                     **{c: checked[c].mean() for c in checked.columns
+                        if c.startswith(("covered_", "below_", "above_"))}})  # fmt: skip
+    table = pd.DataFrame(rows)
+    for sparse, part in table.groupby("sparse"):
+        label = "with 10% or more zero months" if sparse else "with fewer zero months"
+        print(
+            f"{len(part)} more series {label}: CRPS ratio median {part['ratio'].median():.3f}, "
+            f"largest {part['ratio'].max():.3f}, above 1 in {int((part['ratio'] > 1).sum())}; "
+            f"coverage medians 80%: {part['covered_80'].median():.2f}, 95%: "
+            f"{part['covered_95'].median():.2f}; in 0.75-0.85: "
+            f"{int(part['covered_80'].between(0.75, 0.85).sum())}, in 0.92-0.97: "
+            f"{int(part['covered_95'].between(0.92, 0.97).sum())}; mean shares below/above "
+            f"the 80% bounds {part['below_80'].mean():.3f}/{part['above_80'].mean():.3f}, "
+            f"95% {part['below_95'].mean():.3f}/{part['above_95'].mean():.3f}"
+        )
+    worst = table.dropna(subset=["ratio"]).sort_values("ratio").tail(5)
+    print("largest ratios: " + ", ".join(f"{r.series} {r.ratio:.3f}" for r in worst.itertuples()))
+    undefined = table.loc[table["ratio"].isna(), "series"].tolist()
+    if undefined:
+        print(f"no ratio (the best baseline forecast every month exactly): {', '.join(undefined)}")
+
+
 def count_model_ratio(y: pd.Series, horizon: int, best: float) -> float:
     """CRPS of the count model over the same origins, divided by the best baseline's."""
     with warnings.catch_warnings():
@@ -98,6 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--horizon", type=int, default=6)
     parser.add_argument("--no-count-model", action="store_true")
+    parser.add_argument("--more", action="store_true", help="also summarise more_series()")
     args = parser.parse_args()
     series = bundled_series()
     print(f"horizons 1-{args.horizon}; scored origins: month {FIRST_ORIGIN + LEARN_MONTHS} on")
@@ -153,6 +219,8 @@ def main() -> None:
         f"(ratio {timings['auto'] / timings['count_model']:.0f}x)"
     )
     print(f"baselines: {', '.join(BASELINES)}")
+    if args.more:
+        summarise_more(args.horizon)
 
 
 if __name__ == "__main__":
