@@ -11,9 +11,10 @@ grows with the horizon as far as the series' own errors did and its tails are
 as heavy as they were. Because 60 months hold few extreme errors, half of the
 draws come from a Student t (3 degrees of freedom) with the errors' robust
 scale; the lower half of the distribution is widened by ``LOWER_STRETCH``
-(without it the lower 80% and 95% bounds were crossed by 12.5% and 4.6% of
-backtest months instead of 10% and 2.5%, pooled over the bundled and
-validation series of docs/forecast.md). Errors beyond 5 robust scales are
+(without it the mixture's lower 80% and 95% bounds were crossed by 12.5% and
+4.6% of backtest forecasts instead of 10% and 2.5%, pooled over the real
+bundled series and the dense series of ``benchmarks/forecast_backtest.py
+--more``; docs/forecast.md). Errors beyond 5 robust scales are
 capped and no draw exceeds 3 times the largest of the last 36 months.
 
 Centres see the history with a one-off spike capped (:func:`despike`); errors
