@@ -11,10 +11,9 @@ from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trends.baselines import BASELINES, rolling_origin
-from trends.ensemble import MIXED
 from trends.errors import DataError, OptionError
-from trends.forecast import count_model_forecaster, forecast
+from trends.forecast import BASELINES, count_model_forecaster, forecast, rolling_origin
+from trends.forecast.ensemble import MIXED, SPREAD
 
 
 def series(values, start="2016-01", name="incidents"):
@@ -144,7 +143,7 @@ def test_result_states_forecaster_skill_and_coverage():
     result = forecast(y, 3, n_draws=1000)
     payload = json.loads(json.dumps(result.to_dict(), allow_nan=False))
     assert payload["method"] == "auto"
-    assert set(payload["weights"]) == set(MIXED)
+    assert set(SPREAD) <= set(payload["weights"]) <= set(MIXED)
     backtest = payload["backtest"]
     assert backtest["n_origins"] == 60 - 24
     assert backtest["best_baseline"] in BASELINES
@@ -174,7 +173,8 @@ def test_short_history_is_forecast_with_a_warning_and_no_backtest():
     assert "too short to check" in payload["warning"]
     assert "too short to check" in result.summary()
     tiny = forecast(series(np.random.default_rng(11).poisson(15, 12)), 2, n_draws=200)
-    assert "same weight" in tiny.warning
+    assert "same weight" in tiny.warning and "too short to check" in tiny.warning
+    assert {name for name, _ in tiny.weights} == set(SPREAD)
     assert len({w for _, w in tiny.weights}) == 1
 
 
@@ -192,16 +192,60 @@ def test_sparse_series_get_a_default_forecast():
     assert (table["hi95"] <= 3).all()
 
 
-@pytest.mark.slow
-def test_one_extreme_month_does_not_drag_the_syria_median():
+def _syria(start: str) -> pd.Series:
     from trends.monthly import read_monthly, to_series
 
     frame = read_monthly(DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv")
     y = to_series(frame, "syria_killed_best")
-    y = y[y.index >= pd.Period("2012-01", "M")]
+    return y[y.index >= pd.Period(start, "M")]
+
+
+@pytest.mark.slow
+def test_one_extreme_month_does_not_drag_the_syria_median():
+    y = _syria("2012-01")
     recent = y.iloc[-6:]
     assert recent.max() <= 125 and y.iloc[-12:].max() == 2521
     default = forecast(y, 1).tidy().iloc[0]
     old = forecast(y, 1, method="count_model").tidy().iloc[0]
     assert recent.min() <= default["median"] <= 1.2 * recent.max()
     assert old["median"] > 2 * recent.max()
+
+
+def test_syria_intervals_do_not_reach_zero():
+    """Syria has had no month below 70 deaths since 2011: no bound may say 0 deaths."""
+    y = _syria("2019-01")
+    assert y.min() >= 70
+    result = forecast(y, 6)
+    table = result.tidy()
+    assert "zero" not in dict(result.weights)
+    assert (table["lo80"] >= 20).all() and (table["lo95"] > 0).all()
+    assert (table["median"].between(0.7 * y.iloc[-6:].min(), 1.3 * y.iloc[-6:].max())).all()
+
+
+def test_a_permanent_level_shift_six_months_before_the_end_is_followed():
+    rng = np.random.default_rng(12)
+    values = np.r_[rng.negative_binomial(10, 10 / 110, 54), rng.negative_binomial(10, 10 / 410, 6)]
+    table = forecast(series(values), 3, n_draws=2000).tidy()
+    assert (table["median"] > 250).all() and (table["hi80"] > 400).all()
+
+
+def test_a_month_of_a_million_moves_neither_median_nor_upper_bounds():
+    rng = np.random.default_rng(13)
+    values = rng.negative_binomial(5, 5 / 105, 60)
+    values[50] = 1_000_000
+    table = forecast(series(values), 3, n_draws=2000).tidy()
+    assert table["median"].between(60, 140).all()
+    # the month counts as a one-off spike capped at 5 times the next largest recent month
+    assert (table["hi95"] <= 5 * np.sort(values[-12:])[-2]).all()
+    assert (table["hi80"] < 2 * np.sort(values)[-2]).all()
+
+
+def test_zeros_but_one_month_forecast_zero_and_say_the_baseline_won():
+    values = np.zeros(60, dtype=int)
+    values[30] = 17
+    result = forecast(series(values), 3, n_draws=1000)
+    table = result.tidy()
+    assert (table["hi95"] == 0).all()
+    assert result.skill is not None and result.skill.best_baseline == "zero"
+    said = result.warning is not None and "did worse than the zero baseline" in result.warning
+    assert said == (result.skill.ratio > 1)

@@ -33,13 +33,16 @@ from trends.errors import (
 if TYPE_CHECKING:
     from trends.aggregate import aggregate
     from trends.alerts import AlertResult, acled_heuristic, alerts, farrington, glrnb
-    from trends.baselines import BASELINES, BacktestResult, rolling_origin
     from trends.decompose import DecompositionResult, decompose_change
     from trends.forecast import (
+        BASELINES,
+        BacktestResult,
         ForecastResult,
+        auto_backtest_forecaster,
         auto_forecaster,
         count_model_forecaster,
         forecast,
+        rolling_origin,
     )
     from trends.ingest import IncidentSet, read_incidents
     from trends.models import CountFit, CountModel
@@ -66,9 +69,11 @@ __version__ = "0.1.0"
 _LAZY: dict[str, tuple[str, ...]] = {
     "trends.aggregate": ("aggregate",),
     "trends.alerts": ("AlertResult", "acled_heuristic", "alerts", "farrington", "glrnb"),
-    "trends.baselines": ("BASELINES", "BacktestResult", "rolling_origin"),
     "trends.decompose": ("DecompositionResult", "decompose_change"),
-    "trends.forecast": ("ForecastResult", "auto_forecaster", "count_model_forecaster", "forecast"),
+    "trends.forecast": (
+        "BASELINES", "BacktestResult", "ForecastResult", "auto_backtest_forecaster",
+        "auto_forecaster", "count_model_forecaster", "forecast", "rolling_origin",
+    ),
     "trends.ingest": ("IncidentSet", "read_incidents"),
     "trends.models": ("CountFit", "CountModel"),
     "trends.monthly": ("read_monthly", "to_series"),
@@ -120,7 +125,7 @@ __all__ = [
     "ITSResult", "IncidentSet", "InputError", "ModelWarning", "OptionError", "PowerLawResult",
     "RegionTestResult", "ReportDefinition", "RowLog", "SchemaError", "TrendsError",
     "TrendsWarning", "__version__", "acled_heuristic", "adjust_for_regions", "aggregate",
-    "alerts", "assess", "auto_forecaster",
+    "alerts", "assess", "auto_backtest_forecaster", "auto_forecaster",
     "build_report",
     "count_model_forecaster", "decompose_change", "detect_break", "farrington", "fit_power_law",
     "forecast", "glrnb", "its_test", "read_incidents", "read_monthly", "rolling_origin",

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from trends._json import finite_or_none
-from trends.ensemble import Skill
+from trends.forecast.skill import Skill
 from trends.results import ResultView
 
 LEVELS = (0.5, 0.8, 0.95)
 
 METHOD_WORDS = {
-    "auto": "a CRPS-weighted mixture of simple forecasters, the weights and the interval "
-    "adjustment chosen by a backtest on this series",
+    "auto": "a CRPS-weighted mixture of simple forecasters, the weights chosen by a backtest "
+    "on this series and each forecaster's spread taken from its own past errors",
     "count_model": "the count model",
 }
 
@@ -27,8 +27,7 @@ class ForecastResult(ResultView):
     """Simulated predictive distribution of the next ``horizon`` months.
 
     ``method`` is "auto" (the default mixture; ``weights`` says how much each
-    forecaster counts and ``width_adjusted`` whether the conformal interval
-    adjustment was applied) or "count_model". ``skill`` is the method's
+    forecaster counts) or "count_model". ``skill`` is the method's
     out-of-sample backtest on this series, or None with a ``warning`` saying why.
     """
 
@@ -39,7 +38,6 @@ class ForecastResult(ResultView):
     threshold: float | None = None
     method: str = "count_model"
     weights: tuple[tuple[str, float], ...] = ()
-    width_adjusted: bool = False
     skill: Skill | None = None
     warning: str | None = None
 
@@ -69,12 +67,11 @@ class ForecastResult(ResultView):
         """Which forecaster made the forecast, and how it has done on this series, in words."""
         lines = [f"Forecaster: {METHOD_WORDS.get(self.method, self.method)} ({self.method})."]
         if self.weights:
-            shares = ", ".join(f"{name} {weight:.2f}" for name, weight in self.weights)
-            lines.append(f"Weights: {shares}.")
-            lines.append(
-                "Interval width adjusted from past coverage: "
-                + ("yes." if self.width_adjusted else "no (it did not lower the backtest CRPS).")
+            shares = ", ".join(
+                f"{name} {weight:.2f}" if weight >= 0.005 else f"{name} <0.01"
+                for name, weight in self.weights
             )
+            lines.append(f"Weights: {shares}.")
         if self.skill is not None:
             s = self.skill
             if not np.isfinite(s.ratio):
@@ -113,12 +110,15 @@ class ForecastResult(ResultView):
         from trends.measures import measure_label
 
         recent = self.history.iloc[-36:]
-        history = pd.DataFrame({"month": recent.index.astype(str),
-                                "observed": recent.to_numpy()})
+        history = pd.DataFrame({"month": recent.index.astype(str), "observed": recent.to_numpy()})
         name = str(self.history.name or "count")
-        return forecast_fan(history, self.tidy(), measure_label=measure_label(name),
-                                   title=f"Forecast of {name.replace('_', ' ')}",
-                                   subtitle=f"forecaster: {self.method}")
+        return forecast_fan(
+            history,
+            self.tidy(),
+            measure_label=measure_label(name),
+            title=f"Forecast of {name.replace('_', ' ')}",
+            subtitle=f"forecaster: {self.method}",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe forecast table, forecaster, backtest (or None) and warning."""
@@ -132,7 +132,6 @@ class ForecastResult(ResultView):
             "method": self.method,
             "family": self.family,
             "weights": {name: weight for name, weight in self.weights} or None,
-            "width_adjusted": self.width_adjusted,
             "backtest": None if self.skill is None else self.skill.to_dict(),
             "warning": self.warning,
             "history_end": str(self.history.index[-1]),
