@@ -71,7 +71,11 @@ def test_page_and_charts_exist(built):
     out, page = built
     assert page.page.name == "three-2019-11.html"
     html = page.page.read_text()
-    for name in ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity"):
+    # two of the three regions cannot tell, so the by-region comparison says why in its place
+    assert re.search(r'<figure id="missing-forest">\s*<p class="missing">The by-region '
+                     r"comparison could not be drawn: fewer than two regions", html)
+    assert not (out / "charts" / "three-2019-11" / "forest.png").exists()
+    for name in ("series", "regions", "heatmap", "alerts", "forecast", "severity"):
         for suffix in (".vl.json", ".svg", ".png"):
             assert (out / "charts" / "three-2019-11" / f"{name}{suffix}").exists()
         assert f'id="chart-{name}"' in html
@@ -86,10 +90,57 @@ def test_page_is_self_contained(built):
     assert "vegaEmbed" in html
 
 
-def test_headlines_state_numbers_with_intervals(built):
+def test_page_opens_with_the_verdict_then_its_evidence_then_the_figures(built):
     html = built[1].page.read_text()
-    assert re.search(r"were \d+\.\d\dx \(95% CI \d+\.\d\d-\d+\.\d\d\) the level", html)
-    assert "parametric bootstrap, 49 replicates" in html
+    lead = re.search(r'<p class="lead">([^<]*)</p>', html)
+    evidence = re.search(r'<p class="evidence">([^<]*)</p>', html)
+    figures = re.search(r'<ul class="figures">(.*?)</ul>', html, re.S)
+    assert lead and evidence and figures
+    assert html.index(lead.group(0)) < html.index(evidence.group(0)) < html.index(
+        figures.group(0)) < html.index('id="charts"')
+    assert lead.group(1).startswith("Cannot tell whether incidents (three governorates) rose "
+                                    "at November 2017: ")
+    # the evidence reconciles the scan and the regions with the verdict
+    assert "A scan of every month from January 2016 for a break at an unknown date" in (
+        evidence.group(1))
+    assert "By region, since November 2017" in evidence.group(1)
+    # every figure has its interval and says what it means
+    items = re.findall(r"<li>([^<]*)</li>", figures.group(1))
+    forecast = next(i for i in items if i.startswith("Expected in December 2019"))
+    assert re.search(r"\(80% interval \d+-\d+: the count should fall in such an interval "
+                     r"about 8 months in 10", forecast)
+    tail = next(i for i in items if i.startswith("Deaths per incident"))
+    assert re.search(r"95% CI \d\.\d\d-\d\.\d\d; .*times rarer", tail)
+    assert "Not computed" not in html and "Also not computed" not in html
+
+
+@pytest.fixture(scope="module")
+def one_region(tmp_path_factory):
+    """A page for one region, as the country page: its only row is the verdict's."""
+    out = tmp_path_factory.mktemp("one") / "site"
+    definition = dataclasses.replace(
+        small_definition(scope_label="Homs"),
+        slug="homs",
+        filters=Filters(actors=("IS",), regions=("Homs",)),
+    )
+    return build_report(definition, out)
+
+
+def test_summary_table_has_the_headline_numbers(one_region):
+    html = one_region.page.read_text()
+    lead = re.search(r'<p class="lead">([^<]*)</p>', html).group(1)
+    ratio, low, high = re.search(
+        r"(\d+\.\d\d) times the level .*?\(95% CI (\d+\.\d\d) to (\d+\.\d\d)", lead).groups()
+    p = re.search(r"p = (\d\.\d{3})", lead).group(1)
+    # asked about a rise, the verdict is a fall, quoted with its two-sided p-value
+    assert lead.startswith("Incidents (Homs) did not rise after November 2017; they fell"), lead
+    table = re.search(r'<table class="table-regions[^"]*">(.*?)</table>', html, re.S).group(1)
+    header = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    (row,) = re.findall(r"<tr[^>]*>(<td.*?)</tr>", table, re.S)
+    cells = dict(zip(header, re.findall(r"<td[^>]*>([^<]*)</td>", row), strict=True))
+    assert cells["region"] == "Homs"
+    assert cells["since the break"] == "fall"
+    assert (cells["level ratio"], cells["95% CI"], cells["p"]) == (ratio, f"{low}-{high}", p)
 
 
 def _is_syria(column="incidents"):
@@ -113,7 +164,8 @@ def test_headline_calls_a_low_month_unusually_low():
     low = f.alerts.iloc[0]["lower_bound"]
     assert first == (
         "November 2019: 15 incidents (Syria), against 134 expected from its own history: "
-        f"unusually low (below the lower bound of {low:.1f})."
+        f"unusually low (below the lower bound of {low:.1f}). A month outside its bounds "
+        "happens by chance in about 1 month in 20 on each side when nothing has changed."
     )
     assert "within the usual range" not in first
 
@@ -149,7 +201,7 @@ def test_region_table_marks_the_side_of_each_alarm():
     cells = {r["cells"][0]: (r["cells"][alarm], r["flag"]) for r in table.rows}
     assert cells == {"Up": ("high", True), "Down": ("low", True), "Same": ("no", False),
                      "All regions": ("low", True)}
-    assert table.columns.index("lower threshold") == table.columns.index("alert threshold") - 1
+    assert table.columns.index("lower bound") == table.columns.index("upper bound") - 1
 
 
 def test_provenance_names_inputs_by_hash_and_the_rebuild_command(built):
@@ -321,7 +373,7 @@ def test_cli_report_and_chart(tmp_path, capsys):
     definition.write_text(
         'title = "Homs"\nslug = "homs"\n[input]\nfiles = ["' + str(GED) + '"]\n'
         '[filters]\nactors = ["IS"]\nregions = ["Homs"]\n'
-        '[analysis]\nbreak_month = "2017-11"\nbootstrap = 19\nalert_years_back = 2\n'
+        '[analysis]\nbreak_month = "2017-11"\nbootstrap = 99\nalert_years_back = 2\n'
         "alert_window = 2\n"
     )
     assert main(["report", str(definition), "--out", str(tmp_path / "site")]) == 0

@@ -12,6 +12,7 @@ and the rebuild command leaves the output folder as ``FOLDER``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -31,8 +32,8 @@ from trends.escape import show_controls
 from trends.report.analysis import Findings, analyse
 from trends.report.data import ReportData, latest_complete_month, load
 from trends.report.definition import ReportDefinition, check_with_data
-from trends.report.figures import build_figures
-from trends.report.headlines import headlines, month_name
+from trends.report.figures import CHART_ORDER, build_figures, missing_figures
+from trends.report.headlines import headline, month_name, other_notes
 from trends.report.notes import data_notes, method_notes
 from trends.report.provenance import provenance
 from trends.report.publish import precheck, publish
@@ -205,8 +206,12 @@ def _write_page(
                 "title": title,
                 "spec": charts.spec_for_script(chart),
                 "base": f"charts/{stem}/{name}",
+                "missing": "",
             }
         )
+    for name, why in missing_figures(f, data.incidents).items():
+        listed.append({"name": name, "title": name, "spec": "", "base": "", "missing": why})
+    listed.sort(key=lambda item: CHART_ORDER.index(item["name"]))
     tables = [
         t
         for t in (region_table(f), incidents_table(data.incidents, f), sensitivity_table(f))
@@ -238,8 +243,8 @@ def _write_page(
             description=definition.description,
             scope=scope,
             month_label=month_name(f.month),
-            headlines=headlines(f, scope),
-            notes=sorted(f.notes.items()),
+            headline=headline(f, scope),
+            notes=other_notes(f),
             figures=listed,
             tables=[_with_csv(t, stem) for t in tables],
             method_notes=method_notes(f),
@@ -258,16 +263,7 @@ def _write_page(
 def _with_csv(table: Table, stem: str) -> Table:
     if table.frame is None:
         return table
-    return Table(
-        table.name,
-        table.title,
-        table.caption,
-        table.columns,
-        table.rows,
-        table.empty,
-        f"tables/{stem}-{table.name}.csv",
-        None,
-    )
+    return dataclasses.replace(table, csv=f"tables/{stem}-{table.name}.csv", frame=None)
 
 
 def _scope(definition: ReportDefinition, data: ReportData) -> str:
