@@ -257,6 +257,7 @@ def test_cli_default_test_is_the_bootstrap_and_keeps_r_numbers_alongside(capsys)
     assert 1 / 100 <= result["p_value"] <= 1
 
 
+@pytest.mark.slow
 def test_cli_test_by_region_adjusts_for_multiplicity(capsys):
     rows = run_json(
         capsys,

@@ -20,8 +20,9 @@ from trends.cli import main
 from trends.report import ReportDefinition, build_report
 from trends.report.analysis import Findings, _alerts
 from trends.report.definition import Analysis, Filters
-from trends.report.headlines import headlines
-from trends.report.tables import region_table
+from trends.report.headlines import headline, headlines
+from trends.report.tables import quoted_p, region_table
+from trends.resurgence.verdict import assess
 
 HOSTILE = [
     "</script><script>alert('x')</script>",
@@ -114,37 +115,40 @@ def test_page_opens_with_the_verdict_then_its_evidence_then_the_figures(built):
     assert "Not computed" not in html and "Also not computed" not in html
 
 
-@pytest.fixture(scope="module")
-def one_region(tmp_path_factory):
-    """A page for one region, as the country page: its only row is the verdict's."""
-    out = tmp_path_factory.mktemp("one") / "site"
-    definition = dataclasses.replace(
-        small_definition(scope_label="Homs"),
-        slug="homs",
-        filters=Filters(actors=("IS",), regions=("Homs",)),
+def test_summary_table_has_the_headline_numbers():
+    """One region, as on the country page: its only row holds the verdict's own numbers."""
+    homs = _is_syria("incidents", "homs")
+    verdict = assess(homs, "2017-11", direction="rise", name="Homs", bootstrap=99)
+    f = _findings({"Homs": homs, "All regions": homs})
+    f = dataclasses.replace(
+        f, verdict=verdict, settings=Analysis(measure="incidents", break_month="2017-11"),
+        panel=pd.DataFrame({"region": "Homs", "month": homs.index,
+                            "incidents": homs.to_numpy()}),
     )
-    return build_report(definition, out)
-
-
-def test_summary_table_has_the_headline_numbers(one_region):
-    html = one_region.page.read_text()
-    lead = re.search(r'<p class="lead">([^<]*)</p>', html).group(1)
+    lead = headline(f, "Homs").lead
+    assert lead == verdict.sentence
     ratio, low, high = re.search(
         r"(\d+\.\d\d) times the level .*?\(95% CI (\d+\.\d\d) to (\d+\.\d\d)", lead).groups()
     p = re.search(r"p = (\d\.\d{3})", lead).group(1)
-    # asked about a rise, the verdict is a fall, quoted with its two-sided p-value
-    assert lead.startswith("Incidents (Homs) did not rise after November 2017; they fell"), lead
-    table = re.search(r'<table class="table-regions[^"]*">(.*?)</table>', html, re.S).group(1)
-    header = re.findall(r'<th scope="col">([^<]*)</th>', table)
-    (row,) = re.findall(r"<tr[^>]*>(<td.*?)</tr>", table, re.S)
-    cells = dict(zip(header, re.findall(r"<td[^>]*>([^<]*)</td>", row), strict=True))
+    table = region_table(f)
+    (row,) = table.rows
+    cells = dict(zip(table.columns, row["cells"], strict=True))
     assert cells["region"] == "Homs"
-    assert cells["since the break"] == "fall"
+    assert cells["since the break"] == verdict.verdict.replace("_", " ")
     assert (cells["level ratio"], cells["95% CI"], cells["p"]) == (ratio, f"{low}-{high}", p)
 
 
-def _is_syria(column="incidents"):
-    d = pd.read_csv(RESULTS / "ged_is_syria_monthly.csv")
+def test_a_change_against_the_question_is_quoted_with_its_two_sided_p():
+    y = _is_syria("incidents", "homs")
+    verdict = assess(y, "2017-11", direction="rise", name="Homs", bootstrap=99)
+    assert verdict.verdict == "fall"
+    assert "did not rise after November 2017; they fell" in verdict.sentence
+    assert f"two-sided p = {quoted_p(verdict):.3f}" in verdict.sentence
+    assert quoted_p(verdict) != pytest.approx(verdict.p_value)
+
+
+def _is_syria(column="incidents", region="syria"):
+    d = pd.read_csv(RESULTS / f"ged_is_{region}_monthly.csv")
     return pd.Series(d[column].to_numpy(), index=pd.PeriodIndex(d["month"], freq="M"),
                      name=column)
 
@@ -211,6 +215,7 @@ def test_provenance_names_inputs_by_hash_and_the_rebuild_command(built):
     assert "Built " not in html
 
 
+@pytest.mark.slow
 def test_rebuild_gives_identical_bytes(tmp_path, monkeypatch):
     """Two builds from different working folders into differently named output folders."""
     trees = []
@@ -234,6 +239,7 @@ def test_archive_keeps_earlier_months(built, tmp_path):
     assert index.index("November 2019") < index.index("October 2019")
 
 
+@pytest.mark.slow
 def test_source_date_epoch_adds_the_only_timestamp(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     page = build_report(small_definition(bootstrap=19), tmp_path / "site")
@@ -291,6 +297,7 @@ def hostile_page(tmp_path_factory):
     return build_report(definition, folder / "site"), folder / "site"
 
 
+@pytest.mark.slow
 def test_hostile_strings_are_escaped_everywhere(hostile_page):
     page, out = hostile_page
     html = page.page.read_text()
