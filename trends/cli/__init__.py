@@ -10,8 +10,10 @@ against its inputs (no output may overwrite an input or another output).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from trends import __version__
 from trends.cli import (
@@ -26,6 +28,8 @@ from trends.cli import (
     severity,
 )
 from trends.cli import test as test_command
+from trends.cli.console import configure
+from trends.cli.suggest import did_you_mean
 from trends.errors import TrendsError
 from trends.escape import show_controls
 from trends.outputs import check_distinct, describe_os_error
@@ -36,21 +40,74 @@ COMMANDS = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, with a suggestion where one is close."""
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """Parse, naming the subcommand and the closest option of an unknown option."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self._command(getattr(parsed, "command", None))
+            options = [o for a in command._actions for o in a.option_strings]
+            hints = [did_you_mean(word.split("=")[0], options) for word in extras
+                     if word.startswith("-")]
+            command.error(f"unrecognized arguments: {' '.join(extras)}"
+                          + next((h for h in hints if h), ""))
+        return parsed
+
+    def _command(self, name: str | None) -> argparse.ArgumentParser:
+        """The subcommand's parser (this parser when there is none)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                return action.choices[name]
+        return self
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``trends COMMAND: error: ...`` on one line and exit with status 2."""
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            choices = re.findall(r"'([^']*)'", choice.group(2))
+            message += did_you_mean(choice.group(1), choices)
+        command = self.prog.removeprefix("trends").strip()
+        where = f"trends {command}" if command else "trends"
+        line = message.replace("\n", " ")
+        print(f"{where}: error: {line} (see '{where} --help')", file=sys.stderr)
+        sys.exit(2)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--quiet, --verbose and --progress, the same on every command."""
+    group = parser.add_argument_group("messages")
+    say = group.add_mutually_exclusive_group()
+    say.add_argument("-q", "--quiet", action="store_true",
+                     help="print nothing on stderr but errors (no progress bars)")
+    say.add_argument("-v", "--verbose", action="store_true",
+                     help="also say how long each step took")
+    group.add_argument("--progress", action="store_true",
+                       help="draw progress bars even when stderr is not a terminal "
+                       "(by default they are drawn on a terminal only)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="trends", description="Statistical trend analysis of conflict-incident casualty data."
     )
     parser.add_argument("--version", action="version", version=f"trends {__version__}")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                       parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(subparsers)
+    for sub in subparsers.choices.values():
+        add_output_options(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
+    configure(quiet=args.quiet, verbose=args.verbose, progress=args.progress)
     try:
         check_options(vars(args))
         check_distinct(_named(args, ("inputs", "source", "aliases")), _named(args, OUTPUTS))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from trends.cli.console import track
 from trends.cli.series import add_series_options, load_table, print_json, series_of
 from trends.errors import OptionError
 from trends.resurgence.verdict import DIRECTIONS, adjust_for_regions, assess
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     results = [
         assess(y, args.since, direction=args.direction, name=None if name == "" else name,
                offset=offsets.get(name), bootstrap=args.bootstrap, seed=args.seed)
-        for name, y in series.items()
+        for name, y in track(list(series.items()), "assessing", label=lambda item: item[0])
     ]
     if args.by:
         results = adjust_for_regions(results)

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from trends.baselines import BASELINES, rolling_origin
+from trends.cli.console import CONSOLE
 from trends.cli.series import add_series_options, emit, load_series
 from trends.forecast import auto_forecaster, count_model_forecaster
 
@@ -29,8 +30,9 @@ def add_parser(subparsers: Any) -> None:
         metavar="MONTHS",
         help="months of history at the first origin (36)",
     )
-    parser.add_argument("--draws", type=int, default=2000, help="simulated paths (2000)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--draws", type=int, default=2000, metavar="N",
+                        help="simulated paths (2000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (0)")
     parser.set_defaults(run=run)
 
 
@@ -38,7 +40,15 @@ def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     ((name, y),) = load_series(args).items()
     methods = {"auto": auto_forecaster(), "count_model": count_model_forecaster(), **BASELINES}
-    result = rolling_origin(
+    with CONSOLE.bar("backtest") as bar:
+        bar.step(f"{name}: every origin, {len(methods)} forecasters")
+        result = _backtest(args, y, methods)
+    emit(args, [result], [name])
+    return 0
+
+
+def _backtest(args: argparse.Namespace, y: Any, methods: dict[str, Any]) -> Any:
+    return rolling_origin(
         y,
         methods,
         horizon=args.horizon,
@@ -47,5 +57,3 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         baselines=list(BASELINES),
     )
-    emit(args, [result], [name])
-    return 0

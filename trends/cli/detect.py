@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from trends.cli.console import CONSOLE
 from trends.cli.series import add_series_options, emit, load_series
 from trends.cli.test import add_inference_options
 from trends.errors import OptionError
@@ -54,7 +55,6 @@ def add_parser(subparsers: Any) -> None:
         help="also search for up to N breaks (binary segmentation, number chosen by BIC, no "
         "p-value); default 1: the single-break test only",
     )
-    parser.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     parser.set_defaults(run=run)
 
 
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         inference=args.inference,
         min_segment_months=args.min_segment,
-        progress=args.progress,
+        progress=CONSOLE.bars,
     )
     if args.max_breaks == 1:
         emit(args, [result], [name])

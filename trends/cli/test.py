@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from trends.cli.console import CONSOLE
 from trends.cli.series import add_series_options, emit, load_series, print_json
 from trends.resurgence import its_test
 from trends.resurgence import test_regions as regions_test
@@ -27,8 +28,15 @@ def add_parser(subparsers: Any) -> None:
         default="auto",
         help="count family (default: auto); zip and zinb (zero-inflated) need --inference model",
     )
-    parser.add_argument("--alternative", choices=("two-sided", "increase"), default="two-sided")
-    parser.add_argument("--harmonics", type=int, default=2, help="seasonal Fourier pairs")
+    parser.add_argument(
+        "--alternative",
+        choices=("two-sided", "increase"),
+        default="two-sided",
+        help="two-sided (default): a change either way; increase: a rise only (one-sided)",
+    )
+    parser.add_argument(
+        "--harmonics", type=int, default=2, help="pairs of calendar-month harmonics (2)"
+    )
     add_inference_options(parser)
     parser.set_defaults(run=run)
 
@@ -61,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
     }
     if args.by:
-        result = regions_test(series, args.since, **options)
+        with CONSOLE.bar("testing") as bar:
+            bar.step(f"{len(series)} regions, {args.bootstrap} bootstrap series each")
+            result = regions_test(series, args.since, **options)
         if args.json:
             regions: list[dict[str, Any]] = result.to_dict()["regions"]  # type: ignore[assignment]
             rows = [dict(row, break_month=args.since) for row in regions]
@@ -70,5 +80,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(result.summary().rstrip() + "\n")
         return 0
     name, y = next(iter(series.items()))
-    emit(args, [its_test(y, args.since, **options)], [name])
+    with CONSOLE.bar("testing") as bar:
+        bar.step(f"{name}, {args.bootstrap} bootstrap series")
+        single = its_test(y, args.since, **options)
+    emit(args, [single], [name])
     return 0

@@ -54,10 +54,35 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
     )
 
 
+CHART_ORDER = ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity")
+"""The order of the charts on a page."""
+
+NEEDS: dict[str, tuple[str, ...]] = {
+    "series": ("verdict",),
+    "regions": (),
+    "heatmap": (),
+    "forest": ("regions",),
+    "alerts": ("alert_history",),
+    "forecast": ("forecast",),
+    "severity": ("tail",),
+}
+"""The analyses (:data:`trends.report.analysis.ANALYSES`) each chart is drawn from."""
+
+
 def build_figures(
-    f: Findings, scope: str, incidents: pd.DataFrame | None
+    f: Findings,
+    scope: str,
+    incidents: pd.DataFrame | None,
+    only: tuple[str, ...] = CHART_ORDER,
 ) -> dict[str, alt.TopLevelMixin]:
-    """Every chart the page shows, by file name."""
+    """Every chart the page shows (or those named in ``only``), by file name."""
+    out = _figures(f, scope, incidents, set(only))
+    return {name: chart for name, chart in out.items() if name in only}
+
+
+def _figures(
+    f: Findings, scope: str, incidents: pd.DataFrame | None, only: set[str]
+) -> dict[str, alt.TopLevelMixin]:
     label = measure_label(f.measure)
     out: dict[str, alt.TopLevelMixin] = {}
     subtitle = f"{scope}, to {month_name(f.month)}"
@@ -67,13 +92,14 @@ def build_figures(
                  f"{month_name(test.break_month)} carried on")
     else:
         title = f"{label}: observed and fitted trend"
-    out["series"] = charts.series_chart(
-        fitted_frame(f),
-        break_month=test.break_month if test is not None else None,
-        measure_label=label,
-        title=title,
-        subtitle=subtitle,
-    )
+    if "series" in only:
+        out["series"] = charts.series_chart(
+            fitted_frame(f),
+            break_month=test.break_month if test is not None else None,
+            measure_label=label,
+            title=title,
+            subtitle=subtitle,
+        )
     regions = f.panel[f.panel["region"].isin(_regions_with_data(f))]
     if regions["region"].nunique() > 1:
         out["regions"] = charts.small_multiples(
@@ -134,8 +160,6 @@ def build_figures(
     return out
 
 
-CHART_ORDER = ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity")
-"""The order of the charts on a page."""
 
 
 def missing_figures(f: Findings, incidents: pd.DataFrame | None) -> dict[str, str]:
