@@ -804,6 +804,7 @@ def test_save_chart_rejects_unknown_formats(tmp_path, charts) -> None:
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_months_do_not_shift_in_a_viewer_time_zone(tmp_path) -> None:
     """Rendered west of UTC, local-time month units would label Jan 2016 as Dec 2015."""
     code = textwrap.dedent(

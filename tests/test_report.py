@@ -230,6 +230,7 @@ def test_rebuild_gives_identical_bytes(tmp_path, monkeypatch):
     assert str(tmp_path) not in page.read_text() and "--out FOLDER" in page.read_text()
 
 
+@pytest.mark.slow
 def test_archive_keeps_earlier_months(built, tmp_path):
     out = tmp_path / "site"
     shutil.copytree(built[0], out)
@@ -246,6 +247,7 @@ def test_source_date_epoch_adds_the_only_timestamp(tmp_path, monkeypatch):
     assert "Built 2023-11-14 22:13:20 UTC" in page.page.read_text()
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_the_previous_report_intact(built, tmp_path, monkeypatch):
     out = tmp_path / "site"
     shutil.copytree(built[0], out)
@@ -386,12 +388,12 @@ def test_cli_report_and_chart(tmp_path, capsys):
     assert main(["report", str(definition), "--out", str(tmp_path / "site")]) == 0
     assert (tmp_path / "site" / "homs-2019-11.html").exists()
     for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<svg"), ("json", b"{")):
-        out = tmp_path / f"series.{fmt}"
+        out = tmp_path / f"alerts.{fmt}"
         assert (
             main(
                 [
                     "chart",
-                    "series",
+                    "alerts",
                     str(definition),
                     "--format",
                     fmt,
