@@ -138,6 +138,22 @@ def test_summary_table_has_the_headline_numbers():
     assert (cells["level ratio"], cells["95% CI"], cells["p"]) == (ratio, f"{low}-{high}", p)
 
 
+def test_an_excess_interval_that_disagrees_with_the_ratio_is_explained():
+    homs = _is_syria("incidents", "homs")
+    verdict = assess(homs, "2017-11", direction="either", name="Homs", bootstrap=99)
+    low, high = verdict.level_ratio_ci
+    assert high < 1  # a fall: the ratio's interval excludes 1
+    f = dataclasses.replace(_findings({"Homs": homs, "All regions": homs}),
+                            settings=Analysis(break_month="2017-11"))
+    agreeing = dataclasses.replace(f, verdict=verdict)
+    assert not any("made differently" in s for s in headline(agreeing, "Homs").evidence)
+    straddling = dataclasses.replace(verdict.test, excess_ci=(-50.0, 20.0))
+    disagreeing = dataclasses.replace(f, verdict=dataclasses.replace(verdict, test=straddling))
+    (said,) = [s for s in headline(disagreeing, "Homs").evidence if "made differently" in s]
+    assert said.startswith("The excess's interval (-50 to +20) includes zero while the level "
+                           "ratio's excludes 1")
+
+
 def test_a_change_against_the_question_is_quoted_with_its_two_sided_p():
     y = _is_syria("incidents", "homs")
     verdict = assess(y, "2017-11", direction="rise", name="Homs", bootstrap=99)
@@ -377,6 +393,7 @@ def test_every_chart_renders_offline_without_console_errors(which, request):
     assert "alert(" not in "".join(console)
 
 
+@pytest.mark.slow
 def test_cli_report_and_chart(tmp_path, capsys):
     definition = tmp_path / "r.toml"
     definition.write_text(

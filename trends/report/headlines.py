@@ -93,7 +93,7 @@ def headline(f: Findings, scope: str) -> Headline:
     figures = _figures(f, scope)
     if f.verdict is not None:
         lead = f.verdict.sentence
-        evidence = list(f.verdict.evidence)
+        evidence = list(f.verdict.evidence) + _excess_against_ratio(f)
     elif f.settings.break_month:
         why = f.notes.get("verdict", "no test could be run")
         lead = (f"Cannot tell whether {noun(f.measure)} ({scope}) changed at "
@@ -162,6 +162,29 @@ def _figures(f: Findings, scope: str) -> list[str]:
     elif "tail" in f.notes:
         out.append(f"Deaths per incident: the tail was not fitted: {f.notes['tail']}.")
     return out
+
+
+def _excess_against_ratio(f: Findings) -> list[str]:
+    """Say why, when the excess's interval and the level ratio's disagree about a change."""
+    v = f.verdict
+    if v is None or v.test is None or v.verdict == "cannot_tell":
+        return []
+    low, high = v.test.level_ratio_ci
+    e_low, e_high = v.test.excess_ci
+    if not all(map(math.isfinite, (low, high, e_low, e_high))):
+        return []
+    if (low > 1 or high < 1) == (e_low > 0 or e_high < 0):
+        return []
+    return [
+        f"The excess's interval ({e_low:+,.0f} to {e_high:+,.0f}) "
+        + ("excludes" if e_low > 0 or e_high < 0 else "includes")
+        + " zero while the level ratio's "
+        + ("includes" if low <= 1 <= high else "excludes")
+        + " 1: the two intervals are made differently (the excess's is a basic bootstrap "
+        "interval of a sum over the months compared, the level ratio's a studentized one, "
+        "whose coverage the calibration checks) and the verdict follows the level ratio; do "
+        "not quote the excess as a finding on its own."
+    ]
 
 
 def _coverage(f: Findings) -> str:
