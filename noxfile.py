@@ -1,4 +1,8 @@
-"""Developer sessions: nox -s tests | lint | typecheck | report."""
+"""Developer sessions: nox -s tests | all | lint | typecheck | report.
+
+``tests`` runs the fast suite (what ``pytest`` runs); ``all`` runs every test,
+the slow and browser ones included, with hypothesis derandomised, as CI does.
+"""
 
 import nox
 
@@ -9,6 +13,14 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 def tests(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(name="all")
+def all_tests(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+    session.run(
+        "python", "-m", "pytest", "-m", "", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"}
+    )
 
 
 @nox.session

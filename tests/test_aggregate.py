@@ -213,6 +213,7 @@ def read_incidents_from(tmp_path, text):
     return read_incidents(path)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

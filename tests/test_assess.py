@@ -155,6 +155,7 @@ def test_sparse_series_is_cannot_tell():
     assert any(f.code == "sparse" for f in result.flags)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("growth", [0.25, -0.2])
 def test_an_absurd_or_empty_counterfactual_is_flagged_and_not_reported(growth):
     """A steep climb (or collapse) before the month, then a plateau: carried on, the trend
@@ -169,6 +170,7 @@ def test_an_absurd_or_empty_counterfactual_is_flagged_and_not_reported(growth):
     assert d["level_ratio"] is None or 0.01 < d["level_ratio"] < 100
 
 
+@pytest.mark.slow
 def test_a_break_before_the_stretch_is_left_out_of_the_comparison():
     """One trend across a collapse would make the months after 2022-01 look like a jump."""
     rate = np.r_[np.full(30, 200.0), np.full(42, 30.0)] * np.exp(0.1 * np.sin(np.arange(72)))
@@ -178,6 +180,7 @@ def test_a_break_before_the_stretch_is_left_out_of_the_comparison():
     assert 0.7 < result.level_ratio < 1.4
 
 
+@pytest.mark.slow
 def test_fall_when_rise_was_asked_needs_the_two_sided_level():
     rate = np.where(np.arange(60) >= 36, 10.0, 30.0)
     result = assess(simulated(rate, seed=5), "2019-01", bootstrap=199, scan_bootstrap=99)
@@ -204,12 +207,14 @@ def test_interval_and_p_value_agree(shift, scale, seed):
     assert (piv.ci[0] > 0 or piv.ci[1] < 0) == (piv.p_two_sided < 0.05)
 
 
-@settings(max_examples=50, deadline=None)
+# statsmodels' multipletests takes about 0.1 s a call: 15 examples keep this test fast
+@settings(max_examples=15, deadline=None)
 @given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=12))
 def test_holm_matches_statsmodels(p_values):
     assert holm(p_values) == pytest.approx(list(multipletests(p_values, method="holm")[1]))
 
 
+@pytest.mark.slow
 def test_regions_are_adjusted_for_multiplicity():
     rates = {"a": np.where(np.arange(60) >= 36, 30.0, 20.0), "b": np.full(60, 20.0)}
     results = [assess(simulated(r, seed=i), "2019-01", name=k, bootstrap=199,

@@ -159,4 +159,5 @@ def test_bad_option_values(capsys):
     status, err = run(capsys, SEEDS, "--start", "2023/11")
     assert status == 2 and "start must be a month written YYYY-MM; got '2023/11'" in err[0]
     status, err = run(capsys, SEEDS, "--region", "Atlantis")
-    assert status == 2 and "region(s) Atlantis are neither in the data" in err[0]
+    assert status == 2 and "--region 'Atlantis': no such region in the data; the data have" in (
+        err[0])

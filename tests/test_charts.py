@@ -445,31 +445,103 @@ def test_forest_plot_puts_pooled_last_and_rejects_nothing_to_draw() -> None:
 def test_alert_chart_spec() -> None:
     frame = _alert_frame()
     spec = tc.alert_chart(frame, title="Alerts", measure_label="Incidents per month").to_dict()
-    bars, expected, threshold, hover = spec["layer"]
+    bars, lines, hover = spec["layer"]
     assert bars["mark"]["type"] == "bar"
     assert bars["encoding"]["color"]["field"] == "status"
-    assert bars["encoding"]["color"]["scale"]["domain"] == [
-        "No alarm",
-        "Alarm",
-        "Expected",
-        "Alarm threshold",
-    ]
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["No alarm", "Unusually high"]
     assert bars["encoding"]["color"]["scale"]["range"][1] == tc.OKABE_ITO["vermillion"]
-    assert expected["encoding"]["y"]["field"] == "expected"
-    assert threshold["mark"]["interpolate"] == "step"
-    assert threshold["encoding"]["y"]["field"] == "upper_bound"
+    assert bars["encoding"]["color"]["legend"]["symbolType"] == "square"
+    expected, threshold = lines["layer"]
+    assert expected["mark"]["type"] == threshold["mark"]["type"] == "line"
+    # the lines' legend draws lines, with the dash of each line
+    legend = threshold["encoding"]["color"]["legend"]
+    assert legend["symbolType"] == "stroke"
+    assert threshold["encoding"]["strokeDash"]["legend"] == legend
+    assert threshold["encoding"]["color"]["scale"]["domain"] == ["Expected", "Upper threshold"]
+    assert spec["resolve"]["scale"]["color"] == "independent"
+    # a threshold covers its month exactly: a step from the start of each month, to the
+    # end of the last one
+    assert threshold["mark"]["interpolate"] == "step-after"
+    assert threshold["encoding"]["x"]["bandPosition"] == 0
+    steps = _data(spec, threshold)
+    assert [r["month"] for r in steps] == [*frame["month"], "2019-07"]
+    assert steps[-1]["value"] == steps[-2]["value"] == frame["upper_bound"].iloc[-1]
     assert _tooltip_titles(hover["encoding"]) == [
         "Month",
         "Status",
         "Observed",
         "Expected",
-        "Alarm threshold",
+        "Upper threshold",
     ]
     statuses = [row["status"] for row in _data(spec)]
-    assert statuses == ["Alarm" if a else "No alarm" for a in frame["alarm"]]
+    assert statuses == ["Unusually high" if a else "No alarm" for a in frame["alarm"]]
     with pytest.raises(SchemaError, match="column 'alarm', row 1: expected True or False"):
         bad = pd.Series([True, None, 1, 0, 0, 0], dtype=object)
         tc.alert_chart(frame.assign(alarm=bad), title="t", measure_label="m")
+
+
+def test_alert_chart_draws_both_thresholds_the_break_and_months_without_one() -> None:
+    frame = _alert_frame().assign(
+        lower_bound=[np.nan, 1.0, 1.1, 1.2, 1.1, 1.0],
+        direction=[None, None, "high", None, "low", None],
+        alarm=[False, False, True, False, True, False],
+    )
+    frame.loc[0, ["expected", "upper_bound"]] = np.nan
+    spec = tc.alert_chart(
+        frame, title="t", measure_label="m", break_month="2019-02"
+    ).to_dict()
+    bars, lines, rule, _text, hover = spec["layer"]
+    statuses = [row["status"] for row in _data(spec)]
+    assert statuses == ["No threshold (too little history)", "No alarm", "Unusually high",
+                        "No alarm", "Unusually low", "No alarm"]
+    assert bars["encoding"]["color"]["scale"]["range"][2] == tc.OKABE_ITO["sky_blue"]
+    threshold = lines["layer"][1]
+    assert threshold["encoding"]["color"]["scale"]["domain"] == [
+        "Expected", "Upper threshold", "Lower threshold"]
+    assert {r["line"] for r in _data(spec, threshold)} == {"Upper threshold", "Lower threshold"}
+    assert _data(spec, rule) == [{"month": "2019-02", "label": "break: 2019-02"}]
+    assert "Lower threshold" in _tooltip_titles(hover["encoding"])
+    with pytest.raises(OptionError, match="break_month '2018-01' is not a month"):
+        tc.alert_chart(frame, title="t", measure_label="m", break_month="2018-01")
+
+
+def test_a_band_that_would_squash_the_data_is_cut_and_said_so() -> None:
+    """A counterfactual band reaching 1,800 over counts below 300 (as on the governorate page)."""
+    frame = _series_frame()
+    months = len(frame)
+    frame = frame.assign(observed=np.linspace(50, 290, months), fitted=150.0,
+                         fitted_low=100.0, fitted_high=200.0)
+    after = frame["counterfactual"].notna()
+    frame.loc[after, ["counterfactual", "counterfactual_low", "counterfactual_high"]] = [
+        220.0, 40.0, 1800.0]
+    spec = tc.series_chart(frame, measure_label="m", title="t", subtitle="s").to_dict()
+    scales = [layer["encoding"]["y"].get("scale") for layer in spec["layer"][:5]]
+    assert scales == [{"domain": [0, 500.0], "nice": False, "zero": True}] * 5
+    assert all(layer["mark"].get("clip") for layer in spec["layer"][:5])
+    assert spec["title"]["subtitle"] == [
+        "s", "The counterfactual's band reaches 1,800 and is cut at 500 (hover for values)"]
+    assert max(r["hover_top"] for r in _data(spec)) == 500.0
+    # the tooltip still gives the full value
+    assert max(r["counterfactual_high"] or 0 for r in _data(spec)) == 1800.0
+    # a band within twice the data is drawn in full
+    calm = frame.assign(counterfactual_high=frame["counterfactual_high"].clip(upper=500))
+    spec = tc.series_chart(calm, measure_label="m", title="t").to_dict()
+    assert "scale" not in spec["layer"][0]["encoding"]["y"]
+    assert spec["title"] == {"text": "t", "anchor": "start"}
+
+
+def test_a_forecast_fan_too_wide_for_the_history_is_cut() -> None:
+    history, forecast = _history_forecast()
+    forecast = forecast.assign(hi95=forecast["hi95"] * 100)
+    spec = tc.forecast_fan(history, forecast, title="t", measure_label="m").to_dict()
+    top = 4 * 1.5  # the history peaks at 4, the median is 3
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, top]
+    reach = forecast["hi95"].max()
+    assert spec["title"]["subtitle"] == [
+        f"The 95% interval reaches {reach:,.0f} and is cut at {top:.3g} (hover for values)",
+        f"The 80% interval reaches {forecast['hi80'].max():.3g} and is cut at {top:.3g} "
+        "(hover for values)",
+    ]
 
 
 def test_forecast_fan_spec() -> None:
@@ -732,6 +804,7 @@ def test_save_chart_rejects_unknown_formats(tmp_path, charts) -> None:
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_months_do_not_shift_in_a_viewer_time_zone(tmp_path) -> None:
     """Rendered west of UTC, local-time month units would label Jan 2016 as Dec 2015."""
     code = textwrap.dedent(

@@ -65,6 +65,7 @@ def test_corpus_is_broad(corpus):
     assert sum(case.accepted for case in cases) >= 15
 
 
+@pytest.mark.slow
 def test_every_bad_file_through_a_command_each(corpus):
     folder, cases = corpus
     jobs = []
@@ -123,6 +124,7 @@ def _accepts(command: str, flag: str) -> bool:
     return any(flag in action.option_strings for action in sub._actions)
 
 
+@pytest.mark.slow
 def test_bad_option_values_are_refused_by_every_command(tmp_path):
     monthly = tmp_path / "m.csv"
     shutil.copy(FIXTURES / "seatbelts_monthly.csv", monthly)
@@ -190,6 +192,7 @@ def definition_text(label: str, extra: str) -> str:
     return f"title = 'x'\nslug = 'x'\n[input]\n{source}\n{analysis}{extra}\n"
 
 
+@pytest.mark.slow
 def test_bad_report_definitions_name_the_key_before_any_work(tmp_path):
     (tmp_path / "m.csv").write_text(MONTHLY)
     argvs = []

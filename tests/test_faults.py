@@ -104,6 +104,7 @@ def hidden(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
 
 
+@pytest.mark.slow
 def test_concurrent_builds_keep_every_page(tmp_path):
     out = tmp_path / "site"
     publish_in_process(out, "first.html")
@@ -265,6 +266,7 @@ def test_read_only_folder_is_reported_clearly(tiny_disk):
     assert tree(out) == before
 
 
+@pytest.mark.slow
 def test_cli_outputs_on_a_full_or_read_only_disk(tiny_disk, tmp_path):
     seeds = tmp_path / "seeds.csv"
     shutil.copy(SEEDS, seeds)

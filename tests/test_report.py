@@ -20,8 +20,9 @@ from trends.cli import main
 from trends.report import ReportDefinition, build_report
 from trends.report.analysis import Findings, _alerts
 from trends.report.definition import Analysis, Filters
-from trends.report.headlines import headlines
-from trends.report.tables import region_table
+from trends.report.headlines import headline, headlines
+from trends.report.tables import quoted_p, region_table
+from trends.resurgence.verdict import assess
 
 HOSTILE = [
     "</script><script>alert('x')</script>",
@@ -71,7 +72,11 @@ def test_page_and_charts_exist(built):
     out, page = built
     assert page.page.name == "three-2019-11.html"
     html = page.page.read_text()
-    for name in ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity"):
+    # two of the three regions cannot tell, so the by-region comparison says why in its place
+    assert re.search(r'<figure id="missing-forest">\s*<p class="missing">The by-region '
+                     r"comparison could not be drawn: fewer than two regions", html)
+    assert not (out / "charts" / "three-2019-11" / "forest.png").exists()
+    for name in ("series", "regions", "heatmap", "alerts", "forecast", "severity"):
         for suffix in (".vl.json", ".svg", ".png"):
             assert (out / "charts" / "three-2019-11" / f"{name}{suffix}").exists()
         assert f'id="chart-{name}"' in html
@@ -86,17 +91,80 @@ def test_page_is_self_contained(built):
     assert "vegaEmbed" in html
 
 
-def test_headlines_open_with_the_verdict_and_its_interval(built):
+def test_page_opens_with_the_verdict_then_its_evidence_then_the_figures(built):
     html = built[1].page.read_text()
-    first = re.search(r"<li>(.*?)</li>", html, re.S)
-    assert first is not None
-    assert re.search(r"(rose|fell|No detectable change|Cannot tell)", first.group(1))
-    assert re.search(r"95% CI \d+\.\d\d to \d+\.\d\d", html)
-    assert "99 series, seed 0" in html
+    lead = re.search(r'<p class="lead">([^<]*)</p>', html)
+    evidence = re.search(r'<p class="evidence">([^<]*)</p>', html)
+    figures = re.search(r'<ul class="figures">(.*?)</ul>', html, re.S)
+    assert lead and evidence and figures
+    assert html.index(lead.group(0)) < html.index(evidence.group(0)) < html.index(
+        figures.group(0)) < html.index('id="charts"')
+    assert lead.group(1).startswith("Cannot tell whether incidents (three governorates) rose "
+                                    "at November 2017: ")
+    # the evidence reconciles the scan and the regions with the verdict
+    assert "A scan of every month from January 2016 for a break at an unknown date" in (
+        evidence.group(1))
+    assert "By region, since November 2017" in evidence.group(1)
+    # every figure has its interval and says what it means
+    items = re.findall(r"<li>([^<]*)</li>", figures.group(1))
+    forecast = next(i for i in items if i.startswith("Expected in December 2019"))
+    assert re.search(r"\(80% interval \d+-\d+: the count should fall in such an interval "
+                     r"about 8 months in 10", forecast)
+    tail = next(i for i in items if i.startswith("Deaths per incident"))
+    assert re.search(r"95% CI \d\.\d\d-\d\.\d\d; .*times rarer", tail)
+    assert "Not computed" not in html and "Also not computed" not in html
 
 
-def _is_syria(column="incidents"):
-    d = pd.read_csv(RESULTS / "ged_is_syria_monthly.csv")
+def test_summary_table_has_the_headline_numbers():
+    """One region, as on the country page: its only row holds the verdict's own numbers."""
+    homs = _is_syria("incidents", "homs")
+    verdict = assess(homs, "2017-11", direction="rise", name="Homs", bootstrap=99)
+    f = _findings({"Homs": homs, "All regions": homs})
+    f = dataclasses.replace(
+        f, verdict=verdict, settings=Analysis(measure="incidents", break_month="2017-11"),
+        panel=pd.DataFrame({"region": "Homs", "month": homs.index,
+                            "incidents": homs.to_numpy()}),
+    )
+    lead = headline(f, "Homs").lead
+    assert lead == verdict.sentence
+    ratio, low, high = re.search(
+        r"(\d+\.\d\d) times the level .*?\(95% CI (\d+\.\d\d) to (\d+\.\d\d)", lead).groups()
+    p = re.search(r"p = (\d\.\d{3})", lead).group(1)
+    table = region_table(f)
+    (row,) = table.rows
+    cells = dict(zip(table.columns, row["cells"], strict=True))
+    assert cells["region"] == "Homs"
+    assert cells["since the break"] == verdict.verdict.replace("_", " ")
+    assert (cells["level ratio"], cells["95% CI"], cells["p"]) == (ratio, f"{low}-{high}", p)
+
+
+def test_an_excess_interval_that_disagrees_with_the_ratio_is_explained():
+    homs = _is_syria("incidents", "homs")
+    verdict = assess(homs, "2017-11", direction="either", name="Homs", bootstrap=99)
+    _low, high = verdict.level_ratio_ci
+    assert high < 1  # a fall: the ratio's interval excludes 1
+    f = dataclasses.replace(_findings({"Homs": homs, "All regions": homs}),
+                            settings=Analysis(break_month="2017-11"))
+    agreeing = dataclasses.replace(f, verdict=verdict)
+    assert not any("made differently" in s for s in headline(agreeing, "Homs").evidence)
+    straddling = dataclasses.replace(verdict.test, excess_ci=(-50.0, 20.0))
+    disagreeing = dataclasses.replace(f, verdict=dataclasses.replace(verdict, test=straddling))
+    (said,) = [s for s in headline(disagreeing, "Homs").evidence if "made differently" in s]
+    assert said.startswith("The excess's interval (-50 to +20) includes zero while the level "
+                           "ratio's excludes 1")
+
+
+def test_a_change_against_the_question_is_quoted_with_its_two_sided_p():
+    y = _is_syria("incidents", "homs")
+    verdict = assess(y, "2017-11", direction="rise", name="Homs", bootstrap=99)
+    assert verdict.verdict == "fall"
+    assert "did not rise after November 2017; they fell" in verdict.sentence
+    assert f"two-sided p = {quoted_p(verdict):.3f}" in verdict.sentence
+    assert quoted_p(verdict) != pytest.approx(verdict.p_value)
+
+
+def _is_syria(column="incidents", region="syria"):
+    d = pd.read_csv(RESULTS / f"ged_is_{region}_monthly.csv")
     return pd.Series(d[column].to_numpy(), index=pd.PeriodIndex(d["month"], freq="M"),
                      name=column)
 
@@ -116,7 +184,8 @@ def test_headline_calls_a_low_month_unusually_low():
     low = f.alerts.iloc[0]["lower_bound"]
     assert first == (
         "November 2019: 15 incidents (Syria), against 134 expected from its own history: "
-        f"unusually low (below the lower bound of {low:.1f})."
+        f"unusually low (below the lower bound of {low:.1f}). A month outside its bounds "
+        "happens by chance in about 1 month in 20 on each side when nothing has changed."
     )
     assert "within the usual range" not in first
 
@@ -152,7 +221,7 @@ def test_region_table_marks_the_side_of_each_alarm():
     cells = {r["cells"][0]: (r["cells"][alarm], r["flag"]) for r in table.rows}
     assert cells == {"Up": ("high", True), "Down": ("low", True), "Same": ("no", False),
                      "All regions": ("low", True)}
-    assert table.columns.index("lower threshold") == table.columns.index("alert threshold") - 1
+    assert table.columns.index("lower bound") == table.columns.index("upper bound") - 1
 
 
 def test_provenance_names_inputs_by_hash_and_the_rebuild_command(built):
@@ -162,6 +231,7 @@ def test_provenance_names_inputs_by_hash_and_the_rebuild_command(built):
     assert "Built " not in html
 
 
+@pytest.mark.slow
 def test_rebuild_gives_identical_bytes(tmp_path, monkeypatch):
     """Two builds from different working folders into differently named output folders."""
     trees = []
@@ -176,6 +246,7 @@ def test_rebuild_gives_identical_bytes(tmp_path, monkeypatch):
     assert str(tmp_path) not in page.read_text() and "--out FOLDER" in page.read_text()
 
 
+@pytest.mark.slow
 def test_archive_keeps_earlier_months(built, tmp_path):
     out = tmp_path / "site"
     shutil.copytree(built[0], out)
@@ -185,12 +256,14 @@ def test_archive_keeps_earlier_months(built, tmp_path):
     assert index.index("November 2019") < index.index("October 2019")
 
 
+@pytest.mark.slow
 def test_source_date_epoch_adds_the_only_timestamp(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     page = build_report(small_definition(bootstrap=19), tmp_path / "site")
     assert "Built 2023-11-14 22:13:20 UTC" in page.page.read_text()
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_the_previous_report_intact(built, tmp_path, monkeypatch):
     out = tmp_path / "site"
     shutil.copytree(built[0], out)
@@ -242,6 +315,7 @@ def hostile_page(tmp_path_factory):
     return build_report(definition, folder / "site"), folder / "site"
 
 
+@pytest.mark.slow
 def test_hostile_strings_are_escaped_everywhere(hostile_page):
     page, out = hostile_page
     html = page.page.read_text()
@@ -319,6 +393,7 @@ def test_every_chart_renders_offline_without_console_errors(which, request):
     assert "alert(" not in "".join(console)
 
 
+@pytest.mark.slow
 def test_cli_report_and_chart(tmp_path, capsys):
     definition = tmp_path / "r.toml"
     definition.write_text(
@@ -330,12 +405,12 @@ def test_cli_report_and_chart(tmp_path, capsys):
     assert main(["report", str(definition), "--out", str(tmp_path / "site")]) == 0
     assert (tmp_path / "site" / "homs-2019-11.html").exists()
     for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<svg"), ("json", b"{")):
-        out = tmp_path / f"series.{fmt}"
+        out = tmp_path / f"alerts.{fmt}"
         assert (
             main(
                 [
                     "chart",
-                    "series",
+                    "alerts",
                     str(definition),
                     "--format",
                     fmt,

@@ -153,6 +153,7 @@ def test_detect_break_rejects_too_short_series():
         detect_break(series(7).iloc[:20], bootstrap=0)
 
 
+@pytest.mark.slow
 def test_regions_adjust_p_values_and_pool():
     a, b = series(8, ratio=2.0), series(9, ratio=2.0)
     res = regions_test({"a": a, "b": b, "c": series(10)}, "2016-07", family="negbin",
@@ -183,6 +184,7 @@ def test_sensitivity_is_side_by_side_its_tests():
     assert table.loc[1, "level_ratio"] == pytest.approx(single.level_ratio, rel=1e-12)
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None)
 @given(scale=st.floats(0.01, 1000.0))
 def test_constant_exposure_does_not_change_ratios(scale):

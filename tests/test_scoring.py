@@ -126,6 +126,7 @@ def test_central_interval_bounds_are_draws_and_inclusive():
     ]
 
 
+@pytest.mark.slow
 def test_coverage_of_a_calibrated_count_forecast_is_the_interval_probability():
     rng = np.random.default_rng(11)
     dist = stats.nbinom(2.0, 2.0 / (2.0 + 6.0))

@@ -82,6 +82,7 @@ def _rejections(series: np.ndarray, X: np.ndarray, replicates: int) -> np.ndarra
     return np.array(p)
 
 
+@pytest.mark.slow
 def test_zero_excess_size_on_nb2_series():
     """200 NB2 series (mean about 1.8, theta 1.5, 27% zero months), no structural zeros.
 
@@ -99,6 +100,7 @@ def test_zero_excess_size_on_nb2_series():
     assert np.mean(p) == pytest.approx(0.5, abs=0.06)
 
 
+@pytest.mark.slow
 def test_zero_excess_detects_structural_zeros():
     """60 ZINB series (count mean about 5, theta 3) with 30% structural zeros: power > 0.8.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from typing import Any, cast
 
 import altair as alt
@@ -18,7 +19,8 @@ from trends.charts._data import (
     numbers,
     records,
 )
-from trends.charts._hover import add_hover_top, hover_column
+from trends.charts._hover import HOVER_FIELD, add_hover_top, hover_column
+from trends.charts._scale import band_cut, cut_note, y_scale
 from trends.errors import SchemaError
 
 _QUANTILES = ("lo95", "lo80", "lo50", "median", "hi50", "hi80", "hi95")
@@ -53,7 +55,7 @@ def forecast_fan(
     *,
     title: str,
     measure_label: str,
-    subtitle: str | None = None,
+    subtitle: str | Sequence[str] | None = None,
     width: int = theme.WIDTH,
     height: int = theme.HEIGHT,
 ) -> alt.LayerChart:
@@ -79,7 +81,10 @@ def forecast_fan(
     Returns
     -------
     altair.LayerChart
-        A new chart.
+        A new chart. When the intervals reach more than twice the highest
+        observed or median value, the y axis stops at 1.5 times that value
+        (rounded up), the bands are cut there and a subtitle line says how
+        far each cut interval reaches.
 
     Examples
     --------
@@ -131,16 +136,28 @@ def forecast_fan(
         legend=alt.Legend(title=None, orient="top", direction="horizontal"),
     )
     x = theme.month_x(band_position=0.5)
+    cut = band_cut(
+        [r["observed"] for r in hist_rows] + [r["median"] for r in fc_rows],
+        [r["hi95"] for r in fc_rows],
+    )
+    subtitles = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
+    scale: dict[str, Any] = {"scale": y_scale(cut)} if cut is not None else {}
+    clip: dict[str, Any] = {"clip": True} if cut is not None else {}
+    if cut is not None:
+        for level, _ in _BANDS:
+            reach = max(r[f"hi{level}"] for r in fc_rows)
+            if reach > cut:
+                subtitles.append(cut_note(f"The {level}% interval", reach, cut))
 
     def tagged(label: str, data: alt.InlineData) -> alt.Chart:
         return alt.Chart(data).transform_calculate(series=json.dumps(label))
 
     bands = [
         tagged(f"{level}% interval", fan_data)
-        .mark_area()
+        .mark_area(**clip)
         .encode(
             x=x,
-            y=alt.Y(f"lo{level}:Q", title=measure_label),
+            y=alt.Y(f"lo{level}:Q", title=measure_label, **scale),
             y2=f"hi{level}:Q",
             color=colour,
         )
@@ -150,12 +167,12 @@ def forecast_fan(
     history_line = (
         tagged(HISTORY_LABEL, history_data)
         .mark_line(strokeWidth=1.5, point=False)
-        .encode(x=x, y=alt.Y("observed:Q", title=measure_label), color=colour)
+        .encode(x=x, y=alt.Y("observed:Q", title=measure_label, **scale), color=colour)
     )
     median = (
         tagged(MEDIAN_LABEL, fan_data)
-        .mark_line(strokeWidth=2)
-        .encode(x=x, y=alt.Y("median:Q", title=measure_label), color=colour)
+        .mark_line(strokeWidth=2, **clip)
+        .encode(x=x, y=alt.Y("median:Q", title=measure_label, **scale), color=colour)
     )
     history_points = (
         tagged(HISTORY_LABEL, history_data)
@@ -173,10 +190,17 @@ def forecast_fan(
             for side, word in (("lo", "lower"), ("hi", "upper"))
         ],
         measure_label=measure_label,
-        data=inline(add_hover_top(fc_rows, ["hi95"])),
+        data=inline(_capped(add_hover_top(fc_rows, ["hi95"]), cut)),
     )
     chart = alt.layer(*bands, history_line, median, history_points, history_hover, forecast_hover)
     return cast(
         alt.LayerChart,
-        chart.properties(title=theme.title_params(title, subtitle), width=width, height=height),
+        chart.properties(title=theme.title_params(title, subtitles), width=width, height=height),
     )
+
+
+def _capped(rows: list[dict[str, Any]], cut: float | None) -> list[dict[str, Any]]:
+    """Rows whose tooltip targets stop at the cut, so that none reaches outside the chart."""
+    if cut is None:
+        return rows
+    return [{**r, HOVER_FIELD: min(r[HOVER_FIELD], cut)} for r in rows]

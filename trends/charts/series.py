@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, cast
 
 import altair as alt
@@ -17,7 +18,8 @@ from trends.charts._data import (
     numbers,
     records,
 )
-from trends.charts._hover import add_hover_top, hover_column
+from trends.charts._hover import HOVER_FIELD, add_hover_top, hover_column
+from trends.charts._scale import band_cut, cut_note, y_scale
 from trends.errors import OptionError, SchemaError
 
 _REQUIRED = ("month", "observed", "fitted", "fitted_low", "fitted_high")
@@ -28,7 +30,8 @@ FITTED_LABEL = "Fitted trend"
 COUNTERFACTUAL_LABEL = "Counterfactual (no break)"
 
 
-def _break_layers(break_month: str) -> list[alt.Chart]:
+def break_layers(break_month: str) -> list[alt.Chart]:
+    """A dotted rule at the start of ``break_month`` labelled ``"break: YYYY-MM"``."""
     data = inline([{"month": break_month, "label": f"break: {break_month}"}])
     x = theme.month_x(band_position=0)
     rule = (
@@ -50,7 +53,7 @@ def series_chart(
     break_month: str | None = None,
     measure_label: str,
     title: str,
-    subtitle: str | None = None,
+    subtitle: str | Sequence[str] | None = None,
     level: float = 0.95,
     width: int = theme.WIDTH,
     height: int = theme.HEIGHT,
@@ -79,7 +82,10 @@ def series_chart(
     Returns
     -------
     altair.LayerChart
-        A new chart; restyle or compose it freely.
+        A new chart; restyle or compose it freely. When a band reaches more
+        than twice the highest observed, fitted or counterfactual value, the
+        y axis stops at 1.5 times that value (rounded up), the bands are cut
+        there and a subtitle line says how far they reach.
 
     Examples
     --------
@@ -138,6 +144,21 @@ def series_chart(
             ("counterfactual_high", f"Counterfactual, {pct} upper", ",.1f"),
         ]
     rows = add_hover_top(rows, [field for field, _, _ in items])
+    central = ["observed", "fitted", *(["counterfactual"] if present else [])]
+    bands = ["fitted_high", *(["counterfactual_high"] if len(present) == 3 else [])]
+    cut = band_cut([r[c] for r in rows for c in central], [r[b] for r in rows for b in bands])
+    subtitles = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
+    if cut is not None:
+        for row in rows:
+            if row[HOVER_FIELD] is not None:
+                row[HOVER_FIELD] = min(row[HOVER_FIELD], cut)
+        for band, what in (("counterfactual_high", "The counterfactual's band"),
+                           ("fitted_high", "The fitted trend's band")):
+            reach = max((r[band] for r in rows if r.get(band) is not None), default=0.0)
+            if reach > cut:
+                subtitles.append(cut_note(what, reach, cut))
+    scale: dict[str, Any] = {"scale": y_scale(cut)} if cut is not None else {}
+    clip: dict[str, Any] = {"clip": True} if cut is not None else {}
     x_mid = theme.month_x(band_position=0.5)
     colour = alt.Color("series:N", scale=colour_scale, legend=legend)
 
@@ -146,31 +167,31 @@ def series_chart(
 
     layers: list[alt.Chart] = [
         tagged(OBSERVED_LABEL)
-        .mark_bar(opacity=0.6, width={"band": 0.85})
+        .mark_bar(opacity=0.6, width={"band": 0.85}, **clip)
         .encode(
             x=theme.month_x(),
-            y=alt.Y("observed:Q", title=measure_label),
+            y=alt.Y("observed:Q", title=measure_label, **scale),
             color=colour,
         ),
         tagged(FITTED_LABEL)
-        .mark_area(opacity=0.2)
+        .mark_area(opacity=0.2, **clip)
         .encode(
             x=x_mid,
-            y=alt.Y("fitted_low:Q", title=measure_label),
+            y=alt.Y("fitted_low:Q", title=measure_label, **scale),
             y2="fitted_high:Q",
             color=colour,
         ),
         tagged(FITTED_LABEL)
-        .mark_line(strokeWidth=2)
-        .encode(x=x_mid, y=alt.Y("fitted:Q", title=measure_label), color=colour),
+        .mark_line(strokeWidth=2, **clip)
+        .encode(x=x_mid, y=alt.Y("fitted:Q", title=measure_label, **scale), color=colour),
     ]
     if len(present) == 3:
         layers.append(
             tagged(COUNTERFACTUAL_LABEL)
-            .mark_area(opacity=0.15)
+            .mark_area(opacity=0.15, **clip)
             .encode(
                 x=x_mid,
-                y=alt.Y("counterfactual_low:Q", title=measure_label),
+                y=alt.Y("counterfactual_low:Q", title=measure_label, **scale),
                 y2="counterfactual_high:Q",
                 color=colour,
             )
@@ -178,18 +199,18 @@ def series_chart(
     if present:
         layers.append(
             tagged(COUNTERFACTUAL_LABEL)
-            .mark_line(strokeWidth=2, strokeDash=[6, 4])
+            .mark_line(strokeWidth=2, strokeDash=[6, 4], **clip)
             .encode(
                 x=x_mid,
-                y=alt.Y("counterfactual:Q", title=measure_label),
+                y=alt.Y("counterfactual:Q", title=measure_label, **scale),
                 color=colour,
             )
         )
     if break_month is not None:
-        layers += _break_layers(break_month)
+        layers += break_layers(break_month)
     layers.append(hover_column(items, measure_label=measure_label))
     chart = alt.layer(*layers, data=inline(rows))
     return cast(
         alt.LayerChart,
-        chart.properties(title=theme.title_params(title, subtitle), width=width, height=height),
+        chart.properties(title=theme.title_params(title, subtitles), width=width, height=height),
     )

@@ -10,15 +10,71 @@ against its inputs (no output may overwrite an input or another output).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from trends import __version__
 from trends.cli.commands import NAMES, chosen, register
+from trends.cli.console import configure
 from trends.errors import TrendsError
 
 COMMANDS = NAMES
 """Subcommand names; each lives in ``trends.cli.<name>`` (see :mod:`trends.cli.commands`)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, with a suggestion where one is close."""
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """Parse, naming the subcommand and the closest option of an unknown option."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self._command(getattr(parsed, "command", None))
+            options = [o for a in command._actions for o in a.option_strings]
+            from trends.cli.suggest import did_you_mean
+
+            hints = [did_you_mean(word.split("=")[0], options) for word in extras
+                     if word.startswith("-")]
+            command.error(f"unrecognized arguments: {' '.join(extras)}"
+                          + next((h for h in hints if h), ""))
+        return parsed
+
+    def _command(self, name: str | None) -> argparse.ArgumentParser:
+        """The subcommand's parser (this parser when there is none)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                return action.choices[name]
+        return self
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``trends COMMAND: error: ...`` on one line and exit with status 2."""
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            from trends.cli.suggest import did_you_mean
+
+            choices = re.findall(r"'([^']*)'", choice.group(2))
+            message += did_you_mean(choice.group(1), choices)
+        command = self.prog.removeprefix("trends").strip()
+        where = f"trends {command}" if command else "trends"
+        line = message.replace("\n", " ")
+        print(f"{where}: error: {line} (see '{where} --help')", file=sys.stderr)
+        sys.exit(2)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--quiet, --verbose and --progress, the same on every command."""
+    group = parser.add_argument_group("messages")
+    say = group.add_mutually_exclusive_group()
+    say.add_argument("-q", "--quiet", action="store_true",
+                     help="print nothing on stderr but errors (no progress bars)")
+    say.add_argument("-v", "--verbose", action="store_true",
+                     help="also say how long each step took")
+    group.add_argument("--progress", action="store_true",
+                       help="draw progress bars even when stderr is not a terminal "
+                       "(by default they are drawn on a terminal only)")
 
 
 def build_parser(only: str | None = None, *, lazy: bool = False) -> argparse.ArgumentParser:
@@ -27,12 +83,16 @@ def build_parser(only: str | None = None, *, lazy: bool = False) -> argparse.Arg
     With ``lazy``, only subcommand ``only`` is imported and the others are
     placeholders that carry their one-line help (enough for ``trends --help``).
     """
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="trends", description="Statistical trend analysis of conflict-incident casualty data."
     )
     parser.add_argument("--version", action="version", version=f"trends {__version__}")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                       parser_class=Parser)
     register(subparsers, only, lazy=lazy)
+    for sub in subparsers.choices.values():
+        if sub.add_help:
+            add_output_options(sub)
     return parser
 
 
@@ -40,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     words = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(chosen(words), lazy=True).parse_args(words)
+    configure(quiet=args.quiet, verbose=args.verbose, progress=args.progress)
     from trends.outputs import check_distinct, describe_os_error
     from trends.validate import check_options
 

@@ -10,6 +10,7 @@ from trends._json import finite_or_none
 from trends.aggregate import parse_month
 from trends.alerts import alerts
 from trends.alerts.words import SIDES
+from trends.cli.console import track
 from trends.cli.series import add_series_options, load_series, print_json
 from trends.escape import show_controls
 
@@ -26,7 +27,14 @@ def add_parser(subparsers: Any) -> None:
     )
     add_series_options(parser)
     parser.add_argument("--month", metavar="YYYY-MM", help="month to assess (default: the last)")
-    parser.add_argument("--method", choices=("farrington", "glrnb", "acled"), default="farrington")
+    parser.add_argument(
+        "--method",
+        choices=("farrington", "glrnb", "acled"),
+        default="farrington",
+        help="farrington (default): R's farringtonFlexible bounds from past years' same "
+        "months; glrnb: negative binomial GLR/CUSUM; acled: ACLED-style heuristics "
+        "(docs/alerts.md)",
+    )
     parser.add_argument(
         "--side",
         choices=SIDES,
@@ -46,7 +54,8 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     rows = []
-    for region, y in load_series(args).items():
+    series = list(load_series(args).items())
+    for region, y in track(series, "alerts", label=lambda item: item[0]):
         month = parse_month(args.month, "--month") if args.month else y.index[-1]
         options: dict[str, Any] = {}
         if args.method == "farrington":

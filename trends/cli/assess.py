@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from trends.cli.console import track
 from trends.cli.series import (
     add_model_options,
     add_series_options,
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     results = [
         assess(y, args.since, direction=args.direction, name=name or None,
                bootstrap=args.bootstrap, seed=args.seed, **model_inputs(args, table, name))
-        for name, y in series_of(args, table).items()
+        for name, y in track(list(series_of(args, table).items()), "assessing",
+                             label=lambda item: item[0])
     ]
     if args.by:
         results = adjust_for_regions(results)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from trends.cli.console import CONSOLE
 from trends.cli.series import add_series_options, emit, load_series
 from trends.forecast import (
     BASELINES,
@@ -34,8 +35,9 @@ def add_parser(subparsers: Any) -> None:
         metavar="MONTHS",
         help="months of history at the first origin (36)",
     )
-    parser.add_argument("--draws", type=int, default=2000, help="simulated paths (2000)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--draws", type=int, default=2000, metavar="N",
+                        help="simulated paths (2000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (0)")
     parser.set_defaults(run=run)
 
 
@@ -44,7 +46,15 @@ def run(args: argparse.Namespace) -> int:
     ((name, y),) = load_series(args).items()
     auto = auto_backtest_forecaster(y, args.horizon, seed=args.seed)
     methods = {"auto": auto, "count_model": count_model_forecaster(), **BASELINES}
-    result = rolling_origin(
+    with CONSOLE.bar("backtest") as bar:
+        bar.step(f"{name}: every origin, {len(methods)} forecasters")
+        result = _backtest(args, y, methods)
+    emit(args, [result], [name])
+    return 0
+
+
+def _backtest(args: argparse.Namespace, y: Any, methods: dict[str, Any]) -> Any:
+    return rolling_origin(
         y,
         methods,
         horizon=args.horizon,
@@ -53,5 +63,3 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         baselines=list(BASELINES),
     )
-    emit(args, [result], [name])
-    return 0

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from trends.charts import save_chart
+from trends.cli.console import CONSOLE
 from trends.cli.report import add_source_options, definition_from
 from trends.errors import OptionError
 from trends.report.analysis import analyse
 from trends.report.build import prepare
-from trends.report.figures import build_figures
+from trends.report.figures import NEEDS, build_figures
 
 NAMES = ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity")
 
@@ -22,12 +22,17 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "chart",
         help="render one report chart alone for a briefing slide",
-        description="Render one chart of a report (built from a definition or input files).",
+        description="Render one chart of a report (built from a definition or input files), "
+        "running only the analyses that chart is drawn from.",
     )
     parser.add_argument("name", choices=NAMES, metavar="NAME", help=", ".join(NAMES))
     add_source_options(parser)
     parser.add_argument(
-        "--format", dest="chart_format", choices=("png", "svg", "json", "html"), default="png"
+        "--format",
+        dest="chart_format",
+        choices=("png", "svg", "json", "html"),
+        default="png",
+        help="png (default), svg, json (Vega-Lite) or html (a page with the chart alone)",
     )
     parser.add_argument("--width", type=int, help="width in pixels (default: the chart's)")
     parser.add_argument("--height", type=int, help="height in pixels")
@@ -38,12 +43,16 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the subcommand."""
+    """Run the subcommand: only the analyses its chart is drawn from."""
     definition = definition_from(args)
-    data, month = prepare(definition, args.month)
-    findings = analyse(data, month, definition.analysis)
-    scope = definition.analysis.scope_label or "all regions"
-    figures = build_figures(findings, scope, data.incidents)
+    with CONSOLE.bar(f"chart {args.name}") as bar:
+        data, month = prepare(definition, args.month, bar)
+        findings = analyse(data, month, definition.analysis, only=NEEDS[args.name],
+                           progress=bar)
+        bar.add(1)
+        bar.step("drawing")
+        scope = definition.analysis.scope_label or "all regions"
+        figures = build_figures(findings, scope, data.incidents, only=(args.name,))
     if args.name not in figures:
         why = findings.notes.get(
             {"forest": "regions_test", "alerts": "alert_history", "severity": "tail"}.get(
@@ -62,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
     save_chart(
         chart, out, "json" if args.chart_format == "json" else args.chart_format, scale=args.scale
     )
-    print(f"trends: wrote {out}", file=sys.stderr)
+    CONSOLE.info(f"wrote {out}")
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from trends.cli.console import CONSOLE
 from trends.cli.series import (
     add_model_options,
     add_series_options,
@@ -61,7 +62,6 @@ def add_parser(subparsers: Any) -> None:
         help="also search for up to N breaks (binary segmentation, number chosen by BIC, no "
         "p-value); default 1: the single-break test only",
     )
-    parser.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     add_model_options(parser)
     parser.set_defaults(run=run)
 
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         inference=args.inference,
         min_segment_months=args.min_segment,
-        progress=args.progress,
+        progress=CONSOLE.bars,
         **model_inputs(args, table, name),
     )
     if args.max_breaks == 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from trends.cli.console import track
 from trends.cli.series import add_series_options, emit, load_series
 from trends.forecast import forecast
 
@@ -14,7 +15,7 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "forecast",
         help="forecast 1-24 months ahead with predictive intervals",
-        description="Simulated predictive distribution: median, central 50/80/95%% intervals "
+        description="Simulated predictive distribution: median, central 50/80/95% intervals "
         "and, with --threshold, P(count > threshold). By default a mixture of simple "
         "forecasters weighted by a backtest on the series itself, reported with that "
         "backtest's CRPS against the best baseline and its interval coverage; --family, "
@@ -22,14 +23,18 @@ def add_parser(subparsers: Any) -> None:
     )
     add_series_options(parser)
     parser.add_argument("--horizon", type=int, default=6, metavar="N", help="months ahead (6)")
-    parser.add_argument("--threshold", type=float, help="report P(count > threshold)")
+    parser.add_argument("--threshold", type=float, metavar="X",
+                        help="also give the probability that a month's count exceeds X")
     parser.add_argument(
         "--method",
         choices=("auto", "count_model"),
         help="auto: backtested mixture (default); count_model: the count model",
     )
     parser.add_argument(
-        "--family", choices=("auto", "poisson", "quasipoisson", "negbin"), default="auto"
+        "--family",
+        choices=("auto", "poisson", "quasipoisson", "negbin"),
+        default="auto",
+        help="count model: its family (default auto: chosen by the data); selects the model",
     )
     parser.add_argument(
         "--train-months",
@@ -39,9 +44,11 @@ def add_parser(subparsers: Any) -> None:
         help="count model: fit on the last N months (12; 0 for all)",
     )
     parser.add_argument("--trend", action="store_true", help="include a linear trend")
-    parser.add_argument("--harmonics", type=int, default=0, help="seasonal Fourier pairs (0)")
-    parser.add_argument("--draws", type=int, default=4000, help="simulated paths (4000)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--harmonics", type=int, default=0, metavar="N",
+                        help="count model: pairs of calendar-month harmonics (0)")
+    parser.add_argument("--draws", type=int, default=4000, metavar="N",
+                        help="simulated paths (4000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (0)")
     parser.set_defaults(run=run)
 
 
@@ -61,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             threshold=args.threshold,
         )
-        for y in series.values()
+        for y in track(list(series.values()), "forecasting",
+                       label=lambda y: y.name or "series")
     ]
     emit(args, results, list(series))
     return 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 import pandas as pd
 
 from trends.aggregate import select
+from trends.cli.console import CONSOLE
+from trends.cli.suggest import check_region
 from trends.ingest import FORMATS, IncidentSet, read_incidents
 from trends.rowlog import RowLog
 from trends.validate import DEFAULT_MAX_COUNT, DEFAULT_MAX_RATIO, Limits, parse_month, parse_size
@@ -120,17 +121,19 @@ def add_rule_options(parser: argparse.ArgumentParser, *, region_filter: bool = T
 
 def read_with_report(args: argparse.Namespace, log: RowLog) -> IncidentSet:
     """Read the inputs, say which layout each file was read as, and extend ``log``."""
-    incidents = read_incidents(
-        args.inputs,
-        format=args.format,
-        aliases=args.aliases,
-        encoding=args.encoding,
-        strict=args.strict,
-        limits=limits_from(args),
-    )
+    with CONSOLE.bar("reading") as bar:
+        bar.step(", ".join(args.inputs))
+        incidents = read_incidents(
+            args.inputs,
+            format=args.format,
+            aliases=args.aliases,
+            encoding=args.encoding,
+            strict=args.strict,
+            limits=limits_from(args),
+        )
     for path, layout in incidents.formats.items():
         how = "detected" if args.format == "auto" else "given"
-        print(f"trends: {path}: read as {layout} ({how})", file=sys.stderr)
+        CONSOLE.info(f"{path}: read as {layout} ({how})")
     log.extend(incidents.log)
     return incidents
 
@@ -138,7 +141,17 @@ def read_with_report(args: argparse.Namespace, log: RowLog) -> IncidentSet:
 def apply_rules(
     args: argparse.Namespace, incidents: IncidentSet, log: RowLog, regions: list[str] | None
 ) -> tuple[pd.DataFrame, pd.PeriodIndex, list[tuple[str, str]]]:
-    """:func:`trends.aggregate.select` with the rule and filter options of the command line."""
+    """:func:`trends.aggregate.select` with the rule and filter options of the command line.
+
+    A region the data do not hold and the gazetteer does not know is an
+    error that suggests the nearest name ("did you mean Deir ez-Zor?").
+    """
+    if regions:
+        table = incidents.table
+        known = {str(r) for r in table["region"].unique()}
+        for country in table["country"].unique():
+            known.update(incidents.gazetteer.regions(str(country)))
+        regions = [check_region(r, sorted(known), incidents.gazetteer) for r in regions]
     return select(
         incidents,
         start=args.start and str(parse_month(args.start, "--start")),
@@ -157,6 +170,6 @@ def report_log(args: argparse.Namespace, incidents: IncidentSet, log: RowLog) ->
     from trends.csvout import write_csv
 
     hint = f"listed in {args.rejects}" if args.rejects else "list them with --rejects FILE"
-    print(f"trends: {incidents.rows_read} rows read; {log.summary()} ({hint})", file=sys.stderr)
+    CONSOLE.info(f"{incidents.rows_read} rows read; {log.summary()} ({hint})")
     if args.rejects:
         write_csv(log.to_frame(), args.rejects)

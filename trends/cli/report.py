@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import replace
 from typing import Any
 
+from trends.cli.console import CONSOLE
 from trends.cli.inputs import add_limit_options
 from trends.errors import OptionError
 from trends.report import ReportDefinition, build_report
@@ -40,10 +40,15 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
         help="a report definition, or incident / monthly files",
     )
     group = parser.add_argument_group("settings when the source is input files")
-    group.add_argument("--measure", default="incidents")
-    group.add_argument("--since", metavar="YYYY-MM", help="break month to test")
-    group.add_argument("--actor", action="append", dest="actors", metavar="NAME")
-    group.add_argument("--country", action="append", dest="countries", metavar="NAME")
+    group.add_argument("--measure", default="incidents",
+                       help="what to count: incidents (default), killed_best, killed_low, "
+                       "killed_high, or a column of a monthly CSV")
+    group.add_argument("--since", metavar="YYYY-MM",
+                       help="the month the page asks about: has it risen since then?")
+    group.add_argument("--actor", action="append", dest="actors", metavar="NAME",
+                       help="keep incidents with this actor on either side (repeatable)")
+    group.add_argument("--country", action="append", dest="countries", metavar="NAME",
+                       help="keep this country (repeatable)")
     group.add_argument("--title", help="page title")
     limits = parser.add_argument_group("limits (override a definition's [input] settings)")
     add_limit_options(limits, defaults=False)
@@ -108,8 +113,14 @@ def rebuild_words(args: argparse.Namespace, definition: ReportDefinition) -> lis
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     definition = definition_from(args)
-    built = build_report(
-        definition, args.out, month=args.month, command=rebuild_words(args, definition)
-    )
-    print(f"trends: {built.page} ({len(built.charts)} chart files)", file=sys.stderr)
+    with CONSOLE.bar("report") as bar:
+        built = build_report(
+            definition,
+            args.out,
+            month=args.month,
+            command=rebuild_words(args, definition),
+            progress=bar,
+        )
+    CONSOLE.info(f"report written to {args.out}")
+    CONSOLE.info(f"{built.page} ({len(built.charts)} chart files)")
     return 0

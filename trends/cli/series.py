@@ -24,6 +24,7 @@ from trends.cli.inputs import (
     read_with_report,
     report_log,
 )
+from trends.cli.suggest import check_measure, check_region
 from trends.errors import OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
@@ -59,8 +60,11 @@ def add_series_options(parser: argparse.ArgumentParser, *, by: bool = True) -> N
 
 def load_table(args: argparse.Namespace) -> pd.DataFrame:
     """The monthly table behind the analysis: a panel by region, or the user's monthly CSV."""
-    if is_monthly_header(read_header(args.inputs[0], encoding=args.encoding)):
+    header = read_header(args.inputs[0], encoding=args.encoding)
+    if is_monthly_header(header):
+        check_measure(args.measure, header, args.inputs[0])
         return read_monthly_input(args, args.measure)
+    check_measure(args.measure, INCIDENT_MEASURES, "an incident table")
     log = RowLog()
     incidents = read_with_report(args, log)
     regions = [args.series_region] if args.series_region else args.regions
@@ -94,28 +98,60 @@ def read_monthly_input(args: argparse.Namespace, measure: str) -> pd.DataFrame:
 
 
 def load_series(args: argparse.Namespace) -> dict[str, pd.Series]:
-    """Series to analyse, keyed by region name ("all" for the summed series)."""
-    return {name or "all": y for name, y in series_of(args, load_table(args)).items()}
+    """Series to analyse, keyed by what each covers: a region, a country or "all regions"."""
+    return series_of(args, load_table(args))
+
+
+def whole_name(args: argparse.Namespace, table: pd.DataFrame) -> str:
+    """The name of a series that sums everything: its country, else "all regions".
+
+    A monthly table of one country's measure, such as ``syria_killed_best``,
+    is named for that country.
+
+    Examples
+    --------
+    >>> args = argparse.Namespace(countries=None, measure="syria_killed_best")
+    >>> whole_name(args, pd.DataFrame({"month": ["2020-01"], "syria_killed_best": [3]}))
+    'Syria'
+    >>> whole_name(args, pd.DataFrame({"month": ["2020-01"], "country": ["Iraq"]}))
+    'Iraq'
+    """
+    if "country" in table.columns and table["country"].nunique() == 1:
+        return str(table["country"].iloc[0])
+    countries = getattr(args, "countries", None) or []
+    if len(countries) == 1:
+        return str(countries[0])
+    measure = str(getattr(args, "measure", ""))
+    for suffix in INCIDENT_MEASURES:
+        prefix = measure.removesuffix("_" + suffix)
+        if prefix != measure and "region" not in table.columns:
+            return prefix.replace("_", " ").title()
+    return "all regions"
+
+
+INCIDENT_MEASURES = ("incidents", "killed_best", "killed_low", "killed_high", "injured")
+"""The measures of a panel made from incident files."""
 
 
 def series_of(args: argparse.Namespace, table: pd.DataFrame) -> dict[str, pd.Series]:
     """The series of ``table`` that the options ask for, keyed by what each covers.
 
-    The key is the region's name, "all regions" for the regions summed, and ""
-    for a monthly table that has no regions.
+    The key is the region's name, or for everything summed its country (when
+    there is one) or "all regions" (see :func:`whole_name`).
     """
     if getattr(args, "by", None) == "region":
         if "region" not in table.columns:
-            table = table.assign(region="all regions")
+            table = table.assign(region=whole_name(args, table))
         names = list(dict.fromkeys(table["region"]))
         return {name: to_series(table, args.measure, name) for name in names}
     if args.series_region:
-        from trends.regions import Gazetteer
-
-        name = Gazetteer.default().canonical(args.series_region) or args.series_region
+        if "region" not in table.columns:
+            msg = (f"--region {args.series_region!r}: the table has no region column; drop "
+                   "--region or give a table by region")
+            raise OptionError(msg)
+        name = check_region(args.series_region, [str(r) for r in table["region"].unique()])
         return {name: to_series(table, args.measure, name)}
-    whole = "all regions" if "region" in table.columns else ""
-    return {whole: to_series(table, args.measure)}
+    return {whole_name(args, table): to_series(table, args.measure)}
 
 
 def add_model_options(parser: argparse.ArgumentParser, *, change: bool = False) -> None:

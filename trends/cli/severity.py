@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from trends.aggregate import panel, parse_month
+from trends.cli.console import CONSOLE
 from trends.cli.inputs import (
     add_reading_options,
     add_rule_options,
@@ -40,7 +41,10 @@ def add_parser(subparsers: Any) -> None:
         help="incident file(s); a monthly CSV allows only the split",
     )
     parser.add_argument(
-        "--measure", default="killed_best", choices=("killed_best", "killed_low", "killed_high")
+        "--measure",
+        default="killed_best",
+        choices=("killed_best", "killed_low", "killed_high"),
+        help="which death estimate (default killed_best)",
     )
     parser.add_argument(
         "--since",
@@ -54,8 +58,8 @@ def add_parser(subparsers: Any) -> None:
         metavar="N",
         help="bootstrap replicates for the tail fit (200)",
     )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (0)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a summary")
     add_reading_options(parser)
     add_rule_options(parser)
     parser.set_defaults(run=run)
@@ -74,12 +78,14 @@ def run(args: argparse.Namespace) -> int:
         incidents = read_with_report(args, log)
         kept, window, pairs = apply_rules(args, incidents, log, args.regions)
         report_log(args, incidents, log)
-        tail = fit_power_law(
-            kept[args.measure],
-            bootstrap_replicates=args.bootstrap,
-            gof_replicates=args.bootstrap,
-            seed=args.seed,
-        )
+        with CONSOLE.bar("severity") as bar:
+            bar.step(f"power-law tail, {args.bootstrap} bootstrap samples")
+            tail = fit_power_law(
+                kept[args.measure],
+                bootstrap_replicates=args.bootstrap,
+                gof_replicates=args.bootstrap,
+                seed=args.seed,
+            )
         monthly = panel(kept, window, pairs, [])
     split = None
     if args.since:

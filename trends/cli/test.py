@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from trends.cli.console import CONSOLE
 from trends.cli.series import (
     add_model_options,
     add_series_options,
@@ -36,8 +37,15 @@ def add_parser(subparsers: Any) -> None:
         default="auto",
         help="count family (default: auto); zip and zinb (zero-inflated) need --inference model",
     )
-    parser.add_argument("--alternative", choices=("two-sided", "increase"), default="two-sided")
-    parser.add_argument("--harmonics", type=int, default=2, help="seasonal Fourier pairs")
+    parser.add_argument(
+        "--alternative",
+        choices=("two-sided", "increase"),
+        default="two-sided",
+        help="two-sided (default): a change either way; increase: a rise only (one-sided)",
+    )
+    parser.add_argument(
+        "--harmonics", type=int, default=2, help="pairs of calendar-month harmonics (2)"
+    )
     parser.add_argument("--max-before", type=int, default=60, metavar="MONTHS",
                         help="use at most this many months before the break (60; 0 for all)")
     add_inference_options(parser)
@@ -80,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
             msg = ("--offset and --covariate need one series (--region NAME); for every region "
                    "with its own exposure use trends assess --by region")
             raise OptionError(msg)
-        result = regions_test(series, args.since, **options)
+        with CONSOLE.bar("testing") as bar:
+            bar.step(f"{len(series)} regions, {args.bootstrap} bootstrap series each")
+            result = regions_test(series, args.since, **options)
         if args.json:
             regions: list[dict[str, Any]] = result.to_dict()["regions"]  # type: ignore[assignment]
             rows = [dict(row, break_month=args.since) for row in regions]
@@ -90,5 +100,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     ((name, y),) = series.items()
     model = model_inputs(args, table, "" if name == "all" and "region" not in table else name)
-    emit(args, [its_test(y, args.since, **options, **model)], [name])
+    with CONSOLE.bar("testing") as bar:
+        bar.step(f"{name}, {args.bootstrap} bootstrap series")
+        single = its_test(y, args.since, **options, **model)
+    emit(args, [single], [name])
     return 0

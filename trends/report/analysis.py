@@ -8,7 +8,7 @@ saying why it could not be run, and the page shows the note.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from trends.forecast import ForecastResult, forecast
 from trends.monthly import to_series
 from trends.report.data import ReportData
 from trends.report.definition import Analysis
+from trends.report.progress import Progress, Silent
 from trends.resurgence.level import level_change
 from trends.resurgence.multiplicity import adjust_for_regions
 from trends.resurgence.verdict import Assessment, assess
@@ -68,8 +69,26 @@ def attempt(notes: dict[str, str], key: str, run: Callable[[], T]) -> T | None:
         return None
 
 
-def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
-    """Run the report's analyses on the data as of ``month``."""
+ANALYSES = ("verdict", "regions", "alerts", "alert_history", "forecast", "tail", "split",
+            "sensitivity")
+"""Every analysis of a page; :func:`analyse` can run a few of them only."""
+
+
+def analyse(
+    data: ReportData,
+    month: pd.Period,
+    settings: Analysis,
+    *,
+    only: Collection[str] = ANALYSES,
+    progress: Progress | None = None,
+) -> Findings:
+    """Run the report's analyses on the data as of ``month``.
+
+    ``only`` names the analyses to run (default all, see :data:`ANALYSES`);
+    ``progress`` hears of each as it starts. Neither changes any result.
+    """
+    progress = progress or Silent()
+    wanted = set(only)
     now = data.as_of(month)
     measure = settings.measure
     total = to_series(now.panel, measure)
@@ -82,37 +101,59 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
             f"not tested (fewer than {MIN_ACTIVE_MONTHS} months with any {measure}): "
             + ", ".join(quiet)
         )
-    verdict = split = None
+    asked = bool(settings.break_month)
+    by_region = asked and "regions" in wanted and len(active) > 1
+    progress.add(sum([asked and bool({"verdict", "sensitivity"} & wanted), "alerts" in wanted,
+                      "alert_history" in wanted, "forecast" in wanted, "tail" in wanted,
+                      asked and "split" in wanted, asked and "sensitivity" in wanted])
+                 + (len(active) if by_region else 0))
+    verdict: Assessment | None = None
+    split: DecompositionResult | None = None
+    alert_rows: pd.DataFrame | None = None
+    alert_history: AlertResult | None = None
+    predicted: ForecastResult | None = None
     region_verdicts: tuple[Assessment, ...] = ()
-    if settings.break_month:
+    if asked:
         question = partial(assess, since=settings.break_month, direction=settings.direction,
                            bootstrap=settings.bootstrap, seed=settings.seed)
-        verdict = attempt(notes, "verdict",
-                          partial(question, total, name=settings.scope_label or None))
-        if len(active) > 1:
+        if "verdict" in wanted or "sensitivity" in wanted:
+            progress.step(f"verdict: {settings.scope_label or 'all regions'}")
+            verdict = attempt(notes, "verdict",
+                              partial(question, total, name=settings.scope_label or None))
+        if by_region:
             found = []
             for region, y in active.items():
+                progress.step(f"verdict: {region}")
                 one = attempt(notes, f"verdict {region}", partial(question, y, name=region))
                 if one is not None:
                     found.append(one)
             region_verdicts = tuple(adjust_for_regions(found))
-    alert_rows = _alerts(regions | {"All regions": total}, month, settings, notes)
-    alert_history = attempt(
-        notes,
-        "alert_history",
-        lambda: alerts(
-            total,
-            None,
-            method=settings.alert_method,
-            **_alert_options(settings),
-        ),
-    )
-    predicted = attempt(
-        notes, "forecast", lambda: forecast(total, settings.forecast_horizon, seed=settings.seed)
-    )
+    if "alerts" in wanted:
+        progress.step("alerts this month")
+        alert_rows = _alerts(regions | {"All regions": total}, month, settings, notes)
+    if "alert_history" in wanted:
+        progress.step("alert history")
+        alert_history = attempt(
+            notes,
+            "alert_history",
+            lambda: alerts(
+                total,
+                None,
+                method=settings.alert_method,
+                **_alert_options(settings),
+            ),
+        )
+    if "forecast" in wanted:
+        progress.step("forecast")
+        predicted = attempt(
+            notes, "forecast",
+            lambda: forecast(total, settings.forecast_horizon, seed=settings.seed),
+        )
     tail = None
     incidents = now.incidents
-    if incidents is not None and len(incidents):
+    if "tail" in wanted:
+        progress.step("deaths per incident")
+    if "tail" in wanted and incidents is not None and len(incidents):
         deaths = measure if measure.startswith("killed") else "killed_best"
         tail = attempt(
             notes,
@@ -124,7 +165,10 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
                 seed=settings.seed,
             ),
         )
-    if settings.break_month and {"incidents", "killed_best"} <= set(now.panel.columns):
+    if asked and "split" in wanted:
+        progress.step("more attacks or deadlier ones")
+    if (asked and "split" in wanted
+            and {"incidents", "killed_best"} <= set(now.panel.columns)):
         by_month = now.panel.groupby("month", as_index=False)[["incidents", "killed_best"]].sum()
         split = attempt(
             notes,
@@ -138,7 +182,10 @@ def analyse(data: ReportData, month: pd.Period, settings: Analysis) -> Findings:
         )
     spread = None
     test = verdict.test if verdict is not None else None
-    if test is not None and {"killed_low", "killed_high"} <= set(now.panel.columns):
+    if asked and "sensitivity" in wanted:
+        progress.step("low, best and high estimates")
+    if (test is not None and "sensitivity" in wanted
+            and {"killed_low", "killed_high"} <= set(now.panel.columns)):
         spread = attempt(notes, "sensitivity", lambda: _estimates(now.panel, test, settings))
     return Findings(
         month,

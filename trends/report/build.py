@@ -12,9 +12,9 @@ and the rebuild command leaves the output folder as ``FOLDER``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
-import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,9 +31,10 @@ from trends.escape import show_controls
 from trends.report.analysis import Findings, analyse
 from trends.report.data import ReportData, latest_complete_month, load
 from trends.report.definition import ReportDefinition, check_with_data
-from trends.report.figures import build_figures
-from trends.report.headlines import headlines, month_name
+from trends.report.figures import CHART_ORDER, build_figures, missing_figures
+from trends.report.headlines import headline, month_name, other_notes
 from trends.report.notes import data_notes, method_notes
+from trends.report.progress import Progress, Silent
 from trends.report.provenance import provenance
 from trends.report.publish import precheck, publish
 from trends.report.tables import Table, incidents_table, region_table, sensitivity_table
@@ -86,13 +87,18 @@ def report_month(data: ReportData, requested: str | None) -> pd.Period:
     return month
 
 
-def prepare(definition: ReportDefinition, month: str | None = None) -> tuple[ReportData, pd.Period]:
+def prepare(
+    definition: ReportDefinition, month: str | None = None, progress: Progress | None = None
+) -> tuple[ReportData, pd.Period]:
     """Load the data and check the definition against it; return the data and report month.
 
     Every key is checked here, before any analysis runs: a break month
     outside the data, a measure the data lack or a month outside the data is
     an error naming the key (or the option that set it).
     """
+    progress = progress or Silent()
+    progress.add(1)
+    progress.step("reading " + ", ".join(definition.name_of(p) for p in definition.inputs))
     data = load(definition)
     requested = month or definition.analysis.month or None
     try:
@@ -147,12 +153,14 @@ def build_report(
     *,
     month: str | None = None,
     command: list[str] | None = None,
+    progress: Progress | None = None,
 ) -> BuiltPage:
     """Build one report month into the folder ``out`` (created if needed).
 
     ``out`` must be a new folder, an empty one or a trends report; another
     build of the same folder is waited for. ``command`` is the command line
-    shown on the page (default: one made from the definition).
+    shown on the page (default: one made from the definition); ``progress``
+    hears of each step (reading, each analysis, each chart, writing).
 
     Examples
     --------
@@ -160,19 +168,19 @@ def build_report(
     >>> build_report(d, "out/report").page.name  # doctest: +SKIP
     'syria-is-monthly-2019-11.html'
     """
+    progress = progress or Silent()
     precheck(out)
-    data, when = prepare(definition, month)
-    findings = analyse(data, when, definition.analysis)
+    data, when = prepare(definition, month, progress)
+    findings = analyse(data, when, definition.analysis, progress=progress)
     stem = f"{definition.slug}-{when}"
     shown = rebuild_command(definition, when, command)
 
     def write(folder: Path) -> Path:
-        page = _write_page(folder, stem, definition, data, findings, shown)
+        page = _write_page(folder, stem, definition, data, findings, shown, progress)
         _write_index(folder, definition, when, stem)
         return page
 
     page = publish(out, write)
-    print(f"trends: report written to {out}", file=sys.stderr)
     out = Path(out)
     chart_files = sorted((out / "charts" / stem).glob("*"))
     return BuiltPage(out / page.name, chart_files, str(when))
@@ -185,15 +193,18 @@ def _write_page(
     data: ReportData,
     f: Findings,
     command: list[str],
+    progress: Progress,
 ) -> Path:
     scope = definition.analysis.scope_label or _scope(definition, data)
     figures = build_figures(f, scope, data.incidents)
+    progress.add(len(figures) + 1)
     chart_dir = folder / "charts" / stem
     if chart_dir.exists():
         shutil.rmtree(chart_dir)
     chart_dir.mkdir(parents=True)
     listed = []
     for name, chart in figures.items():
+        progress.step(f"chart: {name}")
         for suffix in (".vl.json", ".svg", ".png"):
             charts.save_chart(chart, chart_dir / f"{name}{suffix}")
         spec = chart.to_dict()
@@ -205,8 +216,13 @@ def _write_page(
                 "title": title,
                 "spec": charts.spec_for_script(chart),
                 "base": f"charts/{stem}/{name}",
+                "missing": "",
             }
         )
+    for name, why in missing_figures(f, data.incidents).items():
+        listed.append({"name": name, "title": name, "spec": "", "base": "", "missing": why})
+    listed.sort(key=lambda item: CHART_ORDER.index(item["name"]))
+    progress.step("tables and page")
     tables = [
         t
         for t in (region_table(f), incidents_table(data.incidents, f), sensitivity_table(f))
@@ -238,8 +254,8 @@ def _write_page(
             description=definition.description,
             scope=scope,
             month_label=month_name(f.month),
-            headlines=headlines(f, scope),
-            notes=sorted(f.notes.items()),
+            headline=headline(f, scope),
+            notes=other_notes(f),
             figures=listed,
             tables=[_with_csv(t, stem) for t in tables],
             method_notes=method_notes(f),
@@ -258,16 +274,7 @@ def _write_page(
 def _with_csv(table: Table, stem: str) -> Table:
     if table.frame is None:
         return table
-    return Table(
-        table.name,
-        table.title,
-        table.caption,
-        table.columns,
-        table.rows,
-        table.empty,
-        f"tables/{stem}-{table.name}.csv",
-        None,
-    )
+    return dataclasses.replace(table, csv=f"tables/{stem}-{table.name}.csv", frame=None)
 
 
 def _scope(definition: ReportDefinition, data: ReportData) -> str:

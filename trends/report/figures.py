@@ -54,10 +54,35 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
     )
 
 
+CHART_ORDER = ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity")
+"""The order of the charts on a page."""
+
+NEEDS: dict[str, tuple[str, ...]] = {
+    "series": ("verdict",),
+    "regions": (),
+    "heatmap": (),
+    "forest": ("regions",),
+    "alerts": ("alert_history",),
+    "forecast": ("forecast",),
+    "severity": ("tail",),
+}
+"""The analyses (:data:`trends.report.analysis.ANALYSES`) each chart is drawn from."""
+
+
 def build_figures(
-    f: Findings, scope: str, incidents: pd.DataFrame | None
+    f: Findings,
+    scope: str,
+    incidents: pd.DataFrame | None,
+    only: tuple[str, ...] = CHART_ORDER,
 ) -> dict[str, alt.TopLevelMixin]:
-    """Every chart the page shows, by file name."""
+    """Every chart the page shows (or those named in ``only``), by file name."""
+    out = _figures(f, scope, incidents, set(only))
+    return {name: chart for name, chart in out.items() if name in only}
+
+
+def _figures(
+    f: Findings, scope: str, incidents: pd.DataFrame | None, only: set[str]
+) -> dict[str, alt.TopLevelMixin]:
     label = measure_label(f.measure)
     out: dict[str, alt.TopLevelMixin] = {}
     subtitle = f"{scope}, to {month_name(f.month)}"
@@ -67,13 +92,14 @@ def build_figures(
                  f"{month_name(test.break_month)} carried on")
     else:
         title = f"{label}: observed and fitted trend"
-    out["series"] = charts.series_chart(
-        fitted_frame(f),
-        break_month=test.break_month if test is not None else None,
-        measure_label=label,
-        title=title,
-        subtitle=subtitle,
-    )
+    if "series" in only:
+        out["series"] = charts.series_chart(
+            fitted_frame(f),
+            break_month=test.break_month if test is not None else None,
+            measure_label=label,
+            title=title,
+            subtitle=subtitle,
+        )
     regions = f.panel[f.panel["region"].isin(_regions_with_data(f))]
     if regions["region"].nunique() > 1:
         out["regions"] = charts.small_multiples(
@@ -99,15 +125,18 @@ def build_figures(
             subtitle="Ratio with its 95% interval (each region alone); 1 = no change",
         )
     if f.alert_history is not None:
-        columns = ["month", "observed", "expected", "upper_bound", "alarm"]
-        history = f.alert_history.tidy()[columns].tail(36)
-        history = history.assign(month=history["month"].astype(str))
+        history, start = alert_frame(f)
+        break_month = f.settings.break_month or None
+        shown = break_month if break_month and break_month >= start else None
         out["alerts"] = charts.alert_chart(
             history,
-            title=f"{label} against the alert threshold",
+            title=f"{label} against its alert thresholds",
             measure_label=label,
-            subtitle=f"{scope}; method: {f.alert_history.method}; alarms high or low, "
-            "the line is the upper threshold",
+            break_month=shown,
+            subtitle=[
+                f"{scope}; {f.alert_history.method} method, both sides checked",
+                "Each month against the expected count and the bounds from its own history",
+            ],
         )
     if f.forecast is not None:
         recent = f.total.iloc[-36:]
@@ -129,6 +158,51 @@ def build_figures(
             title="Deaths per incident: the heavy tail",
         )
     return out
+
+
+
+
+def missing_figures(f: Findings, incidents: pd.DataFrame | None) -> dict[str, str]:
+    """Charts the page would show but cannot, each with the reason, by file name."""
+    missing = {}
+    if f.alert_history is None and "alert_history" in f.notes:
+        missing["alerts"] = f"The alert chart could not be drawn: {f.notes['alert_history']}"
+    if f.forecast is None and "forecast" in f.notes:
+        missing["forecast"] = f"The forecast chart could not be drawn: {f.notes['forecast']}"
+    if f.tail is None and "tail" in f.notes and incidents is not None:
+        missing["severity"] = f"The severity chart could not be drawn: {f.notes['tail']}"
+    if f.settings.break_month and len(_regions_with_data(f)) > 1 and len(_forest_table(f)) < 2:
+        why = f.notes.get("regions", "fewer than two regions have a level ratio to show "
+                          "(the others: cannot tell)")
+        missing["forest"] = f"The by-region comparison could not be drawn: {why}"
+    return missing
+
+
+ALERT_MONTHS = 36
+"""Months the alert chart shows at least (more to reach 12 months before the break month)."""
+
+
+def alert_frame(f: Findings) -> tuple[pd.DataFrame, str]:
+    """The alert chart's months: the last 36, and at least 12 before the break month.
+
+    Months before the first threshold the method could compute keep their
+    observed count with no threshold. Returns the frame and its first month.
+    """
+    assert f.alert_history is not None
+    table = f.alert_history.tidy()
+    table = table.assign(month=table["month"].astype(str)).set_index("month")
+    first = f.total.index[-1] - (ALERT_MONTHS - 1)
+    if f.settings.break_month:
+        first = min(first, pd.Period(f.settings.break_month, freq="M") - 12)
+    first = max(first, f.total.index[0])
+    observed = f.total[f.total.index >= first]
+    months = observed.index.astype(str)
+    frame = pd.DataFrame({"month": months, "observed": observed.to_numpy()})
+    for column in ("expected", "upper_bound", "lower_bound"):
+        frame[column] = table[column].reindex(months).to_numpy(dtype=float)
+    frame["alarm"] = table["alarm"].reindex(months).fillna(False).astype(bool).to_numpy()
+    frame["direction"] = table["direction"].reindex(months).to_numpy()
+    return frame, str(first)
 
 
 def _regions_with_data(f: Findings) -> list[str]:

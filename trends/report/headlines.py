@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -56,18 +57,67 @@ def _regions_outside(alerts: pd.DataFrame) -> str:
     return " ".join(parts) or "No region was above its upper or below its lower alert threshold."
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The top of a page: the verdict to quote, the evidence behind it, then the figures.
+
+    ``lead`` is the verdict sentence (or, with no month asked about, this
+    month against its history); ``evidence`` the sentences of one paragraph
+    that reconciles the known-date test, the unknown-date scan and the
+    alerts; ``figures`` one sentence per number, each with its interval and
+    what it means, or why it could not be computed.
+    """
+
+    lead: str
+    evidence: tuple[str, ...]
+    figures: tuple[str, ...]
+
+    def sentences(self) -> list[str]:
+        """Every sentence, in page order."""
+        return [self.lead, *self.evidence, *self.figures]
+
+
+PLACED = ("verdict", "regions", "alerts", "alert_history", "forecast", "tail", "split",
+          "sensitivity")
+"""Notes shown where their analysis would have been; any other note is listed apart."""
+
+
+def other_notes(f: Findings) -> list[tuple[str, str]]:
+    """Notes on analyses that have no place of their own on the page."""
+    return sorted((k, v) for k, v in f.notes.items()
+                  if k not in PLACED and not k.startswith("verdict "))
+
+
+def headline(f: Findings, scope: str) -> Headline:
+    """The verdict first, then one paragraph of evidence, then the figures."""
+    figures = _figures(f, scope)
+    if f.verdict is not None:
+        lead = f.verdict.sentence
+        evidence = list(f.verdict.evidence) + _excess_against_ratio(f)
+    elif f.settings.break_month:
+        why = f.notes.get("verdict", "no test could be run")
+        lead = (f"Cannot tell whether {noun(f.measure)} ({scope}) changed at "
+                f"{month_name(f.settings.break_month)}: {_lower(why).rstrip('.')}.")
+        evidence = []
+    else:
+        lead, figures = (figures[0], figures[1:]) if figures else (
+            f"{month_name(f.month)}: no analysis of this month could be run.", [])
+        evidence = []
+    regions = _region_verdicts(f)
+    if regions:
+        evidence.append(regions)
+    return Headline(lead, tuple(evidence), tuple(figures))
+
+
 def headlines(f: Findings, scope: str) -> list[str]:
     """The sentences at the top of a report page: the verdict first, then its evidence."""
+    return headline(f, scope).sentences()
+
+
+def _figures(f: Findings, scope: str) -> list[str]:
+    """One sentence per number: this month, the forecast, the split and the tail."""
     what = noun(f.measure)
     out = []
-    if f.verdict is not None:
-        out.append(f.verdict.sentence)
-        out += list(f.verdict.evidence)
-    elif f.settings.break_month and "verdict" in f.notes:
-        out.append(f"The change since {month_name(f.settings.break_month)} could not be "
-                   f"assessed: {f.notes['verdict']}")
-    if f.region_verdicts:
-        out.append(_region_verdicts(f))
     if f.alerts is not None and len(f.alerts):
         total = f.alerts[f.alerts["region"] == "All regions"].iloc[0]
         sentence = f"{month_name(f.month)}: {total['observed']} {what} ({scope})"
@@ -76,27 +126,76 @@ def headlines(f: Findings, scope: str) -> list[str]:
                 f", against {total['expected']:.0f} expected from its own history: "
                 f"{total['verdict']}."
             )
+            if f.settings.alert_method == "farrington":
+                sentence += (" A month outside its bounds happens by chance in about 1 month "
+                             "in 20 on each side when nothing has changed.")
         else:
-            sentence += "."
+            sentence += f"; whether that is unusual cannot be told: {total['verdict']}."
         out.append(sentence)
         if f.alerts["region"].nunique() > 2:
             out.append(_regions_outside(f.alerts))
+    elif "alerts" in f.notes:
+        out.append(f"{month_name(f.month)} against its history: not assessed: "
+                   f"{f.notes['alerts']}.")
     if f.forecast is not None:
         row = f.forecast.tidy().iloc[0]
         out.append(
             f"Expected in {month_name(row['month'])}: {row['median']:.0f} {what} "
-            f"(80% interval {row['lo80']:.0f}-{row['hi80']:.0f})."
+            f"(80% interval {row['lo80']:.0f}-{row['hi80']:.0f}: the count should fall in "
+            f"such an interval about 8 months in 10{_coverage(f)})."
         )
+    elif "forecast" in f.notes:
+        out.append(f"Forecast: not computed: {f.notes['forecast']}.")
     if f.split is not None:
         out.append(f.split.interpretation)
+    elif f.settings.break_month and "split" in f.notes:
+        out.append(f"More attacks or deadlier ones: not computed: {f.notes['split']}.")
     if f.tail is not None:
         t = f.tail
+        low, high = t.alpha_ci if t.alpha_ci else (None, None)
         out.append(
             f"Deaths per incident are heavy-tailed: above {t.xmin} deaths they follow a power "
-            f"law with exponent {t.alpha:.2f} (95% CI {_num(t.alpha_ci[0] if t.alpha_ci else None)}"
-            f"-{_num(t.alpha_ci[1] if t.alpha_ci else None)}; {t.n_tail} incidents in the tail)."
+            f"law with exponent {t.alpha:.2f} (95% CI {_num(low)}-{_num(high)}; {t.n_tail} "
+            f"incidents in the tail): an incident ten times deadlier is about "
+            f"{10 ** (t.alpha - 1):.0f} times rarer."
         )
+    elif "tail" in f.notes:
+        out.append(f"Deaths per incident: the tail was not fitted: {f.notes['tail']}.")
     return out
+
+
+def _excess_against_ratio(f: Findings) -> list[str]:
+    """Say why, when the excess's interval and the level ratio's disagree about a change."""
+    v = f.verdict
+    if v is None or v.test is None or v.verdict == "cannot_tell":
+        return []
+    low, high = v.test.level_ratio_ci
+    e_low, e_high = v.test.excess_ci
+    if not all(map(math.isfinite, (low, high, e_low, e_high))):
+        return []
+    if (low > 1 or high < 1) == (e_low > 0 or e_high < 0):
+        return []
+    return [
+        f"The excess's interval ({e_low:+,.0f} to {e_high:+,.0f}) "
+        + ("excludes" if e_low > 0 or e_high < 0 else "includes")
+        + " zero while the level ratio's "
+        + ("includes" if low <= 1 <= high else "excludes")
+        + " 1: the two intervals are made differently (the excess's is a basic bootstrap "
+        "interval of a sum over the months compared, the level ratio's a studentized one, "
+        "whose coverage the calibration checks) and the verdict follows the level ratio; do "
+        "not quote the excess as a finding on its own."
+    ]
+
+
+def _coverage(f: Findings) -> str:
+    """How often the forecaster's 80% intervals held in its backtest on this series."""
+    skill = f.forecast.skill if f.forecast is not None else None
+    if skill is None:
+        return ""
+    share = skill.coverage.get("80")
+    if share is None or not math.isfinite(share):
+        return ""
+    return f"; in its backtest on this series, {share:.0%} did"
 
 
 def _region_verdicts(f: Findings) -> str:
@@ -106,7 +205,16 @@ def _region_verdicts(f: Findings) -> str:
     groups: dict[str, list[str]] = {}
     for v in f.region_verdicts:
         groups.setdefault(v.verdict, []).append(v.name)
-    tested = max((v.regions_tested for v in f.region_verdicts), default=1)
+    failed = sorted(k.split(" ", 1)[1] for k in f.notes if k.startswith("verdict "))
+    if failed:
+        groups.setdefault("cannot_tell", []).extend(failed)
     parts = [f"{words[k]}: {', '.join(groups[k])}" for k in words if k in groups]
-    return (f"By region, since {month_name(f.settings.break_month)} (p-values Holm-adjusted for "
-            f"{tested} regions): " + "; ".join(parts) + ".")
+    text = ""
+    if parts:
+        tested = max((v.regions_tested for v in f.region_verdicts), default=1)
+        adjusted = f" (p-values Holm-adjusted for {tested} regions)" if tested > 1 else ""
+        text = (f"By region, since {month_name(f.settings.break_month)}{adjusted}: "
+                + "; ".join(parts) + ".")
+    if "regions" in f.notes and f.settings.break_month:
+        text += f" Regions {f.notes['regions']}."
+    return text.strip()

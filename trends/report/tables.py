@@ -8,10 +8,13 @@ from typing import Any
 
 import pandas as pd
 
+from trends.measures import noun
 from trends.report.analysis import Findings
 from trends.report.headlines import month_name
 
 MAX_INCIDENT_ROWS = 30
+NOTE_CHARACTERS = 140
+"""Notes longer than this are cut on the page (at a word) and given in full in the CSV."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Table:
     empty: str = "Nothing to show."
     csv: str = ""
     frame: pd.DataFrame | None = None
+    widths: tuple[str, ...] = ()
+    """CSS widths of the columns (empty: the browser's choice)."""
 
 
 def _fmt(value: object, digits: int = 2) -> str:
@@ -64,27 +69,114 @@ def incidents_table(incidents: pd.DataFrame | None, f: Findings) -> Table | None
         }
     ).reset_index(drop=True)
     shown = frame.head(MAX_INCIDENT_ROWS)
-    rows = [
-        {"cells": [_fmt(v) if not pd.isna(v) else "" for v in r], "flag": False}
-        for r in shown.itertuples(index=False)
-    ]
+    rows = [_incident_row(r) for r in shown.to_dict(orient="records")]
     more = len(frame) - len(shown)
-    caption = f"{len(frame)} incidents in {month_name(f.month)}, largest death toll first"
+    caption = (f"{len(frame)} incidents in {month_name(f.month)}, largest death toll first; "
+               f"long notes are cut at about {NOTE_CHARACTERS} characters (hover for the "
+               "full text; the CSV has every column in full)")
     if more:
         caption += f"; the {MAX_INCIDENT_ROWS} largest are shown, all are in the CSV"
     return Table(
         "incidents",
         "This month's incidents",
         caption,
-        list(frame.columns),
+        ["date", "where", "sides", "killed: best (low-high)", "injured", "source", "notes",
+         "incident id"],
         rows,
         "No incidents this month.",
         frame=frame,
+        widths=("9%", "15%", "13%", "9%", "7%", "11%", "28%", "8%"),
     )
 
 
+def _text(value: object) -> str:
+    """A cell's text: blank for missing, whole numbers without decimals."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):  # type: ignore[call-overload]
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _fmt(value)
+
+
+def shorten(text: str, limit: int = NOTE_CHARACTERS) -> str:
+    """``text`` cut at a word near ``limit`` characters, with an ellipsis.
+
+    Examples
+    --------
+    >>> shorten("one two three four", 9)
+    'one two…'
+    >>> shorten("short", 9)
+    'short'
+
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _incident_row(r: dict[Any, Any]) -> dict[str, Any]:
+    """One incident as display cells: date with its precision, place, sides, deaths."""
+    date = _text(r["date"])
+    if _text(r["precision"]) not in ("", "day"):
+        date = f"{date[:7] if r['precision'] != 'year' else date[:4]} ({r['precision']})"
+    where = ": ".join(t for t in (_text(r["region"]), _text(r["place"])) if t)
+    sides = " / ".join(t for t in (_text(r["actor 1"]), _text(r["actor 2"])) if t)
+    best, low, high = (_text(r[f"killed ({k})"]) for k in ("best", "low", "high"))
+    killed = best if low == high == best or not (low or high) else f"{best} ({low}-{high})"
+    sources = [s.strip() for s in _text(r["source"]).split(";") if s.strip()]
+    notes = _text(r["notes"])
+    cells = [date, where, sides, killed, _text(r["injured"]),
+             ", ".join(dict.fromkeys(sources)), shorten(notes), _text(r["incident id"])]
+    titles = [""] * len(cells)
+    if len(notes) > NOTE_CHARACTERS:
+        titles[6] = notes
+    return {"cells": cells, "flag": False, "titles": titles}
+
+
+SHORT_REASONS = {
+    "absurd_counterfactual": "the trend before gives an implausible baseline",
+    "uninformative": "the interval is too wide to tell",
+    "sparse": "too few incidents before",
+    "too_short": "too few months",
+    "noise_unidentified": "the noise cannot be estimated",
+    "pre_trend_misfit": "the trend before fits badly",
+    "short_stable_period": "the stable period is too short",
+    "earlier_break": "a break at another month",
+    "later_break": "a break at another month",
+    "window_dependent": "depends on the months compared",
+}
+"""A few words for each reason a verdict is "cannot tell", for a table cell."""
+
+
+def quoted_p(verdict: Any) -> float:
+    """The p-value the verdict's sentence quotes.
+
+    A change against the direction asked ("did not rise; they fell") is
+    quoted with its two-sided p-value; every other verdict with its own.
+    """
+    opposite = (verdict.verdict in ("rise", "fall") and verdict.direction != "either"
+                and verdict.verdict != verdict.direction and verdict.test is not None)
+    return float(verdict.test.level.p_two_sided) if opposite else float(verdict.p_value)
+
+
+def _since_break(test: Any) -> str:
+    """A region's verdict in a few words, with the reason when it cannot tell."""
+    if test is None:
+        return ""
+    words = str(test.verdict).replace("_", " ")
+    if test.verdict != "cannot_tell":
+        return words
+    reasons = [SHORT_REASONS.get(flag.code, flag.code.replace("_", " "))
+               for flag in test.flags if flag.blocks]
+    return f"{words}: {'; '.join(dict.fromkeys(reasons))}" if reasons else words
+
+
 def region_table(f: Findings) -> Table:
-    """Per-region summary: this month against history, alerts and the change since the break."""
+    """Per-region summary: this month against history, alerts and the change since the break.
+
+    The last three columns come from the same verdicts as the headline.
+    """
     tests: dict[str, Any] = {v.name: v for v in f.region_verdicts}
     if f.verdict is not None:
         tests["All regions"] = f.verdict
@@ -103,19 +195,20 @@ def region_table(f: Findings) -> Table:
         test = tests.get(region)
         ratio = test.level_ratio if test is not None else float("nan")
         ci = test.level_ratio_ci if test is not None else (float("nan"), float("nan"))
+        told = test is not None and test.verdict != "cannot_tell"
         records.append(
             {
                 "region": region,
                 "this month": row["observed"],
                 "mean of previous 12 months": past.mean() if len(past) else float("nan"),
                 "expected": row["expected"],
-                "lower threshold": row["lower_bound"],
-                "alert threshold": row["upper_bound"],
+                "lower bound": row["lower_bound"],
+                "upper bound": row["upper_bound"],
                 "alarm": row["direction"] if isinstance(row["direction"], str) else "no",
-                "since the break": test.verdict.replace("_", " ") if test is not None else "",
+                "since the break": _since_break(test),
                 "level ratio": ratio,
                 "95% CI": "" if not math.isfinite(ci[0]) else f"{ci[0]:.2f}-{ci[1]:.2f}",
-                "p": test.p_value if test is not None else float("nan"),
+                "p": quoted_p(test) if told else float("nan"),
             }
         )
     frame = pd.DataFrame(records)
@@ -127,33 +220,58 @@ def region_table(f: Findings) -> Table:
         for r in records
     ]
     caption = (
-        f"{f.measure} in {month_name(f.month)}; alarms (shaded: high above the alert "
-        "threshold, low below the lower threshold) by the "
-        f"{f.settings.alert_method} method; since the break: each region's verdict, its "
-        "level against the trend before (95% interval for the region alone) and the p-value "
-        "of the question asked, Holm-adjusted for the number of regions (the all-regions "
-        "row is not adjusted)"
+        f"{noun(f.measure).capitalize()} in {month_name(f.month)}; alarms (shaded: high above "
+        "the upper bound, low below the lower bound) by the "
+        f"{f.settings.alert_method} method; a blank bound could not be computed"
     )
-    return Table("regions", "Summary by region", caption, list(frame.columns), rows, frame=frame)
+    if f.settings.break_month:
+        caption += (
+            f"; since {month_name(f.settings.break_month)}: each region's verdict (the "
+            "headline's), its level against the trend before (95% interval for the region "
+            "alone) and the p-value of the question asked, Holm-adjusted for the number of "
+            "regions (the all-regions row is not adjusted; no p-value where the verdict is "
+            "cannot tell)"
+        )
+        if "regions" in f.notes:
+            caption += f"; regions {f.notes['regions']}"
+    return Table("regions", "Summary by region", caption, list(frame.columns), rows, frame=frame,
+                 widths=("11%", "7%", "9%", "8%", "8%", "8%", "6%", "17%", "7%", "11%", "8%"))
 
 
 def sensitivity_table(f: Findings) -> Table | None:
     """The break test on the low, best and high death estimates side by side."""
     if f.sensitivity is None:
-        return None
+        if "sensitivity" not in f.notes:
+            return None
+        return Table("sensitivity", "Sensitivity to the casualty estimate", "", [], [],
+                     f"Not computed: {f.notes['sensitivity']}.")
     frame = (
         f.sensitivity.reset_index(drop=False)
         if "measure" not in f.sensitivity.columns
         else f.sensitivity
     )
     rows = [
-        {"cells": [_fmt(v, 3) for v in r], "flag": False} for r in frame.itertuples(index=False)
+        {
+            "cells": [
+                noun(str(r["measure"])),
+                _fmt(r["level ratio"]),
+                f"{_fmt(r['95% CI low'])}-{_fmt(r['95% CI high'])}",
+                _fmt(r["p (rise)"], 3),
+                _fmt(r["p (fall)"], 3),
+                f"{r['excess']:+,.0f}" if math.isfinite(r["excess"]) else "",
+            ],
+            "flag": False,
+        }
+        for r in frame.to_dict(orient="records")
     ]
     return Table(
         "sensitivity",
         "Sensitivity to the casualty estimate",
-        "The verdict's test, on the same months, for each death estimate",
-        [str(c) for c in frame.columns],
+        "The verdict's test, on the same months, for each death estimate: the level since the "
+        "break against the trend before (1 = no change) with its 95% interval, one-sided "
+        "p-values for a rise and for a fall, and the deaths above (+) or below (-) the trend "
+        "before, summed over the months compared",
+        ["estimate", "level ratio", "95% CI", "p (rise)", "p (fall)", "excess deaths"],
         rows,
         frame=frame,
     )

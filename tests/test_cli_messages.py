@@ -1,0 +1,178 @@
+"""What the command line says: help for every option, suggestions, one-line errors,
+names of the summed series, --quiet, --verbose and progress bars."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+
+import pandas as pd
+import pytest
+from conftest import DATA, RESULTS
+
+from trends.cli import build_parser, main
+from trends.cli.console import Console
+from trends.report import ReportDefinition
+from trends.report.analysis import analyse
+from trends.report.build import prepare
+
+COUNTRY = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
+SYRIA_IS = RESULTS / "ged_is_syria_monthly.csv"
+
+
+def run(capsys, *args):
+    status = main([str(a) for a in args])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return status, out.out, out.err
+
+
+def fail(capsys, *args):
+    """Run a command that must fail; return its one error line."""
+    with pytest.raises(SystemExit) as stop:
+        main([str(a) for a in args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert stop.value.code == 2
+    assert len(err) == 1, err
+    return err[0]
+
+
+def commands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_every_option_of_every_command_has_help():
+    for name, parser in commands().items():
+        for action in parser._actions:
+            assert action.help and action.help != argparse.SUPPRESS, (
+                f"trends {name} {'/'.join(action.option_strings) or action.dest} has no help")
+        text = parser.format_help()
+        assert "%%" not in text, f"trends {name} --help shows a literal %%"
+    forecast = commands()["forecast"].format_help()
+    assert "50/80/95% intervals" in " ".join(forecast.split())
+
+
+def test_options_are_named_alike_across_commands():
+    """The same idea has the same option on every command that has it."""
+    seen: dict[str, set[str]] = {}
+    for name, parser in commands().items():
+        for action in parser._actions:
+            for option in action.option_strings:
+                seen.setdefault(action.dest, set()).add(option)
+        flags = {o for a in parser._actions for o in a.option_strings}
+        assert {"--quiet", "--verbose", "--progress"} <= flags, name
+    for dest in ("seed", "bootstrap", "since", "measure", "json", "horizon", "draws", "out"):
+        assert len(seen.get(dest, {"-"}) - {"-h"}) == 1, (dest, seen.get(dest))
+
+
+def test_a_misspelt_command_option_or_choice_gets_a_suggestion(capsys):
+    line = fail(capsys, "tets", "x.csv")
+    assert line.startswith("trends: error: argument COMMAND: invalid choice: 'tets'")
+    assert "did you mean 'test'?" in line
+    line = fail(capsys, "alerts", SYRIA_IS, "--methd", "farrington")
+    assert line.startswith("trends alerts: error: unrecognized arguments: --methd")
+    assert "did you mean '--method'?" in line
+    line = fail(capsys, "alerts", SYRIA_IS, "--method", "farington")
+    assert "did you mean 'farrington'?" in line and "(see 'trends alerts --help')" in line
+
+
+@pytest.fixture
+def events(write):
+    rows = ["incident_id,date_start,country,region,actor1,killed_best"]
+    months = pd.period_range("2018-01", periods=30, freq="M")
+    for k, month in enumerate(months):
+        for region in ("Deir ez-Zor", "Homs"):
+            for j in range(1 + (k + len(region)) % 3):
+                rows.append(f"{region[:3]}{k}-{j},{month}-{j + 1:02d},Syria,{region},IS,{j}")
+    return write("events.csv", "\n".join(rows) + "\n")
+
+
+SHORT = ("--years-back", "1", "--window", "1")
+"""Farrington settings for the 30 months of the test events."""
+
+
+@pytest.mark.parametrize("command", ["alerts", "aggregate"])
+def test_a_misspelt_region_gets_did_you_mean(capsys, events, command):
+    status, _, err = run(capsys, command, events, "--region", "Deir Ezor")
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert status == 2 and len(errors) == 1
+    assert errors[0] == (f"trends {command}: error: --region 'Deir Ezor': no such region in the "
+                         "data; did you mean 'Deir ez-Zor'?")
+    more = SHORT if command == "alerts" else ()
+    status, out, err = run(capsys, command, events, "--region", "deir ezzor", "-q", *more)
+    assert status == 0 and "Deir ez-Zor" in out, err
+
+
+def test_a_misspelt_measure_gets_did_you_mean(capsys):
+    status, _, err = run(capsys, "alerts", COUNTRY, "--measure", "syria_killed_bset")
+    assert status == 2
+    assert ("--measure 'syria_killed_bset': not in "
+            f"{COUNTRY}; did you mean 'syria_killed_best'") in err
+    status, _, err = run(capsys, "forecast", SYRIA_IS, "--measure", "killed")
+    assert status == 2 and "did you mean" in err and "(measures: incidents, killed_best" in err
+
+
+def test_the_summed_series_is_named_for_its_country_or_all_regions(capsys, events):
+    _, out, _ = run(capsys, "alerts", COUNTRY, "--measure", "syria_killed_best", "-q")
+    assert out.startswith("Syria 2026-02: observed 81,")
+    _, out, _ = run(capsys, "alerts", events, "--country", "Syria", "-q", *SHORT)
+    assert out.startswith("Syria 2020-06:")
+    _, out, _ = run(capsys, "alerts", SYRIA_IS, "-q", *SHORT)
+    assert out.startswith("all regions 2019-11:")
+    assert not any(line.startswith("all ") and not line.startswith("all regions")
+                   for line in out.splitlines())
+
+
+def test_quiet_verbose_and_progress(capsys, events):
+    status, _, err = run(capsys, "aggregate", events, "--quiet")
+    assert status == 0 and err == ""
+    _, _, err = run(capsys, "aggregate", events)
+    assert "read as native" in err and "rows read" in err
+    assert "%|" not in err  # stderr is not a terminal: no bar
+    _, _, err = run(capsys, "aggregate", events, "--verbose")
+    assert "reading: " in err and " s]" in err
+    _, _, err = run(capsys, "aggregate", events, "--progress")
+    assert re.search(r"reading: \d+it \[", err), err  # a bar of unknown length, forced
+    line = fail(capsys, "aggregate", events, "--quiet", "--verbose")
+    assert "not allowed with argument" in line
+
+
+def test_bars_draw_on_a_terminal_only_and_never_when_quiet():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    console = Console(stream=terminal)
+    assert console.bars
+    with console.bar("charts", total=2) as bar:
+        bar.step("series")
+        bar.step("alerts")
+    drawn = terminal.getvalue()
+    assert "charts:  50%" in drawn and "1/2" in drawn and "alerts" in drawn
+    assert drawn.endswith("\r")  # the finished bar is cleared, leaving the line clean
+    assert not Console(stream=io.StringIO()).bars
+    assert not Console(stream=terminal, quiet=True).bars
+    assert Console(stream=io.StringIO(), force_bars=True).bars
+
+
+def test_chart_runs_only_the_analyses_its_chart_needs(monkeypatch, tmp_path, capsys):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the alert chart does not need a verdict")
+
+    monkeypatch.setattr("trends.report.analysis.assess", refuse)
+    monkeypatch.setattr("trends.report.analysis.forecast", refuse)
+    monkeypatch.setattr("trends.report.analysis.fit_power_law", refuse)
+    out = tmp_path / "alerts.svg"
+    status, _, err = run(capsys, "chart", "alerts", "reports/syria-country-monthly.toml",
+                         "--format", "svg", "--out", out)
+    assert status == 0, err
+    assert out.read_text().startswith("<svg")
+    definition = ReportDefinition.from_toml("reports/syria-country-monthly.toml")
+    data, month = prepare(definition)
+    findings = analyse(data, month, definition.analysis, only=("alert_history",))
+    assert findings.alert_history is not None
+    assert findings.verdict is None and findings.forecast is None and findings.alerts is None
