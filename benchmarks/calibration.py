@@ -92,10 +92,11 @@ def run(task: tuple[str, int, float, int, int]) -> dict[str, object]:
 
 
 def tasks(null_reps: int, alt_reps: int, bootstrap: int, done: set[tuple]) -> list[tuple]:
+    # The null cells first, then the largest effect: a partial run answers the size targets.
     out = []
-    for dgp in DGPS:
-        for n in LENGTHS:
-            for ratio in RATIOS:
+    for ratio in sorted(RATIOS, key=lambda r: (r != 1.0, -r)):
+        for dgp in DGPS:
+            for n in LENGTHS:
                 reps = null_reps if ratio == 1.0 else alt_reps
                 out += [(dgp, n, ratio, k, bootstrap) for k in range(reps)
                         if (dgp, n, ratio, k) not in done]

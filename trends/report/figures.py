@@ -117,7 +117,7 @@ def _figures(
             subtitle=subtitle,
         )
     forest = _forest_table(f)
-    if len(forest):
+    if len(forest) > 1:
         out["forest"] = charts.forest_plot(
             forest,
             title=f"Level since {month_name(f.settings.break_month)} against the trend "
@@ -211,11 +211,11 @@ def _regions_with_data(f: Findings) -> list[str]:
 
 
 def _forest_table(f: Findings) -> pd.DataFrame:
-    """Each region's level ratio from its verdict; the chart names the regions without one."""
+    """Each region's level ratio from its verdict (regions whose ratio is reported)."""
     rows = [
         {"region": v.name, "ratio": v.level_ratio, "ci_low": v.level_ratio_ci[0],
          "ci_high": v.level_ratio_ci[1], "p_value_adjusted": v.p_value}
-        for v in f.region_verdicts
+        for v in f.region_verdicts if np.isfinite(v.level_ratio)
     ]
     return pd.DataFrame(rows, columns=["region", "ratio", "ci_low", "ci_high",
                                        "p_value_adjusted"])
