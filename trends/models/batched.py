@@ -179,11 +179,21 @@ def _negbin_chunk(
             worse = ~(ll_new >= ll - 1e-12 * np.abs(ll)) & ~done
             if not worse.any():
                 break
-            new_beta = np.where(worse[..., None], 0.5 * (new_beta + beta), new_beta)
-            new_phi = np.where(worse, 0.5 * (new_phi + phi), new_phi)
-            eta_new = _linear(X, new_beta, offset)
-            mu_new = np.exp(eta_new)
-            ll_new = negbin_loglik(Y, mu_new, np.exp(new_phi), log_fact)
+            # only the halved problems change: the others are not recomputed
+            new_beta, new_phi, eta_new, mu_new, ll_new = (
+                a.copy() for a in (new_beta, new_phi, eta_new, mu_new, ll_new))
+            which = np.nonzero(worse)
+            new_beta[which] = 0.5 * (new_beta[which] + beta[which])
+            new_phi[which] = 0.5 * (new_phi[which] + phi[which])
+            X_w = np.broadcast_to(X[:, None], (*worse.shape, *X.shape[-2:]))[which]
+            eta_w = _linear(X_w, new_beta[which][:, None, :],
+                            np.broadcast_to(offset, mu_new.shape)[which][:, None, :])[:, 0]
+            eta_new[which] = eta_w
+            mu_new[which] = np.exp(eta_w)
+            ll_new[which] = negbin_loglik(
+                np.broadcast_to(Y, mu_new.shape)[which], mu_new[which],
+                np.exp(new_phi[which]), np.broadcast_to(log_fact, mu_new.shape)[which],
+            )
         # near the Poisson limit (theta above 100 times every mean) the likelihood is flat
         # in theta and its exact value no longer matters: a steady log-likelihood is enough
         flat = new_phi > np.log(100.0 * np.max(mu_new, axis=-1))
