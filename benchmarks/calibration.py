@@ -91,11 +91,12 @@ def run(task: tuple[str, int, float, int, int]) -> dict[str, object]:
     }
 
 
-def tasks(null_reps: int, alt_reps: int, bootstrap: int, done: set[tuple]) -> list[tuple]:
+def tasks(null_reps: int, alt_reps: int, bootstrap: int, done: set[tuple],
+          dgps: tuple[str, ...] = DGPS, ratios: tuple[float, ...] = RATIOS) -> list[tuple]:
     # The null cells first, then the largest effect: a partial run answers the size targets.
     out = []
-    for ratio in sorted(RATIOS, key=lambda r: (r != 1.0, -r)):
-        for dgp in DGPS:
+    for ratio in sorted(ratios, key=lambda r: (r != 1.0, -r)):
+        for dgp in dgps:
             for n in LENGTHS:
                 reps = null_reps if ratio == 1.0 else alt_reps
                 out += [(dgp, n, ratio, k, bootstrap) for k in range(reps)
@@ -150,6 +151,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/calibration.csv")
     parser.add_argument("--summarise", action="store_true")
+    parser.add_argument("--dgps", default=",".join(DGPS), help="series kinds to run (all)")
+    parser.add_argument("--ratios", default=",".join(map(str, RATIOS)), help="true ratios (all)")
     parser.add_argument("--write", default=None)
     opts = parser.parse_args()
     if opts.summarise:
@@ -162,7 +165,8 @@ def main() -> None:
     if os.path.exists(opts.out):
         old = pd.read_csv(opts.out, keep_default_na=False)
         done = {(r.dgp, int(r.months), float(r.ratio), int(r.series)) for r in old.itertuples()}
-    todo = tasks(opts.null_reps, opts.alt_reps, opts.bootstrap, done)
+    todo = tasks(opts.null_reps, opts.alt_reps, opts.bootstrap, done,
+                 tuple(opts.dgps.split(",")), tuple(float(r) for r in opts.ratios.split(",")))
     new_file = not os.path.exists(opts.out)
     with open(opts.out, "a", newline="", encoding="utf-8") as handle, Pool(opts.workers) as pool:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)

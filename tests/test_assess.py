@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
+import trends
 from trends.cli import main
 from trends.errors import DataError, OptionError
 from trends.resurgence.bootstrap_t import bootstrap_t
@@ -178,6 +179,20 @@ def test_a_break_before_the_stretch_is_left_out_of_the_comparison():
     assert result.pre_period is not None and result.pre_period[0] >= "2018-12"
     assert result.verdict == "no_change"
     assert 0.7 < result.level_ratio < 1.4
+    assert "no evidence that the level held steady" not in result.sentence
+
+
+@pytest.mark.slow
+def test_no_change_with_a_wide_interval_is_not_read_as_steady():
+    """IS incidents in Syria after November 2017: a third of the level before, with an
+    interval from 0.07 to 1.28 on 22 months of history. 'No detectable change' is said with
+    the warning that it is no evidence of a steady level."""
+    incidents = trends.read_incidents([DATA / "ucdp_ged_syria_2016-01_2019-11.csv.gz"])
+    panel = trends.aggregate(incidents, actors=["IS"])
+    result = assess(trends.to_series(panel, "incidents"), "2017-11", direction="either")
+    assert result.verdict == "no_change", result.summary()
+    assert result.level_ratio_ci[0] < 0.5
+    assert "no evidence that the level held steady" in result.sentence
 
 
 @pytest.mark.slow

@@ -139,7 +139,7 @@ class Rule:
 
 
 OPTION_RULES: dict[str, Rule] = {
-    "bootstrap": Rule("--bootstrap", 1, INT64_MAX),
+    "bootstrap": Rule("--bootstrap", 1, 100_000),
     "seed": Rule("--seed", 0, 2**32 - 1),
     "horizon": Rule("--horizon", 1, 24),
     "draws": Rule("--draws", 1, 1_000_000),

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from trends.resurgence.verdict import Assessment
 
 VERBS = {"rise": "rose", "fall": "fell", "either": "changed"}
+WIDE = (0.5, 2.0)
+"""A no-change interval reaching below half or above double the predicted level is called wide."""
 
 
 def month_name(month: str) -> str:
@@ -75,6 +77,10 @@ def sentence(result: Assessment) -> str:
              f"before it predicted ({_ci(test.level_ratio_ci)}")
     if result.verdict == "no_change":
         text = f"No detectable change in {subject} at {when}: {level}; {_p_words(result)})."
+        low, high = test.level_ratio_ci
+        if low < WIDE[0] or high > WIDE[1]:
+            text += (" The interval is wide: the data fit no change and a large change alike, "
+                     "so this is no evidence that the level held steady.")
         drift = result.drift
         if drift is not None:
             text += (f" Over the 12 months to {month_name(drift.months[1])} they were "
