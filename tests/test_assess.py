@@ -86,6 +86,15 @@ def test_known_changes_in_the_bundled_conflict_series(column, since, direction, 
     assert assess(y, since, direction=direction).verdict == verdict
 
 
+@pytest.mark.slow
+def test_the_start_of_the_syrian_war_is_not_called_a_fall_or_steady():
+    """Deaths rose from tens to thousands a month in 2011-12; the months before include the
+    first year of the uprising, so a straight pre-trend may not fit (then: cannot tell)."""
+    y, _ = monthly(COUNTRY, "syria_killed_best")
+    result = assess(y, "2012-01", bootstrap=199)
+    assert result.verdict in ("rise", "cannot_tell"), result.summary()
+
+
 def test_syria_2023_is_not_called_a_rise_and_says_why():
     """Syria's deaths did not jump in November 2023; the 2024-25 surge came a year later."""
     y, _ = monthly(COUNTRY, "syria_killed_best")

@@ -115,3 +115,15 @@ def test_negbin_likelihood_never_below_poisson(seed, theta):
     pois = fit_batch(X, Y, family="poisson")
     assert np.all(nb.loglik >= pois.loglik - 1e-8)
     assert np.all(nb.theta > 0)
+
+
+
+def test_break_scores_solve_a_singular_stack_by_least_squares():
+    """One singular information matrix in a batch must not stop the scores of the others."""
+    from trends.models.breakscore import _solve
+
+    a = np.stack([np.eye(2), np.array([[1.0, 1.0], [1.0, 1.0]])])
+    b = np.array([[[2.0], [4.0]], [[2.0], [2.0]]])
+    out = _solve(a, b)
+    assert np.allclose(out[0, :, 0], [2.0, 4.0])
+    assert np.allclose(a[1] @ out[1], b[1])

@@ -102,10 +102,22 @@ def break_scores(
         zwx = cx0[:, :, None, :]
         u = u0[..., None]
     a = np.einsum("bn,np,nq->bpq", w, X0, X0)
-    solved = np.linalg.solve(a[:, None], np.swapaxes(zwx, -1, -2))  # (B, K, p0, d)
+    solved = _solve(a[:, None], np.swapaxes(zwx, -1, -2))  # (B, K, p0, d)
     info = zwz - zwx @ solved
-    stat = np.einsum("bki,bki->bk", u, np.linalg.solve(info, u[..., None])[..., 0])
-    return np.maximum(stat, 0.0)
+    stat = np.einsum("bki,bki->bk", u, _solve(info, u[..., None])[..., 0])
+    return np.maximum(np.nan_to_num(stat, nan=0.0), 0.0)
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``solve(a, b)``, or the least-squares answer where some ``a`` is singular.
+
+    A simulated series of near-zero counts makes its information singular; its
+    scores then rank its months only roughly, which screening tolerates.
+    """
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(a) @ b
 
 
 def top_candidates(scores: np.ndarray, count: int) -> np.ndarray:
