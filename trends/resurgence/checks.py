@@ -240,8 +240,10 @@ def window_flags(windows: tuple[WindowResult, ...], direction: str) -> list[Flag
     chosen = next(w for w in windows if w.chosen)
     agree = sum(w.verdict == chosen.verdict for w in stable)
     if agree * 2 < len(stable):
+        # a rise or fall that most comparison periods do not find is not an answer
         return [Flag("window_sensitive", (
-            f"only {agree} of {len(stable)} comparison periods within the stable stretch give "
-            f"the same answer ({chosen.verdict.replace('_', ' ')}); see window_sensitivity"),
-            False)]
+            f"the answer depends on the months compared: only {agree} of {len(stable)} "
+            f"comparison periods within the stable stretch give the same answer "
+            f"({chosen.verdict.replace('_', ' ')}); see window_sensitivity"),
+            chosen.verdict in ("rise", "fall"))]
     return []
