@@ -17,8 +17,7 @@ from trends.decompose import decompose_change
 from trends.forecast import forecast
 from trends.models import CountModel
 from trends.results import Result
-from trends.resurgence import assess, detect_break, detect_breaks, its_test
-from trends.resurgence import test_regions as regions_test
+from trends.resurgence import assess, detect_break, detect_breaks, its_test, regions_test
 from trends.severity import fit_power_law
 
 HOSTILE = "<img src=x onerror=alert(1)>\u202e"

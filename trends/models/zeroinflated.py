@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 from scipy import optimize, special
@@ -43,9 +42,8 @@ from trends.errors import DataError
 from trends.models.batched import fit_batch
 from trends.models.diagnostics import TestResult
 from trends.models.glm import GLMFit, fit_glm
+from trends.options import ZeroInflatedFamily
 
-ZeroInflatedFamily = Literal["zip", "zinb"]
-ZERO_INFLATED = ("zip", "zinb")
 INFLATION_TERM = "zero_inflation"
 ZERO_EXCESS_LEVEL = 0.05
 ZERO_EXCESS_REPLICATES = 499
