@@ -56,11 +56,11 @@ def _auto_result(
     series: pd.Series,
     fit: EnsembleFit,
     horizon: int,
-    n_draws: int,
+    draws: int,
     seed: int,
     threshold: float | None,
 ) -> ForecastResult:
-    draws = ensemble_draws(fit.names, fit.weights, series, horizon, n_draws, seed=seed)
+    paths = ensemble_draws(fit.names, fit.weights, series, horizon, draws, seed=seed)
     months = pd.period_range(series.index[-1] + 1, periods=horizon, freq="M")
     shares = tuple(
         (name, float(weight))
@@ -68,7 +68,7 @@ def _auto_result(
         if weight > 0
     )
     return ForecastResult(
-        series, months, draws, "mixture", threshold, method="auto", weights=shares,
+        series, months, paths, "mixture", threshold, method="auto", weights=shares,
         skill=fit.skill, warning=fit.warning,
     )  # fmt: skip
 
@@ -160,11 +160,11 @@ def count_model_forecaster(**settings: Any) -> Forecaster:
     """
 
     def forecaster(
-        history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+        history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
     ) -> np.ndarray:
         seed = int(rng.integers(0, 2**31 - 1))
         result = forecast(
-            history, horizon, method="count_model", draws=n_draws, seed=seed, **settings
+            history, horizon, method="count_model", draws=draws, seed=seed, **settings
         )
         return result.draws
 
@@ -186,9 +186,9 @@ def auto_forecaster(*, seed: int = 0) -> Forecaster:
     """
 
     def forecaster(
-        history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+        history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
     ) -> np.ndarray:
-        return forecast(history, horizon, method="auto", draws=n_draws, seed=seed).draws
+        return forecast(history, horizon, method="auto", draws=draws, seed=seed).draws
 
     return forecaster
 
@@ -219,7 +219,7 @@ def auto_backtest_forecaster(y: pd.Series, horizon: int, *, seed: int = 0) -> Fo
     fitted = horizon
 
     def forecaster(
-        history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+        history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
     ) -> np.ndarray:
         prefix = series.iloc[: len(history)]
         if horizon != fitted or not (
@@ -236,6 +236,6 @@ def auto_backtest_forecaster(y: pd.Series, horizon: int, *, seed: int = 0) -> Fo
             msg = f"a forecast needs at least {FIRST_ORIGIN} months of history; got {len(history)}"
             raise DataError(msg)
         weights = fit.weights_at(history.index[-1])
-        return ensemble_draws(fit.names, weights, prefix, horizon, n_draws, seed=seed)
+        return ensemble_draws(fit.names, weights, prefix, horizon, draws, seed=seed)
 
     return forecaster

@@ -47,10 +47,10 @@ def _check_monthly(y: pd.Series) -> pd.Series:
     return y
 
 
-def _check_draws(draws: np.ndarray, name: str, n_draws: int, horizon: int) -> np.ndarray:
-    values = np.asarray(draws)
-    if values.shape != (n_draws, horizon):
-        msg = f"forecaster {name!r} returned shape {values.shape}; expected ({n_draws}, {horizon})"
+def _check_draws(paths: np.ndarray, name: str, draws: int, horizon: int) -> np.ndarray:
+    values = np.asarray(paths)
+    if values.shape != (draws, horizon):
+        msg = f"forecaster {name!r} returned shape {values.shape}; expected ({draws}, {horizon})"
         raise OptionError(msg)
     if not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values != np.rint(values)):
         msg = f"forecaster {name!r} must return non-negative integer draws"
