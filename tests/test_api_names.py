@@ -83,6 +83,10 @@ def test_report_definitions_check_the_same_choices():
     assert CHOICES["direction"] == options.DIRECTIONS
     assert CHOICES["alert_method"] == options.ALERT_METHODS
     assert CHOICES["format"] == options.INPUT_FORMATS
+    from trends.cli.chart import NAMES
+    from trends.report.figures import CHART_ORDER
+
+    assert CHART_ORDER == NAMES == options.CHART_NAMES
 
 
 def test_renamed_keyword_warns_and_gives_the_same_result():

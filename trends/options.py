@@ -66,6 +66,8 @@ Measure = Literal["incidents", "killed_low", "killed_best", "killed_high", "inju
 """The measures of a monthly panel."""
 
 # Charts.
+ChartName = Literal["series", "regions", "heatmap", "forest", "alerts", "forecast", "severity"]
+"""The charts of a report page, in page order (``trends chart NAME``)."""
 ChartFormat = Literal["png", "svg", "json", "html"]
 YScale = Literal["shared", "independent"]
 
@@ -95,6 +97,7 @@ PRECISIONS: tuple[str, ...] = get_args(Precision)
 COUNT_MEASURES: tuple[str, ...] = get_args(CountMeasure)
 DEATH_MEASURES: tuple[str, ...] = get_args(DeathMeasure)
 MEASURES: tuple[str, ...] = get_args(Measure)
+CHART_NAMES: tuple[str, ...] = get_args(ChartName)
 CHART_FORMATS: tuple[str, ...] = get_args(ChartFormat)
 Y_SCALES: tuple[str, ...] = get_args(YScale)
 
