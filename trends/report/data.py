@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from trends.errors import OptionError
 from trends.ingest.files import read_header
 from trends.loading import is_monthly_input, load_panel
 from trends.monthly import KEYS
@@ -50,12 +49,6 @@ def load(definition: ReportDefinition) -> ReportData:
             measures = [c for c in header if c not in (*KEYS, "month")]
             msg = f"the monthly table has no such measure; choose one of {', '.join(measures)}"
             raise definition.fail(msg, "analysis.measure", measure)
-        if len(definition.inputs) > 1:
-            msg = (
-                f"{definition.name_of(definition.inputs[0])} is a monthly table, which is read "
-                f"alone; {len(definition.inputs)} inputs were given"
-            )
-            raise OptionError(msg)
     f = definition.filters
     loaded = load_panel(
         definition.inputs, measure=definition.analysis.measure, start=f.start or None,
