@@ -264,7 +264,7 @@ def its_test(
             fit.offset,
             family=fit.family,
             signed=alternative == "increase",
-            replicates=bootstrap,
+            bootstrap=bootstrap,
             seed=seed,
         )
         p = boot.p_value
