@@ -25,8 +25,10 @@ def all_tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff")
+    """Ruff, and the import-linter contract of .importlinter (the layers of the package)."""
+    session.install("ruff", "import-linter>=2.1")
     session.run("ruff", "check", "trends", "tests", "benchmarks", "noxfile.py")
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session

@@ -150,8 +150,8 @@ def count_model_ratio(y: pd.Series, horizon: int, best: float) -> float:
                 y,
                 {"count_model": count_model_forecaster()},
                 horizon=horizon,
-                min_train=FIRST_ORIGIN + LEARN_MONTHS,
-                n_draws=1000,
+                min_train_months=FIRST_ORIGIN + LEARN_MONTHS,
+                draws=1000,
                 baselines=[],
             )
         except DataError:

@@ -17,7 +17,7 @@ settings.load_profile(
 
 SLOW_DOCTESTS = {
     "trends.resurgence.verdict.assess",
-    "trends.resurgence.regions.test_regions",
+    "trends.resurgence.regions.regions_test",
     "trends.resurgence.regions.sensitivity",
 }
 """Doctests that run a full bootstrap: they run with the slow tests."""

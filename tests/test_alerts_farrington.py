@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from trends.alerts import alerts, farrington
-from trends.alerts.farrington import _glm_quasipoisson, _reference_mask
+from trends.alerts.farrington import _reference_mask
 from trends.errors import DataError, InputError, OptionError
+from trends.models.surveillance_fits import fit_quasipoisson
 
 RESULTS = Path(__file__).parent / "results"
 DATA = Path(__file__).parents[1] / "data"
@@ -138,7 +139,7 @@ def test_irls_matches_statsmodels_glm():
     y = rng.poisson(np.exp(2 + 0.03 * t)).astype(float)
     x = np.column_stack([np.ones_like(t), t])
     w = rng.uniform(0.2, 2.0, size=t.size)
-    fit = _glm_quasipoisson(x, y, w)
+    fit = fit_quasipoisson(x, y, w)
     ref = sm.GLM(y, x, family=sm.families.Poisson(), var_weights=w).fit(scale="X2")
     assert fit.converged
     np.testing.assert_allclose(fit.coef, ref.params, rtol=1e-7)

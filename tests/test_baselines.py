@@ -74,7 +74,9 @@ def test_backtest_forecasts_the_months_after_each_origin():
         future = np.pad(future, (0, horizon - future.size))
         return np.tile(future, (n_draws, 1))
 
-    result = rolling_origin(y, {"oracle": oracle, **BASELINES}, horizon=4, min_train=30, n_draws=50)
+    result = rolling_origin(
+        y, {"oracle": oracle, **BASELINES}, horizon=4, min_train_months=30, draws=50
+    )
     table = result.forecasts
     mine = table[table["method"] == "oracle"]
     assert np.all(mine["crps"] == 0) and np.all(mine["absolute_error"] == 0)
@@ -95,7 +97,8 @@ def test_tidy_means_and_skill_follow_from_the_long_table():
     y = homs()
     copy_of_empirical = empirical_forecast
     result = rolling_origin(
-        y, {**BASELINES, "model": copy_of_empirical}, horizon=3, min_train=36, n_draws=300, seed=4
+        y, {**BASELINES, "model": copy_of_empirical}, horizon=3, min_train_months=36, draws=300,
+        seed=4,
     )
     tidy = result.tidy()
     long = result.forecasts
@@ -115,13 +118,13 @@ def test_tidy_means_and_skill_follow_from_the_long_table():
 
 def test_backtest_is_deterministic_and_independent_of_other_methods():
     y = homs()
-    one = rolling_origin(y, BASELINES, horizon=2, n_draws=200, seed=9)
-    two = rolling_origin(y, BASELINES, horizon=2, n_draws=200, seed=9)
-    alone = rolling_origin(y, {"empirical_12": empirical_forecast}, horizon=2, n_draws=200, seed=9)
+    one = rolling_origin(y, BASELINES, horizon=2, draws=200, seed=9)
+    two = rolling_origin(y, BASELINES, horizon=2, draws=200, seed=9)
+    alone = rolling_origin(y, {"empirical_12": empirical_forecast}, horizon=2, draws=200, seed=9)
     pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
     mine = one.forecasts[one.forecasts["method"] == "empirical_12"].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, alone.forecasts)
-    other = rolling_origin(y, BASELINES, horizon=2, n_draws=200, seed=10)
+    other = rolling_origin(y, BASELINES, horizon=2, draws=200, seed=10)
     assert not one.forecasts["crps"].equals(other.forecasts["crps"])
 
 
@@ -130,14 +133,14 @@ def test_backtest_is_deterministic_and_independent_of_other_methods():
 def test_last_value_of_a_constant_series_has_zero_crps(level, extra):
     y = monthly([level] * (12 + extra))
     result = rolling_origin(
-        y, {"last_value": last_value_forecast}, horizon=3, min_train=12, n_draws=5
+        y, {"last_value": last_value_forecast}, horizon=3, min_train_months=12, draws=5
     )
     assert np.all(result.forecasts["crps"] == 0)
     assert np.all(np.isfinite(result.tidy()["log_score"]))
 
 
 def test_backtest_rejects_bad_input_with_clear_messages():
-    with pytest.raises(DataError, match="needs more than min_train = 36"):
+    with pytest.raises(DataError, match="needs more than min_train_months = 36"):
         rolling_origin(monthly([1] * 30), BASELINES)
     gappy = monthly([1] * 40).drop(pd.Period("2017-03", freq="M"))
     with pytest.raises(DataError, match="every month"):

@@ -90,7 +90,9 @@ def test_the_replayed_backtest_gives_the_draws_of_a_rerun_at_every_origin():
         fast(y.iloc[:20] + 1, 3, 10, rng)
     with pytest.raises(OptionError, match="horizon 2"):
         fast(y.iloc[:20], 2, 10, rng)
-    result = rolling_origin(y, {"auto": fast, **BASELINES}, horizon=3, min_train=30, n_draws=300)
+    result = rolling_origin(
+        y, {"auto": fast, **BASELINES}, horizon=3, min_train_months=30, draws=300
+    )
     assert set(result.tidy()["method"]) == {"auto", *BASELINES}
 
 

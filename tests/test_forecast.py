@@ -44,7 +44,7 @@ def count_model_histories(draw: st.DrawFn) -> list[int]:
 @settings(max_examples=25, deadline=None)
 @given(values=count_model_histories(), horizon=st.integers(1, 12))
 def test_count_model_quantiles_are_ordered_and_non_negative(values, horizon):
-    result = forecast(series(values), horizon, method="count_model", n_draws=500, threshold=10)
+    result = forecast(series(values), horizon, method="count_model", draws=500, threshold=10)
     _ordered(result.tidy(), horizon)
 
 
@@ -55,7 +55,7 @@ def test_count_model_quantiles_are_ordered_and_non_negative(values, horizon):
 )
 def test_default_quantiles_are_ordered_and_non_negative(values, horizon):
     # no filter: the default method takes any 12 or more months, zeros and spikes included
-    result = forecast(series(values), horizon, n_draws=300, threshold=10)
+    result = forecast(series(values), horizon, draws=300, threshold=10)
     _ordered(result.tidy(), horizon)
     assert result.method == "auto"
     assert sum(w for _, w in result.weights) == pytest.approx(1.0)
@@ -88,7 +88,7 @@ def test_intervals_cover_at_their_level_on_model_data():
     for _ in range(runs):
         y = rng.poisson(mean)
         table = forecast(
-            series(y[:48]), 1, family="poisson", n_draws=1000, seed=int(rng.integers(1e9))
+            series(y[:48]), 1, family="poisson", draws=1000, seed=int(rng.integers(1e9))
         ).tidy()
         hits80 += table["lo80"][0] <= y[48] <= table["hi80"][0]
         hits50 += table["lo50"][0] <= y[48] <= table["hi50"][0]
@@ -123,8 +123,8 @@ def test_count_model_forecaster_runs_in_a_backtest():
         y,
         {"count_model": count_model_forecaster(), **BASELINES},
         horizon=3,
-        min_train=36,
-        n_draws=400,
+        min_train_months=36,
+        draws=400,
         baselines=list(BASELINES),
     )
     table = result.tidy()
@@ -145,7 +145,7 @@ def test_method_is_chosen_by_the_options_given():
 
 def test_result_states_forecaster_skill_and_coverage():
     y = series(np.random.default_rng(9).negative_binomial(3, 3 / 33, 60))
-    result = forecast(y, 3, n_draws=1000)
+    result = forecast(y, 3, draws=1000)
     payload = json.loads(json.dumps(result.to_dict(), allow_nan=False))
     assert payload["method"] == "auto"
     assert set(SPREAD) <= set(payload["weights"]) <= set(MIXED)
@@ -166,18 +166,18 @@ def test_result_states_forecaster_skill_and_coverage():
     assert list(result.tidy().columns) == [
         "month", "horizon", "mean", "median", "lo50", "hi50", "lo80", "hi80", "lo95", "hi95",
     ]
-    hostile = forecast(y.rename("<script>x</script>"), 1, n_draws=200)._repr_html_()
+    hostile = forecast(y.rename("<script>x</script>"), 1, draws=200)._repr_html_()
     assert "<script>" not in hostile and "&lt;script&gt;" in hostile
 
 
 def test_short_history_is_forecast_with_a_warning_and_no_backtest():
     y = series(np.random.default_rng(10).poisson(15, 30))
-    result = forecast(y, 3, n_draws=500)
+    result = forecast(y, 3, draws=500)
     payload = result.to_dict()
     assert payload["backtest"] is None and result.skill is None
     assert "too short to check" in payload["warning"]
     assert "too short to check" in result.summary()
-    tiny = forecast(series(np.random.default_rng(11).poisson(15, 12)), 2, n_draws=200)
+    tiny = forecast(series(np.random.default_rng(11).poisson(15, 12)), 2, draws=200)
     assert "same weight" in tiny.warning and "too short to check" in tiny.warning
     assert {name for name, _ in tiny.weights} == set(SPREAD)
     assert len({w for _, w in tiny.weights}) == 1
@@ -192,7 +192,7 @@ def test_count_model_result_says_it_was_not_backtested():
 def test_sparse_series_get_a_default_forecast():
     values = np.zeros(48, dtype=int)
     values[[5, 20, 41]] = [3, 1, 2]
-    table = forecast(series(values), 3, n_draws=500).tidy()
+    table = forecast(series(values), 3, draws=500).tidy()
     assert (table["median"] == 0).all()
     assert (table["hi95"] <= 3).all()
 
@@ -230,7 +230,7 @@ def test_syria_intervals_do_not_reach_zero():
 def test_a_permanent_level_shift_six_months_before_the_end_is_followed():
     rng = np.random.default_rng(12)
     values = np.r_[rng.negative_binomial(10, 10 / 110, 54), rng.negative_binomial(10, 10 / 410, 6)]
-    table = forecast(series(values), 3, n_draws=2000).tidy()
+    table = forecast(series(values), 3, draws=2000).tidy()
     assert (table["median"] > 250).all() and (table["hi80"] > 400).all()
 
 
@@ -238,7 +238,7 @@ def test_a_month_of_a_million_moves_neither_median_nor_upper_bounds():
     rng = np.random.default_rng(13)
     values = rng.negative_binomial(5, 5 / 105, 60)
     values[50] = 1_000_000
-    table = forecast(series(values), 3, n_draws=2000).tidy()
+    table = forecast(series(values), 3, draws=2000).tidy()
     assert table["median"].between(60, 140).all()
     # the month counts as a one-off spike capped at 5 times the next largest recent month
     assert (table["hi95"] <= 5 * np.sort(values[-12:])[-2]).all()
@@ -248,7 +248,7 @@ def test_a_month_of_a_million_moves_neither_median_nor_upper_bounds():
 def test_zeros_but_one_month_forecast_zero_and_say_the_baseline_won():
     values = np.zeros(60, dtype=int)
     values[30] = 17
-    result = forecast(series(values), 3, n_draws=1000)
+    result = forecast(series(values), 3, draws=1000)
     table = result.tidy()
     assert (table["hi95"] == 0).all()
     assert result.skill is not None and result.skill.best_baseline == "zero"

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trends.resurgence import assess, detect_break, its_test
-from trends.resurgence import test_regions as regions_test
+from trends.resurgence import assess, detect_break, its_test, regions_test
 
 IDX = pd.period_range("2014-01", periods=60, freq="M")
 

@@ -17,8 +17,7 @@ from trends.decompose import decompose_change
 from trends.forecast import forecast
 from trends.models import CountModel
 from trends.results import Result
-from trends.resurgence import assess, detect_break, detect_breaks, its_test
-from trends.resurgence import test_regions as regions_test
+from trends.resurgence import assess, detect_break, detect_breaks, its_test, regions_test
 from trends.severity import fit_power_law
 
 HOSTILE = "<img src=x onerror=alert(1)>\u202e"
@@ -50,10 +49,10 @@ FACTORIES = {
     "AlertResult": lambda: alerts(series(), None, method="farrington", years_back=2,
                                   window_half_width=2),
     "ForecastResult": lambda: forecast(series(), 3, seed=1),
-    "BacktestResult": lambda: rolling_origin(series(), BASELINES, horizon=2, min_train=60,
-                                             n_draws=200),
+    "BacktestResult": lambda: rolling_origin(series(), BASELINES, horizon=2, min_train_months=60,
+                                             draws=200),
     "PowerLawResult": lambda: fit_power_law(
-        np.random.default_rng(4).zipf(2.5, 400), bootstrap_replicates=20, gof_replicates=0),
+        np.random.default_rng(4).zipf(2.5, 400), bootstrap=20, gof_bootstrap=0),
     "DecompositionResult": lambda: decompose_change(_panel(), before=("2014-01", "2017-12"),
                                                     after=("2018-01", "2019-12"), seed=1),
 }

@@ -17,8 +17,7 @@ from statsmodels.stats.multitest import multipletests
 from trends.errors import DataError, ModelWarning, OptionError
 from trends.models.design import build_design
 from trends.models.latent import LatentAR1, latent_from_autocovariances, residual_autocovariances
-from trends.resurgence import detect_break, its_test, sensitivity
-from trends.resurgence import test_regions as regions_test
+from trends.resurgence import detect_break, its_test, regions_test, sensitivity
 
 IDX = pd.period_range("2014-01", periods=60, freq="M")
 

@@ -114,7 +114,7 @@ def test_zero_and_missing_deaths_are_counted_and_excluded():
 def test_bootstrap_interval_agrees_with_the_asymptotic_standard_error():
     alpha = 2.4
     x = sample_discrete_power_law(alpha, 1, 1500, np.random.default_rng(9))
-    fit = fit_power_law(x, xmin=1, bootstrap_replicates=300, gof_replicates=0, seed=1)
+    fit = fit_power_law(x, xmin=1, bootstrap=300, gof_bootstrap=0, seed=1)
     low, high = fit.alpha_ci
     assert low < fit.alpha < high
     assert (high - low) / (2 * 1.96 * fit.alpha_se) == pytest.approx(1.0, abs=0.25)
@@ -124,19 +124,19 @@ def test_bootstrap_interval_agrees_with_the_asymptotic_standard_error():
 def test_goodness_of_fit_accepts_a_power_law_and_rejects_a_geometric_tail():
     rng = np.random.default_rng(2)
     power = fit_power_law(
-        sample_discrete_power_law(2.5, 1, 800, rng), bootstrap_replicates=0, gof_replicates=100
+        sample_discrete_power_law(2.5, 1, 800, rng), bootstrap=0, gof_bootstrap=100
     )
     assert power.gof_p_value > 0.1
     geometric = fit_power_law(
-        rng.geometric(1 / 15, 800), xmin=1, bootstrap_replicates=0, gof_replicates=100
+        rng.geometric(1 / 15, 800), xmin=1, bootstrap=0, gof_bootstrap=100
     )
     assert geometric.gof_p_value < 0.02
 
 
 def test_power_law_fit_is_deterministic_and_reports():
     x = sample_discrete_power_law(2.4, 2, 400, np.random.default_rng(12))
-    one = fit_power_law(x, bootstrap_replicates=30, gof_replicates=30, seed=4)
-    two = fit_power_law(x, bootstrap_replicates=30, gof_replicates=30, seed=4)
+    one = fit_power_law(x, bootstrap=30, gof_bootstrap=30, seed=4)
+    two = fit_power_law(x, bootstrap=30, gof_bootstrap=30, seed=4)
     assert one == two
     assert json.loads(json.dumps(one.to_dict()))["xmin"] == one.xmin
     assert one.tidy()["term"].tolist() == ["alpha", "xmin"]
@@ -197,7 +197,7 @@ def test_opposite_movements_are_described_as_an_offset():
 def test_decomposition_identity_holds_exactly(incidents, killed):
     data = panel(incidents, killed)
     result = decompose_change(
-        data, before=("2020-01", "2020-04"), after=("2020-05", "2020-08"), bootstrap_replicates=50
+        data, before=("2020-01", "2020-04"), after=("2020-05", "2020-08"), bootstrap=50
     )
     assert result.ratio_total == pytest.approx(
         result.ratio_frequency * result.ratio_severity, rel=1e-12
@@ -233,7 +233,7 @@ def test_frequency_interval_is_close_to_the_exact_poisson_interval_for_poisson_m
         data,
         before=("2015-01", "2017-12"),
         after=("2018-01", "2020-12"),
-        bootstrap_replicates=4000,
+        bootstrap=4000,
         block_months=1,
     )
     # independent months: single-month resampling is right here

@@ -78,7 +78,7 @@ def _rejections(series: np.ndarray, X: np.ndarray, replicates: int) -> np.ndarra
         warnings.simplefilter("ignore", ModelWarning)
         for y in series:
             fit = fit_glm(y, X, family="negbin")
-            p.append(zero_excess_test(y, X, fit, replicates=replicates).p_value)
+            p.append(zero_excess_test(y, X, fit, bootstrap=replicates).p_value)
     return np.array(p)
 
 

@@ -1,10 +1,11 @@
 """trends: statistical trend analysis of conflict-incident casualty data.
 
 The data path: incident files -> :func:`read_incidents` (canonical table and
-row log) -> :func:`aggregate` (complete monthly panel) -> :func:`to_series`
+row log) -> :func:`aggregate` (complete monthly panel; :func:`load_panel` does
+both, and reads a monthly table too) -> :func:`to_series`
 (one monthly series) -> the verdict on "has it risen since X?" (:func:`assess`)
 and the count models and tests behind it (:class:`CountModel`, :func:`its_test`,
-:func:`detect_break`, :func:`test_regions`) -> alerts,
+:func:`detect_break`, :func:`regions_test`) -> alerts,
 forecasts, backtests and severity -> charts and report pages.
 
 The names below are imported on first use, so that ``import trends`` (and
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         rolling_origin,
     )
     from trends.ingest import IncidentSet, read_incidents
+    from trends.loading import LoadedPanel, load_panel
     from trends.models import CountFit, CountModel
     from trends.monthly import read_monthly, to_series
     from trends.regions import Gazetteer
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
         assess,
         detect_break,
         its_test,
+        regions_test,
         sensitivity,
         test_regions,
     )
@@ -75,13 +78,14 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "auto_forecaster", "count_model_forecaster", "forecast", "rolling_origin",
     ),
     "trends.ingest": ("IncidentSet", "read_incidents"),
+    "trends.loading": ("LoadedPanel", "load_panel"),
     "trends.models": ("CountFit", "CountModel"),
     "trends.monthly": ("read_monthly", "to_series"),
     "trends.regions": ("Gazetteer",),
     "trends.report": ("ReportDefinition", "build_report"),
     "trends.resurgence": (
         "Assessment", "BreakScanResult", "ITSResult", "RegionTestResult", "adjust_for_regions",
-        "assess", "detect_break", "its_test", "sensitivity", "test_regions",
+        "assess", "detect_break", "its_test", "regions_test", "sensitivity", "test_regions",
     ),
     "trends.rowlog": ("RowLog",),
     "trends.severity": ("PowerLawResult", "fit_power_law"),
@@ -119,15 +123,54 @@ def __dir__() -> list[str]:
 sys.modules[__name__].__class__ = _Package
 
 __all__ = [
-    "BASELINES", "AlertResult", "Assessment", "BacktestResult", "BreakScanResult", "CountFit",
+    "BASELINES",
+    "AlertResult",
+    "Assessment",
+    "BacktestResult",
+    "BreakScanResult",
+    "CountFit",
     "CountModel",
-    "DataError", "DataQualityWarning", "DecompositionResult", "ForecastResult", "Gazetteer",
-    "ITSResult", "IncidentSet", "InputError", "ModelWarning", "OptionError", "PowerLawResult",
-    "RegionTestResult", "ReportDefinition", "RowLog", "SchemaError", "TrendsError",
-    "TrendsWarning", "__version__", "acled_heuristic", "adjust_for_regions", "aggregate",
-    "alerts", "assess", "auto_backtest_forecaster", "auto_forecaster",
+    "DataError",
+    "DataQualityWarning",
+    "DecompositionResult",
+    "ForecastResult",
+    "Gazetteer",
+    "ITSResult",
+    "IncidentSet",
+    "InputError",
+    "LoadedPanel",
+    "ModelWarning",
+    "OptionError",
+    "PowerLawResult",
+    "RegionTestResult",
+    "ReportDefinition",
+    "RowLog",
+    "SchemaError",
+    "TrendsError",
+    "TrendsWarning",
+    "__version__",
+    "acled_heuristic",
+    "adjust_for_regions",
+    "aggregate",
+    "alerts",
+    "assess",
+    "auto_backtest_forecaster",
+    "auto_forecaster",
     "build_report",
-    "count_model_forecaster", "decompose_change", "detect_break", "farrington", "fit_power_law",
-    "forecast", "glrnb", "its_test", "read_incidents", "read_monthly", "rolling_origin",
-    "sensitivity", "test_regions", "to_series",
+    "count_model_forecaster",
+    "decompose_change",
+    "detect_break",
+    "farrington",
+    "fit_power_law",
+    "forecast",
+    "glrnb",
+    "its_test",
+    "load_panel",
+    "read_incidents",
+    "read_monthly",
+    "regions_test",
+    "rolling_origin",
+    "sensitivity",
+    "test_regions",
+    "to_series",
 ]  # fmt: skip

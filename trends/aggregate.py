@@ -19,22 +19,21 @@ hold, narrowed by the region and country filters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
 
 from trends import validate
-from trends._options import check_choice
 from trends.errors import DataError, OptionError
-from trends.ingest import IncidentSet, read_incidents
+from trends.ingest import IncidentSet
+from trends.options import MEASURES, PRECISIONS, SPAN_RULES, SpanRule, check_choice
 from trends.rowlog import RowLog
-from trends.schema import PRECISIONS
 from trends.textops import map_text
 
-SpanRule = Literal["start", "end", "drop"]
 BY_COLUMNS = (
     "region",
     "country",
@@ -44,7 +43,6 @@ BY_COLUMNS = (
     "violence_type",
     "victim_category",
 )
-MEASURES = ("incidents", "killed_low", "killed_best", "killed_high", "injured")
 
 
 def parse_month(value: str, name: str) -> pd.Period:
@@ -69,24 +67,59 @@ def _actor_match(column: pd.Series, wanted: set[str]) -> pd.Series:
     return exact
 
 
+class Rules(TypedDict, total=False):
+    """The window, filters and month rules that say which incidents count, and when.
+
+    ``start``, ``end``: the window, ``YYYY-MM`` (default the months of the
+    data); ``regions``, ``countries``, ``actors``: keep only these (actors
+    match either side, case-insensitively); ``span_rule`` ("start") and
+    ``min_precision`` ("year"): see the module docstring.
+    """
+
+    start: str | None
+    end: str | None
+    regions: Sequence[str] | None
+    countries: Sequence[str] | None
+    actors: Sequence[str] | None
+    span_rule: SpanRule
+    min_precision: str
+
+
+RULES: tuple[str, ...] = tuple(Rules.__annotations__)
+
+
+def check_rules(rules: Mapping[str, object], where: str) -> None:
+    """Refuse a keyword that is not one of :class:`Rules` (a typo must not be ignored).
+
+    Examples
+    --------
+    >>> check_rules({"regon": "Homs"}, "aggregate")
+    Traceback (most recent call last):
+    ...
+    TypeError: aggregate() got an unexpected keyword argument 'regon'; did you mean 'regions'?
+
+    """
+    for key in rules:
+        if key not in RULES:
+            close = difflib.get_close_matches(key, RULES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            msg = f"{where}() got an unexpected keyword argument {key!r}{hint}"
+            raise TypeError(msg)
+
+
 def select(
-    incidents: IncidentSet,
-    *,
-    start: str | None = None,
-    end: str | None = None,
-    regions: Sequence[str] | None = None,
-    countries: Sequence[str] | None = None,
-    actors: Sequence[str] | None = None,
-    span_rule: SpanRule = "start",
-    min_precision: str = "year",
-    log: RowLog | None = None,
+    incidents: IncidentSet, *, log: RowLog | None = None, **rules: Unpack[Rules]
 ) -> tuple[pd.DataFrame, pd.PeriodIndex, list[tuple[str, str]]]:
-    """Apply the month rules and filters.
+    """Apply the month rules and filters (:class:`Rules`).
 
     Returns the kept incidents with a ``month`` column, the window of months
     and the (country, region) pairs in scope.
     """
-    check_choice("span_rule", span_rule, ("start", "end", "drop"))
+    check_rules(rules, "select")
+    start, end = rules.get("start"), rules.get("end")
+    regions, countries, actors = rules.get("regions"), rules.get("countries"), rules.get("actors")
+    span_rule, min_precision = rules.get("span_rule", "start"), rules.get("min_precision", "year")
+    check_choice("span_rule", span_rule, SPAN_RULES)
     check_choice("min_precision", min_precision, PRECISIONS)
     log = RowLog() if log is None else log
     table = incidents.table
@@ -240,14 +273,8 @@ def aggregate(
     source: IncidentSet | str | Path | Sequence[str | Path],
     *,
     by: Sequence[str] | str = ("region",),
-    start: str | None = None,
-    end: str | None = None,
-    regions: Sequence[str] | None = None,
-    countries: Sequence[str] | None = None,
-    actors: Sequence[str] | None = None,
-    span_rule: SpanRule = "start",
-    min_precision: str = "year",
     log: RowLog | None = None,
+    **rules: Unpack[Rules],
 ) -> pd.DataFrame:
     """Aggregate incidents into a complete monthly panel.
 
@@ -258,16 +285,13 @@ def aggregate(
     by
         Grouping columns besides the month (any of ``BY_COLUMNS``); ``()`` for
         one series.
-    start, end
-        The window, ``YYYY-MM``; default the months of the data.
-    regions, countries, actors
-        Keep only these (actors match either side, case-insensitively).
-    span_rule, min_precision
-        See the module docstring.
     log
         A :class:`~trends.rowlog.RowLog` to which every dropped, changed or
         filtered row is appended (with the readers' entries when ``source``
         is paths).
+    **rules
+        ``start``, ``end``, ``regions``, ``countries``, ``actors``,
+        ``span_rule``, ``min_precision``: see :class:`Rules`.
 
     Returns
     -------
@@ -283,20 +307,14 @@ def aggregate(
     ['month', 'region', 'incidents', 'killed_low', 'killed_best', 'killed_high', 'injured']
 
     """
-    if not isinstance(source, IncidentSet):
-        source = read_incidents(source)
-        if log is not None:
-            log.extend(source.log)
+    check_rules(rules, "aggregate")
     by = [by] if isinstance(by, str) else list(by)
-    kept, window, pairs = select(
-        source,
-        start=start,
-        end=end,
-        regions=regions,
-        countries=countries,
-        actors=actors,
-        span_rule=span_rule,
-        min_precision=min_precision,
-        log=log,
-    )
+    if not isinstance(source, IncidentSet):
+        from trends.loading import load_panel  # the one reader of files; it imports this module
+
+        loaded = load_panel([source] if isinstance(source, str | Path) else source, by=by, **rules)
+        if log is not None:
+            log.extend(loaded.log)
+        return loaded.panel
+    kept, window, pairs = select(source, log=log, **rules)
     return panel(kept, window, pairs, by)

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from trends._options import check_choice
+from trends._deprecate import renamed_keywords
+from trends.decompose_result import DecompositionResult, interpret
 from trends.errors import DataError, ModelWarning, OptionError
-from trends.results import ResultView
+from trends.options import COUNT_MEASURES, CountMeasure, check_choice
 
-Measure = Literal["killed_low", "killed_best", "killed_high", "injured"]
-MEASURES: tuple[str, ...] = ("killed_low", "killed_best", "killed_high", "injured")
+Measure = CountMeasure
+MEASURES = COUNT_MEASURES
 
 
 def _monthly_pair(
@@ -87,161 +85,7 @@ def _block_resample(
     return values[rows % months].sum(axis=1)
 
 
-@dataclass(frozen=True)
-class DecompositionResult(ResultView):
-    """Change in a monthly total split into frequency and severity.
-
-    ``ratio_total = ratio_frequency * ratio_severity`` exactly; the shares are
-    each factor's part of ``log(ratio_total)`` (they sum to 1 and can fall
-    outside [0, 1] when the factors move in opposite directions).
-    """
-
-    measure: str
-    region: str | None
-    before: tuple[str, str]
-    after: tuple[str, str]
-    months_before: int
-    months_after: int
-    incidents_before: float
-    incidents_after: float
-    total_before: float
-    total_after: float
-    ratio_total: float
-    ratio_total_ci: tuple[float, float]
-    ratio_frequency: float
-    ratio_frequency_ci: tuple[float, float]
-    ratio_severity: float
-    ratio_severity_ci: tuple[float, float]
-    share_frequency: float
-    share_severity: float
-    confidence_level: float
-    bootstrap_replicates: int
-    dropped_replicates: int
-    block_months: int
-    seed: int
-    interpretation: str
-
-    def tidy(self) -> pd.DataFrame:
-        """One row per component: total per month, incidents per month, total per incident."""
-        noun = _noun(self.measure)
-        return pd.DataFrame(
-            {
-                "component": [f"{noun}_per_month", "incidents_per_month", f"{noun}_per_incident"],
-                "before": [
-                    self.total_before / self.months_before,
-                    self.incidents_before / self.months_before,
-                    self.total_before / self.incidents_before,
-                ],
-                "after": [
-                    self.total_after / self.months_after,
-                    self.incidents_after / self.months_after,
-                    self.total_after / self.incidents_after,
-                ],
-                "ratio": [self.ratio_total, self.ratio_frequency, self.ratio_severity],
-                "ci_low": [c[0] for c in self._cis()],
-                "ci_high": [c[1] for c in self._cis()],
-                "share_of_log_change": [1.0, self.share_frequency, self.share_severity],
-            }
-        )
-
-    def _cis(self) -> list[tuple[float, float]]:
-        return [self.ratio_total_ci, self.ratio_frequency_ci, self.ratio_severity_ci]
-
-    def plot(self) -> Any:
-        """The change as a ratio after/before for the total, the frequency and the severity."""
-        from trends.charts.results import estimates_chart
-
-        table = self.tidy().rename(columns={"component": "term", "ratio": "estimate"})
-        return estimates_chart(table, label="Ratio after / before (95% CI)",
-                               title="More incidents, or deadlier ones?",
-                               subtitle=self.interpretation)
-
-    def summary(self) -> str:
-        """Plain-text table and the interpretation sentence."""
-        where = f" in {self.region}" if self.region else ""
-        head = (
-            f"Change in {self.measure}{where}: {self.before[0]} to {self.before[1]} "
-            f"({self.months_before} months) vs {self.after[0]} to {self.after[1]} "
-            f"({self.months_after} months)"
-        )
-        note = (
-            f"{round(100 * self.confidence_level)}% intervals: bootstrap over months "
-            f"({self.bootstrap_replicates} replicates, blocks of {self.block_months} months, "
-            f"seed {self.seed})."
-        )
-        table = self.tidy().round(3).to_string(index=False)
-        return "\n".join([head, table, note, self.interpretation])
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dictionary of every field (NaN shares become None)."""
-        out = asdict(self)
-        for key, value in out.items():
-            if isinstance(value, tuple):
-                out[key] = [float(v) if isinstance(v, float) else v for v in value]
-            elif isinstance(value, float) and math.isnan(value):
-                out[key] = None
-        return out
-
-
-def _noun(measure: str) -> str:
-    return "injuries" if measure == "injured" else "deaths"
-
-
-def _interpret(
-    measure: str,
-    per_month: tuple[float, float],
-    ratios: tuple[float, float, float],
-    cis: Sequence[tuple[float, float]],
-    share_frequency: float,
-    level: float,
-) -> str:
-    noun = _noun(measure)
-    total, frequency, severity = ratios
-    pct = round(100 * level)
-    if math.isclose(total, 1.0, rel_tol=1e-12):
-        first = f"{noun.capitalize()} per month were unchanged at {per_month[0]:.1f}"
-    else:
-        verb = "rose" if total > 1 else "fell"
-        first = (
-            f"{noun.capitalize()} per month {verb} from {per_month[0]:.1f} to {per_month[1]:.1f}"
-        )
-    chance = "; the interval includes 1, so the change may be chance"
-    if not cis[0][0] <= 1 <= cis[0][1]:
-        chance = ""
-    parts = [
-        f"{first} (x{total:.2f}, {pct}% CI {cis[0][0]:.2f} to {cis[0][1]:.2f}{chance}).",
-        f"Incidents per month changed x{frequency:.2f} ({cis[1][0]:.2f} to {cis[1][1]:.2f}) and "
-        f"{noun} per incident x{severity:.2f} ({cis[2][0]:.2f} to {cis[2][1]:.2f}).",
-    ]
-    if math.isnan(share_frequency):
-        parts.append("With no net change there is no change to attribute.")
-        return " ".join(parts)
-    rise = total > 1
-    change = "rise" if rise else "fall"
-    more_incidents = "more incidents" if rise else "fewer incidents"
-    more_severe = f"{'more' if rise else 'fewer'} {noun} per incident"
-    if 0 <= share_frequency <= 1:
-        if share_frequency > 0.5:
-            main, other, share = more_incidents, more_severe, share_frequency
-        else:
-            main, other, share = more_severe, more_incidents, 1 - share_frequency
-        parts.append(
-            f"The {change} came mainly from {main} ({100 * share:.0f}% of the change on the log "
-            f"scale) rather than {other}."
-        )
-    else:
-        if share_frequency > 1:
-            main, against, main_share = more_incidents, f"{noun} per incident", share_frequency
-        else:
-            main, against, main_share = more_severe, "incident frequency", 1 - share_frequency
-        offset = 100 * (main_share - 1) / main_share
-        parts.append(
-            f"The {change} came from {main}; {against} moved the other way and offset "
-            f"{offset:.0f}% of it (on the log scale)."
-        )
-    return " ".join(parts)
-
-
+@renamed_keywords(bootstrap_replicates="bootstrap")
 def decompose_change(
     data: pd.DataFrame | tuple[pd.Series, pd.Series],
     *,
@@ -250,7 +94,7 @@ def decompose_change(
     measure: Measure = "killed_best",
     region: str | None = None,
     confidence_level: float = 0.95,
-    bootstrap_replicates: int = 2000,
+    bootstrap: int = 2000,
     block_months: int = 3,
     seed: int = 0,
 ) -> DecompositionResult:
@@ -283,7 +127,7 @@ def decompose_change(
         Region to take from a panel holding several.
     confidence_level : float
         Level of the intervals.
-    bootstrap_replicates : int
+    bootstrap : int
         Resamples of months.
     block_months : int
         Length of the resampled blocks of consecutive months.
@@ -309,8 +153,8 @@ def decompose_change(
 
     """
     check_choice("measure", measure, MEASURES)
-    if not 0 < confidence_level < 1 or bootstrap_replicates < 1 or block_months < 1:
-        msg = "confidence_level must be in (0, 1); bootstrap_replicates and block_months >= 1"
+    if not 0 < confidence_level < 1 or bootstrap < 1 or block_months < 1:
+        msg = "confidence_level must be in (0, 1); bootstrap and block_months >= 1"
         raise OptionError(msg)
     incidents, total = _monthly_pair(data, measure, region)
     index = pd.PeriodIndex(incidents.index.intersection(total.index))
@@ -331,7 +175,7 @@ def decompose_change(
             )
             raise DataError(msg)
         sums.append((len(months), n_inc, n_tot))
-        boot.append(_block_resample(block, block_months, bootstrap_replicates, rng))
+        boot.append(_block_resample(block, block_months, bootstrap, rng))
     (m_b, n_b, d_b), (m_a, n_a, d_a) = sums
     ratio_frequency = (n_a / m_a) / (n_b / m_b)
     ratio_severity = (d_a / n_a) / (d_b / n_b)
@@ -341,9 +185,9 @@ def decompose_change(
         log_sev = np.log(boot[1][:, 1] / boot[1][:, 0]) - np.log(boot[0][:, 1] / boot[0][:, 0])
     valid = np.isfinite(log_freq) & np.isfinite(log_sev)
     dropped = int(np.sum(~valid))
-    if dropped > 0.01 * bootstrap_replicates:
+    if dropped > 0.01 * bootstrap:
         warnings.warn(
-            f"{dropped} of {bootstrap_replicates} bootstrap replicates had no incidents or no "
+            f"{dropped} of {bootstrap} bootstrap replicates had no incidents or no "
             f"{measure} in a period and were dropped; the intervals are unreliable",
             ModelWarning,
             stacklevel=2,
@@ -375,11 +219,11 @@ def decompose_change(
         share_frequency=share,
         share_severity=1 - share,
         confidence_level=confidence_level,
-        bootstrap_replicates=bootstrap_replicates,
+        bootstrap_replicates=bootstrap,
         dropped_replicates=dropped,
         block_months=block_months,
         seed=seed,
-        interpretation=_interpret(
+        interpretation=interpret(
             measure,
             (d_b / m_b, d_a / m_a),
             (ratio_total, ratio_frequency, ratio_severity),

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from trends.options import PRECISIONS as PRECISIONS
 from trends.textops import as_text
 from trends.validate import MONTH_PATTERN as MONTH_PATTERN
 from trends.validate import first_bad
@@ -58,7 +59,7 @@ COLUMNS = (
 )
 TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in (*COUNT_COLUMNS, "date_start", "date_end"))
 BOOKKEEPING = ("_file", "_line")
-PRECISIONS = ("day", "week", "month", "year")
+
 
 
 def check_end_after_start(table: pd.DataFrame, path: str, column: str) -> None:

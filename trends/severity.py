@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from trends._deprecate import renamed_keywords
 from trends.errors import DataError, ModelWarning, OptionError
 from trends.results import ResultView
 
@@ -254,12 +255,13 @@ class PowerLawResult(ResultView):
         return out
 
 
+@renamed_keywords(bootstrap_replicates="bootstrap", gof_replicates="gof_bootstrap")
 def fit_power_law(
     deaths: object,
     *,
     xmin: int | None = None,
-    bootstrap_replicates: int = 200,
-    gof_replicates: int = 200,
+    bootstrap: int = 200,
+    gof_bootstrap: int = 200,
     min_tail_size: int = MIN_TAIL_SIZE,
     confidence_level: float = 0.95,
     seed: int = 0,
@@ -279,10 +281,10 @@ def fit_power_law(
         are dropped and counted.
     xmin : int, optional
         Fix the lower bound of the tail instead of estimating it.
-    bootstrap_replicates : int
+    bootstrap : int
         Resamples of the incidents for the percentile intervals of alpha and
         xmin (whole procedure repeated); 0 skips them.
-    gof_replicates : int
+    gof_bootstrap : int
         Synthetic data sets for the goodness-of-fit p-value (CSN section 4.1,
         semi-parametric: body resampled, tail drawn from the fit); 0 skips it.
         200 replicates give the p-value to about +-0.035.
@@ -301,7 +303,7 @@ def fit_power_law(
     --------
     >>> rng = np.random.default_rng(1)
     >>> deaths = sample_discrete_power_law(2.4, 1, 2000, rng)
-    >>> fit = fit_power_law(deaths, xmin=1, bootstrap_replicates=0, gof_replicates=0)
+    >>> fit = fit_power_law(deaths, xmin=1, bootstrap=0, gof_bootstrap=0)
     >>> round(fit.alpha, 1)
     2.4
 
@@ -309,7 +311,7 @@ def fit_power_law(
     if xmin is not None and (xmin < 1 or xmin != int(xmin)):
         msg = f"xmin must be a whole number >= 1; got {xmin}"
         raise OptionError(msg)
-    if not 0 < confidence_level < 1 or bootstrap_replicates < 0 or gof_replicates < 0:
+    if not 0 < confidence_level < 1 or bootstrap < 0 or gof_bootstrap < 0:
         msg = "confidence_level must be in (0, 1) and replicate counts >= 0"
         raise OptionError(msg)
     values, missing = _counts(deaths)
@@ -325,7 +327,7 @@ def fit_power_law(
     rng = np.random.default_rng(seed)
     failed = 0
     boot: list[tuple[float, int]] = []
-    for _ in range(bootstrap_replicates):
+    for _ in range(bootstrap):
         resample = np.sort(rng.choice(positive, size=positive.size, replace=True))
         try:
             a, x, _, _ = _fit_tail(resample, fixed, min_tail_size)
@@ -336,7 +338,7 @@ def fit_power_law(
     boot_arr = np.array(boot, dtype=float).reshape(-1, 2)
     body = positive[positive < xmin_hat]
     synthetic_ks: list[float] = []
-    for _ in range(gof_replicates):
+    for _ in range(gof_bootstrap):
         n_from_tail = rng.binomial(positive.size, n_tail / positive.size)
         tail = sample_discrete_power_law(alpha, xmin_hat, n_from_tail, rng)
         rest = rng.choice(body, size=positive.size - n_from_tail) if body.size else np.empty(0)
@@ -345,7 +347,7 @@ def fit_power_law(
             synthetic_ks.append(_fit_tail(synthetic, fixed, min_tail_size)[3])
         except DataError:
             failed += 1
-    if failed > 0.05 * (bootstrap_replicates + gof_replicates):
+    if failed > 0.05 * (bootstrap + gof_bootstrap):
         warnings.warn(
             f"{failed} bootstrap replicates could not be fitted (tail too small); "
             "the intervals and p-value rest on the others",
@@ -365,8 +367,8 @@ def fit_power_law(
         n_tail=int(n_tail),
         ks_distance=float(ks),
         gof_p_value=float(np.mean(np.array(synthetic_ks) >= ks)) if synthetic_ks else None,
-        bootstrap_replicates=bootstrap_replicates,
-        gof_replicates=gof_replicates,
+        bootstrap_replicates=bootstrap,
+        gof_replicates=gof_bootstrap,
         failed_replicates=failed,
         confidence_level=confidence_level,
         seed=seed,

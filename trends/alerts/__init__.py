@@ -6,18 +6,15 @@ Every method checks the high side, the low side or both (``side``).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
-from trends._options import check_choice
 from trends.alerts.acled import acled_heuristic
 from trends.alerts.farrington import farrington
 from trends.alerts.glrnb import glrnb
 from trends.alerts.result import CORE_COLUMNS, SIDE_COLUMNS, AlertResult
-from trends.alerts.words import SIDES, Side
-
-AlertMethod = Literal["farrington", "glrnb", "acled"]
+from trends.options import ALERT_METHODS, SIDES, AlertMethod, Side, check_choice
 
 __all__ = [
     "CORE_COLUMNS",
@@ -73,7 +70,7 @@ def alerts(
     'not unusually low (only lows were checked)'
 
     """
-    check_choice("method", method, ("farrington", "glrnb", "acled"))
+    check_choice("method", method, ALERT_METHODS)
     check_choice("side", side, SIDES)
     if method == "farrington":
         return farrington(y, months=months, side=side, **options)

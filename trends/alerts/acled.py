@@ -31,19 +31,15 @@ rate: at small baseline means a single quiet month meets it.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
-from trends._options import check_choice
-from trends.alerts.result import AlertResult, direction, resolve_months
-from trends.alerts.words import SIDES, Side, verdict
-from trends.errors import DataError, OptionError
+from trends.alerts.result import AlertResult, check_history, direction, resolve_months
+from trends.alerts.words import verdict
+from trends.errors import OptionError
+from trends.options import BANDS, SIDES, SURGE_RULES, Bands, Side, SurgeRule, check_choice
 from trends.validate import monthly_series
 
-Bands = Literal["acled", "symmetric"]
-SurgeRule = Literal["acled", "one_sd"]
 METHOD_LABEL = "acled-heuristic"
 
 
@@ -127,8 +123,8 @@ def acled_heuristic(
 
     """
     series = monthly_series(y)
-    check_choice("bands", bands, ("acled", "symmetric"))
-    check_choice("surge_rule", surge_rule, ("acled", "one_sd"))
+    check_choice("bands", bands, BANDS)
+    check_choice("surge_rule", surge_rule, SURGE_RULES)
     check_choice("side", side, SIDES)
     if isinstance(baseline_months, bool) or not isinstance(baseline_months, int) or (
         baseline_months < 2
@@ -136,14 +132,11 @@ def acled_heuristic(
         msg = f"baseline_months must be a whole number >= 2; got {baseline_months!r}"
         raise OptionError(msg)
     positions = resolve_months(series, months, default_start=baseline_months)
-    if len(positions) == 0 or positions[0] < baseline_months:
-        have = int(positions[0]) if len(positions) else len(series)
-        msg = (
-            f"acled_heuristic compares each month with the {baseline_months} months before "
-            f"it; series {series.name or 'series'!r} has {have} months before the first month "
-            f"asked for ({len(series)} months, {series.index[0]} to {series.index[-1]})"
-        )
-        raise DataError(msg)
+    check_history(
+        series, positions, baseline_months,
+        needs=f"acled_heuristic compares each month with the {baseline_months} months before it",
+        advice="Assess later months or lower baseline_months",
+    )  # fmt: skip
     values = series.to_numpy()
     neutral = "limited change" if bands == "acled" else "no significant change"
     rules = (

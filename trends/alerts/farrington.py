@@ -24,75 +24,23 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trends._options import check_choice
-from trends.alerts.result import AlertResult, direction, resolve_months
-from trends.alerts.words import SIDES, Side, verdict
-from trends.errors import DataError, ModelWarning, OptionError
+from trends.alerts.result import AlertResult, check_history, direction, resolve_months
+from trends.alerts.words import verdict
+from trends.errors import ModelWarning, OptionError
+from trends.models.surveillance_fits import QuasiPoissonFit, fit_quasipoisson
+from trends.options import POWER_TRANSFORMS, SIDES, PowerTransform, Side, check_choice
 from trends.validate import monthly_series
 
-PowerTransform = Literal["2/3", "1/2", "none"]
 _EXPONENT = {"2/3": 2.0 / 3.0, "1/2": 0.5, "none": 1.0}
 _FREQ = 12
 
 
-@dataclass(frozen=True)
-class _Fit:
-    coef: np.ndarray
-    mu: np.ndarray
-    work_w: np.ndarray  # IRLS working weights of the last iteration (R's ``weights``)
-    r_inv: np.ndarray  # inverse of R in the QR of sqrt(work_w) * X
-    q: np.ndarray  # Q of that QR (for hat values)
-    df_residual: int
-    converged: bool
-    dispersion: float  # Pearson estimate, as summary.glm gives it
-
-
-def _poisson_deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ylog = np.where(y > 0, y * np.log(y / mu), 0.0)
-    return float(np.sum(2.0 * w * (ylog - (y - mu))))
-
-
-def _glm_quasipoisson(x: np.ndarray, y: np.ndarray, prior: np.ndarray) -> _Fit:
-    """Fit ``y ~ x`` as R's ``glm.fit`` does for ``quasipoisson(link = "log")``."""
-    mu = y + 0.1
-    eta = np.log(mu)
-    devold = _poisson_deviance(y, mu, prior)
-    good = prior > 0
-    converged = False
-    coef = np.zeros(x.shape[1])
-    sw = np.sqrt(prior * mu)
-    for _ in range(25):
-        z = eta[good] + (y[good] - mu[good]) / mu[good]
-        sw = np.sqrt(prior[good] * mu[good])
-        coef = np.linalg.lstsq(x[good] * sw[:, None], z * sw, rcond=None)[0]
-        eta = x @ coef
-        # R's log link: linkinv(eta) = pmax(exp(eta), .Machine$double.eps); without the floor a
-        # reference of zeros and one count sends mu to 0 and the next step to NaN
-        mu = np.maximum(np.exp(eta), np.finfo(float).eps)
-        dev = _poisson_deviance(y, mu, prior)
-        if abs(dev - devold) / (abs(dev) + 0.1) < 1e-8:
-            converged = True
-            break
-        devold = dev
-    q, r = np.linalg.qr(x[good] * sw[:, None])
-    work_w = np.zeros_like(y)
-    work_w[good] = sw**2
-    df_residual = int(good.sum()) - x.shape[1]
-    resid = (y - mu) / mu
-    dispersion = (
-        float(np.sum((work_w * resid**2)[work_w > 0]) / df_residual) if df_residual > 0 else np.nan
-    )
-    return _Fit(coef, mu, work_w, np.linalg.inv(r), q, df_residual, converged, dispersion)
-
-
-def _reweight(fit: _Fit, y: np.ndarray, phi: float, threshold: float) -> np.ndarray:
+def _reweight(fit: QuasiPoissonFit, y: np.ndarray, phi: float, threshold: float) -> np.ndarray:
     """Anscombe-residual weights of ``algo.farrington.assign.weights`` (they sum to n)."""
     hat = np.sum(fit.q**2, axis=1)
     hat[hat > 1 - 10 * np.finfo(float).eps] = 1.0
@@ -107,7 +55,7 @@ def _reweight(fit: _Fit, y: np.ndarray, phi: float, threshold: float) -> np.ndar
 
 @dataclass(frozen=True)
 class _Model:
-    fit: _Fit
+    fit: QuasiPoissonFit
     x_names: tuple[str, ...]
     phi: float
     weights: np.ndarray | None  # reweighting weights; R stores them over the working weights
@@ -117,19 +65,19 @@ def _fit_flexible(
     x: np.ndarray, y: np.ndarray, names: tuple[str, ...], reweight: bool, threshold: float
 ) -> _Model | None:
     """``algo.farrington.fitGLM.flexible``: fit, drop the trend if no convergence, reweight."""
-    fit = _glm_quasipoisson(x, y, np.ones_like(y))
+    fit = fit_quasipoisson(x, y, np.ones_like(y))
     if not fit.converged:
         if "trend" in names:
             keep = [i for i, nm in enumerate(names) if nm != "trend"]
             x, names = x[:, keep], tuple(names[i] for i in keep)
-            fit = _glm_quasipoisson(x, y, np.ones_like(y))
+            fit = fit_quasipoisson(x, y, np.ones_like(y))
         if not fit.converged:
             return None
     phi = max(fit.dispersion, 1.0)
     if not reweight:
         return _Model(fit, names, phi, None)
     omega = _reweight(fit, y, phi, threshold)
-    fit = _glm_quasipoisson(x, y, omega)
+    fit = fit_quasipoisson(x, y, omega)
     return _Model(fit, names, max(fit.dispersion, 1.0), omega)
 
 
@@ -346,7 +294,7 @@ def farrington(
 
     """
     series = monthly_series(y)
-    check_choice("power_transform", power_transform, tuple(_EXPONENT))
+    check_choice("power_transform", power_transform, POWER_TRANSFORMS)
     check_choice("side", side, SIDES)
     _check_int("years_back", years_back, 1)
     _check_int("window_half_width", window_half_width, 0)
@@ -363,19 +311,13 @@ def farrington(
     need = _FREQ * years_back + window_half_width
     n = len(series)
     positions = resolve_months(series, months, default_start=need)
-    if len(positions) == 0 or positions[0] < need:
-        first = series.index[positions[0]] if len(positions) else None
-        have = int(positions[0]) if len(positions) else n
-        where = f"before {first}" if first is not None else "in total"
-        msg = (
-            f"farrington needs {need} months of history before each month assessed "
-            f"(12 * years_back={years_back} + window_half_width={window_half_width}), i.e. "
-            f"{need / _FREQ:.1f} years; series {series.name or 'series'!r} has {have} months "
-            f"{where} ({n} months, {series.index[0]} to {series.index[-1]}, "
-            f"{n / _FREQ:.1f} years). Assess later months, lower years_back, or use a "
-            "longer series"
-        )
-        raise DataError(msg)
+    check_history(
+        series, positions, need,
+        needs=f"farrington needs {need} months of history before each month assessed "
+        f"(12 * years_back={years_back} + window_half_width={window_half_width}), i.e. "
+        f"{need / _FREQ:.1f} years of the series' {n / _FREQ:.1f}",
+        advice="Assess later months, lower years_back, or use a longer series",
+    )  # fmt: skip
     opts: dict[str, object] = {
         "years_back": years_back,
         "window_half_width": window_half_width,

@@ -24,45 +24,35 @@ after its own alarms.
 from __future__ import annotations
 
 import warnings
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
-from trends._options import check_choice
-from trends.alerts.result import AlertResult, direction, resolve_months
-from trends.alerts.words import SIDES, Side, verdict
+from trends.alerts.result import AlertResult, check_history, direction, resolve_months
+from trends.alerts.words import verdict
 from trends.errors import DataError, ModelWarning, OptionError
+from trends.minimums import MIN_ALERT_BASELINE_MONTHS
+from trends.models.surveillance_fits import fit_negbin_ml
+from trends.options import GLR_METHODS, SIDES, GlrMethod, Side, check_choice
 from trends.validate import monthly_series
-
-GlrMethod = Literal["glr", "cusum"]
 
 
 def fit_negbin(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Maximum-likelihood NB2 fit of ``y ~ x`` (log link); returns ``(coef, theta)``.
+    """The in-control NB2 fit of ``y ~ x``: ``(coef, theta)``, as ``MASS::glm.nb`` gives them.
 
-    ``theta`` is R's ``size`` (variance ``mu + mu**2 / theta``), as ``MASS::glm.nb``
-    reports it.
+    Without overdispersion (or when the fit fails) the Poisson fit is used with
+    ``theta = 1e8`` (alpha = 1e-8), with a :class:`ModelWarning`.
     """
-    start = sm.GLM(y, x, family=sm.families.Poisson()).fit().params
-    model = sm.NegativeBinomial(y, x, loglike_method="nb2")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = model.fit(start_params=np.append(start, 0.1), method="newton", maxiter=300, disp=0)
-        if not res.mle_retvals.get("converged", False):
-            res = model.fit(start_params=res.params, method="bfgs", maxiter=2000, disp=0)
-    params = np.asarray(res.params)
-    ok = bool(res.mle_retvals.get("converged", False)) and bool(np.all(np.isfinite(params)))
-    if ok and params[-1] > 1e-8:
-        return params[:-1], 1.0 / float(params[-1])
+    coef, theta = fit_negbin_ml(x, y)
+    if theta is not None:
+        return coef, theta
     warnings.warn(
         "glrnb: the baseline shows no overdispersion (or the negative binomial fit did not "
         "converge); using the Poisson fit for the in-control mean and alpha = 1e-8",
         ModelWarning,
         stacklevel=3,
     )
-    return np.asarray(start), 1e8
+    return coef, 1e8
 
 
 def _design(t: np.ndarray, harmonics: int, trend: bool) -> np.ndarray:
@@ -294,7 +284,7 @@ def glrnb(
 
     """
     series = monthly_series(y, integer=True)
-    check_choice("method", method, ("glr", "cusum"))
+    check_choice("method", method, GLR_METHODS)
     check_choice("side", side, SIDES)
     if not c_arl > 0:
         msg = f"c_arl must be positive; got {c_arl!r}"
@@ -313,16 +303,13 @@ def glrnb(
         raise OptionError(msg)
     positions = resolve_months(series, months, default_start=baseline_months)
     n_params = 1 + int(baseline_trend) + 2 * harmonics
-    need = max(12, n_params + 2) if in_control_mean is None else 0
-    if len(positions) == 0 or positions[0] < need:
-        have = int(positions[0]) if len(positions) else len(series)
-        msg = (
-            f"glrnb needs at least {need} baseline months before the first month monitored "
-            f"to fit the in-control model; series {series.name or 'series'!r} has {have} "
-            f"({len(series)} months, {series.index[0]} to {series.index[-1]}). Monitor later "
-            "months or give in_control_mean"
-        )
-        raise DataError(msg)
+    need = max(MIN_ALERT_BASELINE_MONTHS, n_params + 2) if in_control_mean is None else 0
+    check_history(
+        series, positions, need,
+        needs=f"glrnb needs at least {need} baseline months before the first month monitored "
+        "to fit the in-control model",
+        advice="Monitor later months or give in_control_mean",
+    )  # fmt: skip
     if np.any(np.diff(positions) != 1):
         msg = "glrnb: months to monitor must be consecutive"
         raise DataError(msg)

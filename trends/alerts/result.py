@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trends._options import check_choice
-from trends.alerts.words import SIDE_WORDS, SIDES
+from trends.alerts.words import SIDE_WORDS
 from trends.errors import DataError
+from trends.options import SIDES, check_choice
 from trends.results import ResultView
 from trends.validate import month_of
 
@@ -217,3 +217,31 @@ def resolve_months(
             raise DataError(msg)
         positions.append(int(pos))
     return np.array(sorted(set(positions)), dtype=int)
+
+
+def check_history(
+    y: pd.Series, positions: np.ndarray, need: int, *, needs: str, advice: str
+) -> None:
+    """Raise :class:`DataError` unless the first month asked for has ``need`` months before it.
+
+    ``needs`` says what the method needs and why, ``advice`` what to do.
+
+    Examples
+    --------
+    >>> y = pd.Series([1, 2, 3], index=pd.period_range("2020-01", periods=3, freq="M"))
+    >>> check_history(y, np.array([1]), 2, needs="m needs 2 months", advice="Wait.")
+    Traceback (most recent call last):
+    ...
+    trends.errors.DataError: m needs 2 months; series 'series' has 1 months before 2020-02 \
+(3 months, 2020-01 to 2020-03). Wait.
+
+    """
+    if len(positions) and positions[0] >= need:
+        return
+    have = int(positions[0]) if len(positions) else len(y)
+    where = f"before {y.index[positions[0]]}" if len(positions) else "in total"
+    msg = (
+        f"{needs}; series {y.name or 'series'!r} has {have} months {where} "
+        f"({len(y)} months, {y.index[0]} to {y.index[-1]}). {advice}"
+    )
+    raise DataError(msg)

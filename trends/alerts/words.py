@@ -9,10 +9,9 @@ side checked the words say which.
 from __future__ import annotations
 
 import math
-from typing import Literal
 
-Side = Literal["high", "low", "both"]
-SIDES: tuple[Side, ...] = ("high", "low", "both")
+from trends.options import Side
+
 SIDE_WORDS = {"high": "highs only", "low": "lows only", "both": "both sides"}
 NO_LOW_POSSIBLE = "the lower bound is 0, so no count can be unusually low"
 

@@ -20,18 +20,18 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import altair as alt
 import vl_convert
 
-from trends._options import check_choice
 from trends.errors import OptionError
 from trends.escape import show_controls_in
+from trends.options import CHART_FORMATS, ChartFormat, check_choice
 from trends.outputs import write_atomic
 
-Format = Literal["png", "svg", "json", "html"]
-FORMATS: tuple[str, ...] = ("png", "svg", "json", "html")
+Format = ChartFormat
+FORMATS = CHART_FORMATS
 
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 

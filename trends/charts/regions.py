@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import altair as alt
 import pandas as pd
 
-from trends._options import check_choice
 from trends.charts import theme
 from trends.charts._data import inline, panel_rows
 from trends.charts._hover import add_hover_top, hover_column
 from trends.errors import DataError, OptionError
-
-YScale = Literal["shared", "independent"]
-
+from trends.options import Y_SCALES, YScale, check_choice
 
 _REGION_TIP = alt.Tooltip("region:N", title="Region")
 
@@ -68,7 +63,7 @@ def small_multiples(
     ['Deir ez-Zor', 'Homs']
 
     """
-    check_choice("y_scale", y_scale, ("shared", "independent"))
+    check_choice("y_scale", y_scale, Y_SCALES)
     if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
         msg = f"columns must be a positive integer; got {columns!r}"
         raise OptionError(msg)

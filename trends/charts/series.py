@@ -9,6 +9,7 @@ from typing import Any, cast
 import altair as alt
 import pandas as pd
 
+from trends._deprecate import renamed_keywords
 from trends.charts import theme
 from trends.charts._data import (
     check_frame,
@@ -47,6 +48,7 @@ def break_layers(break_month: str) -> list[alt.Chart]:
     return [rule, text]
 
 
+@renamed_keywords(level="confidence_level")
 def series_chart(
     frame: pd.DataFrame,
     *,
@@ -54,7 +56,7 @@ def series_chart(
     measure_label: str,
     title: str,
     subtitle: str | Sequence[str] | None = None,
-    level: float = 0.95,
+    confidence_level: float = 0.95,
     width: int = theme.WIDTH,
     height: int = theme.HEIGHT,
 ) -> alt.LayerChart:
@@ -74,7 +76,7 @@ def series_chart(
         Y axis title with its unit, e.g. ``"Incidents per month"``.
     title, subtitle : str
         Chart title and optional subtitle.
-    level : float
+    confidence_level : float
         Coverage of the intervals, used in the legend and tooltips only.
     width, height : int
         Size of the plotting area in pixels.
@@ -98,8 +100,8 @@ def series_chart(
     """
     name = "series_chart frame"
     check_frame(frame, _REQUIRED, name=name)
-    if not 0 < level < 1:
-        msg = f"level must lie strictly between 0 and 1; got {level!r}"
+    if not 0 < confidence_level < 1:
+        msg = f"confidence_level must lie strictly between 0 and 1; got {confidence_level!r}"
         raise OptionError(msg)
     months = month_strings(frame["month"], name=name)
     check_unique_months(months, name=name)
@@ -125,7 +127,7 @@ def series_chart(
         )
         raise OptionError(msg)
 
-    pct = f"{level:.0%}"
+    pct = f"{confidence_level:.0%}"
     labels = [OBSERVED_LABEL, FITTED_LABEL] + ([COUNTERFACTUAL_LABEL] if present else [])
     colours = [theme.OBSERVED, theme.FITTED] + ([theme.COUNTERFACTUAL] if present else [])
     colour_scale = alt.Scale(domain=labels, range=colours)

@@ -6,17 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from trends.aggregate import BY_COLUMNS, panel
-from trends.cli.inputs import (
-    add_reading_options,
-    add_rule_options,
-    apply_rules,
-    read_with_report,
-    report_log,
-)
+from trends.aggregate import BY_COLUMNS
+from trends.cli.inputs import add_reading_options, add_rule_options, load_from_args
 from trends.csvout import to_csv_text
+from trends.errors import InputError
+from trends.loading import is_monthly_input
 from trends.outputs import write_atomic
-from trends.rowlog import RowLog
 
 
 def add_parser(subparsers: Any) -> None:
@@ -51,13 +46,13 @@ def grouping(values: list[str] | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    log = RowLog()
-    incidents = read_with_report(args, log)
-    kept, window, pairs = apply_rules(args, incidents, log, args.regions)
-    text = to_csv_text(panel(kept, window, pairs, grouping(args.by)))
+    if is_monthly_input(args.inputs, encoding=args.encoding):
+        msg = "this is already a monthly table; aggregate reads incident files"
+        raise InputError(msg, path=args.inputs[0])
+    loaded = load_from_args(args, regions=args.regions, by=grouping(args.by))
+    text = to_csv_text(loaded.panel)
     if args.out:
         write_atomic(args.out, text)
     else:
         sys.stdout.write(text)
-    report_log(args, incidents, log)
     return 0

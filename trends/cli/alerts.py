@@ -9,10 +9,10 @@ from typing import Any
 from trends._json import finite_or_none
 from trends.aggregate import parse_month
 from trends.alerts import alerts
-from trends.alerts.words import SIDES
 from trends.cli.console import track
 from trends.cli.series import add_series_options, load_series, print_json
 from trends.escape import show_controls
+from trends.options import ALERT_METHODS, SIDES
 
 
 def add_parser(subparsers: Any) -> None:
@@ -29,7 +29,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--month", metavar="YYYY-MM", help="month to assess (default: the last)")
     parser.add_argument(
         "--method",
-        choices=("farrington", "glrnb", "acled"),
+        choices=ALERT_METHODS,
         default="farrington",
         help="farrington (default): R's farringtonFlexible bounds from past years' same "
         "months; glrnb: negative binomial GLR/CUSUM; acled: ACLED-style heuristics "

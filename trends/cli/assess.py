@@ -15,8 +15,9 @@ from trends.cli.series import (
     print_json,
     series_of,
 )
+from trends.options import DIRECTIONS
 from trends.resurgence.multiplicity import adjust_for_regions
-from trends.resurgence.verdict import DIRECTIONS, assess
+from trends.resurgence.verdict import assess
 
 
 def add_parser(subparsers: Any) -> None:

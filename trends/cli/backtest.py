@@ -58,8 +58,8 @@ def _backtest(args: argparse.Namespace, y: Any, methods: dict[str, Any]) -> Any:
         y,
         methods,
         horizon=args.horizon,
-        min_train=args.min_train,
-        n_draws=args.draws,
+        min_train_months=args.min_train,
+        draws=args.draws,
         seed=args.seed,
         baselines=list(BASELINES),
     )

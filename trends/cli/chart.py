@@ -10,11 +10,12 @@ from trends.charts import save_chart
 from trends.cli.console import CONSOLE
 from trends.cli.report import add_source_options, definition_from
 from trends.errors import OptionError
+from trends.options import CHART_FORMATS, CHART_NAMES
 from trends.report.analysis import analyse
 from trends.report.build import prepare
 from trends.report.figures import NEEDS, build_figures
 
-NAMES = ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity")
+NAMES = CHART_NAMES
 
 
 def add_parser(subparsers: Any) -> None:
@@ -30,7 +31,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--format",
         dest="chart_format",
-        choices=("png", "svg", "json", "html"),
+        choices=CHART_FORMATS,
         default="png",
         help="png (default), svg, json (Vega-Lite) or html (a page with the chart alone)",
     )

@@ -8,6 +8,7 @@ from typing import Any
 from trends.cli.console import track
 from trends.cli.series import add_series_options, emit, load_series
 from trends.forecast import forecast
+from trends.options import FORECAST_FAMILIES, FORECAST_METHODS
 
 
 def add_parser(subparsers: Any) -> None:
@@ -27,12 +28,12 @@ def add_parser(subparsers: Any) -> None:
                         help="also give the probability that a month's count exceeds X")
     parser.add_argument(
         "--method",
-        choices=("auto", "count_model"),
+        choices=FORECAST_METHODS,
         help="auto: backtested mixture (default); count_model: the count model",
     )
     parser.add_argument(
         "--family",
-        choices=("auto", "poisson", "quasipoisson", "negbin"),
+        choices=FORECAST_FAMILIES,
         default="auto",
         help="count model: its family (default auto: chosen by the data); selects the model",
     )
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             trend=args.trend,
             harmonics=args.harmonics,
             train_months=args.train_months or None,
-            n_draws=args.draws,
+            draws=args.draws,
             seed=args.seed,
             threshold=args.threshold,
         )

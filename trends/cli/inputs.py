@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
-import pandas as pd
-
-from trends.aggregate import select
 from trends.cli.console import CONSOLE
 from trends.cli.suggest import check_region
-from trends.ingest import FORMATS, IncidentSet, read_incidents
+from trends.ingest import FORMATS, IncidentSet
+from trends.loading import LoadedPanel, load_panel
+from trends.options import PRECISIONS, SPAN_RULES
 from trends.rowlog import RowLog
 from trends.validate import DEFAULT_MAX_COUNT, DEFAULT_MAX_RATIO, Limits, parse_month, parse_size
 
@@ -102,13 +102,13 @@ def add_rule_options(parser: argparse.ArgumentParser, *, region_filter: bool = T
     )
     group.add_argument(
         "--span-rule",
-        choices=("start", "end", "drop"),
+        choices=SPAN_RULES,
         default="start",
         help="month of an incident spanning months (default: start)",
     )
     group.add_argument(
         "--min-precision",
-        choices=("day", "week", "month", "year"),
+        choices=PRECISIONS,
         default="year",
         help="drop incidents dated less precisely (default: year)",
     )
@@ -119,50 +119,38 @@ def add_rule_options(parser: argparse.ArgumentParser, *, region_filter: bool = T
     )
 
 
-def read_with_report(args: argparse.Namespace, log: RowLog) -> IncidentSet:
-    """Read the inputs, say which layout each file was read as, and extend ``log``."""
+def load_from_args(
+    args: argparse.Namespace,
+    *,
+    regions: list[str] | None,
+    by: Sequence[str] = ("region",),
+    measure: str | None = None,
+    numbers: Sequence[str] = (),
+) -> LoadedPanel:
+    """:func:`trends.load_panel` with the reading, rule and filter options of the command line.
+
+    Says which layout each file was read as and reports the row log; a
+    region the data do not hold and the gazetteer does not know is an error
+    that suggests the nearest name ("did you mean Deir ez-Zor?").
+    """
     with CONSOLE.bar("reading") as bar:
         bar.step(", ".join(args.inputs))
-        incidents = read_incidents(
-            args.inputs,
-            format=args.format,
-            aliases=args.aliases,
-            encoding=args.encoding,
-            strict=args.strict,
-            limits=limits_from(args),
-        )
-    for path, layout in incidents.formats.items():
-        how = "detected" if args.format == "auto" else "given"
-        CONSOLE.info(f"{path}: read as {layout} ({how})")
-    log.extend(incidents.log)
-    return incidents
-
-
-def apply_rules(
-    args: argparse.Namespace, incidents: IncidentSet, log: RowLog, regions: list[str] | None
-) -> tuple[pd.DataFrame, pd.PeriodIndex, list[tuple[str, str]]]:
-    """:func:`trends.aggregate.select` with the rule and filter options of the command line.
-
-    A region the data do not hold and the gazetteer does not know is an
-    error that suggests the nearest name ("did you mean Deir ez-Zor?").
-    """
-    if regions:
-        table = incidents.table
-        known = {str(r) for r in table["region"].unique()}
-        for country in table["country"].unique():
-            known.update(incidents.gazetteer.regions(str(country)))
-        regions = [check_region(r, sorted(known), incidents.gazetteer) for r in regions]
-    return select(
-        incidents,
-        start=args.start and str(parse_month(args.start, "--start")),
-        end=args.end and str(parse_month(args.end, "--end")),
-        regions=regions,
-        countries=args.countries,
-        actors=args.actors,
-        span_rule=args.span_rule,
-        min_precision=args.min_precision,
-        log=log,
-    )
+        loaded = load_panel(
+            args.inputs, measure=measure, by=by,
+            start=args.start and str(parse_month(args.start, "--start")),
+            end=args.end and str(parse_month(args.end, "--end")),
+            regions=regions, countries=getattr(args, "countries", None),
+            actors=getattr(args, "actors", None), span_rule=args.span_rule,
+            min_precision=args.min_precision, format=args.format, aliases=args.aliases,
+            encoding=args.encoding, strict=args.strict, limits=limits_from(args),
+            numbers=numbers, check_region=check_region,
+        )  # fmt: skip
+    if loaded.incidents is not None:
+        for path, layout in loaded.incidents.formats.items():
+            how = "detected" if args.format == "auto" else "given"
+            CONSOLE.info(f"{path}: read as {layout} ({how})")
+        report_log(args, loaded.incidents, loaded.log)
+    return loaded
 
 
 def report_log(args: argparse.Namespace, incidents: IncidentSet, log: RowLog) -> None:

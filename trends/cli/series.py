@@ -15,22 +15,17 @@ from typing import Any
 
 import pandas as pd
 
-from trends.aggregate import panel, parse_month
 from trends.cli.inputs import (
     add_reading_options,
     add_rule_options,
-    apply_rules,
-    limits_from,
-    read_with_report,
-    report_log,
+    load_from_args,
 )
 from trends.cli.suggest import check_measure, check_region
 from trends.errors import OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
-from trends.models.design import CHANGES
-from trends.monthly import is_monthly_header, read_monthly, to_series
-from trends.rowlog import RowLog
+from trends.monthly import is_monthly_header, to_series
+from trends.options import CHANGES
 
 MEASURE_HELP = "incidents, killed_best, killed_low, killed_high, or a column of a monthly CSV"
 
@@ -65,36 +60,15 @@ def load_table(args: argparse.Namespace) -> pd.DataFrame:
         check_measure(args.measure, header, args.inputs[0])
         return read_monthly_input(args, args.measure)
     check_measure(args.measure, INCIDENT_MEASURES, "an incident table")
-    log = RowLog()
-    incidents = read_with_report(args, log)
     regions = [args.series_region] if args.series_region else args.regions
-    kept, window, pairs = apply_rules(args, incidents, log, regions)
-    report_log(args, incidents, log)
-    return panel(kept, window, pairs, ["region"])
+    return load_from_args(args, regions=regions).panel
 
 
 def read_monthly_input(args: argparse.Namespace, measure: str) -> pd.DataFrame:
     """The one monthly table among the inputs, within ``--start`` and ``--end``."""
-    if len(args.inputs) > 1:
-        msg = (
-            f"{args.inputs[0]} is a monthly table, which is read alone; "
-            f"{len(args.inputs)} inputs were given"
-        )
-        raise OptionError(msg)
     numbers = ([args.offset] if getattr(args, "offset", None) else []) + (
         getattr(args, "covariates", None) or [])
-    frame = read_monthly(
-        args.inputs[0], encoding=args.encoding, measure=measure, limits=limits_from(args),
-        numbers=numbers,
-    )
-    if args.start:
-        frame = frame[frame["month"] >= str(parse_month(args.start, "--start"))]
-    if args.end:
-        frame = frame[frame["month"] <= str(parse_month(args.end, "--end"))]
-    if frame.empty:
-        msg = f"no month of {args.inputs[0]} lies between --start and --end"
-        raise OptionError(msg)
-    return frame.reset_index(drop=True)
+    return load_from_args(args, regions=None, measure=measure, numbers=numbers).panel
 
 
 def load_series(args: argparse.Namespace) -> dict[str, pd.Series]:

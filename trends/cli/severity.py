@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, cast
 
-from trends.aggregate import panel, parse_month
+import pandas as pd
+
+from trends.aggregate import parse_month
 from trends.cli.console import CONSOLE
 from trends.cli.inputs import (
     add_reading_options,
     add_rule_options,
-    apply_rules,
-    read_with_report,
-    report_log,
+    load_from_args,
 )
 from trends.cli.series import print_json, read_monthly_input
 from trends.decompose import decompose_change
@@ -21,7 +21,7 @@ from trends.errors import OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header
-from trends.rowlog import RowLog
+from trends.options import DEATH_MEASURES
 from trends.severity import fit_power_law
 
 
@@ -43,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--measure",
         default="killed_best",
-        choices=("killed_best", "killed_low", "killed_high"),
+        choices=DEATH_MEASURES,
         help="which death estimate (default killed_best)",
     )
     parser.add_argument(
@@ -74,19 +74,17 @@ def run(args: argparse.Namespace) -> int:
             msg = "a monthly table holds no deaths per incident: pass --since for the split"
             raise OptionError(msg)
     else:
-        log = RowLog()
-        incidents = read_with_report(args, log)
-        kept, window, pairs = apply_rules(args, incidents, log, args.regions)
-        report_log(args, incidents, log)
+        loaded = load_from_args(args, regions=args.regions, by=())
+        kept = cast(pd.DataFrame, loaded.kept)  # incident files always give the kept incidents
         with CONSOLE.bar("severity") as bar:
             bar.step(f"power-law tail, {args.bootstrap} bootstrap samples")
             tail = fit_power_law(
                 kept[args.measure],
-                bootstrap_replicates=args.bootstrap,
-                gof_replicates=args.bootstrap,
+                bootstrap=args.bootstrap,
+                gof_bootstrap=args.bootstrap,
                 seed=args.seed,
             )
-        monthly = panel(kept, window, pairs, [])
+        monthly = loaded.panel
     split = None
     if args.since:
         since = parse_month(args.since, "--since")

@@ -17,8 +17,8 @@ from trends.cli.series import (
     series_of,
 )
 from trends.errors import OptionError
-from trends.resurgence import its_test
-from trends.resurgence import test_regions as regions_test
+from trends.options import ALTERNATIVES, FAMILIES, INFERENCES
+from trends.resurgence import its_test, regions_test
 
 
 def add_parser(subparsers: Any) -> None:
@@ -33,13 +33,13 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--since", required=True, metavar="YYYY-MM", help="the break month")
     parser.add_argument(
         "--family",
-        choices=("auto", "poisson", "quasipoisson", "negbin", "zip", "zinb"),
+        choices=FAMILIES,
         default="auto",
         help="count family (default: auto); zip and zinb (zero-inflated) need --inference model",
     )
     parser.add_argument(
         "--alternative",
-        choices=("two-sided", "increase"),
+        choices=ALTERNATIVES,
         default="two-sided",
         help="two-sided (default): a change either way; increase: a rise only (one-sided)",
     )
@@ -57,7 +57,7 @@ def add_inference_options(parser: argparse.ArgumentParser) -> None:
     """How p-values and intervals are computed."""
     parser.add_argument(
         "--inference",
-        choices=("bootstrap", "model"),
+        choices=INFERENCES,
         default="bootstrap",
         help="bootstrap (default): parametric bootstrap with latent AR(1) noise, calibrated "
         "for autocorrelated counts; model: chi-square/Wald as R's glm.nb, which assumes "

@@ -15,12 +15,12 @@ stays available.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from trends._options import check_choice
+from trends._deprecate import renamed_keywords
 from trends.errors import DataError, OptionError
 from trends.forecast.baselines import Forecaster
 from trends.forecast.count_model import check_horizon, count_model_forecast
@@ -28,10 +28,11 @@ from trends.forecast.ensemble import EnsembleFit, ensemble_draws, fit_ensemble
 from trends.forecast.result import ForecastResult
 from trends.forecast.skill import FIRST_ORIGIN
 from trends.models.countmodel import FamilyChoice
+from trends.options import FORECAST_METHODS, ForecastMethod, check_choice
 from trends.validate import monthly_series
 
-Method = Literal["auto", "count_model"]
-METHODS = ("auto", "count_model")
+Method = ForecastMethod
+METHODS = FORECAST_METHODS
 
 
 def _resolve_method(method: Method | None, settings: dict[str, Any]) -> str:
@@ -55,11 +56,11 @@ def _auto_result(
     series: pd.Series,
     fit: EnsembleFit,
     horizon: int,
-    n_draws: int,
+    draws: int,
     seed: int,
     threshold: float | None,
 ) -> ForecastResult:
-    draws = ensemble_draws(fit.names, fit.weights, series, horizon, n_draws, seed=seed)
+    paths = ensemble_draws(fit.names, fit.weights, series, horizon, draws, seed=seed)
     months = pd.period_range(series.index[-1] + 1, periods=horizon, freq="M")
     shares = tuple(
         (name, float(weight))
@@ -67,11 +68,12 @@ def _auto_result(
         if weight > 0
     )
     return ForecastResult(
-        series, months, draws, "mixture", threshold, method="auto", weights=shares,
+        series, months, paths, "mixture", threshold, method="auto", weights=shares,
         skill=fit.skill, warning=fit.warning,
     )  # fmt: skip
 
 
+@renamed_keywords(n_draws="draws")
 def forecast(
     y: pd.Series,
     horizon: int = 6,
@@ -82,7 +84,7 @@ def forecast(
     harmonics: int = 0,
     break_month: str | None = None,
     train_months: int | None = 12,
-    n_draws: int = 4000,
+    draws: int = 4000,
     seed: int = 0,
     threshold: float | None = None,
 ) -> ForecastResult:
@@ -103,7 +105,7 @@ def forecast(
         The count model (see :class:`trends.models.CountModel`).
     train_months
         The count model is fitted to the last ``train_months`` months only; None for all.
-    n_draws, seed
+    draws, seed
         Simulated paths and their seed.
     threshold
         Report the probability that each month's count exceeds it.
@@ -127,14 +129,14 @@ def forecast(
     }  # fmt: skip
     chosen = _resolve_method(method, settings)
     check_horizon(horizon)
-    if n_draws < 1:
-        msg = f"n_draws must be at least 1; got {n_draws}"
+    if draws < 1:
+        msg = f"draws must be at least 1; got {draws}"
         raise OptionError(msg)
     series = monthly_series(y)
     if chosen == "count_model":
         return count_model_forecast(
             series, horizon, family=family, trend=trend, harmonics=harmonics,
-            break_month=break_month, train_months=train_months, n_draws=n_draws, seed=seed,
+            break_month=break_month, train_months=train_months, draws=draws, seed=seed,
             threshold=threshold,
         )  # fmt: skip
     if len(series) < FIRST_ORIGIN:
@@ -144,7 +146,7 @@ def forecast(
         )
         raise DataError(msg)
     fit = fit_ensemble(series, horizon, seed=seed)
-    return _auto_result(series, fit, horizon, n_draws, seed, threshold)
+    return _auto_result(series, fit, horizon, draws, seed, threshold)
 
 
 def count_model_forecaster(**settings: Any) -> Forecaster:
@@ -158,11 +160,11 @@ def count_model_forecaster(**settings: Any) -> Forecaster:
     """
 
     def forecaster(
-        history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+        history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
     ) -> np.ndarray:
         seed = int(rng.integers(0, 2**31 - 1))
         result = forecast(
-            history, horizon, method="count_model", n_draws=n_draws, seed=seed, **settings
+            history, horizon, method="count_model", draws=draws, seed=seed, **settings
         )
         return result.draws
 
@@ -184,9 +186,9 @@ def auto_forecaster(*, seed: int = 0) -> Forecaster:
     """
 
     def forecaster(
-        history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+        history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
     ) -> np.ndarray:
-        return forecast(history, horizon, method="auto", n_draws=n_draws, seed=seed).draws
+        return forecast(history, horizon, method="auto", draws=draws, seed=seed).draws
 
     return forecaster
 
@@ -217,7 +219,7 @@ def auto_backtest_forecaster(y: pd.Series, horizon: int, *, seed: int = 0) -> Fo
     fitted = horizon
 
     def forecaster(
-        history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+        history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
     ) -> np.ndarray:
         prefix = series.iloc[: len(history)]
         if horizon != fitted or not (
@@ -234,6 +236,6 @@ def auto_backtest_forecaster(y: pd.Series, horizon: int, *, seed: int = 0) -> Fo
             msg = f"a forecast needs at least {FIRST_ORIGIN} months of history; got {len(history)}"
             raise DataError(msg)
         weights = fit.weights_at(history.index[-1])
-        return ensemble_draws(fit.names, weights, prefix, horizon, n_draws, seed=seed)
+        return ensemble_draws(fit.names, weights, prefix, horizon, draws, seed=seed)
 
     return forecaster

@@ -2,7 +2,7 @@
 
 Every forecaster follows one protocol::
 
-    forecaster(history, horizon, n_draws, rng) -> numpy.ndarray (n_draws, horizon)
+    forecaster(history, horizon, draws, rng) -> numpy.ndarray (draws, horizon)
 
 ``history`` is a monthly series (``pd.Series`` with a ``PeriodIndex`` of freq
 "M") ending at the forecast origin; the result holds non-negative integer
@@ -26,9 +26,9 @@ class Forecaster(Protocol):
     """A callable returning predictive draws for the months after ``history``."""
 
     def __call__(
-        self, history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+        self, history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
     ) -> np.ndarray:
-        """Return an integer array of shape (n_draws, horizon)."""
+        """Return an integer array of shape (draws, horizon)."""
         ...
 
 
@@ -41,7 +41,7 @@ def _recent(history: pd.Series, window_months: int) -> np.ndarray:
 
 
 def zero_forecast(
-    history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+    history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Forecast zero for every month (the "nothing happens" baseline).
 
@@ -52,11 +52,11 @@ def zero_forecast(
     [[0, 0], [0, 0], [0, 0]]
 
     """
-    return np.zeros((n_draws, horizon), dtype=np.int64)
+    return np.zeros((draws, horizon), dtype=np.int64)
 
 
 def last_value_forecast(
-    history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+    history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Forecast the last observed count for every month, with no uncertainty.
 
@@ -68,13 +68,13 @@ def last_value_forecast(
 
     """
     last = _recent(history, 1)[-1]
-    return np.full((n_draws, horizon), round(last), dtype=np.int64)
+    return np.full((draws, horizon), round(last), dtype=np.int64)
 
 
 def poisson_mean_forecast(
     history: pd.Series,
     horizon: int,
-    n_draws: int,
+    draws: int,
     rng: np.random.Generator,
     *,
     window_months: int = WINDOW_MONTHS,
@@ -93,13 +93,13 @@ def poisson_mean_forecast(
 
     """
     mean = float(np.mean(_recent(history, window_months)))
-    return rng.poisson(mean, size=(n_draws, horizon)).astype(np.int64)
+    return rng.poisson(mean, size=(draws, horizon)).astype(np.int64)
 
 
 def empirical_forecast(
     history: pd.Series,
     horizon: int,
-    n_draws: int,
+    draws: int,
     rng: np.random.Generator,
     *,
     window_months: int = WINDOW_MONTHS,
@@ -114,7 +114,7 @@ def empirical_forecast(
 
     """
     recent = np.rint(_recent(history, window_months)).astype(np.int64)
-    return rng.choice(recent, size=(n_draws, horizon), replace=True)
+    return rng.choice(recent, size=(draws, horizon), replace=True)
 
 
 BASELINES: dict[str, Forecaster] = {

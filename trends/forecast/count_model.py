@@ -16,12 +16,14 @@ import math
 import numpy as np
 import pandas as pd
 
+from trends._deprecate import renamed_keywords
 from trends.errors import DataError, OptionError
 from trends.forecast.result import ForecastResult
+from trends.minimums import MIN_FORECAST_ACTIVE_MONTHS, MIN_FORECAST_ALL_MONTHS, MIN_FORECAST_MONTHS
 from trends.models.countmodel import CountFit, CountModel, FamilyChoice
 from trends.models.design import build_design, month_position
 
-MIN_ACTIVE_MONTHS = 6
+MIN_ACTIVE_MONTHS = MIN_FORECAST_ACTIVE_MONTHS
 MAX_HORIZON = 24
 COUNT_MODEL_NOTE = (
     "the count model is not backtested here; run trends backtest to compare it with the "
@@ -48,11 +50,12 @@ def simulate_counts(
     return rng.poisson(mu)
 
 
+@renamed_keywords(n_draws="draws")
 def forecast_fit(
     fit: CountFit,
     horizon: int,
     *,
-    n_draws: int = 4000,
+    draws: int = 4000,
     seed: int = 0,
     threshold: float | None = None,
     history: pd.Series | None = None,
@@ -63,7 +66,7 @@ def forecast_fit(
     --------
     >>> idx = pd.period_range("2020-01", periods=24, freq="M")
     >>> fit = CountModel(family="poisson").fit(pd.Series(np.full(24, 5), index=idx))
-    >>> forecast_fit(fit, 2, n_draws=100).draws.shape
+    >>> forecast_fit(fit, 2, draws=100).draws.shape
     (100, 2)
     """
     check_horizon(horizon)
@@ -80,15 +83,15 @@ def forecast_fit(
     )
     X = design[list(fit.glm.names)].to_numpy()[-horizon:]
     rng = np.random.default_rng(seed)
-    beta = rng.multivariate_normal(fit.glm.beta, fit.glm.cov, size=n_draws, method="eigh")
+    beta = rng.multivariate_normal(fit.glm.beta, fit.glm.cov, size=draws, method="eigh")
     # exp(20) is about 5e8 a month: far past any real count, and inside numpy's samplers
     mu = np.exp(np.clip(beta @ X.T, -50, 20))
-    draws = simulate_counts(mu, fit.family, fit.glm.theta, fit.glm.dispersion, rng)
+    paths = simulate_counts(mu, fit.family, fit.glm.theta, fit.glm.dispersion, rng)
     observed = history if history is not None else pd.Series(fit.y, index=fit.months)
     return ForecastResult(
         observed,
         months,
-        draws.astype(np.int64),
+        paths.astype(np.int64),
         fit.family,
         threshold,
         method="count_model",
@@ -105,14 +108,14 @@ def count_model_forecast(
     harmonics: int,
     break_month: str | None,
     train_months: int | None,
-    n_draws: int,
+    draws: int,
     seed: int,
     threshold: float | None,
 ) -> ForecastResult:
     """Fit the count model to a checked monthly series (its last ``train_months``) and simulate."""
     if train_months is not None:
         series = series.iloc[-train_months:]
-    needed = 12 if train_months else 24
+    needed = MIN_FORECAST_MONTHS if train_months else MIN_FORECAST_ALL_MONTHS
     if len(series) < needed:
         msg = (
             f"a forecast needs at least {needed} months of history; got {len(series)} "
@@ -134,5 +137,5 @@ def count_model_forecast(
         msg = f"the count model cannot be fitted to {series.name or 'the series'}: {err}"
         raise DataError(msg) from err
     return forecast_fit(
-        fit, horizon, n_draws=n_draws, seed=seed, threshold=threshold, history=series
+        fit, horizon, draws=draws, seed=seed, threshold=threshold, history=series
     )

@@ -233,11 +233,11 @@ def ensemble_draws(
     weights: np.ndarray,
     y: pd.Series,
     horizon: int,
-    n_draws: int,
+    draws: int,
     *,
     seed: int = 0,
 ) -> np.ndarray:
-    """Draws of the mixture with ``weights`` for the months after ``y``: shape (n_draws, horizon).
+    """Draws of the mixture with ``weights`` for the months after ``y``: shape (draws, horizon).
 
     Each forecaster contributes draws in proportion to its weight; the rows
     are shuffled so that any subset of paths is a sample of the mixture.
@@ -253,8 +253,8 @@ def ensemble_draws(
     last = y.index[-1]
     parts = [
         CANDIDATES[name](y, horizon, int(count), _seed(seed, name, last, 1))
-        for name, count in zip(names, _allocate(weights, n_draws), strict=True)
+        for name, count in zip(names, _allocate(weights, draws), strict=True)
         if count > 0
     ]
     rng = _seed(seed, "mixture", last, 2)
-    return np.concatenate(parts, axis=0)[rng.permutation(n_draws)].astype(np.int64)
+    return np.concatenate(parts, axis=0)[rng.permutation(draws)].astype(np.int64)

@@ -112,9 +112,9 @@ def despiked(forecaster: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]
     """
 
     def forecaster_on_despiked(
-        history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+        history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
     ) -> np.ndarray:
-        return forecaster(despike(history), horizon, n_draws, rng)
+        return forecaster(despike(history), horizon, draws, rng)
 
     return forecaster_on_despiked
 
@@ -175,7 +175,7 @@ def _errors_at(errors: Errors, h: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def error_draws(
-    error: np.ndarray, age: np.ndarray, n_draws: int, rng: np.random.Generator
+    error: np.ndarray, age: np.ndarray, draws: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Draws of the next error: resampled past errors and a Student t, lower half stretched.
 
@@ -192,28 +192,28 @@ def error_draws(
     centre = weighted_median(error, weight)
     scale = max(1.4826 * weighted_median(np.abs(error - centre), weight), MIN_SCALE)
     capped = np.clip(error, centre - ERROR_CAP * scale, centre + ERROR_CAP * scale)
-    draws = rng.choice(capped, size=n_draws, p=weight) + rng.normal(0.0, JITTER * scale, n_draws)
-    n_t = round(T_SHARE * n_draws)
-    draws[:n_t] = centre + scale * rng.standard_t(T_DOF, n_t)
-    return np.where(draws < centre, centre + LOWER_STRETCH * (draws - centre), draws)
+    paths = rng.choice(capped, size=draws, p=weight) + rng.normal(0.0, JITTER * scale, draws)
+    n_t = round(T_SHARE * draws)
+    paths[:n_t] = centre + scale * rng.standard_t(T_DOF, n_t)
+    return np.where(paths < centre, centre + LOWER_STRETCH * (paths - centre), paths)
 
 
 def dressed_forecast(
-    history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator, centre: Centre
+    history: pd.Series, horizon: int, draws: int, rng: np.random.Generator, centre: Centre
 ) -> np.ndarray:
     """Counts drawn from the centre plus its own past errors, horizon by horizon."""
     level, errors = past_errors(history, centre, horizon)
     recent = np.asarray(despike(history), dtype=float)[-TOP_WINDOW:]
     top = np.log1p(TOP_FACTOR * max(float(recent.max()), 10.0))
-    out = np.empty((n_draws, horizon), dtype=np.int64)
+    out = np.empty((draws, horizon), dtype=np.int64)
     for h in range(1, horizon + 1):
-        z = level + error_draws(*_errors_at(errors, h), n_draws, rng)
+        z = level + error_draws(*_errors_at(errors, h), draws, rng)
         out[:, h - 1] = np.rint(np.expm1(np.clip(z, 0.0, top)))
     return out
 
 
 def robust_level_forecast(
-    history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+    history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
 ) -> np.ndarray:
     """The robust level of the last 12 months (weights halving every 3) with its past errors.
 
@@ -224,11 +224,11 @@ def robust_level_forecast(
     >>> 80 <= float(np.median(draws)) <= 130
     True
     """
-    return dressed_forecast(history, horizon, n_draws, rng, _slow)
+    return dressed_forecast(history, horizon, draws, rng, _slow)
 
 
 def fast_robust_level_forecast(
-    history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+    history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
 ) -> np.ndarray:
     """The robust level of the last 6 months (weights halving every month): follows shifts fast.
 
@@ -238,11 +238,11 @@ def fast_robust_level_forecast(
     >>> float(np.median(fast_robust_level_forecast(y, 1, 2000, np.random.default_rng(2)))) < 20
     True
     """
-    return dressed_forecast(history, horizon, n_draws, rng, _fast)
+    return dressed_forecast(history, horizon, draws, rng, _fast)
 
 
 def random_walk_forecast(
-    history: pd.Series, horizon: int, n_draws: int, rng: np.random.Generator
+    history: pd.Series, horizon: int, draws: int, rng: np.random.Generator
 ) -> np.ndarray:
     """The last month with the past changes over ``h`` months: a random walk on log(1 + count).
 
@@ -252,4 +252,4 @@ def random_walk_forecast(
     >>> 300 <= float(np.median(random_walk_forecast(y, 1, 2000, np.random.default_rng(3)))) <= 500
     True
     """
-    return dressed_forecast(history, horizon, n_draws, rng, _last)
+    return dressed_forecast(history, horizon, draws, rng, _last)

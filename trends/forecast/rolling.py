@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from trends._deprecate import renamed_keywords
 from trends.errors import DataError, OptionError
 from trends.forecast.baselines import BASELINES, Forecaster
 from trends.forecast.scoring import DEFAULT_LEVELS, score_sample
+from trends.minimums import BACKTEST_TRAIN_MONTHS
 from trends.results import ResultView
 
 
@@ -45,10 +47,10 @@ def _check_monthly(y: pd.Series) -> pd.Series:
     return y
 
 
-def _check_draws(draws: np.ndarray, name: str, n_draws: int, horizon: int) -> np.ndarray:
-    values = np.asarray(draws)
-    if values.shape != (n_draws, horizon):
-        msg = f"forecaster {name!r} returned shape {values.shape}; expected ({n_draws}, {horizon})"
+def _check_draws(paths: np.ndarray, name: str, draws: int, horizon: int) -> np.ndarray:
+    values = np.asarray(paths)
+    if values.shape != (draws, horizon):
+        msg = f"forecaster {name!r} returned shape {values.shape}; expected ({draws}, {horizon})"
         raise OptionError(msg)
     if not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values != np.rint(values)):
         msg = f"forecaster {name!r} must return non-negative integer draws"
@@ -174,18 +176,19 @@ class BacktestResult(ResultView):
         }
 
 
+@renamed_keywords(min_train="min_train_months", n_draws="draws")
 def rolling_origin(
     y: pd.Series,
     forecasters: Mapping[str, Forecaster],
     *,
     horizon: int = 6,
-    min_train: int = 36,
-    n_draws: int = 2000,
+    min_train_months: int = BACKTEST_TRAIN_MONTHS,
+    draws: int = 2000,
     seed: int = 0,
     baselines: Sequence[str] | None = None,
     levels: Sequence[float] = DEFAULT_LEVELS,
 ) -> BacktestResult:
-    """Backtest forecasters from every origin with at least ``min_train`` months of history.
+    """Backtest forecasters from every origin with at least ``min_train_months`` months of history.
 
     At each origin the forecaster sees the months up to and including the
     origin and forecasts the next ``horizon`` months (fewer at the end of the
@@ -203,10 +206,10 @@ def rolling_origin(
         Methods to compare, by name.
     horizon : int
         Months ahead to forecast from each origin.
-    min_train : int
+    min_train_months : int
         Months of history at the first origin.
-    n_draws : int
-        Predictive draws per forecast.
+    draws : int
+        Predictive paths per forecast.
     seed : int
         Seed of all random draws.
     baselines : sequence of str, optional
@@ -223,22 +226,26 @@ def rolling_origin(
     --------
     >>> idx = pd.period_range("2016-01", periods=40, freq="M")
     >>> y = pd.Series(np.arange(40) % 5, index=idx, name="incidents")
-    >>> result = rolling_origin(y, BASELINES, horizon=2, min_train=36, n_draws=200)
+    >>> result = rolling_origin(y, BASELINES, horizon=2, min_train_months=36, draws=200)
     >>> result.tidy().shape
     (8, 11)
 
     """
     _check_monthly(y)
-    if horizon < 1 or min_train < 1 or n_draws < 1:
-        msg = f"horizon, min_train and n_draws must be >= 1; got {horizon}, {min_train}, {n_draws}"
+    if horizon < 1 or min_train_months < 1 or draws < 1:
+        msg = (
+            "horizon, min_train_months and draws must be >= 1; got "
+            f"{horizon}, {min_train_months}, {draws}"
+        )
         raise OptionError(msg)
     if not forecasters:
         msg = "forecasters is empty; pass at least one, e.g. trends.BASELINES"
         raise OptionError(msg)
-    if len(y) <= min_train:
+    if len(y) <= min_train_months:
         msg = (
             f"the series {y.name!r} has {len(y)} months; the backtest needs more than "
-            f"min_train = {min_train} months. Use a longer series or lower min_train"
+            f"min_train_months = {min_train_months} months. Use a longer series or lower "
+            "min_train_months"
         )
         raise DataError(msg)
     names = tuple(forecasters)
@@ -254,16 +261,16 @@ def rolling_origin(
     rows: list[pd.DataFrame] = []
     for name in names:
         name_key = zlib.crc32(name.encode())
-        for origin in range(min_train, len(y)):
+        for origin in range(min_train_months, len(y)):
             steps = min(horizon, len(y) - origin)
             draw_seq, pit_seq = np.random.SeedSequence([seed, name_key, origin]).spawn(2)
-            draws = forecasters[name](
-                y.iloc[:origin], horizon, n_draws, np.random.default_rng(draw_seq)
+            paths = forecasters[name](
+                y.iloc[:origin], horizon, draws, np.random.default_rng(draw_seq)
             )
-            draws = _check_draws(draws, name, n_draws, horizon)[:, :steps]
+            paths = _check_draws(paths, name, draws, horizon)[:, :steps]
             observed = values[origin : origin + steps]
             scores = score_sample(
-                observed, draws, levels=levels, rng=np.random.default_rng(pit_seq)
+                observed, paths, levels=levels, rng=np.random.default_rng(pit_seq)
             )
             rows.append(
                 pd.DataFrame(
@@ -282,8 +289,8 @@ def rolling_origin(
         methods=names,
         baselines=base,
         horizon=horizon,
-        min_train=min_train,
-        n_draws=n_draws,
+        min_train=min_train_months,
+        n_draws=draws,
         seed=seed,
         levels=tuple(levels),
         series_name=str(y.name),

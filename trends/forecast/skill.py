@@ -10,8 +10,9 @@ import pandas as pd
 
 from trends._json import finite_or_none
 from trends.forecast.baselines import BASELINES
+from trends.minimums import MIN_FORECAST_MONTHS
 
-FIRST_ORIGIN = 12  # months of history at the first backtest origin
+FIRST_ORIGIN = MIN_FORECAST_MONTHS  # months of history at the first backtest origin
 LEARN_MONTHS = 12  # origins after the first before the procedure is scored
 MIN_CHECKED_ORIGINS = 12  # scored origins needed to report a backtest
 MIN_CHECK_MONTHS = FIRST_ORIGIN + LEARN_MONTHS + MIN_CHECKED_ORIGINS

@@ -14,24 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Literal
 
 import pandas as pd
 
-from trends._options import check_choice
 from trends.errors import SchemaError
 from trends.ingest import acled, gtd, native, ucdp
 from trends.ingest.common import ReadContext
 from trends.ingest.files import RawTable, read_raw
 from trends.ingest.merge import drop_repeated_events, merge_reports
+from trends.options import INPUT_FORMATS, InputFormat, check_choice
 from trends.regions import Gazetteer
 from trends.rowlog import RowLog
 from trends.schema import finish
 from trends.validate import Limits
 
-Format = Literal["auto", "native", "ucdp-ged", "acled", "gtd"]
+Format = InputFormat
 READERS: dict[str, ModuleType] = {m.NAME: m for m in (native, ucdp, acled, gtd)}
-FORMATS: tuple[str, ...] = ("auto", *READERS)
+FORMATS = INPUT_FORMATS
 
 
 @dataclass(frozen=True)

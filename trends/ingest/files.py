@@ -12,16 +12,15 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
-from trends._options import check_choice
 from trends.errors import InputError
 from trends.ingest.arrow_csv import Chooser, read_csv_arrow
 from trends.ingest.arrow_parquet import cell_text, read_parquet_arrow
 from trends.ingest.compressed import check_parquet_size, read_bytes, read_head
 from trends.ingest.scan import Unsure
+from trends.options import ENGINES, Engine, check_choice
 from trends.validate import LATEST, Limits, latest_date
 
 
@@ -46,7 +45,6 @@ class RawTable:
         return list(self.names) if self.names is not None else list(self.cells.columns)
 
 
-Engine = Literal["auto", "arrow", "python"]
 
 
 def read_raw(
@@ -81,7 +79,7 @@ def read_raw(
     >>> os.unlink(f.name)
 
     """
-    check_choice("engine", engine, ("auto", "arrow", "python"))
+    check_choice("engine", engine, ENGINES)
     name = str(path)
     if engine != "python" and not Path(path).is_dir():
         try:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from trends._json import finite_or_none
-from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
 from trends.models.design import (
-    CHANGES,
     ChangeChoice,
     aligned_covariates,
     build_design,
@@ -33,18 +31,23 @@ from trends.models.glm import GLMFit, fit_glm
 from trends.models.zeroinflated import (
     INFLATION_TERM,
     ZERO_EXCESS_LEVEL,
-    ZERO_INFLATED,
     ZeroInflatedFit,
     fit_zero_inflated,
     zero_excess_test,
 )
+from trends.options import (
+    AUTOCORRELATIONS,
+    CHANGES,
+    FAMILIES,
+    ZERO_INFLATED,
+    Autocorrelation,
+    Family,
+    check_choice,
+)
 from trends.results import ResultView
 from trends.validate import monthly_series
 
-FamilyChoice = Literal["auto", "poisson", "quasipoisson", "negbin", "zip", "zinb"]
-Autocorrelation = Literal["none", "lag", "hac"]
-FAMILIES = ("auto", "poisson", "quasipoisson", "negbin", "zip", "zinb")
-AUTOCORRELATIONS = ("none", "lag", "hac")
+FamilyChoice = Family
 Z975 = float(stats.norm.ppf(0.975))
 
 

@@ -7,16 +7,15 @@ can be compared with ``glm``/``glm.nb`` term by term.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from trends.errors import DataError, InputError
+from trends.options import Change
 from trends.validate import month_of
 
-ChangeChoice = Literal["both", "level", "slope"]
-CHANGES: tuple[ChangeChoice, ...] = ("both", "level", "slope")
+ChangeChoice = Change
 
 INTERCEPT = "(Intercept)"
 

@@ -9,12 +9,12 @@ accurate to about 1e-11.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 from scipy import special
 
-FamilyName = Literal["poisson", "quasipoisson", "negbin"]
+from trends.options import GlmFamily
+
+FamilyName = GlmFamily
 _SHIFT = 6
 
 

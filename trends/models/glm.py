@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import statsmodels.api as sm
@@ -21,9 +20,9 @@ from scipy import special
 from trends.errors import ModelWarning
 from trends.models.batched import fit_batch
 from trends.models.families import irls_weights
+from trends.options import CovType, GlmFamily
 
-Family = Literal["poisson", "quasipoisson", "negbin"]
-CovType = Literal["fisher", "hac"]
+Family = GlmFamily
 
 
 @dataclass(frozen=True)

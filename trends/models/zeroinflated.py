@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 from scipy import optimize, special
@@ -39,13 +38,13 @@ from statsmodels.discrete.count_model import (
     ZeroInflatedPoisson,
 )
 
+from trends._deprecate import renamed_keywords
 from trends.errors import DataError
 from trends.models.batched import fit_batch
 from trends.models.diagnostics import TestResult
 from trends.models.glm import GLMFit, fit_glm
+from trends.options import ZeroInflatedFamily
 
-ZeroInflatedFamily = Literal["zip", "zinb"]
-ZERO_INFLATED = ("zip", "zinb")
 INFLATION_TERM = "zero_inflation"
 ZERO_EXCESS_LEVEL = 0.05
 ZERO_EXCESS_REPLICATES = 499
@@ -90,13 +89,14 @@ class ZeroExcessResult(TestResult):
         return out
 
 
+@renamed_keywords(replicates="bootstrap")
 def zero_excess_test(
     y: np.ndarray,
     X: np.ndarray,
     fit: GLMFit,
     *,
     offset: np.ndarray | None = None,
-    replicates: int = ZERO_EXCESS_REPLICATES,
+    bootstrap: int = ZERO_EXCESS_REPLICATES,
     seed: int = 0,
 ) -> ZeroExcessResult:
     """Test for more zero months than a fitted NB2 or Poisson model expects.
@@ -113,7 +113,7 @@ def zero_excess_test(
         The NB2 or Poisson fit of ``y`` on ``X`` (theta = inf means Poisson).
     offset : numpy.ndarray, optional
         Log-exposure of ``fit``.
-    replicates : int
+    bootstrap : int
         Bootstrap series.
     seed : int
         Seed of the bootstrap draws.
@@ -123,7 +123,7 @@ def zero_excess_test(
     >>> rng = np.random.default_rng(0)
     >>> y = (rng.poisson(4.0, 60) * (rng.random(60) > 0.4)).astype(float)
     >>> X = np.ones((60, 1))
-    >>> test = zero_excess_test(y, X, fit_glm(y, X, family="negbin"), replicates=199)
+    >>> test = zero_excess_test(y, X, fit_glm(y, X, family="negbin"), bootstrap=199)
     >>> test.observed_zeros > test.expected_zeros and test.p_value < 0.05
     True
 
@@ -143,7 +143,7 @@ def zero_excess_test(
             observed_zeros=0, expected_zeros=expected, replicates=0,
         )
     rng = np.random.default_rng(seed)
-    shape = (replicates, len(y))
+    shape = (bootstrap, len(y))
     if negbin:
         sims = rng.negative_binomial(fit.theta, fit.theta / (fit.theta + fit.mu), size=shape)
     else:

@@ -20,6 +20,7 @@ from trends.alerts import AlertResult, alerts
 from trends.decompose import DecompositionResult, decompose_change
 from trends.errors import DataError, ModelWarning, OptionError, TrendsError
 from trends.forecast import ForecastResult, forecast
+from trends.minimums import MIN_REGION_ACTIVE_MONTHS
 from trends.monthly import to_series
 from trends.report.data import ReportData
 from trends.report.definition import Analysis
@@ -30,7 +31,7 @@ from trends.resurgence.verdict import Assessment, assess
 from trends.severity import PowerLawResult, fit_power_law
 
 T = TypeVar("T")
-MIN_ACTIVE_MONTHS = 12
+MIN_ACTIVE_MONTHS = MIN_REGION_ACTIVE_MONTHS
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,8 @@ def analyse(
             "tail",
             lambda: fit_power_law(
                 incidents[deaths],
-                bootstrap_replicates=200,
-                gof_replicates=200,
+                bootstrap=200,
+                gof_bootstrap=200,
                 seed=settings.seed,
             ),
         )

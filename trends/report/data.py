@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from trends.aggregate import panel, parse_month, select
-from trends.errors import OptionError
-from trends.ingest import read_incidents
 from trends.ingest.files import read_header
-from trends.monthly import is_monthly_header, read_monthly
+from trends.loading import is_monthly_input, load_panel
+from trends.monthly import KEYS
 from trends.report.definition import ReportDefinition
 from trends.rowlog import RowLog
 
@@ -43,65 +41,34 @@ class ReportData:
 
 
 def load(definition: ReportDefinition) -> ReportData:
-    """Read the definition's inputs and apply its filters."""
-    header = read_header(definition.inputs[0])
-    if is_monthly_header(header):
+    """Read the definition's inputs and apply its filters (with :func:`trends.load_panel`)."""
+    if is_monthly_input(definition.inputs):
         measure = definition.analysis.measure
-        if measure not in header or measure in ("month", "region", "country"):
-            measures = [c for c in header if c not in ("month", "region", "country")]
+        header = read_header(definition.inputs[0])
+        if measure not in header or measure in (*KEYS, "month"):
+            measures = [c for c in header if c not in (*KEYS, "month")]
             msg = f"the monthly table has no such measure; choose one of {', '.join(measures)}"
             raise definition.fail(msg, "analysis.measure", measure)
-        if len(definition.inputs) > 1:
-            msg = (
-                f"{definition.name_of(definition.inputs[0])} is a monthly table, which is read "
-                f"alone; {len(definition.inputs)} inputs were given"
-            )
-            raise OptionError(msg)
-        frame = read_monthly(
-            definition.inputs[0], measure=definition.analysis.measure, limits=definition.limits
-        )
-        label = definition.analysis.scope_label or "All"
-        if "region" not in frame.columns:
-            frame.insert(1, "region", label)
-        bounds = definition.filters
-        if bounds.start:
-            frame = frame[frame["month"] >= str(parse_month(bounds.start, "start"))]
-        if bounds.end:
-            frame = frame[frame["month"] <= str(parse_month(bounds.end, "end"))]
-        return ReportData(
-            frame.reset_index(drop=True),
-            None,
-            RowLog(),
-            len(frame),
-            {definition.inputs[0]: "monthly"},
-        )
-    incidents = read_incidents(
-        list(definition.inputs),
-        format=definition.format,  # type: ignore[arg-type]
-        aliases=definition.aliases or None,
-        limits=definition.limits,
-    )
-    log = RowLog()
-    log.extend(incidents.log)
     f = definition.filters
-    kept, window, pairs = select(
-        incidents,
-        start=f.start or None,
-        end=f.end or None,
-        regions=list(f.regions) or None,
-        countries=list(f.countries) or None,
-        actors=list(f.actors) or None,
-        span_rule=f.span_rule,
-        min_precision=f.min_precision,
-        log=log,
-    )
+    loaded = load_panel(
+        definition.inputs, measure=definition.analysis.measure, start=f.start or None,
+        end=f.end or None, regions=f.regions, countries=f.countries, actors=f.actors,
+        span_rule=f.span_rule, min_precision=f.min_precision,
+        format=definition.format,  # type: ignore[arg-type]
+        aliases=definition.aliases or None, limits=definition.limits,
+    )  # fmt: skip
+    if loaded.incidents is None:
+        frame = loaded.panel
+        if "region" not in frame.columns:
+            frame.insert(1, "region", definition.analysis.scope_label or "All")
+        return ReportData(frame, None, RowLog(), len(frame), {definition.inputs[0]: "monthly"})
     return ReportData(
-        panel(kept, window, pairs, ["region"]),
-        kept,
-        log,
-        incidents.rows_read,
-        incidents.formats,
-        incidents.table["date_end"].max(),
+        loaded.panel,
+        loaded.kept,
+        loaded.log,
+        loaded.incidents.rows_read,
+        loaded.incidents.formats,
+        loaded.incidents.table["date_end"].max(),
     )
 
 

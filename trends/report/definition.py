@@ -24,22 +24,35 @@ import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from trends.errors import InputError, OptionError
-from trends.ingest import FORMATS
+from trends.options import (
+    ALERT_METHODS,
+    ALTERNATIVES,
+    DIRECTIONS,
+    FORECAST_FAMILIES,
+    INPUT_FORMATS,
+    PRECISIONS,
+    SPAN_RULES,
+    AlertMethod,
+    Alternative,
+    Direction,
+    ForecastFamily,
+    SpanRule,
+)
 from trends.validate import INT64_MAX, Limits, check_range, parse_month
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "span_rule": ("start", "end", "drop"),
-    "min_precision": ("day", "week", "month", "year"),
-    "family": ("auto", "poisson", "quasipoisson", "negbin"),
-    "alternative": ("two-sided", "increase"),
-    "direction": ("rise", "fall", "either"),
-    "alert_method": ("farrington", "glrnb", "acled"),
-    "format": FORMATS,
+    "span_rule": SPAN_RULES,
+    "min_precision": PRECISIONS,
+    "family": FORECAST_FAMILIES,
+    "alternative": ALTERNATIVES,
+    "direction": DIRECTIONS,
+    "alert_method": ALERT_METHODS,
+    "format": INPUT_FORMATS,
 }
 RANGES: dict[str, tuple[int, int]] = {
     "bootstrap": (99, 1_000_000),
@@ -70,7 +83,7 @@ class Filters:
     regions: tuple[str, ...] = ()
     start: str = ""
     end: str = ""
-    span_rule: Literal["start", "end", "drop"] = "start"
+    span_rule: SpanRule = "start"
     min_precision: str = "year"
 
 
@@ -81,12 +94,12 @@ class Analysis:
     measure: str = "incidents"
     break_month: str = ""
     month: str = ""
-    family: Literal["auto", "poisson", "quasipoisson", "negbin"] = "auto"
-    direction: Literal["rise", "fall", "either"] = "rise"
-    alternative: Literal["two-sided", "increase"] = "two-sided"
+    family: ForecastFamily = "auto"
+    direction: Direction = "rise"
+    alternative: Alternative = "two-sided"
     bootstrap: int = 999
     seed: int = 0
-    alert_method: Literal["farrington", "glrnb", "acled"] = "farrington"
+    alert_method: AlertMethod = "farrington"
     alert_years_back: int = 5
     alert_window: int = 3
     forecast_horizon: int = 6
@@ -135,8 +148,8 @@ class ReportDefinition:
             msg = "expected a file path"
             raise InputError(msg, path=name, column="input.aliases", value=aliases)
         fmt = source.get("format", "auto")
-        if fmt not in FORMATS:
-            msg = f"expected one of {', '.join(FORMATS)}"
+        if fmt not in INPUT_FORMATS:
+            msg = f"expected one of {', '.join(INPUT_FORMATS)}"
             raise InputError(msg, path=name, column="input.format", value=fmt)
         limits = {k: _number(source[k], k, name, "input") for k in RANGES if k in source}
         inputs = tuple(str((base / f).resolve()) for f in files)

@@ -13,6 +13,7 @@ from trends.errors import ModelWarning
 from trends.measures import measure_label
 from trends.models import CountModel
 from trends.models.countmodel import Z975
+from trends.options import CHART_NAMES
 from trends.report.analysis import Findings
 from trends.report.headlines import month_name
 
@@ -54,7 +55,7 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
     )
 
 
-CHART_ORDER = ("series", "regions", "heatmap", "forest", "alerts", "forecast", "severity")
+CHART_ORDER = CHART_NAMES
 """The order of the charts on a page."""
 
 NEEDS: dict[str, tuple[str, ...]] = {

@@ -10,6 +10,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from trends import __version__
+
 PACKAGES = (
     "trends",
     "pandas",
@@ -38,7 +40,7 @@ def versions() -> dict[str, str]:
     out = {}
     for name in PACKAGES:
         try:
-            out[name] = metadata.version(name)
+            out[name] = __version__ if name == "trends" else metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trends._deprecate import renamed_keywords
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.glm import deviance
 from trends.models.latent import LatentAR1, latent_from_autocovariances, residual_autocovariances
@@ -113,9 +114,10 @@ def _statistics(
     return stat, null, alt
 
 
+@renamed_keywords(replicates="bootstrap")
 def its_bootstrap(
     y: np.ndarray, X_alt: np.ndarray, drop: list[int], offset: np.ndarray, *, family: str,
-    signed: bool, replicates: int, seed: int,
+    signed: bool, bootstrap: int, seed: int,
 ) -> ITSBootstrap:
     """Bootstrap test of dropping columns ``drop`` of the break design ``X_alt``.
 
@@ -132,13 +134,13 @@ def its_bootstrap(
     latent = calibrated_latent(y, X_alt, offset, nb_alt, rng)
     sign_column = drop[0] if signed else None
     observed = float(_statistics(y[None], X_alt, X_null, offset, family, sign_column)[0][0])
-    null_sims = latent.simulate(rng, _mean(X_null, nb_null, offset)[0], replicates)
+    null_sims = latent.simulate(rng, _mean(X_null, nb_null, offset)[0], bootstrap)
     stats_null, fit0, fit1 = _statistics(null_sims, X_alt, X_null, offset, family, sign_column)
-    alt_sims = latent.simulate(rng, _mean(X_alt, nb_alt, offset)[0], replicates)
+    alt_sims = latent.simulate(rng, _mean(X_alt, nb_alt, offset)[0], bootstrap)
     core = "poisson" if family == "quasipoisson" else family
     refit = fit_batch(X_alt, alt_sims, family=core, offset=offset)  # type: ignore[arg-type]
     tolerance = 1e-9 * max(1.0, abs(observed))
-    p_value = (1.0 + np.sum(stats_null >= observed - tolerance)) / (replicates + 1.0)
+    p_value = (1.0 + np.sum(stats_null >= observed - tolerance)) / (bootstrap + 1.0)
     failed = int((~fit0.converged).sum() + (~fit1.converged).sum() + (~refit.converged).sum())
     return ITSBootstrap(
         p_value=float(p_value),

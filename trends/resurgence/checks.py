@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trends.errors import DataError
+from trends.minimums import MIN_ACTIVE_MONTHS, YEAR
 from trends.models.design import month_position
 from trends.resurgence.level import LevelChange, level_change
 from trends.resurgence.verdict_parts import Flag, WindowResult, noise_settings
@@ -20,7 +21,7 @@ MIN_AFTER = 3
 MAX_AFTER = 24  # months from the break month that the test compares (see docs/models.md)
 NEAR = 6  # a break found this close to the month asked about is taken to be the same one
 FIRST_YEAR = 12  # months from the month asked about checked on their own (see first_year)
-MIN_ACTIVE = 5  # months with a non-zero count before the break
+MIN_ACTIVE = MIN_ACTIVE_MONTHS  # months with a non-zero count before the break
 MIN_EVENTS = 20  # counted before the break
 ABSURD_RATIO = 100.0
 WIDE = 25.0  # an interval spanning more than this factor answers nothing
@@ -117,7 +118,7 @@ def elsewhere(
             f"{where}, {-gap} months before {since}: "
             + ("the months before it are not a stable trend to compare with" if far else
                f"the change may have begun before {since}")), far)
-    if gap < 12:
+    if gap < YEAR:
         return None, Flag("later_break", f"{where}, {gap} months after {since}", False)
     last = month_before(found.month)
     return last, Flag("later_break", (

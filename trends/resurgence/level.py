@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from trends.errors import DataError, OptionError
+from trends.minimums import MIN_PAST_YEAR_MONTHS
 from trends.models.batched import fit_batch
 from trends.models.design import (
     aligned_covariates,
@@ -294,7 +295,7 @@ def past_year(
 
     """
     series = monthly_series(y)
-    if len(series) < 24:
+    if len(series) < MIN_PAST_YEAR_MONTHS:
         return None
     last = series.iloc[-24:]
     values = last.to_numpy()

@@ -38,7 +38,7 @@ from trends.validate import monthly_series
 
 @dataclass(frozen=True)
 class RegionTestResult(ResultView):
-    """Result of :func:`test_regions`."""
+    """Result of :func:`regions_test`."""
 
     break_month: str
     table: pd.DataFrame
@@ -244,7 +244,7 @@ def _pooled(
     return result
 
 
-def test_regions(
+def regions_test(
     panel: Mapping[str, pd.Series] | pd.DataFrame,
     break_month: str,
     *,
@@ -292,14 +292,14 @@ def test_regions(
     >>> idx = pd.period_range("2016-01", periods=48, freq="M")
     >>> rng = np.random.default_rng(4)
     >>> panel = {r: pd.Series(rng.poisson(10, 48), index=idx) for r in ("a", "b")}
-    >>> res = test_regions(panel, "2018-01", family="poisson", bootstrap=99)
+    >>> res = regions_test(panel, "2018-01", family="poisson", bootstrap=99)
     >>> list(res.table["region"])
     ['a', 'b']
 
     """
     series = _as_panel(panel, measure)
     if not series:
-        msg = "test_regions: the panel has no regions"
+        msg = "regions_test: the panel has no regions"
         raise DataError(msg)
     rows: list[dict[str, Any]] = []
     for number, (region, y) in enumerate(series.items()):

@@ -28,14 +28,14 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from trends._options import check_choice
 from trends.errors import DataError
+from trends.minimums import MIN_SEGMENT_MONTHS
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.breakscore import break_scores, top_candidates
 from trends.models.design import (
@@ -45,12 +45,11 @@ from trends.models.design import (
     scan_designs,
 )
 from trends.models.latent import LatentAR1
+from trends.options import INFERENCES, SCAN_FAMILIES, Inference, ScanFamily, check_choice
 from trends.results import ResultView
 from trends.resurgence.bootstrap import calibrated_latent
 from trends.validate import monthly_series
 
-ScanFamily = Literal["negbin", "poisson"]
-Inference = Literal["bootstrap", "model"]
 _BOOT_CHUNK = 100
 SCREEN = 5  # months per bootstrap series refitted in full after ranking by score
 
@@ -164,7 +163,7 @@ def scan_statistics(
 def detect_break(
     y: pd.Series,
     *,
-    min_segment_months: int = 12,
+    min_segment_months: int = MIN_SEGMENT_MONTHS,
     bootstrap: int = 999,
     seed: int = 0,
     family: ScanFamily = "negbin",
@@ -214,8 +213,8 @@ def detect_break(
     (True, True)
 
     """
-    check_choice("family", family, ("negbin", "poisson"))
-    check_choice("inference", inference, ("bootstrap", "model"))
+    check_choice("family", family, SCAN_FAMILIES)
+    check_choice("inference", inference, INFERENCES)
     series = monthly_series(y)
     n = len(series)
     positions = list(range(min_segment_months, n - min_segment_months + 1))

@@ -39,22 +39,21 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from trends._options import check_choice
 from trends.errors import DataError, ModelWarning, OptionError
+from trends.minimums import MIN_ACTIVE_MONTHS, MIN_SEGMENT_MONTHS
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.design import break_columns, build_design
+from trends.options import PENALTIES, SCAN_FAMILIES, Penalty, ScanFamily, check_choice
 from trends.results import ResultView
 from trends.validate import monthly_series
 
-SegmentFamily = Literal["negbin", "poisson"]
-Penalty = Literal["bic"]
+SegmentFamily = ScanFamily
 _THETA_START_LIMIT = 1e8
-MIN_ACTIVE_MONTHS = 5  # months with a non-zero count on each side of a candidate break
 
 
 @dataclass(frozen=True)
@@ -236,7 +235,7 @@ def detect_breaks(
     y: pd.Series,
     *,
     max_breaks: int = 3,
-    min_segment_months: int = 12,
+    min_segment_months: int = MIN_SEGMENT_MONTHS,
     family: SegmentFamily = "negbin",
     harmonics: int = 2,
     penalty: Penalty = "bic",
@@ -278,8 +277,8 @@ def detect_breaks(
     ('2017-01', '2019-01')
 
     """
-    check_choice("family", family, ("negbin", "poisson"))
-    check_choice("penalty", penalty, ("bic",))
+    check_choice("family", family, SCAN_FAMILIES)
+    check_choice("penalty", penalty, PENALTIES)
     if isinstance(max_breaks, bool) or not isinstance(max_breaks, int) or max_breaks < 1:
         msg = f"max_breaks must be a whole number >= 1; got {max_breaks!r}"
         raise OptionError(msg)

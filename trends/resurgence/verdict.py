@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from trends._options import check_choice
 from trends.errors import DataError
 from trends.models.design import month_position
+from trends.options import DIRECTIONS, Direction, check_choice
 from trends.results import ResultView
 from trends.resurgence.checks import (
     LEVEL,
@@ -54,8 +54,6 @@ from trends.resurgence.window import (
 from trends.resurgence.wording import evidence, sentence
 from trends.validate import monthly_series
 
-Direction = Literal["rise", "fall", "either"]
-DIRECTIONS: tuple[Direction, ...] = ("rise", "fall", "either")
 Verdict = Literal["rise", "fall", "no_change", "cannot_tell"]
 
 

@@ -31,13 +31,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from trends.errors import DataError
+from trends.minimums import MIN_BEFORE_MONTHS, MIN_SEGMENT_MONTHS, MIN_STABLE_MONTHS, YEAR
 from trends.resurgence.level import curvature_p_value
 from trends.resurgence.scan import BreakScanResult, detect_break
 
 MAX_BEFORE = 60
-MIN_BEFORE = 24
-MIN_STABLE = 12
-SCAN_SEGMENT = 12  # months on each side of a candidate break in the scans
+MIN_BEFORE = MIN_BEFORE_MONTHS
+MIN_STABLE = MIN_STABLE_MONTHS
+SCAN_SEGMENT = MIN_SEGMENT_MONTHS  # months on each side of a candidate break in the scans
 SCAN_BOOTSTRAP = 199
 SCAN_LEVEL = 0.05
 
@@ -133,7 +134,7 @@ def choose_pre_period(
                                  bootstrap=bootstrap, seed=seed)
         if bend >= SCAN_LEVEL:
             break
-        if position - start - 12 < MIN_BEFORE:
+        if position - start - YEAR < MIN_BEFORE:
             return PrePeriod(str(y.index[start]), tuple(found), tuple(bent), True, None)
         bent.append(str(y.index[start]))
         start += 12
@@ -150,7 +151,7 @@ def sensitivity_starts(y: pd.Series, position: int, chosen: str) -> list[str]:
     ['2018-01', '2019-01', '2019-06', '2020-01', '2021-01']
 
     """
-    starts = {str(y.index[position - back]) for back in range(MIN_BEFORE, MAX_BEFORE + 1, 12)
+    starts = {str(y.index[position - back]) for back in range(MIN_BEFORE, MAX_BEFORE + 1, YEAR)
               if position - back >= 0}
     starts.add(chosen)
     return sorted(starts)

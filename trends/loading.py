@@ -1,0 +1,168 @@
+"""One loader from the files a user gives to the monthly panel every analysis reads.
+
+The inputs are incident files in any layout :func:`trends.read_incidents`
+reads, which are filtered by the month rules and aggregated into a complete
+monthly panel, or one monthly table (a CSV with a ``month`` column), which is
+read and checked as it is. The command line and report pages both load their
+data here, so that the same files and options give the same panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Unpack
+
+import pandas as pd
+
+from trends.aggregate import Rules, check_rules, select
+from trends.aggregate import panel as build_panel
+from trends.errors import OptionError
+from trends.ingest import Format, IncidentSet, read_incidents
+from trends.ingest.files import read_header
+from trends.monthly import is_monthly_header, read_monthly
+from trends.regions import Gazetteer
+from trends.rowlog import RowLog
+from trends.validate import Limits, parse_month
+
+RegionCheck = Callable[[str, Sequence[str], Gazetteer], str]
+"""Turns a region asked for into the name the data use, or raises (see :func:`load_panel`)."""
+
+
+@dataclass(frozen=True)
+class LoadedPanel:
+    """The monthly panel and what it was made from.
+
+    ``incidents`` (the set read) and ``kept`` (the incidents inside the rules
+    and filters, with a ``month`` column) are None for a monthly table;
+    ``log`` says what happened to every row that was dropped or changed.
+    """
+
+    panel: pd.DataFrame
+    incidents: IncidentSet | None = None
+    kept: pd.DataFrame | None = None
+    log: RowLog = field(default_factory=RowLog)
+
+    @property
+    def monthly(self) -> bool:
+        """True when the input was a monthly table."""
+        return self.incidents is None
+
+    @property
+    def rows_read(self) -> int:
+        """Rows read from the inputs."""
+        return len(self.panel) if self.incidents is None else self.incidents.rows_read
+
+
+def is_monthly_input(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> bool:
+    """True when the first input is a monthly table rather than incident records."""
+    return is_monthly_header(read_header(paths[0], encoding=encoding))
+
+
+def load_panel(
+    paths: Sequence[str | Path],
+    *,
+    measure: str | None = None,
+    by: Sequence[str] = ("region",),
+    format: Format = "auto",
+    aliases: str | Path | None = None,
+    encoding: str = "utf-8",
+    strict: bool = False,
+    limits: Limits | None = None,
+    numbers: Sequence[str] = (),
+    check_region: RegionCheck | None = None,
+    **rules: Unpack[Rules],
+) -> LoadedPanel:
+    """Read incident files or one monthly table into the monthly panel.
+
+    Parameters
+    ----------
+    paths
+        Incident files (CSV, gzip or Parquet, any layout), or one monthly CSV.
+    measure
+        For a monthly table: the count column that must be there and hold counts.
+    by
+        Columns the incident panel is grouped by (``()`` for one series).
+    format, aliases, encoding, strict, limits
+        How files are read, as in :func:`trends.read_incidents`.
+    numbers
+        For a monthly table: columns read as real numbers (an exposure, covariates).
+    check_region
+        Called as ``check_region(name, regions_in_data, gazetteer)`` for each
+        region asked for; returns the name the data use or raises an error
+        that suggests one (the command line passes one that does).
+    **rules
+        Which incidents count and when (:class:`trends.aggregate.Rules`):
+        ``start`` and ``end`` ("YYYY-MM") also bound a monthly table.
+
+    Examples
+    --------
+    >>> loaded = load_panel(["data/seed_incidents.csv"], start="2024-01", end="2024-03")
+    >>> loaded.panel.columns.tolist()[:3], loaded.monthly
+    (['month', 'region', 'incidents'], False)
+
+    """
+    if not paths:
+        msg = "load_panel needs at least one input file"
+        raise OptionError(msg)
+    check_rules(rules, "load_panel")
+    start, end = rules.get("start"), rules.get("end")
+    if start:
+        start = rules["start"] = str(parse_month(start, "start"))
+    if end:
+        end = rules["end"] = str(parse_month(end, "end"))
+    if is_monthly_input(paths, encoding=encoding):
+        return LoadedPanel(_monthly(paths, measure, start, end, encoding, limits, numbers))
+    log = RowLog()
+    incidents = read_incidents(
+        list(paths), format=format, aliases=aliases, encoding=encoding, strict=strict,
+        limits=limits,
+    )  # fmt: skip
+    log.extend(incidents.log)
+    regions = rules.get("regions")
+    if regions and check_region is not None:
+        known = _regions_known(incidents)
+        rules["regions"] = [check_region(r, known, incidents.gazetteer) for r in regions]
+    kept, window, pairs = select(incidents, log=log, **rules)
+    return LoadedPanel(build_panel(kept, window, pairs, list(by)), incidents, kept, log)
+
+
+def _regions_known(incidents: IncidentSet) -> list[str]:
+    """Regions in the data and, for their countries, in the gazetteer."""
+    table = incidents.table
+    known = {str(r) for r in table["region"].unique()}
+    for country in table["country"].unique():
+        known.update(incidents.gazetteer.regions(str(country)))
+    return sorted(known)
+
+
+def _monthly(
+    paths: Sequence[str | Path],
+    measure: str | None,
+    start: str | None,
+    end: str | None,
+    encoding: str,
+    limits: Limits | None,
+    numbers: Sequence[str],
+) -> pd.DataFrame:
+    """The one monthly table among the inputs, within ``start`` and ``end``."""
+    if len(paths) > 1:
+        msg = (
+            f"{paths[0]} is a monthly table, which is read alone; {len(paths)} inputs were given"
+        )
+        raise OptionError(msg)
+    frame = read_monthly(
+        paths[0], encoding=encoding, measure=measure, limits=limits, numbers=numbers
+    )
+    if start:
+        frame = frame[frame["month"] >= start]
+    if end:
+        frame = frame[frame["month"] <= end]
+    if frame.empty:
+        msg = (
+            f"no month of {paths[0]} lies in {start or 'its first month'} to "
+            f"{end or 'its last month'}; choose a start and end within the table"
+        )
+        raise OptionError(msg)
+    return frame.reset_index(drop=True)
