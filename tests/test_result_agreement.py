@@ -89,3 +89,18 @@ def test_assessment(direction):
         low, high = res.level_ratio_ci
         assert f"95% CI {low:.2f} to {high:.2f}" in res.sentence
     assert d["sentence"] == res.sentence and res.sentence in res.summary()
+
+
+@pytest.mark.slow
+def test_its_summary_says_why_the_excess_and_the_level_ratio_disagree():
+    """Syria's deaths at 2023-11: the excess's interval excludes zero (the trend changed too)
+    while the level ratio's includes 1; the summary must not leave the two side by side."""
+    from conftest import DATA
+
+    table = pd.read_csv(DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv")
+    y = pd.Series(table["syria_killed_best"].to_numpy(float),
+                  index=pd.PeriodIndex(table["month"], freq="M"), name="deaths")
+    result = its_test(y, "2023-11", bootstrap=99, max_before_months=60)
+    low, high = result.level_ratio_ci
+    assert low <= 1 <= high and result.excess_total_ci[0] > 0
+    assert "quote the level ratio" in result.summary()

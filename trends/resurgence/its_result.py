@@ -152,6 +152,11 @@ class ITSResult(ResultView):
         if not self.absurd:
             lines.append(f"Excess after the break (observed minus counterfactual): "
                          f"{self.excess_total:.1f} (95% interval {elo:.1f} to {ehi:.1f})")
+            low, high = self.level_ratio_ci
+            if (elo > 0 or ehi < 0) and low <= 1 <= high:
+                lines.append("  The excess's interval excludes zero while the level ratio's "
+                             "includes 1: the excess also counts any change of trend, and its "
+                             "interval is a basic bootstrap one; quote the level ratio.")
         if self.inference == "bootstrap":
             mb = self.model_based
             mlo, mhi = (float(v) for v in mb["level_ratio_ci"])  # type: ignore[attr-defined]
