@@ -8,6 +8,12 @@ folder that is swapped into place at the end (see
 intact. A page's bytes do not depend on where it is written or where the
 command runs: inputs are named as the definition or command line gave them,
 and the rebuild command leaves the output folder as ``FOLDER``.
+
+The Vega bundle is written once per folder as ``assets/vega-bundle.<hash>.js``
+(:mod:`trends.charts.bundle`) and loaded by each page with a relative path,
+unless the page is built as a single file, which inlines it. Either way each
+chart's PNG stands in the page's markup until the interactive chart replaces
+it, so a page read without JavaScript still shows every chart.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import pandas as pd
 
 from trends import charts
 from trends.aggregate import parse_month
+from trends.charts.bundle import write_bundle
+from trends.charts.export import png_size
 from trends.csvout import write_csv
 from trends.errors import OptionError
 from trends.escape import show_controls
@@ -154,6 +162,7 @@ def build_report(
     month: str | None = None,
     command: list[str] | None = None,
     progress: Progress | None = None,
+    single_file: bool | None = None,
 ) -> BuiltPage:
     """Build one report month into the folder ``out`` (created if needed).
 
@@ -161,6 +170,9 @@ def build_report(
     build of the same folder is waited for. ``command`` is the command line
     shown on the page (default: one made from the definition); ``progress``
     hears of each step (reading, each analysis, each chart, writing).
+    ``single_file`` inlines the JavaScript bundle in the page instead of
+    loading it from the folder's ``assets/`` (default: the definition's
+    ``[output] single_file``, else False).
 
     Examples
     --------
@@ -169,6 +181,10 @@ def build_report(
     'syria-is-monthly-2019-11.html'
     """
     progress = progress or Silent()
+    if single_file is not None:
+        definition = dataclasses.replace(
+            definition, output=dataclasses.replace(definition.output, single_file=single_file)
+        )
     precheck(out)
     data, when = prepare(definition, month, progress)
     findings = analyse(data, when, definition.analysis, progress=progress)
@@ -205,17 +221,18 @@ def _write_page(
     listed = []
     for name, chart in figures.items():
         progress.step(f"chart: {name}")
-        for suffix in (".vl.json", ".svg", ".png"):
-            charts.save_chart(chart, chart_dir / f"{name}{suffix}")
-        spec = chart.to_dict()
+        spec = charts.save_chart_files(chart, chart_dir / name)
         raw = spec.get("title", name)
         title = raw.get("text", name) if isinstance(raw, dict) else str(raw)
+        width, height = png_size((chart_dir / f"{name}.png").read_bytes()[:24])
         listed.append(
             {
                 "name": name,
                 "title": title,
-                "spec": charts.spec_for_script(chart),
+                "spec": charts.spec_for_script(spec),
                 "base": f"charts/{stem}/{name}",
+                "width": width,
+                "height": height,
                 "missing": "",
             }
         )
@@ -263,7 +280,8 @@ def _write_page(
             provenance=block,
             parameters=json.dumps(parameters, indent=2, sort_keys=True),
             css=css,
-            scripts=charts.offline_scripts(),
+            bundle="" if definition.output.single_file else write_bundle(folder),
+            scripts=charts.offline_scripts() if definition.output.single_file else "",
         )
     )
     path = folder / f"{stem}.html"
