@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from importlib import metadata
 from pathlib import Path
+
+import vl_convert
 
 from trends.charts.export import offline_scripts, vegalite_version
 
@@ -74,6 +77,39 @@ def _record(folder: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
 
 
+def existing_bundle(folder: str | Path) -> str | None:
+    """The relative path of this version's bundle in ``folder``, if it is there intact."""
+    known = _record(Path(folder)).get(bundle_versions(), "")
+    if known and Path(known).name == known and _intact(Path(folder) / ASSETS / known):
+        return f"{ASSETS}/{known}"
+    return None
+
+
+def warm_up(build_bundle: bool) -> threading.Thread:
+    """Start vl-convert's JavaScript engine (and build the bundle) in a background thread.
+
+    The first chart a process draws waits about a second for the engine to
+    start, and the bundle takes 1.5 to 3 s to build; a report starts both while
+    its analyses run in worker processes and this process only waits. Join
+    the thread before drawing.
+    """
+
+    def run() -> None:
+        try:
+            vl_convert.vegalite_to_svg(_TINY, vl_version=vegalite_version())
+            if build_bundle:
+                offline_scripts()
+        except Exception:  # the real call, later, reports any problem
+            return
+
+    thread = threading.Thread(target=run, name="trends-charts-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+_TINY = {"mark": "point", "data": {"values": [{"a": 1}]}, "encoding": {"x": {"field": "a"}}}
+
+
 def write_bundle(folder: str | Path) -> str:
     """Put the bundle in ``folder``/assets (unless it is there already); return its relative path.
 
@@ -87,18 +123,17 @@ def write_bundle(folder: str | Path) -> str:
     'assets/vega-bundle.3f1c0a9e2b7d4c61.js'
     """
     root = Path(folder)
-    key = bundle_versions()
+    found = existing_bundle(root)
+    if found is not None:
+        return found
     record = _record(root)
-    known = record.get(key, "")
-    if known and Path(known).name == known and _intact(root / ASSETS / known):
-        return f"{ASSETS}/{known}"
     text = offline_scripts()
     name = bundle_name(text)
     assets = root / ASSETS
     assets.mkdir(exist_ok=True)
     if not _intact(assets / name):
         (assets / name).write_text(text, encoding="utf-8", newline="")
-    record[key] = name
+    record[bundle_versions()] = name
     (assets / RECORD).write_text(
         json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )

@@ -31,7 +31,7 @@ import pandas as pd
 
 from trends import charts
 from trends.aggregate import parse_month
-from trends.charts.bundle import write_bundle
+from trends.charts.bundle import existing_bundle, warm_up, write_bundle
 from trends.charts.export import png_size
 from trends.csvout import write_csv
 from trends.errors import OptionError
@@ -41,10 +41,11 @@ from trends.report.data import ReportData, latest_complete_month, load
 from trends.report.definition import ReportDefinition, check_with_data
 from trends.report.figures import CHART_ORDER, build_figures, missing_figures
 from trends.report.headlines import headline, month_name, other_notes
+from trends.report.jobs import Jobs
 from trends.report.notes import data_notes, method_notes
 from trends.report.progress import Progress, Silent
 from trends.report.provenance import provenance
-from trends.report.publish import precheck, publish
+from trends.report.publish import precheck, publish, report_folder
 from trends.report.tables import Table, incidents_table, region_table, sensitivity_table
 
 MANIFEST = "pages.json"
@@ -186,8 +187,15 @@ def build_report(
             definition, output=dataclasses.replace(definition.output, single_file=single_file)
         )
     precheck(out)
-    data, when = prepare(definition, month, progress)
-    findings = analyse(data, when, definition.analysis, progress=progress)
+    with Jobs() as workers:  # started first, so that they get ready while the data are read
+        data, when = prepare(definition, month, progress)
+        warming = None
+        if workers.parallel:
+            single = definition.output.single_file
+            warming = warm_up(single or existing_bundle(report_folder(out)) is None)
+        findings = analyse(data, when, definition.analysis, progress=progress, workers=workers)
+    if warming is not None:
+        warming.join()
     stem = f"{definition.slug}-{when}"
     shown = rebuild_command(definition, when, command)
 
