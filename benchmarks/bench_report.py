@@ -39,13 +39,17 @@ GOAL_SECONDS = 15.0
 PAGES = ("reports/syria-is-monthly.toml", "reports/syria-country-monthly.toml")
 
 
-def build_example(out: Path, extra: list[str], root: Path = ROOT) -> tuple[float, float]:
+def build_example(
+    out: Path, extra: list[str], root: Path = ROOT, env_extra: dict[str, str] | None = None
+) -> tuple[float, float]:
     """Build both example pages into ``out`` with the package in ``root``.
 
-    Returns wall and CPU seconds (the CPU time of the processes and their
-    workers).
+    Returns wall and CPU seconds. The CPU time is that of the ``trends``
+    processes: it leaves out worker processes, which belong to a fork server,
+    so it is the whole cost only with ``TRENDS_WORKERS=1`` (or an older
+    checkout without workers).
     """
-    env = dict(os.environ, PYTHONPATH=str(root))
+    env = dict(os.environ, PYTHONPATH=str(root), **(env_extra or {}))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for page in PAGES:
@@ -76,18 +80,25 @@ def load() -> str:
 def example(repeat: int, baseline: str | None) -> None:
     print(f"example report ({' + '.join(PAGES)}), {os.cpu_count()} cores; goal "
           f"{GOAL_SECONDS:.0f} s; load average before: {load()}")
-    ways = [("bundle file (default)", [], ROOT), ("--single-file", ["--single-file"], ROOT)]
+    one: dict[str, str] = {"TRENDS_WORKERS": "1"}
+    ways: list[tuple[str, list[str], Path, dict[str, str]]] = [
+        ("bundle file (default)", [], ROOT, {}),
+        ("--single-file", ["--single-file"], ROOT, {}),
+        ("bundle file, TRENDS_WORKERS=1", [], ROOT, one),
+    ]
     if baseline:
-        ways.append((f"baseline {baseline}", [], Path(baseline).resolve()))
+        ways.append((f"baseline {baseline}", [], Path(baseline).resolve(), {}))
     best: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         for run in range(1, repeat + 1):
-            for label, extra, root in ways:
-                out = Path(folder) / f"{run}-{len(best)}-{label.split()[0].strip('-')}"
-                wall, cpu = build_example(out, extra, root)
+            for index, (label, extra, root, env) in enumerate(ways):
+                out = Path(folder) / f"{run}-{index}"
+                wall, cpu = build_example(out, extra, root, env)
                 pages, total = folder_bytes(out)
                 best[label] = min(wall, best.get(label, wall))
-                print(f"run {run}, {label}: {wall:.1f} s wall, {cpu:.1f} s CPU; pages "
+                whole = bool(env) or root != ROOT
+                cost = f"{cpu:.1f} s CPU" if whole else f"{cpu:.1f} s CPU without the workers"
+                print(f"run {run}, {label}: {wall:.1f} s wall, {cost}; pages "
                       f"{pages / 1e6:.2f} MB, folder {total / 1e6:.2f} MB")
     print(f"load average after: {load()}")
     default = best["bundle file (default)"]

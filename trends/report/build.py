@@ -187,8 +187,10 @@ def build_report(
             definition, output=dataclasses.replace(definition.output, single_file=single_file)
         )
     precheck(out)
-    with Jobs() as workers:  # started first, so that they get ready while the data are read
-        data, when = prepare(definition, month, progress)
+    data, when = prepare(definition, month, progress)
+    # workers pay for themselves when there are regions to test, not for one series
+    many = bool(definition.analysis.break_month) and len(data.regions) > 1
+    with Jobs(workers=None if many else 1) as workers:
         warming = None
         if workers.parallel:
             single = definition.output.single_file
