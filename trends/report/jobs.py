@@ -9,16 +9,16 @@ one core.
 
 Workers come from a fork server that imports the analyses once (about 2 s
 of CPU time), so a report uses them only when it has regions to test. With
-one worker
-(``TRENDS_WORKERS=1``, a machine with one core, or a system where worker
-processes cannot start) every analysis runs in this process, when its result
-is asked for.
+one worker (``TRENDS_WORKERS=1``, a machine with one core, or a system where
+worker processes cannot start) every analysis runs in this process, when its
+result is asked for.
 
 Examples
 --------
+>>> from functools import partial
 >>> with Jobs(workers=1) as jobs:
-...     jobs.submit("double", partial(int, "21"))
-...     jobs.result("double")
+...     jobs.submit("answer", partial(int, "21"))
+...     jobs.result("answer")
 (21, None)
 """
 
@@ -30,13 +30,12 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import partial
 from types import TracebackType
 from typing import Any
 
 from trends.errors import ModelWarning, TrendsError
 
-__all__ = ["Jobs", "partial", "run_noting"]
+__all__ = ["Jobs", "default_workers", "run_noting"]
 
 
 def default_workers() -> int:
