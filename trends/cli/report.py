@@ -11,6 +11,7 @@ from trends.cli.inputs import add_limit_options
 from trends.errors import OptionError
 from trends.report import ReportDefinition, build_report
 from trends.report.definition import Analysis, Filters
+from trends.report.jobs import default_workers
 
 
 def add_parser(subparsers: Any) -> None:
@@ -130,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
             command=rebuild_words(args, definition),
             progress=bar,
             single_file=True if args.single_file else None,
+            workers=default_workers(),
         )
     CONSOLE.info(f"report written to {args.out}")
     CONSOLE.info(f"{built.page} ({len(built.charts)} chart files)")

@@ -164,6 +164,7 @@ def build_report(
     command: list[str] | None = None,
     progress: Progress | None = None,
     single_file: bool | None = None,
+    workers: int = 1,
 ) -> BuiltPage:
     """Build one report month into the folder ``out`` (created if needed).
 
@@ -173,7 +174,12 @@ def build_report(
     hears of each step (reading, each analysis, each chart, writing).
     ``single_file`` inlines the JavaScript bundle in the page instead of
     loading it from the folder's ``assets/`` (default: the definition's
-    ``[output] single_file``, else False).
+    ``[output] single_file``, else False). ``workers`` > 1 runs the analyses
+    of a page with regions in that many worker processes (the same results,
+    sooner); as with any use of :mod:`multiprocessing`, a script that asks
+    for them must start its work under ``if __name__ == "__main__":``, since
+    each worker imports the script. ``trends report`` uses 2 (or
+    ``TRENDS_WORKERS``).
 
     Examples
     --------
@@ -190,12 +196,12 @@ def build_report(
     data, when = prepare(definition, month, progress)
     # workers pay for themselves when there are regions to test, not for one series
     many = bool(definition.analysis.break_month) and len(data.regions) > 1
-    with Jobs(workers=None if many else 1) as workers:
+    with Jobs(workers=workers if many else 1) as jobs:
         warming = None
-        if workers.parallel:
+        if jobs.parallel:
             single = definition.output.single_file
             warming = warm_up(single or existing_bundle(report_folder(out)) is None)
-        findings = analyse(data, when, definition.analysis, progress=progress, workers=workers)
+        findings = analyse(data, when, definition.analysis, progress=progress, workers=jobs)
     if warming is not None:
         warming.join()
     stem = f"{definition.slug}-{when}"

@@ -8,7 +8,11 @@ of running them one after another, in less time on a machine with more than
 one core.
 
 Workers come from a fork server that imports the analyses once (about 2 s
-of CPU time), so a report uses them only when it has regions to test. With
+of CPU time), so a report uses them only when it has regions to test. Each
+worker also imports the main script, as :mod:`multiprocessing` does, so
+only ``trends report`` (whose script is guarded) asks for them by default;
+``build_report(workers=2)`` needs a script guarded by
+``if __name__ == "__main__":``. With
 one worker (``TRENDS_WORKERS=1``, a machine with one core, or a system where
 worker processes cannot start) every analysis runs in this process, when its
 result is asked for.
