@@ -139,6 +139,14 @@ def test_the_bundle_is_reused_only_while_it_matches_its_name(tmp_path, monkeypat
     monkeypatch.undo()
     assert B.write_bundle(tmp_path) == first
     assert (tmp_path / first).read_bytes() == written
+    # a link in the bundle's place is replaced, and what it points to left alone
+    elsewhere = tmp_path / "elsewhere.js"
+    elsewhere.write_text("mine")
+    (tmp_path / first).unlink()
+    (tmp_path / first).symlink_to(elsewhere)
+    assert B.write_bundle(tmp_path) == first
+    assert elsewhere.read_text() == "mine"
+    assert not (tmp_path / first).is_symlink() and (tmp_path / first).read_bytes() == written
 
 
 def test_output_single_file_must_be_true_or_false(tmp_path):

@@ -120,7 +120,7 @@ def write_bundle(folder: str | Path) -> str:
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:  # doctest: +SKIP
     ...     write_bundle(folder)
-    'assets/vega-bundle.3f1c0a9e2b7d4c61.js'
+    'assets/vega-bundle.3425bd951a44d478.js'
     """
     root = Path(folder)
     found = existing_bundle(root)
@@ -132,9 +132,15 @@ def write_bundle(folder: str | Path) -> str:
     assets = root / ASSETS
     assets.mkdir(exist_ok=True)
     if not _intact(assets / name):
-        (assets / name).write_text(text, encoding="utf-8", newline="")
+        _replace(assets / name, text)
     record[bundle_versions()] = name
-    (assets / RECORD).write_text(
-        json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    _replace(assets / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return f"{ASSETS}/{name}"
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write a new file at ``path``; a link there is replaced, never written through."""
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    with open(path, "x", encoding="utf-8", newline="") as stream:
+        stream.write(text)
