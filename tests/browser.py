@@ -2,7 +2,8 @@
 
 Chromium started with ``--remote-debugging-pipe`` reads protocol messages on
 file descriptor 3 and writes its answers on 4, each a JSON object ended by a
-NUL byte. :class:`Browser` opens a page, waits until every chart has drawn,
+NUL byte. :class:`Browser` opens a page (with or without its scripts),
+waits until every chart has drawn,
 measures the page with JavaScript, takes screenshots, and looks at a
 screenshot's pixels (:meth:`Browser.ink`) by drawing it on a canvas.
 
@@ -172,9 +173,16 @@ class Browser:
         return result["result"].get("value")
 
     def open(
-        self, url: str, *, width: int = 1280, height: int = 900, media: str = "screen"
+        self, url: str, *, width: int = 1280, height: int = 900, media: str = "screen",
+        javascript: bool = True,
     ) -> None:
-        """Load ``url`` at this window size and wait until every chart has drawn."""
+        """Load ``url`` at this window size and wait until every chart has drawn.
+
+        With ``javascript=False`` the page's scripts do not run, as for a
+        reader who has turned them off, and "drawn" means every image in a
+        chart's place has loaded.
+        """
+        self.call("Emulation.setScriptExecutionDisabled", session=True, value=not javascript)
         self.call(
             "Emulation.setDeviceMetricsOverride",
             session=True,
@@ -188,10 +196,13 @@ class Browser:
         self.call("Page.navigate", session=True, url=url)
         deadline = time.monotonic() + self.timeout
         while True:
+            drawn = (
+                "d.querySelector('svg') !== null" if javascript else
+                "Array.from(d.querySelectorAll('img')).every(i => i.complete && i.naturalWidth)"
+            )
             ready = self.evaluate(
                 "document.readyState === 'complete' && "
-                "Array.from(document.querySelectorAll('div.chart'))"
-                ".every(d => d.querySelector('svg') !== null)"
+                f"Array.from(document.querySelectorAll('div.chart')).every(d => {drawn})"
             )
             if ready:
                 break
@@ -226,6 +237,7 @@ class Browser:
         The screenshot is drawn on a canvas in a blank page, so the page open
         before is closed.
         """
+        self.call("Emulation.setScriptExecutionDisabled", session=True, value=False)
         self.call("Page.navigate", session=True, url="about:blank")
         source = "data:image/png;base64," + base64.b64encode(png).decode()
         script = """

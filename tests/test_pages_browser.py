@@ -4,7 +4,8 @@ Each page is built from its definition in reports/, opened at laptop widths
 and as printed on A4, measured in the browser and screenshotted. The checks
 are ones a reader would make: every chart drew something, nothing runs off
 the side, every table column is wide enough to read, the incidents table's
-rows stay short, and the summary table holds the headline's own numbers.
+rows stay short, the summary table holds the headline's own numbers, and
+with scripts turned off every chart still shows, as its PNG.
 
 Screenshots go to the folder named by TRENDS_SCREENSHOTS (default: the
 test's temporary folder). TRENDS_EXAMPLE_REPORT names a folder where the
@@ -56,8 +57,10 @@ MEASURE = r"""
     body: box(document.querySelector("main")),
     charts: Array.from(document.querySelectorAll("div.chart")).map(d => {
       const svg = d.querySelector("svg");
+      const img = d.querySelector("img");
       return {id: d.id, box: box(d), svg: svg ? box(svg) : null,
-              marks: svg ? svg.querySelectorAll("path, line, rect, text").length : 0};
+              marks: svg ? svg.querySelectorAll("path, line, rect, text").length : 0,
+              img: img ? box(img) : null, loaded: img ? img.naturalWidth : 0};
     }),
     scrollers: Array.from(document.querySelectorAll(".scroll")).map(
       s => ({table: s.querySelector("table").className, over: s.scrollWidth - s.clientWidth})),
@@ -103,8 +106,10 @@ def shots(tmp_path_factory):
     return path
 
 
-def _open(browser, page: Path, width: int, media: str = "screen") -> dict:
-    browser.open(page.resolve().as_uri(), width=width, media=media)
+def _open(
+    browser, page: Path, width: int, media: str = "screen", javascript: bool = True
+) -> dict:
+    browser.open(page.resolve().as_uri(), width=width, media=media, javascript=javascript)
     return browser.evaluate(MEASURE)
 
 
@@ -140,10 +145,32 @@ def _check_charts_drawn(browser, png: bytes, charts: list[dict], slug: str) -> N
         assert chart["svg"] is not None, f"{chart['id']} did not render"
         assert chart["svg"]["width"] > 300 and chart["svg"]["height"] > 150, chart
         assert chart["marks"] > 20, f"{chart['id']} drew only {chart['marks']} elements"
+        assert chart["img"] is None, f"{chart['id']} shows its PNG beside the drawn chart"
     inked = browser.ink(png, [c["svg"] for c in charts])
     for chart, share in zip(charts, inked, strict=True):
         # a chart with axes, gridlines, bars and lines inks well over 5% of its box
         assert share > 0.05, f"{slug}: {chart['id']} is nearly blank ({share:.1%} inked)"
+
+
+@pytest.mark.parametrize("slug", list(PAGES))
+def test_page_shows_every_chart_without_javascript(site, browser, shots, slug):
+    """A reader with scripts turned off sees each chart's PNG, with nothing cut off."""
+    m = _open(browser, site / PAGES[slug], 1280, javascript=False)
+    charts = m["charts"]
+    assert [c["id"] for c in charts] == [f"chart-{name}" for name in CHARTS[slug]]
+    for chart in charts:
+        assert chart["svg"] is None, f"{chart['id']} drew with scripts off"
+        assert chart["img"] is not None and chart["loaded"] > 300, chart
+        assert chart["img"]["width"] > 300 and chart["img"]["height"] > 150, chart
+    assert m["overflow"] <= 0
+    png = browser.screenshot()
+    (shots / f"{slug}-1280-no-javascript.png").write_bytes(png)
+    inked = browser.ink(png, [c["img"] for c in charts])
+    for chart, share in zip(charts, inked, strict=True):
+        assert share > 0.05, f"{slug}: {chart['id']} is nearly blank ({share:.1%} inked)"
+    narrow = _open(browser, site / PAGES[slug], 703, media="print", javascript=False)
+    for chart in narrow["charts"]:
+        assert chart["img"]["x"] + chart["img"]["width"] <= A4_PRINTABLE + 1, chart
 
 
 @pytest.mark.parametrize("slug", list(PAGES))

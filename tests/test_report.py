@@ -17,6 +17,7 @@ import pytest
 from conftest import GED, RESULTS
 
 from trends.cli import main
+from trends.errors import InputError
 from trends.report import ReportDefinition, build_report
 from trends.report.analysis import Findings, _alerts
 from trends.report.definition import Analysis, Filters
@@ -84,11 +85,78 @@ def test_page_and_charts_exist(built):
     assert "index.html" in html and (out / "index.html").exists()
 
 
-def test_page_is_self_contained(built):
-    html = built[1].page.read_text()
-    assert not re.search(r"<script[^>]+src=", html)
+def test_page_loads_the_bundle_from_its_folder_by_a_relative_path(built):
+    out, page = built
+    html = page.page.read_text()
+    (src,) = re.findall(r'<script src="([^"]+)"></script>', html)
+    assert re.fullmatch(r"assets/vega-bundle\.[0-9a-f]{16}\.js", src), src
+    bundle = (out / src).read_bytes()
+    assert hashlib.sha256(bundle).hexdigest()[:16] == src.split(".")[1]
+    assert b"window.vegaEmbed" in bundle and len(bundle) > 500_000
+    assert len(html.encode()) < len(bundle) // 2, "the bundle is still inlined"
+    assert sorted(p.name for p in (out / "assets").iterdir()) == [
+        Path(src).name, "vega-bundle.json"]
     assert not re.search(r"<link[^>]+href=\"https?:", html)
-    assert "vegaEmbed" in html
+
+
+def test_every_chart_has_its_png_in_place_for_readers_without_javascript(built):
+    out, page = built
+    html = page.page.read_text()
+    places = re.findall(r'<div id="chart-([a-z]+)"[^>]*><img class="fallback" '
+                        r'src="([^"]+)" width="(\d+)" height="(\d+)" alt="[^"]+"', html)
+    assert len(places) == len(page.charts) // 3 >= 6
+    for name, src, width, height in places:
+        png = (out / src).read_bytes()
+        assert src == f"charts/three-2019-11/{name}.png"
+        assert (int(width), int(height)) == (int.from_bytes(png[16:20], "big"),
+                                             int.from_bytes(png[20:24], "big"))
+        assert int(width) > 300 and int(height) > 80
+
+
+def test_single_file_page_inlines_the_bundle(hostile_page):
+    page, out = hostile_page
+    html = page.page.read_text()
+    assert not re.search(r"<script[^>]+src=", html)
+    assert "window.vegaEmbed" in html and len(html.encode()) > 500_000
+    assert not (out / "assets").exists()
+    assert '"single_file": true' in html.replace("&#34;", '"')
+
+
+def test_the_bundle_is_reused_only_while_it_matches_its_name(tmp_path, monkeypatch):
+    from trends.charts import bundle as B
+
+    first = B.write_bundle(tmp_path)
+    written = (tmp_path / first).read_bytes()
+
+    def no_bundle():
+        raise AssertionError("the bundle was built again")
+
+    monkeypatch.setattr(B, "offline_scripts", no_bundle)
+    assert B.write_bundle(tmp_path) == first
+    (tmp_path / first).write_bytes(written.replace(b"vegaEmbed", b"vegaEmbeD", 1))
+    with pytest.raises(AssertionError, match="built again"):
+        B.write_bundle(tmp_path)
+    monkeypatch.undo()
+    assert B.write_bundle(tmp_path) == first
+    assert (tmp_path / first).read_bytes() == written
+    # a link in the bundle's place is replaced, and what it points to left alone
+    elsewhere = tmp_path / "elsewhere.js"
+    elsewhere.write_text("mine")
+    (tmp_path / first).unlink()
+    (tmp_path / first).symlink_to(elsewhere)
+    assert B.write_bundle(tmp_path) == first
+    assert elsewhere.read_text() == "mine"
+    assert not (tmp_path / first).is_symlink() and (tmp_path / first).read_bytes() == written
+
+
+def test_output_single_file_must_be_true_or_false(tmp_path):
+    bad = tmp_path / "r.toml"
+    bad.write_text(f'title = "x"\n[input]\nfiles = ["{GED}"]\n[output]\nsingle_file = "yes"\n')
+    with pytest.raises(InputError, match="expected bool") as err:
+        ReportDefinition.from_toml(bad)
+    assert err.value.column == "output.single_file"
+    bad.write_text(f'title = "x"\n[input]\nfiles = ["{GED}"]\n[output]\nsingle_file = true\n')
+    assert ReportDefinition.from_toml(bad).output.single_file is True
 
 
 def test_page_opens_with_the_verdict_then_its_evidence_then_the_figures(built):
@@ -272,7 +340,7 @@ def test_failed_build_leaves_the_previous_report_intact(built, tmp_path, monkeyp
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("trends.report.build.charts.save_chart", broken)
+    monkeypatch.setattr("trends.report.build.charts.save_chart_files", broken)
     with pytest.raises(OSError):
         build_report(small_definition(), out, month="2019-09")
     assert digest_tree(out) == before
@@ -312,7 +380,7 @@ def hostile_page(tmp_path_factory):
             scope_label=HOSTILE[1],
         ),
     )
-    return build_report(definition, folder / "site"), folder / "site"
+    return build_report(definition, folder / "site", single_file=True), folder / "site"
 
 
 @pytest.mark.slow
@@ -402,8 +470,10 @@ def test_cli_report_and_chart(tmp_path, capsys):
         '[analysis]\nbreak_month = "2017-11"\nbootstrap = 99\nalert_years_back = 2\n'
         "alert_window = 2\n"
     )
-    assert main(["report", str(definition), "--out", str(tmp_path / "site")]) == 0
-    assert (tmp_path / "site" / "homs-2019-11.html").exists()
+    assert main(["report", str(definition), "--out", str(tmp_path / "site"), "--single-file"]) == 0
+    page = (tmp_path / "site" / "homs-2019-11.html").read_text()
+    assert "trends report r.toml --single-file --month 2019-11 --out FOLDER" in page
+    assert "window.vegaEmbed" in page and not (tmp_path / "site" / "assets").exists()
     for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<svg"), ("json", b"{")):
         out = tmp_path / f"alerts.{fmt}"
         assert (

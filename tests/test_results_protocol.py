@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 
 import altair as alt
 import numpy as np
@@ -96,3 +97,12 @@ def test_plot_returns_a_new_chart(result):
     spec = chart.to_dict()
     assert "$schema" in spec
     assert result.plot() is not chart
+
+
+def test_pickles_whole(result):
+    """Reports compute results in worker processes, which send them back pickled."""
+    again = pickle.loads(pickle.dumps(result))
+    assert type(again) is type(result)
+    assert json.dumps(again.to_dict(), sort_keys=True) == json.dumps(result.to_dict(),
+                                                                      sort_keys=True)
+    pd.testing.assert_frame_equal(again.tidy(), result.tidy())

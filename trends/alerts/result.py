@@ -65,6 +65,11 @@ class AlertResult(ResultView):
         )
         object.__setattr__(self, "table", table)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with the settings as a plain dict (a read-only view cannot be pickled)."""
+        fields = (self.method, self.measure, dict(self.settings), self.table, self.notes)
+        return (type(self), (*fields, self.side))
+
     def tidy(self) -> pd.DataFrame:
         """Return one row per assessed month (a copy; edits do not reach the result).
 

@@ -7,7 +7,13 @@ gives byte-identical JSON. See docs/charts.md.
 """
 
 from trends.charts.alerts import alert_chart
-from trends.charts.export import offline_scripts, save_chart, spec_for_script, spec_json
+from trends.charts.export import (
+    offline_scripts,
+    save_chart,
+    save_chart_files,
+    spec_for_script,
+    spec_json,
+)
 from trends.charts.forecast import forecast_fan
 from trends.charts.forest import POOLED_LABEL, forest_plot
 from trends.charts.regions import heatmap, small_multiples
@@ -25,6 +31,7 @@ __all__ = [
     "heatmap",
     "offline_scripts",
     "save_chart",
+    "save_chart_files",
     "series_chart",
     "severity_chart",
     "small_multiples",

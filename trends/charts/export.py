@@ -150,6 +150,45 @@ def html_page(chart: alt.TopLevelMixin | dict[str, Any], *, title: str | None = 
     )
 
 
+def save_chart_files(chart: alt.TopLevelMixin | dict[str, Any], base: Path) -> dict[str, Any]:
+    """Write ``base`` + ``.vl.json``, ``.svg`` and ``.png`` from one spec and one rendering.
+
+    The same files as three calls of :func:`save_chart` (the PNG is byte for
+    byte the one ``vegalite_to_png`` draws), at about half the cost: the spec
+    is built and checked once and Vega lays the chart out once, for the SVG,
+    which is then rasterised. Returns the spec (with control characters
+    shown), for the page.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> chart = alt.Chart(alt.InlineData(values=[{"a": 1}])).mark_point().encode(x="a:Q")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     spec = save_chart_files(chart, pathlib.Path(folder) / "dots")
+    ...     sorted(p.name for p in pathlib.Path(folder).iterdir())
+    ['dots.png', 'dots.svg', 'dots.vl.json']
+
+    """
+    spec = _spec(chart)
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=vegalite_version())
+    write_atomic(base.with_name(base.name + ".vl.json"), spec_json(spec).encode("utf-8"))
+    write_atomic(base.with_name(base.name + ".svg"), stable_ids(svg).encode("utf-8"))
+    write_atomic(base.with_name(base.name + ".png"), vl_convert.svg_to_png(svg))
+    return spec
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels of PNG ``data`` (from its header).
+
+    Examples
+    --------
+    >>> png_size(bytes(16) + (300).to_bytes(4, "big") + (200).to_bytes(4, "big"))
+    (300, 200)
+
+    """
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def save_chart(
     chart: alt.TopLevelMixin | dict[str, Any],
     path: str | os.PathLike[str],

@@ -11,6 +11,7 @@ from trends.cli.inputs import add_limit_options
 from trends.errors import OptionError
 from trends.report import ReportDefinition, build_report
 from trends.report.definition import Analysis, Filters
+from trends.report.jobs import default_workers
 
 
 def add_parser(subparsers: Any) -> None:
@@ -27,6 +28,13 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="report folder")
     parser.add_argument(
         "--month", metavar="YYYY-MM", help="month to report on (default: the latest complete month)"
+    )
+    parser.add_argument(
+        "--single-file",
+        action="store_true",
+        help="inline the JavaScript bundle (about 0.9 MB) in the page, so that the page works "
+        "alone, away from its folder; by default the folder holds it once, in assets/, for "
+        "every page (also [output] single_file in a definition)",
     )
     parser.set_defaults(run=run)
 
@@ -107,6 +115,8 @@ def rebuild_words(args: argparse.Namespace, definition: ReportDefinition) -> lis
             words += [flag, str(getattr(args, name))]
     if args.month:
         words += ["--month", args.month]
+    if args.single_file:
+        words += ["--single-file"]
     return words
 
 
@@ -120,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
             month=args.month,
             command=rebuild_words(args, definition),
             progress=bar,
+            single_file=True if args.single_file else None,
+            workers=default_workers(),
         )
     CONSOLE.info(f"report written to {args.out}")
     CONSOLE.info(f"{built.page} ({len(built.charts)} chart files)")

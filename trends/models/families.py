@@ -68,8 +68,8 @@ def lgamma_ratio(y: np.ndarray, theta: np.ndarray) -> np.ndarray:
     y = np.asarray(y, dtype=float)
     theta = np.asarray(theta, dtype=float)
     big = theta >= _STIRLING_FROM
-    if not big.any():
-        return special.gammaln(y + theta) - special.gammaln(theta)
+    if not big.any():  # the usual case; the same values as below, at half the cost
+        return np.asarray(special.gammaln(y + theta) - special.gammaln(theta))
     small_theta = np.where(big, 1.0, theta)
     exact = special.gammaln(y + small_theta) - special.gammaln(small_theta)
     large_theta = np.where(big, theta, _STIRLING_FROM)

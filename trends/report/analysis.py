@@ -24,6 +24,7 @@ from trends.minimums import MIN_REGION_ACTIVE_MONTHS
 from trends.monthly import to_series
 from trends.report.data import ReportData
 from trends.report.definition import Analysis
+from trends.report.jobs import Jobs
 from trends.report.progress import Progress, Silent
 from trends.resurgence.level import level_change
 from trends.resurgence.multiplicity import adjust_for_regions
@@ -82,11 +83,14 @@ def analyse(
     *,
     only: Collection[str] = ANALYSES,
     progress: Progress | None = None,
+    workers: Jobs | None = None,
 ) -> Findings:
     """Run the report's analyses on the data as of ``month``.
 
     ``only`` names the analyses to run (default all, see :data:`ANALYSES`);
-    ``progress`` hears of each as it starts. Neither changes any result.
+    ``progress`` hears of each as it starts; ``workers`` runs them side by
+    side (:class:`trends.report.jobs.Jobs`; default: one after another, here).
+    None of them changes any result.
     """
     progress = progress or Silent()
     wanted = set(only)
@@ -108,86 +112,96 @@ def analyse(
                       "alert_history" in wanted, "forecast" in wanted, "tail" in wanted,
                       asked and "split" in wanted, asked and "sensitivity" in wanted])
                  + (len(active) if by_region else 0))
+    return _run(workers or Jobs(workers=1), now, month, settings, wanted, notes, total, regions,
+                active, asked, by_region, progress)
+
+
+def _run(
+    jobs: Jobs, now: ReportData, month: pd.Period, settings: Analysis,
+    wanted: set[str], notes: dict[str, str], total: pd.Series, regions: dict[str, pd.Series],
+    active: dict[str, pd.Series], asked: bool, by_region: bool, progress: Progress,
+) -> Findings:
+    """Submit every analysis to ``jobs``, then collect them in page order."""
+    measure = settings.measure
+    incidents = now.incidents
+    deaths = measure if measure.startswith("killed") else "killed_best"
+    question = partial(assess, since=settings.break_month, direction=settings.direction,
+                       bootstrap=settings.bootstrap, seed=settings.seed)
+    overall = asked and bool({"verdict", "sensitivity"} & wanted)
+    # the longest first, so that no worker is left with a long one at the end
+    if "tail" in wanted and incidents is not None and len(incidents):
+        jobs.submit("tail", partial(fit_power_law, incidents[deaths], bootstrap=200,
+                                    gof_bootstrap=200, seed=settings.seed))
+    if overall:
+        jobs.submit("verdict", partial(question, total, name=settings.scope_label or None))
+    for region, y in active.items() if by_region else ():
+        jobs.submit(f"verdict {region}", partial(question, y, name=region))
+    if "alert_history" in wanted:
+        jobs.submit("alert_history", partial(alerts, total, None, method=settings.alert_method,
+                                             **_alert_options(settings)))
+    if "forecast" in wanted:
+        jobs.submit("forecast", partial(forecast, total, settings.forecast_horizon,
+                                        seed=settings.seed))
+    split_asked = (asked and "split" in wanted
+                   and {"incidents", "killed_best"} <= set(now.panel.columns))
+    if split_asked:
+        by_month = now.panel.groupby("month", as_index=False)[["incidents", "killed_best"]].sum()
+        jobs.submit("split", partial(
+            decompose_change, by_month,
+            before=(by_month["month"].iloc[0], str(pd.Period(settings.break_month) - 1)),
+            after=(settings.break_month, str(month)), seed=settings.seed))
+
+    def collect(key: str) -> Any:
+        result, why = jobs.result(key)
+        if why is not None:
+            notes[key] = why
+        return result
+
     verdict: Assessment | None = None
-    split: DecompositionResult | None = None
-    alert_rows: pd.DataFrame | None = None
-    alert_history: AlertResult | None = None
-    predicted: ForecastResult | None = None
     region_verdicts: tuple[Assessment, ...] = ()
-    if asked:
-        question = partial(assess, since=settings.break_month, direction=settings.direction,
-                           bootstrap=settings.bootstrap, seed=settings.seed)
-        if "verdict" in wanted or "sensitivity" in wanted:
-            progress.step(f"verdict: {settings.scope_label or 'all regions'}")
-            verdict = attempt(notes, "verdict",
-                              partial(question, total, name=settings.scope_label or None))
-        if by_region:
-            found = []
-            for region, y in active.items():
-                progress.step(f"verdict: {region}")
-                one = attempt(notes, f"verdict {region}", partial(question, y, name=region))
-                if one is not None:
-                    found.append(one)
-            region_verdicts = tuple(adjust_for_regions(found))
+    if overall:
+        progress.step(f"verdict: {settings.scope_label or 'all regions'}")
+        verdict = collect("verdict")
+    test = verdict.test if verdict is not None else None
+    spread_asked = (test is not None and "sensitivity" in wanted
+                    and {"killed_low", "killed_high"} <= set(now.panel.columns))
+    if spread_asked:
+        jobs.submit("sensitivity", partial(_estimates, now.panel, test, settings))
+    if by_region:
+        found = []
+        for region in active:
+            progress.step(f"verdict: {region}")
+            one = collect(f"verdict {region}")
+            if one is not None:
+                found.append(one)
+        region_verdicts = tuple(adjust_for_regions(found))
+    alert_rows: pd.DataFrame | None = None
     if "alerts" in wanted:
         progress.step("alerts this month")
         alert_rows = _alerts(regions | {"All regions": total}, month, settings, notes)
+    alert_history: AlertResult | None = None
     if "alert_history" in wanted:
         progress.step("alert history")
-        alert_history = attempt(
-            notes,
-            "alert_history",
-            lambda: alerts(
-                total,
-                None,
-                method=settings.alert_method,
-                **_alert_options(settings),
-            ),
-        )
+        alert_history = collect("alert_history")
+    predicted: ForecastResult | None = None
     if "forecast" in wanted:
         progress.step("forecast")
-        predicted = attempt(
-            notes, "forecast",
-            lambda: forecast(total, settings.forecast_horizon, seed=settings.seed),
-        )
-    tail = None
-    incidents = now.incidents
+        predicted = collect("forecast")
+    tail: PowerLawResult | None = None
     if "tail" in wanted:
         progress.step("deaths per incident")
-    if "tail" in wanted and incidents is not None and len(incidents):
-        deaths = measure if measure.startswith("killed") else "killed_best"
-        tail = attempt(
-            notes,
-            "tail",
-            lambda: fit_power_law(
-                incidents[deaths],
-                bootstrap=200,
-                gof_bootstrap=200,
-                seed=settings.seed,
-            ),
-        )
+        if incidents is not None and len(incidents):
+            tail = collect("tail")
+    split: DecompositionResult | None = None
     if asked and "split" in wanted:
         progress.step("more attacks or deadlier ones")
-    if (asked and "split" in wanted
-            and {"incidents", "killed_best"} <= set(now.panel.columns)):
-        by_month = now.panel.groupby("month", as_index=False)[["incidents", "killed_best"]].sum()
-        split = attempt(
-            notes,
-            "split",
-            lambda: decompose_change(
-                by_month,
-                before=(by_month["month"].iloc[0], str(pd.Period(settings.break_month) - 1)),
-                after=(settings.break_month, str(month)),
-                seed=settings.seed,
-            ),
-        )
+        if split_asked:
+            split = collect("split")
     spread = None
-    test = verdict.test if verdict is not None else None
     if asked and "sensitivity" in wanted:
         progress.step("low, best and high estimates")
-    if (test is not None and "sensitivity" in wanted
-            and {"killed_low", "killed_high"} <= set(now.panel.columns)):
-        spread = attempt(notes, "sensitivity", lambda: _estimates(now.panel, test, settings))
+    if spread_asked:
+        spread = collect("sensitivity")
     return Findings(
         month,
         settings,

@@ -8,6 +8,12 @@ folder that is swapped into place at the end (see
 intact. A page's bytes do not depend on where it is written or where the
 command runs: inputs are named as the definition or command line gave them,
 and the rebuild command leaves the output folder as ``FOLDER``.
+
+The Vega bundle is written once per folder as ``assets/vega-bundle.<hash>.js``
+(:mod:`trends.charts.bundle`) and loaded by each page with a relative path,
+unless the page is built as a single file, which inlines it. Either way each
+chart's PNG stands in the page's markup until the interactive chart replaces
+it, so a page read without JavaScript still shows every chart.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import pandas as pd
 
 from trends import charts
 from trends.aggregate import parse_month
+from trends.charts.bundle import existing_bundle, warm_up, write_bundle
+from trends.charts.export import png_size
 from trends.csvout import write_csv
 from trends.errors import OptionError
 from trends.escape import show_controls
@@ -33,10 +41,11 @@ from trends.report.data import ReportData, latest_complete_month, load
 from trends.report.definition import ReportDefinition, check_with_data
 from trends.report.figures import CHART_ORDER, build_figures, missing_figures
 from trends.report.headlines import headline, month_name, other_notes
+from trends.report.jobs import Jobs
 from trends.report.notes import data_notes, method_notes
 from trends.report.progress import Progress, Silent
 from trends.report.provenance import provenance
-from trends.report.publish import precheck, publish
+from trends.report.publish import precheck, publish, report_folder
 from trends.report.tables import Table, incidents_table, region_table, sensitivity_table
 
 MANIFEST = "pages.json"
@@ -154,6 +163,8 @@ def build_report(
     month: str | None = None,
     command: list[str] | None = None,
     progress: Progress | None = None,
+    single_file: bool | None = None,
+    workers: int = 1,
 ) -> BuiltPage:
     """Build one report month into the folder ``out`` (created if needed).
 
@@ -161,6 +172,14 @@ def build_report(
     build of the same folder is waited for. ``command`` is the command line
     shown on the page (default: one made from the definition); ``progress``
     hears of each step (reading, each analysis, each chart, writing).
+    ``single_file`` inlines the JavaScript bundle in the page instead of
+    loading it from the folder's ``assets/`` (default: the definition's
+    ``[output] single_file``, else False). ``workers`` > 1 runs the analyses
+    of a page with regions in that many worker processes (the same results,
+    sooner); as with any use of :mod:`multiprocessing`, a script that asks
+    for them must start its work under ``if __name__ == "__main__":``, since
+    each worker imports the script. ``trends report`` uses 2 (or
+    ``TRENDS_WORKERS``).
 
     Examples
     --------
@@ -169,9 +188,22 @@ def build_report(
     'syria-is-monthly-2019-11.html'
     """
     progress = progress or Silent()
+    if single_file is not None:
+        definition = dataclasses.replace(
+            definition, output=dataclasses.replace(definition.output, single_file=single_file)
+        )
     precheck(out)
     data, when = prepare(definition, month, progress)
-    findings = analyse(data, when, definition.analysis, progress=progress)
+    # workers pay for themselves when there are regions to test, not for one series
+    many = bool(definition.analysis.break_month) and len(data.regions) > 1
+    with Jobs(workers=workers if many else 1) as jobs:
+        warming = None
+        if jobs.parallel:
+            single = definition.output.single_file
+            warming = warm_up(single or existing_bundle(report_folder(out)) is None)
+        findings = analyse(data, when, definition.analysis, progress=progress, workers=jobs)
+    if warming is not None:
+        warming.join()
     stem = f"{definition.slug}-{when}"
     shown = rebuild_command(definition, when, command)
 
@@ -205,17 +237,18 @@ def _write_page(
     listed = []
     for name, chart in figures.items():
         progress.step(f"chart: {name}")
-        for suffix in (".vl.json", ".svg", ".png"):
-            charts.save_chart(chart, chart_dir / f"{name}{suffix}")
-        spec = chart.to_dict()
+        spec = charts.save_chart_files(chart, chart_dir / name)
         raw = spec.get("title", name)
         title = raw.get("text", name) if isinstance(raw, dict) else str(raw)
+        width, height = png_size((chart_dir / f"{name}.png").read_bytes()[:24])
         listed.append(
             {
                 "name": name,
                 "title": title,
-                "spec": charts.spec_for_script(chart),
+                "spec": charts.spec_for_script(spec),
                 "base": f"charts/{stem}/{name}",
+                "width": width,
+                "height": height,
                 "missing": "",
             }
         )
@@ -263,7 +296,8 @@ def _write_page(
             provenance=block,
             parameters=json.dumps(parameters, indent=2, sort_keys=True),
             css=css,
-            scripts=charts.offline_scripts(),
+            bundle="" if definition.output.single_file else write_bundle(folder),
+            scripts=charts.offline_scripts() if definition.output.single_file else "",
         )
     )
     path = folder / f"{stem}.html"

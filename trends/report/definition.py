@@ -10,6 +10,8 @@ the data by :func:`check_with_data` before any analysis runs.
 ``[input]`` takes ``files``, ``format``, ``aliases`` and the ceilings of
 :class:`trends.validate.Limits`: ``max_count`` (deaths in one record),
 ``max_expanded`` (bytes a compressed file may expand to) and ``max_ratio``.
+``[output]`` takes ``single_file``: true inlines the JavaScript bundle in
+each page instead of loading it from the report folder's ``assets/``.
 
 Examples
 --------
@@ -107,6 +109,13 @@ class Analysis:
 
 
 @dataclass(frozen=True)
+class Output:
+    """How the pages are written."""
+
+    single_file: bool = False
+
+
+@dataclass(frozen=True)
 class ReportDefinition:
     """A whole report: title, inputs, filters and analysis settings."""
 
@@ -118,6 +127,7 @@ class ReportDefinition:
     description: str = ""
     filters: Filters = field(default_factory=Filters)
     analysis: Analysis = field(default_factory=Analysis)
+    output: Output = field(default_factory=Output)
     source: str = ""
     limits: Limits = field(default_factory=Limits)
     shown: tuple[tuple[str, str], ...] = ()
@@ -136,7 +146,8 @@ class ReportDefinition:
             msg = f"not valid TOML: {err}"
             raise InputError(msg, path=name) from err
         base = Path(path).parent
-        top = _take(data, {"title", "slug", "description", "input", "filters", "analysis"}, name)
+        top = _take(data, {"title", "slug", "description", "input", "filters", "analysis",
+                           "output"}, name)
         allowed = {"files", "format", "aliases", "max_count", "max_expanded", "max_ratio"}
         source = _take(top.get("input", {}), allowed, name, "input")
         files = source.get("files")
@@ -170,6 +181,7 @@ class ReportDefinition:
             aliases=str((base / aliases).resolve()) if aliases else "",
             filters=_section(Filters, top.get("filters", {}), name, "filters"),
             analysis=_section(Analysis, analysis, name, "analysis"),
+            output=_section(Output, top.get("output", {}), name, "output"),
             source=name,
             limits=Limits(**limits),
             shown=(*shown, (name, Path(path).name)),
