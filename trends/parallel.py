@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from trends.errors import OptionError
+from trends.models.batched import one_blas_thread
 
 Item = TypeVar("Item")
 Out = TypeVar("Out")
@@ -68,6 +69,7 @@ def default_workers() -> int:
 
 
 def _single_threaded() -> None:
+    """Fits in this worker use one thread: the processes already share the cores."""
     os.environ["TRENDS_THREADS"] = "1"
     from trends.models import batched
 
@@ -80,11 +82,12 @@ def _run_chunk(
     """Run ``func`` on a chunk in a worker; each result comes with the warnings it raised."""
     _single_threaded()
     out = []
-    for item in items:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = func(item)
-        out.append((result, [(str(w.message), w.category) for w in caught]))
+    with one_blas_thread():
+        for item in items:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = func(item)
+            out.append((result, [(str(w.message), w.category) for w in caught]))
     return out
 
 
@@ -172,7 +175,8 @@ def map_regions(
         return _unpack(parts)
     n_workers = default_workers() if workers is None else max(1, int(workers))
     if n_workers == 1 or len(items) < 2:
-        return [func(item) for item in items]
+        with one_blas_thread():
+            return [func(item) for item in items]
     bounds = chunks(len(items), TASKS_PER_WORKER * n_workers)
     with ProcessPoolExecutor(min(n_workers, len(bounds))) as pool:
         parts = list(pool.map(_run_chunk, [func] * len(bounds), [items[a:b] for a, b in bounds]))

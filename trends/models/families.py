@@ -68,6 +68,9 @@ def lgamma_ratio(y: np.ndarray, theta: np.ndarray) -> np.ndarray:
     y = np.asarray(y, dtype=float)
     theta = np.asarray(theta, dtype=float)
     big = theta >= _STIRLING_FROM
+    # one branch when every theta is on one side (the usual case): the same values, half the work
+    if not big.any():
+        return np.asarray(special.gammaln(y + theta) - special.gammaln(theta))
     small_theta = np.where(big, 1.0, theta)
     exact = special.gammaln(y + small_theta) - special.gammaln(small_theta)
     large_theta = np.where(big, theta, _STIRLING_FROM)
