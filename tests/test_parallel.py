@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -194,3 +195,64 @@ def test_scheduler_without_dask_is_one_line_and_status_two(capsys, monkeypatch):
     named = [line for line in err.splitlines() if "--scheduler" in line]
     assert status == 2 and "Traceback" not in err
     assert len(named) == 1 and "pip install trends[dask]" in named[0]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A Dask scheduler and two one-thread workers, each its own process on 127.0.0.1."""
+    pytest.importorskip("distributed")
+    import shutil
+    import socket
+    import subprocess
+
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent))
+    if dask is None:
+        pytest.skip("the dask command is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], **quiet)]
+    procs += [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                "--no-dashboard"], **quiet) for _ in range(2)]
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout="30s")
+        client.wait_for_workers(2, timeout=60)
+        yield address, client
+        client.close()
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_regions_on_a_dask_cluster_equal_the_local_run(cluster):
+    address, client = cluster
+    panel = _hostile_panel()
+    options = {"family": "negbin", "bootstrap": 29, "seed": 3}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        local = regions_test(panel, "2021-01", workers=1, **options)
+        by_address = regions_test(panel, "2021-01", scheduler=address, **options)
+        by_client = regions_test(panel, "2021-01", client=client, **options)
+    pd.testing.assert_frame_equal(local.table, by_address.table)
+    pd.testing.assert_frame_equal(local.table, by_client.table)
+    assert client.status == "running"  # a client the caller gave is left open
+
+
+@pytest.mark.slow
+def test_cli_by_region_on_a_dask_cluster_prints_the_local_output(cluster, capsys):
+    address, _ = cluster
+    args = ["alerts", str(GED), "--actor", "IS", "--by", "region", "--years-back", "2",
+            "--window", "2", "--month", "2019-06", "--json"]
+    assert main([*args, "--workers", "1"]) == 0
+    local = capsys.readouterr().out
+    assert main([*args, "--scheduler", address]) == 0
+    remote = capsys.readouterr().out
+    assert remote == local and local.count('"region"') == 15

@@ -165,7 +165,7 @@ def fit_blocks(
     >>> Y = rng.poisson(np.where(np.arange(20) >= 10, 10.0, 5.0), size=(3, 20)).astype(float)
     >>> fit = fit_blocks(X, C, Y, np.ones((3, 20), bool), family="poisson")
     >>> round(math.exp(fit.common[0]), 1)
-    1.8
+    2.1
 
     """
     mask = np.asarray(mask, dtype=bool)
