@@ -256,3 +256,21 @@ def test_cli_by_region_on_a_dask_cluster_prints_the_local_output(cluster, capsys
     assert main([*args, "--scheduler", address]) == 0
     remote = capsys.readouterr().out
     assert remote == local and local.count('"region"') == 15
+
+
+@pytest.mark.parametrize("command", [
+    ["test", "--since", "2017-11", "--inference", "model"],
+    ["alerts", "--years-back", "2", "--window", "2", "--month", "2019-06"],
+])
+def test_cli_by_region_prints_the_same_with_two_processes_as_with_one(command, capsys):
+    args = [command[0], str(GED), "--actor", "IS", "--by", "region", *command[1:], "--json"]
+    assert main([*args, "--workers", "1"]) == 0
+    one = capsys.readouterr().out
+    assert main([*args, "--workers", "2"]) == 0
+    two = capsys.readouterr().out
+    assert two == one and one.count('"region"') == 15
+
+
+def test_workers_below_one_is_an_option_error(capsys):
+    status = main(["alerts", str(GED), "--actor", "IS", "--by", "region", "--workers", "0"])
+    assert status == 2 and "--workers 0: give at least 1 process" in capsys.readouterr().err
