@@ -1,15 +1,14 @@
 """Many regions at one break month: per-region tests, multiplicity, pooled model, sensitivity.
 
-Pooled model ("countrywide or regional?"): the regions' series are stacked;
-every region keeps its own intercept, trend and seasonal terms, and NB2 has
-one theta shared by all regions. Three nested models are compared:
-M0 no change, M1 one common level and slope change, M2 region-specific
-changes. LR(M1 vs M0) tests a common change (df 2); LR(M2 vs M1) tests
-heterogeneity of the change across regions (df 2 (R - 1)). For
-quasi-Poisson the statistics are scaled deviances with F p-values.
+Pooled model ("countrywide or regional?", :mod:`trends.resurgence.pooled`):
+the regions' series are stacked; every region keeps its own intercept, trend
+and seasonal terms, and NB2 has one theta shared by all regions; a common
+change and heterogeneity of the change are tested by likelihood ratios.
 
 The per-region tests use ``its_test``'s inference (the latent-AR(1) bootstrap
-by default, each region with its own seed ``seed + i``); the pooled model's
+by default, each region with its own seed ``seed + i``) and run over local
+processes or a Dask cluster (:func:`trends.parallel.map_regions`), with the
+same results as one region after another; the pooled model's
 p-values and interval are always model-based (chi-square / Wald, months and
 regions assumed independent) and labelled so.
 """
