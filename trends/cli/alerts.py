@@ -6,13 +6,16 @@ import argparse
 import sys
 from typing import Any
 
+import pandas as pd
+
 from trends._json import finite_or_none
 from trends.aggregate import parse_month
 from trends.alerts import alerts
-from trends.cli.console import track
-from trends.cli.series import add_series_options, load_series, print_json
+from trends.cli.console import CONSOLE
+from trends.cli.series import add_series_options, load_series, print_json, where_to_run
 from trends.escape import show_controls
 from trends.options import ALERT_METHODS, SIDES
+from trends.parallel import map_regions
 
 
 def add_parser(subparsers: Any) -> None:
@@ -53,39 +56,23 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    rows = []
     series = list(load_series(args).items())
-    for region, y in track(series, "alerts", label=lambda item: item[0]):
-        month = parse_month(args.month, "--month") if args.month else y.index[-1]
-        options: dict[str, Any] = {}
-        if args.method == "farrington":
-            options = {
-                "years_back": args.years_back,
-                "window_half_width": args.window,
-                "alpha": args.alpha,
-                "trend": not args.no_trend,
-                "reweight": not args.no_reweight,
-            }
-        result = alerts(y, [str(month)], method=args.method, side=args.side, **options)
-        last = result.tidy().iloc[-1]
-        rows.append(
-            {
-                "region": region,
-                "month": str(last["month"]),
-                "method": args.method,
-                "side": args.side,
-                "observed": int(last["observed"]),
-                "expected": finite_or_none(last["expected"]),
-                "lower_bound": finite_or_none(last["lower_bound"]),
-                "upper_bound": finite_or_none(last["upper_bound"]),
-                "alarm": bool(last["alarm"]),
-                "alarm_low": bool(last["alarm_low"]),
-                "alarm_high": bool(last["alarm_high"]),
-                "direction": last["direction"],
-                "verdict": last["verdict"],
-                **({"change_level": last["change_level"]} if "change_level" in last else {}),
-            }
-        )
+    if args.month:
+        parse_month(args.month, "--month")  # a bad month is one error, before any region runs
+    options: dict[str, Any] = {}
+    if args.method == "farrington":
+        options = {
+            "years_back": args.years_back,
+            "window_half_width": args.window,
+            "alpha": args.alpha,
+            "trend": not args.no_trend,
+            "reweight": not args.no_reweight,
+        }
+    settings = {"month": args.month, "method": args.method, "side": args.side, "options": options}
+    with CONSOLE.bar("alerts") as bar:
+        bar.step(f"{len(series)} series")
+        rows = map_regions(_alert_row, [(region, y, settings) for region, y in series],
+                           **where_to_run(args))
     if args.json:
         out = rows if args.by else rows[0]
         print_json(out)
@@ -98,6 +85,31 @@ def run(args: argparse.Namespace) -> int:
                 f"{_num(row['upper_bound'])}: {flag}; {row['verdict']}\n"
             )
     return 0
+
+
+def _alert_row(job: tuple[str, pd.Series, dict[str, Any]]) -> dict[str, Any]:
+    """One region's alert for its month, as an output row."""
+    region, y, settings = job
+    month = parse_month(settings["month"], "--month") if settings["month"] else y.index[-1]
+    method, side = settings["method"], settings["side"]
+    result = alerts(y, [str(month)], method=method, side=side, **settings["options"])
+    last = result.tidy().iloc[-1]
+    return {
+        "region": region,
+        "month": str(last["month"]),
+        "method": method,
+        "side": side,
+        "observed": int(last["observed"]),
+        "expected": finite_or_none(last["expected"]),
+        "lower_bound": finite_or_none(last["lower_bound"]),
+        "upper_bound": finite_or_none(last["upper_bound"]),
+        "alarm": bool(last["alarm"]),
+        "alarm_low": bool(last["alarm_low"]),
+        "alarm_high": bool(last["alarm_high"]),
+        "direction": last["direction"],
+        "verdict": last["verdict"],
+        **({"change_level": last["change_level"]} if "change_level" in last else {}),
+    }
 
 
 def _num(value: float | None) -> str:

@@ -6,7 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from trends.cli.console import track
+import pandas as pd
+
+from trends.cli.console import CONSOLE
 from trends.cli.series import (
     add_model_options,
     add_series_options,
@@ -14,10 +16,12 @@ from trends.cli.series import (
     model_inputs,
     print_json,
     series_of,
+    where_to_run,
 )
 from trends.options import DIRECTIONS
+from trends.parallel import map_regions
 from trends.resurgence.multiplicity import adjust_for_regions
-from trends.resurgence.verdict import assess
+from trends.resurgence.verdict import Assessment, assess
 
 
 def add_parser(subparsers: Any) -> None:
@@ -49,12 +53,13 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     table = load_table(args)
-    results = [
-        assess(y, args.since, direction=args.direction, name=name or None,
-               bootstrap=args.bootstrap, seed=args.seed, **model_inputs(args, table, name))
-        for name, y in track(list(series_of(args, table).items()), "assessing",
-                             label=lambda item: item[0])
-    ]
+    series = list(series_of(args, table).items())
+    settings = {"direction": args.direction, "bootstrap": args.bootstrap, "seed": args.seed}
+    jobs = [(name, y, args.since, {**settings, **model_inputs(args, table, name)})
+            for name, y in series]
+    with CONSOLE.bar("assessing") as bar:
+        bar.step(f"{len(series)} series, {args.bootstrap} bootstrap series each")
+        results = map_regions(_assess_one, jobs, **where_to_run(args))
     if args.by:
         results = adjust_for_regions(results)
     if args.json:
@@ -70,3 +75,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assess_one(job: tuple[str, pd.Series, str, dict[str, Any]]) -> Assessment:
+    """One series' verdict (every region gets the user's seed, as in a one-series run)."""
+    name, y, since, settings = job
+    return assess(y, since, name=name or None, **settings)

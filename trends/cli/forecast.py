@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from trends.cli.console import track
-from trends.cli.series import add_series_options, emit, load_series
+import pandas as pd
+
+from trends.cli.console import CONSOLE
+from trends.cli.series import add_series_options, emit, load_series, where_to_run
 from trends.forecast import forecast
 from trends.options import FORECAST_FAMILIES, FORECAST_METHODS
+from trends.parallel import map_regions
 
 
 def add_parser(subparsers: Any) -> None:
@@ -56,21 +59,25 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     series = load_series(args)
-    results = [
-        forecast(
-            y,
-            args.horizon,
-            method=args.method,
-            family=args.family,
-            trend=args.trend,
-            harmonics=args.harmonics,
-            train_months=args.train_months or None,
-            draws=args.draws,
-            seed=args.seed,
-            threshold=args.threshold,
-        )
-        for y in track(list(series.values()), "forecasting",
-                       label=lambda y: y.name or "series")
-    ]
+    settings = {
+        "method": args.method,
+        "family": args.family,
+        "trend": args.trend,
+        "harmonics": args.harmonics,
+        "train_months": args.train_months or None,
+        "draws": args.draws,
+        "seed": args.seed,
+        "threshold": args.threshold,
+    }
+    with CONSOLE.bar("forecasting") as bar:
+        bar.step(f"{len(series)} series")
+        results = map_regions(_forecast_one, [(y, args.horizon, settings) for y in series.values()],
+                              **where_to_run(args))
     emit(args, results, list(series))
     return 0
+
+
+def _forecast_one(job: tuple[pd.Series, int, dict[str, Any]]) -> Any:
+    """One series' forecast (every region gets the same seed, as in a one-series run)."""
+    y, horizon, settings = job
+    return forecast(y, horizon, **settings)

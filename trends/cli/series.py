@@ -30,6 +30,29 @@ from trends.options import CHANGES
 MEASURE_HELP = "incidents, killed_best, killed_low, killed_high, or a column of a monthly CSV"
 
 
+def add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """Where the regions of ``--by region`` are analysed: local processes or a Dask cluster."""
+    parser.add_argument(
+        "--workers", type=int, default=None, metavar="N",
+        help="with --by region: local processes (default: one per core); the results do not "
+        "depend on it",
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help="with --by region: run the regions on the Dask cluster whose scheduler is at "
+        "ADDRESS (e.g. tcp://10.0.0.5:8786; needs `pip install trends[dask]`)",
+    )
+
+
+def where_to_run(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``workers`` and ``scheduler`` options of :func:`trends.parallel.map_regions`."""
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        msg = f"--workers {workers}: give at least 1 process"
+        raise OptionError(msg)
+    return {"workers": workers, "scheduler": getattr(args, "scheduler", None)}
+
+
 def add_series_options(parser: argparse.ArgumentParser, *, by: bool = True) -> None:
     """INPUT, the measure, the region choice and the reading options."""
     parser.add_argument(
@@ -48,6 +71,7 @@ def add_series_options(parser: argparse.ArgumentParser, *, by: bool = True) -> N
     )
     if by:
         where.add_argument("--by", choices=("region",), help="analyse every region separately")
+        add_parallel_options(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a summary")
     add_reading_options(parser)
     add_rule_options(parser, region_filter=False)

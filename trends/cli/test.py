@@ -15,6 +15,7 @@ from trends.cli.series import (
     model_inputs,
     print_json,
     series_of,
+    where_to_run,
 )
 from trends.errors import OptionError
 from trends.options import ALTERNATIVES, FAMILIES, INFERENCES
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             raise OptionError(msg)
         with CONSOLE.bar("testing") as bar:
             bar.step(f"{len(series)} regions, {args.bootstrap} bootstrap series each")
-            result = regions_test(series, args.since, **options)
+            result = regions_test(series, args.since, **options, **where_to_run(args))
         if args.json:
             regions: list[dict[str, Any]] = result.to_dict()["regions"]  # type: ignore[assignment]
             rows = [dict(row, break_month=args.since) for row in regions]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trends._deprecate import renamed_keywords
-from trends.models.batched import BatchFit, fit_batch
+from trends.models.batched import BatchFit, fit_batch, one_blas_thread
 from trends.models.glm import deviance
 from trends.models.latent import LatentAR1, latent_from_autocovariances, residual_autocovariances
 
@@ -116,6 +116,20 @@ def _statistics(
 
 @renamed_keywords(replicates="bootstrap")
 def its_bootstrap(
+    y: np.ndarray, X_alt: np.ndarray, drop: list[int], offset: np.ndarray, *, family: str,
+    signed: bool, bootstrap: int, seed: int,
+) -> ITSBootstrap:
+    """Bootstrap test of dropping columns ``drop`` of the break design ``X_alt``.
+
+    See :func:`_its_bootstrap`; runs with one BLAS thread (its products are
+    small, see :func:`trends.models.batched.one_blas_thread`).
+    """
+    with one_blas_thread():
+        return _its_bootstrap(y, X_alt, drop, offset, family=family, signed=signed,
+                              bootstrap=bootstrap, seed=seed)
+
+
+def _its_bootstrap(
     y: np.ndarray, X_alt: np.ndarray, drop: list[int], offset: np.ndarray, *, family: str,
     signed: bool, bootstrap: int, seed: int,
 ) -> ITSBootstrap:

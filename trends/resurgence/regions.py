@@ -1,15 +1,14 @@
 """Many regions at one break month: per-region tests, multiplicity, pooled model, sensitivity.
 
-Pooled model ("countrywide or regional?"): the regions' series are stacked;
-every region keeps its own intercept, trend and seasonal terms, and NB2 has
-one theta shared by all regions. Three nested models are compared:
-M0 no change, M1 one common level and slope change, M2 region-specific
-changes. LR(M1 vs M0) tests a common change (df 2); LR(M2 vs M1) tests
-heterogeneity of the change across regions (df 2 (R - 1)). For
-quasi-Poisson the statistics are scaled deviances with F p-values.
+Pooled model ("countrywide or regional?", :mod:`trends.resurgence.pooled`):
+the regions' series are stacked; every region keeps its own intercept, trend
+and seasonal terms, and NB2 has one theta shared by all regions; a common
+change and heterogeneity of the change are tested by likelihood ratios.
 
 The per-region tests use ``its_test``'s inference (the latent-AR(1) bootstrap
-by default, each region with its own seed ``seed + i``); the pooled model's
+by default, each region with its own seed ``seed + i``) and run over local
+processes or a Dask cluster (:func:`trends.parallel.map_regions`), with the
+same results as one region after another; the pooled model's
 p-values and interval are always model-based (chi-square / Wald, months and
 regions assumed independent) and labelled so.
 """
@@ -23,17 +22,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from trends._json import finite_or_none
 from trends.errors import DataError, InputError
-from trends.models.countmodel import Z975, FamilyChoice
-from trends.models.design import ChangeChoice, build_design, month_position
-from trends.models.glm import GLMFit, fit_glm
+from trends.models.countmodel import FamilyChoice
+from trends.models.design import ChangeChoice
+from trends.parallel import map_regions, region_seed
 from trends.results import ResultView
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
-from trends.validate import monthly_series
+from trends.resurgence.pooled import pooled_model
 
 
 @dataclass(frozen=True)
@@ -171,77 +169,27 @@ def _as_panel(
     return {str(k): v for k, v in panel.items()}
 
 
-def _pooled(
-    series: dict[str, pd.Series], break_month: str, family: str, harmonics: int, trend: bool,
-    change: ChangeChoice = "both",
-) -> dict[str, Any]:
-    names = list(series)
-    blocks, ys = [], []
-    for r in names:
-        s = monthly_series(series[r], name=r)
-        pos = month_position(s.index, break_month)
-        blocks.append(build_design(s.index, trend=trend, harmonics=harmonics, break_position=pos,
-                                   change=change))
-        ys.append(s.to_numpy())
-    y = np.concatenate(ys)
-    changed = [c for c in ("post", "tpost") if c in blocks[0].columns]
-    nuisance = [c for c in blocks[0].columns if c not in changed]
-    n_rows, n_reg = len(y), len(names)
-
-    def stack(cols: list[str]) -> np.ndarray:
-        out = np.zeros((n_rows, n_reg * len(cols)))
-        row = 0
-        for j, block in enumerate(blocks):
-            out[row : row + len(block), j * len(cols) : (j + 1) * len(cols)] = block[
-                cols
-            ].to_numpy()
-            row += len(block)
-        return out
-
-    common = np.concatenate([b[changed].to_numpy() for b in blocks])
-    X0 = stack(nuisance)
-    X1 = np.column_stack([X0, common])
-    X2 = np.column_stack([X0, stack(changed)])
-    core = "poisson" if family == "quasipoisson" else family
-    fits: list[GLMFit] = [fit_glm(y, X, family=core) for X in (X0, X1, X2)]  # type: ignore[arg-type]
-    df_common, df_het = len(changed), len(changed) * (n_reg - 1)
-    if family == "quasipoisson":
-        disp = fits[2].pearson_chi2 / fits[2].df_resid
-        s_common = (fits[0].deviance - fits[1].deviance) / disp
-        s_het = (fits[1].deviance - fits[2].deviance) / disp
-        p_common = float(stats.f.sf(s_common / df_common, df_common, fits[2].df_resid))
-        p_het = float(stats.f.sf(s_het / df_het, df_het, fits[2].df_resid))
-        se_scale = math.sqrt(disp)
-    else:
-        s_common = max(0.0, 2 * (fits[1].loglik - fits[0].loglik))
-        s_het = max(0.0, 2 * (fits[2].loglik - fits[1].loglik))
-        p_common = float(stats.chi2.sf(s_common, df_common))
-        p_het = float(stats.chi2.sf(s_het, df_het))
-        se_scale = 1.0
-    j = X0.shape[1]
-    b, se = fits[1].beta[j], fits[1].se[j] * se_scale
-    if p_het < 0.05:
-        text = "The change differs between regions (heterogeneity test rejects at 5%)."
-    elif p_common < 0.05:
-        text = "A common, countrywide change fits the regions (no evidence of heterogeneity)."
-    else:
-        text = "Neither a common nor a region-specific change is detected at 5%."
-    result: dict[str, Any] = {
-        "family": family,
-        "regions": n_reg,
-        "common_level_ratio": math.exp(b),
-        "common_level_ratio_ci": (math.exp(b - Z975 * se), math.exp(b + Z975 * se)),
-        "common_statistic": s_common,
-        "common_df": df_common,
-        "common_p_value": p_common,
-        "heterogeneity_statistic": s_het,
-        "heterogeneity_df": df_het,
-        "heterogeneity_p_value": p_het,
-        "theta": fits[1].theta,
-        "inference": "model",
-        "interpretation": text,
+def _region_row(job: tuple[str, pd.Series, str, int, dict[str, Any]]) -> dict[str, Any]:
+    """One region's known-break test as a table row (a note instead when it cannot be tested)."""
+    region, y, break_month, seed, tests = job
+    try:
+        res = its_test(y, break_month, seed=seed, **tests)
+    except DataError as err:
+        return {"region": region, "family": None, "n_months": len(y), "note": str(err)}
+    return {
+        "region": region,
+        "family": res.family,
+        "n_months": res.n_months,
+        "level_ratio": res.level_ratio,
+        "ci_low": res.level_ratio_ci[0],
+        "ci_high": res.level_ratio_ci[1],
+        "slope_ratio_per_year": res.slope_ratio_per_year,
+        "slope_ci_low": res.slope_ratio_per_year_ci[0],
+        "slope_ci_high": res.slope_ratio_per_year_ci[1],
+        "lr_statistic": res.lr_statistic,
+        "p_value": res.p_value,
+        "note": "",
     }
-    return result
 
 
 def regions_test(
@@ -260,6 +208,9 @@ def regions_test(
     seed: int = 0,
     change: ChangeChoice = "both",
     max_before_months: int | None = 60,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
 ) -> RegionTestResult:
     """Run :func:`its_test` in every region, adjust for multiplicity and fit a pooled model.
 
@@ -280,12 +231,17 @@ def regions_test(
     inference, bootstrap : str, int
         As in :func:`its_test`, for the per-region tests.
     seed : int
-        Region ``i`` (0-based, in panel order) uses seed ``seed + i``.
+        Region ``i`` (0-based, in panel order) uses seed ``seed + i``
+        (:func:`trends.parallel.region_seed`).
     change : {"both", "level", "slope"}
         What the break may change (as in :func:`its_test`), in every region and
         in the pooled model.
     max_before_months : int or None
         Months before the break each region's test uses (as in :func:`its_test`).
+    workers, scheduler, client
+        Where the regions' tests run (:func:`trends.parallel.map_regions`):
+        local processes (default: one per core), or a Dask cluster by
+        scheduler address or client. The results do not depend on it.
 
     Examples
     --------
@@ -301,43 +257,12 @@ def regions_test(
     if not series:
         msg = "regions_test: the panel has no regions"
         raise DataError(msg)
-    rows: list[dict[str, Any]] = []
-    for number, (region, y) in enumerate(series.items()):
-        try:
-            res = its_test(
-                y,
-                break_month,
-                family=family,
-                alternative=alternative,
-                harmonics=harmonics,
-                trend=trend,
-                autocorrelation=autocorrelation,
-                inference=inference,
-                bootstrap=bootstrap,
-                seed=seed + number,
-                draws=200,
-                change=change,
-                max_before_months=max_before_months,
-            )
-        except DataError as err:
-            rows.append({"region": region, "family": None, "n_months": len(y), "note": str(err)})
-            continue
-        rows.append(
-            {
-                "region": region,
-                "family": res.family,
-                "n_months": res.n_months,
-                "level_ratio": res.level_ratio,
-                "ci_low": res.level_ratio_ci[0],
-                "ci_high": res.level_ratio_ci[1],
-                "slope_ratio_per_year": res.slope_ratio_per_year,
-                "slope_ci_low": res.slope_ratio_per_year_ci[0],
-                "slope_ci_high": res.slope_ratio_per_year_ci[1],
-                "lr_statistic": res.lr_statistic,
-                "p_value": res.p_value,
-                "note": "",
-            }
-        )
+    tests = dict(family=family, alternative=alternative, harmonics=harmonics, trend=trend,
+                 autocorrelation=autocorrelation, inference=inference, bootstrap=bootstrap,
+                 draws=200, change=change, max_before_months=max_before_months)
+    jobs = [(region, y, break_month, region_seed(seed, number), tests)
+            for number, (region, y) in enumerate(series.items())]
+    rows = map_regions(_region_row, jobs, workers=workers, scheduler=scheduler, client=client)
     table = pd.DataFrame(rows)
     for col in (
         "level_ratio",
@@ -363,7 +288,7 @@ def regions_test(
     if pooled and len(usable) >= 2:
         # the pooled model has no zero-inflated variant: its count part's family stands in
         pooled_family = {"auto": "negbin", "zinb": "negbin", "zip": "poisson"}.get(family, family)
-        pooled_result = _pooled(usable, break_month, pooled_family, harmonics, trend, change)
+        pooled_result = pooled_model(usable, break_month, pooled_family, harmonics, trend, change)
     return RegionTestResult(
         str(pd.Period(break_month, freq="M")),
         table,

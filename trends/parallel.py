@@ -1,0 +1,183 @@
+"""Map one function over many regions: in this process, a local process pool, or a Dask cluster.
+
+Every by-region analysis (``test``, ``assess``, ``alerts``, ``forecast``)
+calls :func:`map_regions`. The regions are cut into contiguous chunks that
+depend only on their number (:func:`chunks`), each chunk runs as one task,
+and the results come back in region order, so a run with one worker, with
+two processes or on a Dask cluster gives the same results. Nothing random
+is shared between regions: each region's seed comes from
+:func:`region_seed` (the user's seed plus the region's position), the same
+rule everywhere.
+
+Workers of the process pool and of a cluster run each region's fits with one
+thread (``TRENDS_THREADS=1``), so processes, not threads, share the cores.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from trends.errors import OptionError
+from trends.models.batched import one_blas_thread
+
+Item = TypeVar("Item")
+Out = TypeVar("Out")
+TASKS_PER_WORKER = 4
+
+
+def region_seed(seed: int, position: int) -> int:
+    """Seed of the region at 0-based ``position``: the user's seed plus the position.
+
+    Examples
+    --------
+    >>> region_seed(10, 3)
+    13
+
+    """
+    return int(seed) + int(position)
+
+
+def chunks(n_items: int, n_chunks: int) -> list[tuple[int, int]]:
+    """Cut ``range(n_items)`` into at most ``n_chunks`` contiguous, near-equal (start, stop) pairs.
+
+    Examples
+    --------
+    >>> chunks(10, 3)
+    [(0, 4), (4, 7), (7, 10)]
+
+    """
+    n_chunks = max(1, min(n_chunks, n_items))
+    size, extra = divmod(n_items, n_chunks)
+    bounds, start = [], 0
+    for k in range(n_chunks):
+        stop = start + size + (k < extra)
+        bounds.append((start, stop))
+        start = stop
+    return [b for b in bounds if b[1] > b[0]]
+
+
+def default_workers() -> int:
+    """Processes for a local run: the environment variable TRENDS_WORKERS, else the core count."""
+    value = os.environ.get("TRENDS_WORKERS")
+    if value is not None and value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    return os.cpu_count() or 1
+
+
+def _single_threaded() -> None:
+    """Fits in this worker use one thread: the processes already share the cores."""
+    os.environ["TRENDS_THREADS"] = "1"
+    from trends.models import batched
+
+    batched._THREADS = 1
+
+
+def _run_chunk(
+    func: Callable[[Item], Out], items: Sequence[Item]
+) -> list[tuple[Out, list[tuple[str, type[Warning]]]]]:
+    """Run ``func`` on a chunk in a worker; each result comes with the warnings it raised."""
+    _single_threaded()
+    out = []
+    with one_blas_thread():
+        for item in items:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = func(item)
+            out.append((result, [(str(w.message), w.category) for w in caught]))
+    return out
+
+
+def _unpack(parts: list[list[tuple[Out, list[tuple[str, type[Warning]]]]]]) -> list[Out]:
+    """Results in order; a worker's warnings are raised again here, in region order."""
+    results = []
+    for part in parts:
+        for result, caught in part:
+            for message, category in caught:
+                warnings.warn(message, category, stacklevel=3)
+            results.append(result)
+    return results
+
+
+def dask_client(scheduler: str | None = None, client: Any = None) -> Any:
+    """A ``distributed.Client``: ``client`` itself, or one connected to ``scheduler``.
+
+    Raises :class:`~trends.errors.OptionError` with the install command when
+    Dask's distributed package is not installed.
+    """
+    if client is not None:
+        return client
+    try:
+        from distributed import Client
+    except ImportError as err:
+        msg = (f"--scheduler {scheduler}: Dask is not installed; install it with "
+               "`pip install trends[dask]` (or run without --scheduler)")
+        raise OptionError(msg) from err
+    try:
+        return Client(scheduler, timeout="20s", set_as_default=False)
+    except OSError as err:
+        msg = (f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({err}); start one "
+               "with `dask scheduler` and give its address, e.g. tcp://127.0.0.1:8786")
+        raise OptionError(msg) from err
+
+
+def map_regions(
+    func: Callable[[Item], Out],
+    items: Sequence[Item],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+) -> list[Out]:
+    """``[func(item) for item in items]``, spread over processes or a Dask cluster.
+
+    Parameters
+    ----------
+    func : callable
+        A module-level function (it is pickled to other processes) of one item.
+    items : sequence
+        One item per region, in region order; each carries what ``func``
+        needs, including the region's seed.
+    workers : int, optional
+        Local processes (default :func:`default_workers`); 1 runs in this
+        process. Ignored with a scheduler or client.
+    scheduler : str, optional
+        Address of a Dask scheduler, e.g. "tcp://10.0.0.5:8786".
+    client : distributed.Client, optional
+        An existing Dask client (takes precedence over ``scheduler``).
+
+    Returns
+    -------
+    list
+        The results in the order of ``items``.
+
+    Examples
+    --------
+    >>> map_regions(abs, [-2, 3, -4], workers=1)
+    [2, 3, 4]
+
+    """
+    items = list(items)
+    if scheduler is not None or client is not None:
+        dask = dask_client(scheduler, client)
+        try:
+            n_workers = max(1, len(dask.scheduler_info().get("workers", {})))
+            bounds = chunks(len(items), TASKS_PER_WORKER * n_workers)
+            futures = dask.map(_run_chunk, [func] * len(bounds),
+                               [items[a:b] for a, b in bounds], pure=False)
+            parts = dask.gather(futures)
+        finally:
+            if client is None:
+                dask.close()
+        return _unpack(parts)
+    n_workers = default_workers() if workers is None else max(1, int(workers))
+    if n_workers == 1 or len(items) < 2:
+        with one_blas_thread():
+            return [func(item) for item in items]
+    bounds = chunks(len(items), TASKS_PER_WORKER * n_workers)
+    with ProcessPoolExecutor(min(n_workers, len(bounds))) as pool:
+        parts = list(pool.map(_run_chunk, [func] * len(bounds), [items[a:b] for a, b in bounds]))
+    return _unpack(parts)
