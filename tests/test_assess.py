@@ -285,3 +285,18 @@ def test_cli_month_outside_the_data_is_one_line_and_status_2(capsys):
     err = capsys.readouterr().err
     assert status == 2
     assert len(err.strip().splitlines()) == 1 and "outside the data" in err
+
+
+@pytest.mark.slow
+def test_a_fall_whose_size_is_uncertain_is_still_a_fall():
+    """IS incidents in Aleppo went from about 39 a month to 2 after November 2017: the
+    interval of the level ratio is wide but wholly below 1, so the direction is an answer."""
+    incidents = trends.read_incidents([DATA / "ucdp_ged_syria_2016-01_2019-11.csv.gz"])
+    panel = trends.aggregate(incidents, by="region", actors=["IS"])
+    result = assess(trends.to_series(panel, "incidents", "Aleppo"), "2017-11",
+                    direction="either", bootstrap=199)
+    assert result.verdict == "fall", result.summary()
+    low, high = result.level_ratio_ci
+    assert high < 1 and high > 25 * low
+    assert "imprecise" in [f.code for f in result.flags]
+    assert "only the direction is clear" in result.sentence

@@ -22,7 +22,7 @@ from trends.models.glm import fit_glm
 from trends.parallel import chunks, map_regions, region_seed
 from trends.resurgence.known import its_test
 from trends.resurgence.pooled import pooled_model
-from trends.resurgence.regions import test_regions as regions_test
+from trends.resurgence.regions import regions_test
 
 
 @given(st.integers(0, 500), st.integers(1, 40))

@@ -61,10 +61,14 @@ def absurd_flags(test: LevelChange) -> list[Flag]:
             f"{test.observed_after:,.0f} observed (level ratio {ratio:.3g}): the trend cannot "
             "be extrapolated that far, and no level change is reported"), True)]
     low, high = test.level_ratio_ci
-    if high > WIDE * low:
+    if high > WIDE * low and low <= 1.0 <= high:
         return [Flag("uninformative", (
             f"the trend before {test.break_month} does not pin down what to expect after it: "
             f"the level ratio could be anything from {low:.2g} to {high:.3g}"), True)]
+    if high > WIDE * low:  # the whole interval on one side of 1: the direction is clear
+        return [Flag("imprecise", (
+            f"the size of the change is very uncertain (the level ratio could be anything "
+            f"from {low:.2g} to {high:.3g}); only its direction is clear"), False)]
     return []
 
 

@@ -94,6 +94,8 @@ def sentence(result: Assessment) -> str:
                 f"{VERBS[result.verdict]}: {level}; two-sided "
                 f"p = {test.level.p_two_sided:.3f}).")
     text = f"{capital} {VERBS[result.verdict]} after {when}: {level}; {_p_words(result)})."
+    if any(flag.code == "imprecise" for flag in result.flags):
+        text += " How much is very uncertain; only the direction is clear."
     low, high = test.level_ratio_ci
     if low <= 1.0 <= high:
         bound = test.level.ci_one_sided
