@@ -236,3 +236,14 @@ def test_aggregating_twice_gives_the_same_bytes(tmp_path):
     second = cli_csv(*args, tmp_path / "r2.csv")
     assert first == second
     assert (tmp_path / "r1.csv").read_bytes() == (tmp_path / "r2.csv").read_bytes()
+
+
+def test_an_actor_that_is_no_side_is_refused_with_the_closest_names():
+    """A misspelt actor would filter every row out and leave a series of zeros."""
+    from trends.errors import OptionError
+
+    incidents = read_incidents([SEEDS])
+    assert aggregate(incidents, actors=["is"])["incidents"].sum() > 0  # case does not matter
+    with pytest.raises(OptionError, match=r"actor 'ISIS': no incident has it as a side; "
+                                          r"did you mean 'IS'\?"):
+        aggregate(incidents, actors=["ISIS"])

@@ -67,6 +67,24 @@ def _actor_match(column: pd.Series, wanted: set[str]) -> pd.Series:
     return exact
 
 
+def _check_actors(table: pd.DataFrame, actors: Sequence[str]) -> None:
+    """Refuse an actor that is no side of any incident, naming the closest that are.
+
+    Filtering on a misspelt actor would otherwise leave an empty series, silently.
+    """
+    sides = pd.concat([table["actor1"], table["actor2"]]).dropna().astype(str)
+    names = {n.strip() for side in sides.unique() for n in side.split(",") if n.strip()}
+    folded = {n.casefold(): n for n in names}
+    for actor in actors:
+        if actor.casefold() in folded:
+            continue
+        close = difflib.get_close_matches(actor.casefold(), list(folded), n=3, cutoff=0.5)
+        hint = (f"; did you mean {' or '.join(repr(folded[c]) for c in close)}?" if close
+                else "; list the sides with trends aggregate INPUT and look at actor1/actor2")
+        msg = f"actor {actor!r}: no incident has it as a side{hint}"
+        raise OptionError(msg)
+
+
 class Rules(TypedDict, total=False):
     """The window, filters and month rules that say which incidents count, and when.
 
@@ -171,6 +189,7 @@ def select(
         ),
     ]
     if actors:
+        _check_actors(table, actors)
         wanted = {a.lower() for a in actors}
         on_side = _actor_match(table["actor1"], wanted) | _actor_match(table["actor2"], wanted)
         filters.append((~on_side, f"no side is {' or '.join(map(repr, actors))}"))

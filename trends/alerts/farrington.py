@@ -316,7 +316,7 @@ def farrington(
         needs=f"farrington needs {need} months of history before each month assessed "
         f"(12 * years_back={years_back} + window_half_width={window_half_width}), i.e. "
         f"{need / _FREQ:.1f} years of the series' {n / _FREQ:.1f}",
-        advice="Assess later months, lower years_back, or use a longer series",
+        advice="Assess later months, lower years_back (--years-back), or use a longer series",
     )  # fmt: skip
     opts: dict[str, object] = {
         "years_back": years_back,

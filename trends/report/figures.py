@@ -94,12 +94,18 @@ def _figures(
     else:
         title = f"{label}: observed and fitted trend"
     if "series" in only:
+        frame = fitted_frame(f)
+        shown = subtitle
+        if test is not None and len(frame):
+            first, last = (month_name(str(m)) for m in (frame["month"].min(), frame["month"].max()))
+            shown = (f"{scope}: the months compared, {first} to {last} (the data run to "
+                     f"{month_name(f.month)})")
         out["series"] = charts.series_chart(
-            fitted_frame(f),
+            frame,
             break_month=test.break_month if test is not None else None,
             measure_label=label,
             title=title,
-            subtitle=subtitle,
+            subtitle=shown,
         )
     regions = f.panel[f.panel["region"].isin(_regions_with_data(f))]
     if regions["region"].nunique() > 1:

@@ -164,7 +164,8 @@ def _since_break(test: Any) -> str:
     """A region's verdict in a few words, with the reason when it cannot tell."""
     if test is None:
         return ""
-    words = str(test.verdict).replace("_", " ")
+    words = {"no_change": "no detectable change"}.get(test.verdict,
+                                                      str(test.verdict).replace("_", " "))
     if test.verdict != "cannot_tell":
         return words
     reasons = [SHORT_REASONS.get(flag.code, flag.code.replace("_", " "))

@@ -42,6 +42,8 @@ class Drift:
     ratio: float
     ci: tuple[float, float]
     months: tuple[str, str]
+    totals: tuple[float, float] = (math.nan, math.nan)
+    """The counts of the 12 months before and of the last 12 months."""
 
 
 @dataclass(frozen=True)
@@ -282,8 +284,10 @@ def past_year(
     """The last 12 months of ``y`` against the 12 before them, with a bootstrap-t interval.
 
     A step between the two years in a model of the last 24 months with
-    seasonal terms (the same calendar months are on both sides, so the ratio
-    is that of the two years' totals), with the latent noise of :func:`pivot`.
+    seasonal terms (the same calendar months are on both sides), with the
+    latent noise of :func:`pivot`. The negative binomial fit weighs months by
+    their noise, so its ratio can differ from that of the two years' totals,
+    which are kept beside it.
     None when there are fewer than 24 months or either year has no count.
 
     Examples
@@ -306,4 +310,5 @@ def past_year(
     boot = pivot(values, X.to_numpy(), 1, log_exposure(offset, last.index), bootstrap,
                  seed, confidence_level)
     return Drift(math.exp(boot.pivot.estimate), exp_pair(boot.pivot.ci),
-                 (str(last.index[12]), str(last.index[-1])))
+                 (str(last.index[12]), str(last.index[-1])),
+                 (float(values[:12].sum()), float(values[12:].sum())))

@@ -12,12 +12,14 @@ def adjust_for_regions(results: list[Assessment]) -> list[Assessment]:
     """Holm-adjust the verdicts of several regions asked the same question.
 
     The p-values in the direction asked, and those in the other direction,
-    are each adjusted across the regions that could be tested (Holm's
-    step-down method); the verdicts are decided again with them, and the
-    sentence says how many regions were allowed for. Intervals stay 95%
+    are each adjusted across the regions whose test ran (Holm's step-down
+    method), also those a flag makes "cannot tell"; the verdicts are decided
+    again with them, and the sentence says how many regions were allowed for. Intervals stay 95%
     intervals for each region alone.
     """
-    tested = [r for r in results if r.test is not None and r.verdict != "cannot_tell"]
+    # every region whose test ran counts, also those whose verdict a flag then blocked:
+    # leaving them out would choose the family after seeing the data
+    tested = [r for r in results if r.test is not None]
     count = len(tested)
     if count < 2:
         return results
@@ -27,6 +29,9 @@ def adjust_for_regions(results: list[Assessment]) -> list[Assessment]:
     adjusted = {}
     for r, p, q in zip(tested, asked, other, strict=True):
         assert r.test is not None
+        if r.verdict == "cannot_tell":
+            adjusted[id(r)] = replace(r, regions_tested=count)
+            continue
         if direction == "rise":
             verdict = decide_from(p, q, r.test.level.estimate, direction)
         elif direction == "fall":

@@ -190,6 +190,9 @@ class Assessment(ResultView):
             "excess_ci": pair("excess"),
             "past_year_ratio": value("past_year_ratio"),
             "past_year_ratio_ci": pair("past_year_ratio"),
+            "past_year_totals": None if self.drift is None
+            else {"before": finite_or_none(self.drift.totals[0]),
+                  "last": finite_or_none(self.drift.totals[1])},
             "pre_period": None if self.pre_period is None
             else {"start": self.pre_period[0], "end": self.pre_period[1]},
             "months_after": None if t is None else t.n_after,

@@ -83,9 +83,11 @@ def sentence(result: Assessment) -> str:
                      "so this is no evidence that the level held steady.")
         drift = result.drift
         if drift is not None:
+            before, last = drift.totals
             text += (f" Over the 12 months to {month_name(drift.months[1])} they were "
-                     f"{_percent(drift.ratio)} on the 12 months before "
-                     f"({_ci(drift.ci)} for the ratio {_num(drift.ratio)}).")
+                     f"{_percent(last / before)} on the 12 months before ({last:,.0f} against "
+                     f"{before:,.0f}; allowing for month-to-month noise, a ratio of "
+                     f"{_num(drift.ratio)}, {_ci(drift.ci)}).")
         return text
     capital = subject[:1].upper() + subject[1:]
     if result.verdict != result.direction and result.direction != "either":
