@@ -176,3 +176,15 @@ def test_chart_runs_only_the_analyses_its_chart_needs(monkeypatch, tmp_path, cap
     findings = analyse(data, month, definition.analysis, only=("alert_history",))
     assert findings.alert_history is not None
     assert findings.verdict is None and findings.forecast is None and findings.alerts is None
+
+
+def test_a_model_warning_is_one_line_and_quiet_silences_it(capsys):
+    args = ["test", COUNTRY, "--measure", "syria_killed_best", "--since", "2023-11",
+            "--family", "poisson", "--bootstrap", "99", "--json"]
+    status, _, err = run(capsys, *args)
+    assert status == 0
+    lines = [line for line in err.splitlines() if "warning" in line.lower()]
+    assert lines and all(line.startswith("trends: warning: ") for line in lines), err
+    assert "ModelWarning" not in err and ".py:" not in err
+    status, _, err = run(capsys, *args, "--quiet")
+    assert status == 0 and "warning" not in err.lower()

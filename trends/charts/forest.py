@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, cast
 
 import altair as alt
@@ -27,7 +28,7 @@ def forest_plot(
     table: pd.DataFrame,
     *,
     title: str,
-    subtitle: str | None = None,
+    subtitle: str | Sequence[str] | None = None,
     reference: float = 1.0,
     x_label: str = "Rate ratio (95% CI)",
     width: int = 480,
@@ -96,7 +97,7 @@ def forest_plot(
             "a log-scale forest plot has nothing to draw"
         )
         raise DataError(msg)
-    notes = [subtitle] if subtitle else []
+    notes = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
     if left_out:
         notes.append(
             "Not shown (ratio or interval zero, missing or infinite): " + ", ".join(left_out)

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from trends import __version__
 from trends.cli.commands import NAMES, chosen, register
-from trends.cli.console import configure
+from trends.cli.console import configure, warnings_as_lines
 from trends.errors import TrendsError
 
 COMMANDS = NAMES
@@ -107,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         check_options(vars(args))
         check_distinct(_named(args, ("inputs", "source", "aliases")), _named(args, OUTPUTS))
-        return int(args.run(args) or 0)
+        with warnings_as_lines():
+            return int(args.run(args) or 0)
     except TrendsError as err:
         _fail(args.command, str(err))
         return 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -159,3 +160,23 @@ def configure(*, quiet: bool = False, verbose: bool = False, progress: bool = Fa
     CONSOLE.stream = None
     CONSOLE.started = time.monotonic()
     return CONSOLE
+
+
+@contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Show warnings raised inside as one line each (see :func:`_show_warning`)."""
+    saved = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        yield
+    finally:
+        warnings.showwarning = saved
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """A warning as one line, ``trends: warning: ...``, unless ``--quiet`` (not Python's form)."""
+    if CONSOLE.quiet:
+        return
+    text = " ".join(str(message).split())
+    print(f"trends: warning: {text}", file=CONSOLE.out)

@@ -95,17 +95,17 @@ def _figures(
         title = f"{label}: observed and fitted trend"
     if "series" in only:
         frame = fitted_frame(f)
-        shown = subtitle
+        series_subtitle = subtitle
         if test is not None and len(frame):
             first, last = (month_name(str(m)) for m in (frame["month"].min(), frame["month"].max()))
-            shown = (f"{scope}: the months compared, {first} to {last} (the data run to "
-                     f"{month_name(f.month)})")
+            series_subtitle = (f"{scope}: the months compared, {first} to {last} (the data "
+                               f"run to {month_name(f.month)})")
         out["series"] = charts.series_chart(
             frame,
             break_month=test.break_month if test is not None else None,
             measure_label=label,
             title=title,
-            subtitle=shown,
+            subtitle=series_subtitle,
         )
     regions = f.panel[f.panel["region"].isin(_regions_with_data(f))]
     if regions["region"].nunique() > 1:
@@ -129,7 +129,7 @@ def _figures(
             forest,
             title=f"Level since {month_name(f.settings.break_month)} against the trend "
             "before, by region",
-            subtitle="Ratio with its 95% interval (each region alone); 1 = no change",
+            subtitle=_forest_subtitle(f),
         )
     if f.alert_history is not None:
         history, start = alert_frame(f)
@@ -215,6 +215,15 @@ def alert_frame(f: Findings) -> tuple[pd.DataFrame, str]:
 def _regions_with_data(f: Findings) -> list[str]:
     totals = f.panel.groupby("region", sort=False)[f.measure].sum()
     return [str(r) for r, v in totals.items() if v > 0]
+
+
+def _forest_subtitle(f: Findings) -> list[str]:
+    """What the forest chart shows, and which regions it leaves out."""
+    lines = ["Ratio with its 95% interval (each region alone); 1 = no change"]
+    left_out = [v.name for v in f.region_verdicts if not np.isfinite(v.level_ratio)]
+    if left_out:
+        lines.append("Not shown (cannot tell, see the table): " + ", ".join(left_out))
+    return lines
 
 
 def _forest_table(f: Findings) -> pd.DataFrame:
