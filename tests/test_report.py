@@ -506,3 +506,22 @@ def test_cli_report_errors_are_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown key [analysis] 'break_mont'" in err[0]
     assert not (tmp_path / "site").exists()
+
+
+def test_the_alerts_in_the_evidence_are_those_of_the_alert_chart(built):
+    """The evidence paragraph names the months the page's own alert chart flags."""
+    import json
+
+    out, page = built
+    html = page.page.read_text()
+    said = re.search(r"(Alerts since|No month since) [^<]*?\)", html)
+    assert said is not None and "as in the alert chart" in said.group(0)
+    spec = json.loads((out / "charts" / "three-2019-11" / "alerts.vl.json").read_text())
+    rows = [r for data in spec["datasets"].values() for r in data if "status" in r]
+    flagged = {r["month"] for r in rows
+               if r["month"] >= "2017-11" and r["status"].startswith("Unusually")}
+    sentence = re.search(r"(Alerts since|No month since)[^<]*", html).group(0)
+    listed = set(re.findall(r"\d{4}-\d{2}", sentence))
+    assert listed <= flagged
+    more = re.findall(r"(\d+) months \(", sentence)
+    assert sum(map(int, more)) + len(listed) - 6 * len(more) == len(flagged)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from trends.measures import noun
 from trends.report.analysis import Findings
+from trends.resurgence.wording import alert_sentence
 
 
 def month_name(month: object) -> str:
@@ -93,7 +94,7 @@ def headline(f: Findings, scope: str) -> Headline:
     figures = _figures(f, scope)
     if f.verdict is not None:
         lead = f.verdict.sentence
-        evidence = list(f.verdict.evidence) + _excess_against_ratio(f)
+        evidence = _alerts_as_charted(f, list(f.verdict.evidence)) + _excess_against_ratio(f)
     elif f.settings.break_month:
         why = f.notes.get("verdict", "no test could be run")
         lead = (f"Cannot tell whether {noun(f.measure)} ({scope}) changed at "
@@ -162,6 +163,32 @@ def _figures(f: Findings, scope: str) -> list[str]:
     elif "tail" in f.notes:
         out.append(f"Deaths per incident: the tail was not fitted: {f.notes['tail']}.")
     return out
+
+
+def _alerts_as_charted(f: Findings, evidence: list[str]) -> list[str]:
+    """The verdict's evidence, its alerts sentence taken from the page's own alert chart.
+
+    The verdict's alerts use as many years as the series allows; the page's use
+    its definition's settings. The page says what its chart shows.
+    """
+    history, since = f.alert_history, f.settings.break_month
+    if history is None or not since:
+        return evidence
+    rows = history.tidy()
+    rows = rows[(rows["month"].astype(str) >= since) & rows["alarm"].astype(bool)]
+    highs = [str(m) for m in rows.loc[rows["direction"] == "high", "month"]]
+    lows = [str(m) for m in rows.loc[rows["direction"] == "low", "month"]]
+    settings = f.settings
+    method = {"farrington": "Farrington", "glrnb": "NB GLR", "acled": "ACLED-style"}.get(
+        settings.alert_method, settings.alert_method)
+    how = (f"{method}, {settings.alert_years_back} years back, window "
+           f"{settings.alert_window} months, both sides checked, as in the alert chart"
+           if settings.alert_method == "farrington" else
+           f"{method}, both sides checked, as in the alert chart")
+    sentence = alert_sentence(since, highs, lows, how)
+    kept = [e for e in evidence
+            if not e.startswith(("Alerts since ", f"No month since {month_name(since)}"))]
+    return [*kept, sentence]
 
 
 def _excess_against_ratio(f: Findings) -> list[str]:

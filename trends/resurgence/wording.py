@@ -173,20 +173,31 @@ def _scan_words(result: Assessment) -> list[str]:
 def _alert_words(result: Assessment) -> list[str]:
     if any(f.code == "alerts_unavailable" for f in result.flags):
         return []
-    when = month_name(result.since)
     highs = [a.month for a in result.alerts_since if a.direction == "high"]
     lows = [a.month for a in result.alerts_since if a.direction == "low"]
+    return [alert_sentence(result.since, highs, lows)]
+
+
+def alert_sentence(since: str, highs: list[str], lows: list[str],
+                   how: str = "Farrington, both sides checked") -> str:
+    """The months since ``since`` flagged unusually high or low, in one sentence.
+
+    Examples
+    --------
+    >>> alert_sentence("2023-11", ["2024-02"], [])[:62]
+    'Alerts since November 2023 (Farrington, both sides checked): u'
+    """
+    when = month_name(since)
     if not highs and not lows:
-        return [f"No month since {when} was unusually high or low for its own history "
-                "(Farrington alerts, both sides checked)."]
+        return f"No month since {when} was unusually high or low for its own history ({how})."
     parts = []
     if highs:
         parts.append("unusually high in " + _months(highs))
     if lows:
         parts.append("unusually low in " + _months(lows))
-    return [f"Alerts since {when} (Farrington, both sides checked): " + "; ".join(parts)
+    return (f"Alerts since {when} ({how}): " + "; ".join(parts)
             + ". Single months can be unusual without the level changing, and a level can "
-            "change without any single month being unusual."]
+            "change without any single month being unusual.")
 
 
 def _months(months: list[str], shown: int = 6) -> str:
