@@ -273,7 +273,7 @@ def test_bounds_ordered_and_alarms_consistent_with_them(seed, size, level, side,
     assert not (t["alarm_low"] & t["alarm_high"]).any()
     assert (t["alarm_high"] <= (obs > ub)).all()
     if side != "high":
-        assert (t["alarm_low"] == ((obs < lb) & (lb > 0))).all()
+        assert (t["alarm_low"] == ((obs < lb) & (lb >= 1))).all()
     direction = np.where(t["alarm_low"], "low", np.where(t["alarm_high"], "high", None))
     assert t["direction"].tolist() == direction.tolist()
     unusual = t["verdict"].str.startswith("unusually")

@@ -275,7 +275,8 @@ def farrington(
         ``tidy()`` has columns month, observed, expected, upper_bound, alarm
         (either side), lower_bound, alarm_low, alarm_high, direction, verdict,
         trend_used, dispersion and min_count_met. A low alarm needs
-        ``observed < lower_bound``; a lower bound of 0 means no count could raise one.
+        ``observed < lower_bound`` and the bound is at least 1 (below 1 only a zero lies
+        under it, which a small expected count makes common).
 
     Raises
     ------
@@ -345,7 +346,9 @@ def farrington(
         with np.errstate(divide="ignore", invalid="ignore"):
             score = (obs - mu0) / (upper - mu0)
         alarm_high = bool(high and enough and ok and np.isfinite(upper) and score > 1 and obs != 0)
-        alarm_low = bool(low and ok and lower > 0 and obs < lower)
+        # a count below a bound under 1 is a zero, which a small mean makes common: a low
+        # alarm needs a bound of at least 1 (a discreteness correction of the reflected bound)
+        alarm_low = bool(low and ok and lower >= 1 and obs < lower)
         upper_shown = upper if enough and high else np.nan
         lower_shown = lower if low else np.nan
         no_upper = (

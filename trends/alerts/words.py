@@ -13,7 +13,7 @@ import math
 from trends.options import Side
 
 SIDE_WORDS = {"high": "highs only", "low": "lows only", "both": "both sides"}
-NO_LOW_POSSIBLE = "the lower bound is 0, so no count can be unusually low"
+NO_LOW_POSSIBLE = "the lower bound is below 1, so no count can be unusually low"
 
 
 def _num(value: float) -> str:
@@ -76,7 +76,7 @@ def verdict(
         return " and ".join(found)
     high_ok = side != "low" and not no_upper and _usable(upper)
     low_ok = side != "high" and not no_lower and _usable(lower)
-    low_zero = low_ok and lower <= 0
+    low_zero = low_ok and lower < 1  # only a zero lies below it, and zeros are common then
     why_high = no_upper or "no upper bound was computed"
     why_low = no_lower or "no lower bound was computed"
     if side == "high":
