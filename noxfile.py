@@ -17,7 +17,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(name="all")
 def all_tests(session: nox.Session) -> None:
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test,dask]")  # the Dask tests start a real local cluster
     session.run(
         "python", "-m", "pytest", "-m", "", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"}
     )
