@@ -148,7 +148,9 @@ def _figures(f: Findings, scope: str) -> list[str]:
     elif "forecast" in f.notes:
         out.append(f"Forecast: not computed: {f.notes['forecast']}.")
     if f.split is not None:
-        out.append(f.split.interpretation)
+        # plain averages, not the verdict's comparison with the trend carried on: say so
+        out.append(f"Averages since {month_name(f.settings.break_month)} against those before "
+                   f"(not against a trend): {_lower(f.split.interpretation)}")
     elif f.settings.break_month and "split" in f.notes:
         out.append(f"More attacks or deadlier ones: not computed: {f.notes['split']}.")
     if f.tail is not None:
