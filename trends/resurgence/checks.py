@@ -43,7 +43,8 @@ def data_flags(series: pd.Series, position: int) -> list[Flag]:
     active, events = int((before > 0).sum()), float(before.sum())
     if position >= MIN_STABLE and (active < MIN_ACTIVE or events < MIN_EVENTS):
         flags.append(Flag("sparse", (
-            f"only {active} months with any count and {events:.0f} counted in the "
+            f"only {active} month{'s' * (active != 1)} with any count and {events:.0f} "
+            f"counted in the "
             f"{len(before)} months before {series.index[position]}; too few to tell a trend"),
             True))
     return flags
@@ -201,8 +202,10 @@ def noise_check(
         checked = ("no other setting (independent, moderately or strongly autocorrelated "
                    "noise) reproduces the residual autocorrelation of these months")
     else:
+        spread = (f"stays {low:.3f}" if f"{low:.3f}" == f"{high:.3f}"
+                  else f"ranges from {low:.3f} to {high:.3f}")
         checked = (f"with the other settings the data allow ({', '.join(kept)} autocorrelated"
-                   f" noise) the p-value ranges from {low:.3f} to {high:.3f}"
+                   f" noise) the p-value {spread}"
                    + (", which changes the answer" if blocks else
                       ", and the answer stays the same"))
     message = (f"the month-to-month noise is not well identified by these data ({reasons}); "
