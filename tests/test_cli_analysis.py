@@ -228,7 +228,14 @@ def test_all_zero_and_too_short_series(capsys, write):
 def test_monthly_csv_with_a_gap_is_refused(capsys, write):
     path = write("gap.csv", "month,incidents\n2020-01,3\n2020-03,4\n")
     status, _, errors = run(capsys, "test", path, "--since", "2020-02")
-    assert status == 2 and "not consecutive: nothing after 2020-01" in errors[0]
+    assert status == 2 and "gap.csv:3: column 'month': months are not consecutive: nothing " \
+        "between 2020-01 and this month" in errors[0] and "(value '2020-03')" in errors[0]
+
+
+def test_monthly_csv_with_a_blank_count_names_its_line(capsys, write):
+    path = write("blank.csv", "month,incidents\n2020-01,3\n2020-02,\n2020-03,4\n")
+    status, _, errors = run(capsys, "test", path, "--since", "2020-02")
+    assert status == 2 and "blank.csv:3: column 'incidents': a blank value" in errors[0]
 
 
 def test_cli_reproduces_r_glm_nb_with_model_inference(capsys):

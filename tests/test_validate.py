@@ -182,6 +182,8 @@ def test_missing_values_are_not_summed_as_zero(tmp_path):
     path.write_text("month,region,n\n2020-01,A,1\n2020-01,B,\n2020-02,A,1\n2020-02,B,1\n")
     with pytest.raises(DataError, match="missing for some months"):
         to_series(read_monthly(path), "n")
+    with pytest.raises(InputError, match=r"m.csv:3: column 'n': a blank value"):
+        read_monthly(path, measure="n")
 
 
 def bomb(path: Path, expanded: int, *, newline: bool = True) -> Path:

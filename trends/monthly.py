@@ -88,6 +88,7 @@ def read_monthly(
         if column in numbers:
             frame[column] = parse_numbers(raw.cells[column], column=column, path=name,
                                           lines=lines)
+            _check_filled(frame[column], column, name, lines, raw.cells[column])
             continue
         try:
             values = parse_counts(
@@ -101,6 +102,8 @@ def read_monthly(
             if column == measure:
                 raise
             continue
+        if column == measure or column in numbers:
+            _check_filled(values, column, name, lines, raw.cells[column])
         check_total(values, column)
         frame[column] = values
     _check_consecutive(frame, keys, name, lines)
@@ -121,12 +124,26 @@ def _check_consecutive(frame: pd.DataFrame, keys: list[str], name: str, lines: p
         order = np.argsort(periods.asi8)
         gaps = np.diff(periods.asi8[order]) != 1
         if gaps.any():
-            before = periods[order][np.flatnonzero(gaps)[0]]
+            gap = int(np.flatnonzero(gaps)[0])
+            before, row = periods[order][gap], group.index[order[gap + 1]]
             msg = (
-                f"months are not consecutive: nothing after {before}; write a row with 0 "
-                "for a month with no incidents"
+                f"months are not consecutive: nothing between {before} and this month; write "
+                "a row with 0 for each month with no incidents"
             )
-            raise InputError(msg, path=name, column="month")
+            raise InputError(msg, path=name, line=int(lines[row]), column="month",
+                             value=frame.loc[row, "month"])
+
+
+def _check_filled(
+    values: pd.Series, column: str, name: str, lines: pd.Series, cells: pd.Series
+) -> None:
+    """Refuse a blank cell in a column the analysis uses, naming its line."""
+    blank = values.isna().to_numpy()
+    if blank.any():
+        row = values.index[int(np.flatnonzero(blank)[0])]
+        msg = "a blank value in a column the analysis uses; write 0 for a month with none"
+        raise InputError(msg, path=name, line=int(lines[row]), column=column,
+                         value=str(cells.loc[row]))
 
 
 def to_series(frame: pd.DataFrame, measure: str, region: str | None = None) -> pd.Series:
