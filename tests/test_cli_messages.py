@@ -188,3 +188,11 @@ def test_a_model_warning_is_one_line_and_quiet_silences_it(capsys):
     assert "ModelWarning" not in err and ".py:" not in err
     status, _, err = run(capsys, *args, "--quiet")
     assert status == 0 and "warning" not in err.lower()
+
+
+def test_an_alert_month_outside_the_data_names_the_option_and_the_range(capsys):
+    status, _, err = run(capsys, "alerts", COUNTRY, "--measure", "syria_killed_best",
+                         "--month", "2026-03")
+    assert status == 2
+    assert err.strip() == ("trends alerts: error: --month 2026-03: the data of Syria run from "
+                           "1989-01 to 2026-02")

@@ -13,6 +13,7 @@ from trends.aggregate import parse_month
 from trends.alerts import alerts
 from trends.cli.console import CONSOLE
 from trends.cli.series import add_series_options, load_series, print_json, where_to_run
+from trends.errors import OptionError
 from trends.escape import show_controls
 from trends.options import ALERT_METHODS, SIDES
 from trends.parallel import map_regions
@@ -91,6 +92,9 @@ def _alert_row(job: tuple[str, pd.Series, dict[str, Any]]) -> dict[str, Any]:
     """One region's alert for its month, as an output row."""
     region, y, settings = job
     month = parse_month(settings["month"], "--month") if settings["month"] else y.index[-1]
+    if not y.index[0] <= month <= y.index[-1]:
+        msg = f"--month {month}: the data of {region} run from {y.index[0]} to {y.index[-1]}"
+        raise OptionError(msg)
     method, side = settings["method"], settings["side"]
     result = alerts(y, [str(month)], method=method, side=side, **settings["options"])
     last = result.tidy().iloc[-1]
