@@ -196,3 +196,8 @@ def test_an_alert_month_outside_the_data_names_the_option_and_the_range(capsys):
     assert status == 2
     assert err.strip() == ("trends alerts: error: --month 2026-03: the data of Syria run from "
                            "1989-01 to 2026-02")
+
+
+def test_a_misspelt_required_option_is_suggested(capsys):
+    line = fail(capsys, "assess", COUNTRY, "--measure", "iraq_killed_best", "--snice", "2014-06")
+    assert "required: --since (--snice was given; did you mean '--since'?)" in line

@@ -13,7 +13,7 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import ClassVar, NoReturn
 
 from trends import __version__
 from trends.cli.commands import NAMES, chosen, register
@@ -27,9 +27,13 @@ COMMANDS = NAMES
 class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, with a suggestion where one is close."""
 
+    words: ClassVar[list[str]] = []
+    """The command line being parsed (a misspelt required option is suggested from it)."""
+
     def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
         """Parse, naming the subcommand and the closest option of an unknown option."""
+        Parser.words = list(sys.argv[1:] if args is None else args)
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
             command = self._command(getattr(parsed, "command", None))
@@ -57,6 +61,17 @@ class Parser(argparse.ArgumentParser):
 
             choices = re.findall(r"'([^']*)'", choice.group(2))
             message += did_you_mean(choice.group(1), choices)
+        required = re.search(r"the following arguments are required: (.*)", message)
+        if required:  # a misspelt required option shows up as its absence
+            from trends.cli.suggest import did_you_mean
+
+            wanted = [w.strip() for w in required.group(1).split(",")]
+            known = {o for a in self._actions for o in a.option_strings}
+            typed = [w.split("=")[0] for w in Parser.words if w.startswith("--")]
+            hints = [(w, did_you_mean(w, wanted)) for w in typed if w not in known]
+            found = next(((w, h) for w, h in hints if h), None)
+            if found:
+                message += f" ({found[0]} was given{found[1]})"
         command = self.prog.removeprefix("trends").strip()
         where = f"trends {command}" if command else "trends"
         line = message.replace("\n", " ")
