@@ -201,3 +201,13 @@ def test_an_alert_month_outside_the_data_names_the_option_and_the_range(capsys):
 def test_a_misspelt_required_option_is_suggested(capsys):
     line = fail(capsys, "assess", COUNTRY, "--measure", "iraq_killed_best", "--snice", "2014-06")
     assert "required: --since (--snice was given; did you mean '--since'?)" in line
+
+
+def test_a_chart_from_inputs_names_the_country_and_the_actors(tmp_path):
+    import json
+
+    out = tmp_path / "c.json"
+    assert main(["chart", "series", str(COUNTRY), "--measure", "iraq_killed_best", "--since",
+                 "2014-06", "--format", "json", "--out", str(out), "-q"]) == 0
+    subtitle = json.loads(out.read_text())["title"]["subtitle"]
+    assert (subtitle if isinstance(subtitle, str) else subtitle[0]).startswith("Iraq: ")

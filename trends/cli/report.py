@@ -93,9 +93,21 @@ def definition_from(args: argparse.Namespace) -> ReportDefinition:
         base,
         title=args.title or base.title,
         filters=Filters(actors=tuple(args.actors or ()), countries=tuple(args.countries or ())),
-        analysis=Analysis(measure=args.measure, break_month=args.since or ""),
+        analysis=Analysis(measure=args.measure, break_month=args.since or "",
+                          scope_label=_scope(args)),
         limits=replace(base.limits, **limits),
     )
+
+
+def _scope(args: argparse.Namespace) -> str:
+    """What the charts cover: the country (or "all regions"), and the actors asked for."""
+    import pandas as pd
+
+    from trends.cli.series import whole_name
+
+    name = whole_name(args, pd.DataFrame())
+    actors = list(args.actors or ())
+    return f"{name}, {' or '.join(actors)} as a side" if actors else name
 
 
 def rebuild_words(args: argparse.Namespace, definition: ReportDefinition) -> list[str]:
