@@ -525,3 +525,17 @@ def test_the_alerts_in_the_evidence_are_those_of_the_alert_chart(built):
     assert listed <= flagged
     more = re.findall(r"(\d+) months \(", sentence)
     assert sum(map(int, more)) + len(listed) - 6 * len(more) == len(flagged)
+
+
+def test_data_notes_account_for_every_logged_row(built):
+    """The reasons listed, plus 'N more rows for K other reasons', add up to the log's rows."""
+    out, page = built
+    html = page.page.read_text()
+    notes = re.search(r'<h2 id="data-notes">Data notes</h2>\s*<ul>(.*?)</ul>', html, re.S)
+    assert notes is not None
+    items = re.findall(r"<li>(.*?)</li>", notes.group(1), re.S)
+    listed = sum(int(m) for i in items for m in re.findall(r"^(\d+) rows \w+:", i))
+    more = sum(int(m) for i in items for m in re.findall(r"^(\d+) more rows for", i))
+    log = (out / "tables").glob("*-rows-log.csv")
+    total = sum(len(pd.read_csv(path)) for path in log)
+    assert listed + more == total

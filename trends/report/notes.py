@@ -54,11 +54,13 @@ def method_notes(f: Findings) -> list[str]:
 def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
     """What was read, what was set aside and why, where the sources are."""
     counts = data.log.counts()
-    notes = [
-        f"{data.rows_read} input rows read ("
-        + ", ".join(f"{path.rsplit('/', 1)[-1]} as {fmt}" for path, fmt in data.formats.items())
-        + ")."
-    ]
+    files = ", ".join(f"{path.rsplit('/', 1)[-1]} as {fmt}" for path, fmt in data.formats.items())
+    if data.incidents is None:  # a monthly table: its rows are months, within the window
+        months = f.panel["month"].astype(str)
+        notes = [f"{data.rows_read} months of the table used, {months.min()} to "
+                 f"{months.max()} ({files})."]
+    else:
+        notes = [f"{data.rows_read} input rows read ({files})."]
     if any(counts.values()):
         notes.append(
             "Rows set aside or altered by a rule: "
@@ -66,9 +68,14 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
             + f"; every one is listed with its reason in tables/{stem}-rows-log.csv."
         )
         frame = data.log.to_frame()
-        top = frame.groupby(["action", "reason"]).size().sort_values(ascending=False).head(5)
+        sizes = frame.groupby(["action", "reason"]).size().sort_values(ascending=False)
+        top = sizes.head(5)
         for (action, reason), n in zip(top.index.tolist(), top.tolist(), strict=True):
             notes.append(f"{n} rows {action}: {reason}.")
+        rest = sizes.iloc[5:]
+        if len(rest):
+            notes.append(f"{int(rest.sum())} more rows for {len(rest)} other reasons "
+                         f"(in the rows log).")
     if data.incidents is not None and len(data.incidents):
         sources = data.incidents["source"].replace("", "(no source given)").value_counts().head(5)
         notes.append(
@@ -76,8 +83,12 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
             + "; ".join(f"{name} ({n})" for name, n in sources.items())
             + "."
         )
-    notes.append(
-        f"Counts by month of the incident's start (span rule 'start'); months with no "
-        f"incidents count as zero. The page reports data up to {month_name(f.month)}."
-    )
+    if data.incidents is not None:
+        notes.append(
+            f"Counts by month of the incident's start (span rule 'start'); months with no "
+            f"incidents count as zero. The page reports data up to {month_name(f.month)}."
+        )
+    else:
+        notes.append(f"Monthly counts as given in the table. The page reports data up to "
+                     f"{month_name(f.month)}.")
     return notes
