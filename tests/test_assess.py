@@ -300,3 +300,13 @@ def test_a_fall_whose_size_is_uncertain_is_still_a_fall():
     assert high < 1 and high > 25 * low
     assert "imprecise" in [f.code for f in result.flags]
     assert "only the direction is clear" in result.sentence
+
+
+def test_a_ratio_of_the_first_year_says_so():
+    """Syria's deaths at 2023-11: the 2024-25 surge cut the comparison to 12 months, and the
+    sentence names that span instead of 'since then'."""
+    y, _ = monthly(COUNTRY, "syria_killed_best")
+    result = assess(y, "2023-11", bootstrap=199)
+    assert "later_change" in [f.code for f in result.flags]
+    assert "in the 12 months from then they were" in result.sentence
+    assert "since then they have been" not in result.sentence

@@ -73,7 +73,11 @@ def sentence(result: Assessment) -> str:
         return f"Cannot tell whether {subject} {verb} at {when}: {reason}."
     test = result.test
     assert test is not None
-    level = (f"since then they have been {_num(test.level_ratio)} times the level the trend "
+    # when a later change or break cut the months compared, say which months the ratio is of
+    cut = any(f.code in ("later_change", "later_break") for f in result.flags)
+    span = (f"in the {test.n_after} months from then they were" if cut
+            else "since then they have been")
+    level = (f"{span} {_num(test.level_ratio)} times the level the trend "
              f"before it predicted ({_ci(test.level_ratio_ci)}")
     if result.verdict == "no_change":
         text = f"No detectable change in {subject} at {when}: {level}; {_p_words(result)})."
