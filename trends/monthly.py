@@ -21,6 +21,7 @@ from trends.ingest.files import read_raw
 from trends.validate import (
     Limits,
     check_total,
+    first_bad,
     parse_counts,
     parse_month_column,
     parse_numbers,
@@ -138,12 +139,9 @@ def _check_filled(
     values: pd.Series, column: str, name: str, lines: pd.Series, cells: pd.Series
 ) -> None:
     """Refuse a blank cell in a column the analysis uses, naming its line."""
-    blank = values.isna().to_numpy()
-    if blank.any():
-        row = values.index[int(np.flatnonzero(blank)[0])]
+    if values.isna().any():
         msg = "a blank value in a column the analysis uses; write 0 for a month with none"
-        raise InputError(msg, path=name, line=int(lines[row]), column=column,
-                         value=str(cells.loc[row]))
+        raise first_bad(msg, name, lines, values.isna(), column, cells)
 
 
 def to_series(frame: pd.DataFrame, measure: str, region: str | None = None) -> pd.Series:
