@@ -10,7 +10,7 @@ import pandas as pd
 
 from trends.measures import noun
 from trends.report.analysis import Findings
-from trends.resurgence.wording import alert_sentence
+from trends.resurgence.wording import alert_sentence, evidence
 
 
 def month_name(month: object) -> str:
@@ -94,7 +94,7 @@ def headline(f: Findings, scope: str) -> Headline:
     figures = _figures(f, scope)
     if f.verdict is not None:
         lead = f.verdict.sentence
-        evidence = _alerts_as_charted(f, list(f.verdict.evidence)) + _excess_against_ratio(f)
+        evidence = _evidence(f) + _excess_against_ratio(f)
     elif f.settings.break_month:
         why = f.notes.get("verdict", "no test could be run")
         lead = (f"Cannot tell whether {noun(f.measure)} ({scope}) changed at "
@@ -167,15 +167,16 @@ def _figures(f: Findings, scope: str) -> list[str]:
     return out
 
 
-def _alerts_as_charted(f: Findings, evidence: list[str]) -> list[str]:
-    """The verdict's evidence, its alerts sentence taken from the page's own alert chart.
+def _evidence(f: Findings) -> list[str]:
+    """The verdict's evidence, its alerts sentence on the page's own alert chart.
 
     The verdict's alerts use as many years as the series allows; the page's use
     its definition's settings. The page says what its chart shows.
     """
-    history, since = f.alert_history, f.settings.break_month
+    verdict, history, since = f.verdict, f.alert_history, f.settings.break_month
+    assert verdict is not None
     if history is None or not since:
-        return evidence
+        return list(verdict.evidence)
     rows = history.tidy()
     rows = rows[(rows["month"].astype(str) >= since) & rows["alarm"].astype(bool)]
     highs = [str(m) for m in rows.loc[rows["direction"] == "high", "month"]]
@@ -187,10 +188,7 @@ def _alerts_as_charted(f: Findings, evidence: list[str]) -> list[str]:
            f"{settings.alert_window} months, both sides checked, as in the alert chart"
            if settings.alert_method == "farrington" else
            f"{method}, both sides checked, as in the alert chart")
-    sentence = alert_sentence(since, highs, lows, how)
-    kept = [e for e in evidence
-            if not e.startswith(("Alerts since ", f"No month since {month_name(since)}"))]
-    return [*kept, sentence]
+    return evidence(verdict, alert_sentence(since, highs, lows, how))
 
 
 def _excess_against_ratio(f: Findings) -> list[str]:

@@ -42,13 +42,7 @@ from trends.resurgence.checks import (
 )
 from trends.resurgence.known import by_month
 from trends.resurgence.level import Drift, LevelChange, level_change, past_year
-from trends.resurgence.verdict_parts import (
-    ALERT_WINDOW,
-    AlertMonth,
-    Flag,
-    WindowResult,
-    alerts_since,
-)
+from trends.resurgence.verdict_parts import AlertMonth, Flag, WindowResult, alerts_since
 from trends.resurgence.window import (
     MIN_BEFORE,
     MIN_STABLE,
@@ -224,8 +218,6 @@ def assess(
     bootstrap: int = 999,
     seed: int = 0,
     scan_bootstrap: int = SCAN_BOOTSTRAP,
-    alert_years_back: int = 5,
-    alert_window: int = ALERT_WINDOW,
 ) -> Assessment:
     """Has ``y`` risen (or fallen) since the month ``since``? One verdict, in words.
 
@@ -251,10 +243,6 @@ def assess(
         Seed of every simulation.
     scan_bootstrap : int
         Bootstrap series of each scan for a break at an unknown month.
-    alert_years_back, alert_window : int
-        Farrington settings of the alerts since the month: at most this many
-        years of history (fewer when the series is shorter) and the half-width
-        of the window of months around each month in a past year.
 
     Examples
     --------
@@ -276,7 +264,7 @@ def assess(
     flags = data_flags(series, position)
     common = {"name": label, "measure": measure, "since": since, "direction": direction,
               "bootstrap": bootstrap, "seed": seed}
-    alerts = alerts_since(series, position, years_back=alert_years_back, window=alert_window)
+    alerts = alerts_since(series, position)
     if isinstance(alerts, Flag):
         flags.append(alerts)
         alerts = ()

@@ -85,18 +85,16 @@ class AlertMonth:
         }
 
 
-def alerts_since(
-    series: pd.Series, position: int, *, years_back: int = 5, window: int = ALERT_WINDOW,
-) -> tuple[AlertMonth, ...] | Flag:
+def alerts_since(series: pd.Series, position: int) -> tuple[AlertMonth, ...] | Flag:
     """Farrington alerts (both sides) for every month from ``position`` on.
 
     Uses as many years of history as the months before the break allow (up to
-    ``years_back``, R's 5), with a half-width of ``window`` months; a Flag
-    says why when there are fewer than two years.
+    R's 5), with a half-width of 2 months; a Flag says why when there are
+    fewer than two years.
     """
     from trends.alerts import alerts
 
-    years = min(years_back, (position - window) // 12)
+    years = min(5, (position - ALERT_WINDOW) // 12)
     if years < 2:
         return Flag("alerts_unavailable", (
             f"the alerts need two years of history before {series.index[position]}; "
@@ -104,7 +102,7 @@ def alerts_since(
     months = [str(m) for m in series.index[position:]]
     try:
         result = alerts(series, months, method="farrington", side="both", years_back=years,
-                        window_half_width=window)
+                        window_half_width=ALERT_WINDOW)
     except TrendsError as err:
         return Flag("alerts_unavailable", f"the alerts could not be computed: {err}", False)
     rows = result.tidy()

@@ -122,8 +122,12 @@ def _p_words(result: Assessment) -> str:
     return text
 
 
-def evidence(result: Assessment) -> list[str]:
-    """Short sentences that put the other analyses next to the verdict."""
+def evidence(result: Assessment, alerts: str | None = None) -> list[str]:
+    """Short sentences that put the other analyses next to the verdict.
+
+    ``alerts`` replaces the sentence on the verdict's own alerts since the
+    month (a report page puts there the alerts its alert chart shows).
+    """
     out: list[str] = []
     when = month_name(result.since)
     test = result.test
@@ -147,7 +151,7 @@ def evidence(result: Assessment) -> list[str]:
             f"{test.excess:+,.0f} ({_ci(test.excess_ci)}).")
     out += [f"Later: {f.message}." for f in result.flags if f.code == "later_change"]
     out += _scan_words(result)
-    out += _alert_words(result)
+    out += _alert_words(result) if alerts is None else [alerts]
     out += _window_words(result)
     return out
 
