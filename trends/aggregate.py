@@ -19,7 +19,6 @@ hold, narrowed by the region and country filters.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TypedDict, Unpack
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from trends import validate
+from trends.closest import close_matches
 from trends.errors import DataError, OptionError
 from trends.ingest import IncidentSet
 from trends.options import MEASURES, PRECISIONS, SPAN_RULES, SpanRule, check_choice
@@ -73,13 +73,13 @@ def _check_actors(table: pd.DataFrame, actors: Sequence[str]) -> None:
     Filtering on a misspelt actor would otherwise leave an empty series, silently.
     """
     sides = pd.concat([table["actor1"], table["actor2"]]).dropna().astype(str)
-    names = {n.strip() for side in sides.unique() for n in side.split(",") if n.strip()}
-    folded = {n.casefold(): n for n in names}
+    names = sorted({n.strip() for side in sides.unique() for n in side.split(",") if n.strip()})
+    known = {n.casefold() for n in names}
     for actor in actors:
-        if actor.casefold() in folded:
+        if actor.casefold() in known:
             continue
-        close = difflib.get_close_matches(actor.casefold(), list(folded), n=3, cutoff=0.5)
-        hint = (f"; did you mean {' or '.join(repr(folded[c]) for c in close)}?" if close
+        close = close_matches(actor, names, cutoff=0.5)
+        hint = (f"; did you mean {' or '.join(map(repr, close))}?" if close
                 else "; list the sides with trends aggregate INPUT and look at actor1/actor2")
         msg = f"actor {actor!r}: no incident has it as a side{hint}"
         raise OptionError(msg)
@@ -119,7 +119,7 @@ def check_rules(rules: Mapping[str, object], where: str) -> None:
     """
     for key in rules:
         if key not in RULES:
-            close = difflib.get_close_matches(key, RULES, n=1)
+            close = close_matches(key, RULES, key=str, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             msg = f"{where}() got an unexpected keyword argument {key!r}{hint}"
             raise TypeError(msg)
