@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
+OFFLINE = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -35,13 +35,12 @@ FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--hide-scrollbars",
-    "--force-color-profile=srgb",
     # Offline: any request that leaves the machine fails.
     "--proxy-server=http://127.0.0.1:9",
     "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--remote-debugging-pipe",
 ]
+"""Headless Chromium with nothing reaching the network (also for ``--dump-dom`` runs)."""
+FLAGS = [*OFFLINE, "--hide-scrollbars", "--force-color-profile=srgb", "--remote-debugging-pipe"]
 
 
 class BrowserError(RuntimeError):

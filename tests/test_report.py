@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from browser import CHROMIUM, OFFLINE
 from conftest import GED, RESULTS
 
 from trends.cli import main
@@ -406,26 +407,14 @@ def test_hostile_strings_are_escaped_everywhere(hostile_page):
     assert "&lt;U+202E&gt;" in html
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def render(page: Path) -> tuple[str, list[str]]:
     """Open the page in headless Chromium with the network blocked; return DOM and console."""
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
             [
                 CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *OFFLINE,
                 f"--user-data-dir={profile}",
-                "--proxy-server=http://127.0.0.1:9",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
                 "--enable-logging=stderr",
                 "--v=0",
                 "--virtual-time-budget=20000",
