@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +52,33 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """A Dask scheduler and two one-thread workers, each its own process on 127.0.0.1."""
+    pytest.importorskip("distributed")
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent))
+    if dask is None:
+        pytest.skip("the dask command is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], **quiet)]
+    procs += [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                "--no-dashboard"], **quiet) for _ in range(2)]
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout="30s")
+        client.wait_for_workers(2, timeout=60)
+        yield address, client
+        client.close()
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)

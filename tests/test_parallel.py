@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -195,40 +194,6 @@ def test_scheduler_without_dask_is_one_line_and_status_two(capsys, monkeypatch):
     named = [line for line in err.splitlines() if "--scheduler" in line]
     assert status == 2 and "Traceback" not in err
     assert len(named) == 1 and "pip install trends[dask]" in named[0]
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A Dask scheduler and two one-thread workers, each its own process on 127.0.0.1."""
-    pytest.importorskip("distributed")
-    import shutil
-    import socket
-    import subprocess
-
-    dask = shutil.which("dask", path=str(Path(sys.executable).parent))
-    if dask is None:
-        pytest.skip("the dask command is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-dashboard"], **quiet)]
-    procs += [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "1",
-                                "--no-dashboard"], **quiet) for _ in range(2)]
-    from distributed import Client
-
-    try:
-        client = Client(address, timeout="30s")
-        client.wait_for_workers(2, timeout=60)
-        yield address, client
-        client.close()
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -293,6 +293,8 @@ def aggregate(
     *,
     by: Sequence[str] | str = ("region",),
     log: RowLog | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
     **rules: Unpack[Rules],
 ) -> pd.DataFrame:
     """Aggregate incidents into a complete monthly panel.
@@ -308,6 +310,10 @@ def aggregate(
         A :class:`~trends.rowlog.RowLog` to which every dropped, changed or
         filtered row is appended (with the readers' entries when ``source``
         is paths).
+    scheduler, client
+        Read the files on a Dask cluster: its scheduler's address, or a
+        ``distributed.Client`` (left open); the panel and log are the local
+        run's (see :func:`trends.load_panel`).
     **rules
         ``start``, ``end``, ``regions``, ``countries``, ``actors``,
         ``span_rule``, ``min_precision``: see :class:`Rules`.
@@ -331,9 +337,16 @@ def aggregate(
     if not isinstance(source, IncidentSet):
         from trends.loading import load_panel  # the one reader of files; it imports this module
 
-        loaded = load_panel([source] if isinstance(source, str | Path) else source, by=by, **rules)
+        files = [source] if isinstance(source, str | Path) else source
+        loaded = load_panel(files, by=by, scheduler=scheduler, client=client, **rules)
         if log is not None:
             log.extend(loaded.log)
         return loaded.panel
+    if scheduler is not None or client is not None:
+        msg = (
+            "scheduler/client: these incidents are already read; give the files' paths "
+            "to read them on a Dask cluster"
+        )
+        raise OptionError(msg)
     kept, window, pairs = select(source, log=log, **rules)
     return panel(kept, window, pairs, by)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Unpack
+from typing import Any, Unpack
 
 import pandas as pd
 
 from trends.aggregate import Rules, check_rules, select
 from trends.aggregate import panel as build_panel
 from trends.errors import OptionError
+from trends.folders import expand_folders
 from trends.ingest import Format, IncidentSet, read_incidents
 from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header, read_monthly
@@ -56,8 +57,8 @@ class LoadedPanel:
 
 
 def is_monthly_input(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> bool:
-    """True when the first input is a monthly table rather than incident records."""
-    return is_monthly_header(read_header(paths[0], encoding=encoding))
+    """True when the first input (the first file of a folder) is a monthly table."""
+    return is_monthly_header(read_header(expand_folders(paths[:1])[0], encoding=encoding))
 
 
 def load_panel(
@@ -72,6 +73,8 @@ def load_panel(
     limits: Limits | None = None,
     numbers: Sequence[str] = (),
     check_region: RegionCheck | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
     **rules: Unpack[Rules],
 ) -> LoadedPanel:
     """Read incident files or one monthly table into the monthly panel.
@@ -79,7 +82,8 @@ def load_panel(
     Parameters
     ----------
     paths
-        Incident files (CSV, gzip or Parquet, any layout), or one monthly CSV.
+        Incident files (CSV, gzip or Parquet, any layout) or folders of them
+        (see :mod:`trends.folders`), or one monthly CSV.
     measure
         For a monthly table: the count column that must be there and hold counts.
     by
@@ -92,6 +96,12 @@ def load_panel(
         Called as ``check_region(name, regions_in_data, gazetteer)`` for each
         region asked for; returns the name the data use or raises an error
         that suggests one (the command line passes one that does).
+    scheduler, client
+        Read the incident files on a Dask cluster (its scheduler's address,
+        or a ``distributed.Client``, which is left open), one task per file
+        (:mod:`trends.ingest.dask_read`); the panel and row log are the local
+        run's, and ``incidents.table`` keeps only the text columns the
+        aggregation reads (the others are blank).
     **rules
         Which incidents count and when (:class:`trends.aggregate.Rules`):
         ``start`` and ``end`` ("YYYY-MM") also bound a monthly table.
@@ -106,6 +116,7 @@ def load_panel(
     if not paths:
         msg = "load_panel needs at least one input file"
         raise OptionError(msg)
+    paths = expand_folders(paths)
     check_rules(rules, "load_panel")
     start, end = rules.get("start"), rules.get("end")
     if start:
@@ -115,10 +126,19 @@ def load_panel(
     if is_monthly_input(paths, encoding=encoding):
         return LoadedPanel(_monthly(paths, measure, start, end, encoding, limits, numbers))
     log = RowLog()
-    incidents = read_incidents(
-        list(paths), format=format, aliases=aliases, encoding=encoding, strict=strict,
-        limits=limits,
-    )  # fmt: skip
+    if scheduler is not None or client is not None:
+        from trends.ingest.dask_read import needed_columns, read_on_cluster
+
+        incidents = read_on_cluster(
+            paths, format=format, aliases=aliases, encoding=encoding, strict=strict,
+            limits=limits, keep=needed_columns(by, rules.get("actors")), scheduler=scheduler,
+            client=client,
+        )  # fmt: skip
+    else:
+        incidents = read_incidents(
+            paths, format=format, aliases=aliases, encoding=encoding, strict=strict,
+            limits=limits,
+        )  # fmt: skip
     log.extend(incidents.log)
     regions = rules.get("regions")
     if regions and check_region is not None:

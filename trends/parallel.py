@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from trends.errors import OptionError
+from trends.cluster import dask_client
 from trends.models.batched import one_blas_thread
 
 Item = TypeVar("Item")
@@ -100,28 +100,6 @@ def _unpack(parts: list[list[tuple[Out, list[tuple[str, type[Warning]]]]]]) -> l
                 warnings.warn(message, category, stacklevel=3)
             results.append(result)
     return results
-
-
-def dask_client(scheduler: str | None = None, client: Any = None) -> Any:
-    """A ``distributed.Client``: ``client`` itself, or one connected to ``scheduler``.
-
-    Raises :class:`~trends.errors.OptionError` with the install command when
-    Dask's distributed package is not installed.
-    """
-    if client is not None:
-        return client
-    try:
-        from distributed import Client
-    except ImportError as err:
-        msg = (f"--scheduler {scheduler}: Dask is not installed; install it with "
-               "`pip install trends[dask]` (or run without --scheduler)")
-        raise OptionError(msg) from err
-    try:
-        return Client(scheduler, timeout="20s", set_as_default=False)
-    except OSError as err:
-        msg = (f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({err}); start one "
-               "with `dask scheduler` and give its address, e.g. tcp://127.0.0.1:8786")
-        raise OptionError(msg) from err
 
 
 def map_regions(

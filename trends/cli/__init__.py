@@ -121,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         check_options(vars(args))
+        if isinstance(getattr(args, "inputs", None), list):
+            from trends.folders import expand_folders
+
+            args.inputs = [str(p) for p in expand_folders(args.inputs)]
         check_distinct(_named(args, ("inputs", "source", "aliases")), _named(args, OUTPUTS))
         with warnings_as_lines():
             return int(args.run(args) or 0)

@@ -23,8 +23,10 @@ def add_parser(subparsers: Any) -> None:
         "(month, groups, incidents, killed_low, killed_best, killed_high, injured).",
     )
     parser.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="incident file(s), CSV or Parquet"
-    )
+        "inputs", nargs="+", metavar="INPUT",
+        help="incident file(s), CSV or Parquet, or folder(s) of them (their *.csv, *.csv.gz "
+        "and *.parquet files, in name order)",
+    )  # fmt: skip
     parser.add_argument(
         "--by",
         action="append",
@@ -33,6 +35,12 @@ def add_parser(subparsers: Any) -> None:
         f"for one series): {', '.join(BY_COLUMNS)}",
     )
     parser.add_argument("--out", metavar="FILE", help="write the CSV here (default: stdout)")
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help="read the files on the Dask cluster whose scheduler is at ADDRESS, one task per "
+        "file (e.g. tcp://10.0.0.5:8786; the workers must see the files at the same paths; "
+        "needs `pip install trends[dask]`); the output is the local run's",
+    )  # fmt: skip
     add_reading_options(parser)
     add_rule_options(parser)
     parser.set_defaults(run=run)
@@ -49,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     if is_monthly_input(args.inputs, encoding=args.encoding):
         msg = "this is already a monthly table; aggregate reads incident files"
         raise InputError(msg, path=args.inputs[0])
-    loaded = load_from_args(args, regions=args.regions, by=grouping(args.by))
+    loaded = load_from_args(
+        args, regions=args.regions, by=grouping(args.by), scheduler=args.scheduler
+    )
     text = to_csv_text(loaded.panel)
     if args.out:
         write_atomic(args.out, text)

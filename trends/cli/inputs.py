@@ -126,12 +126,14 @@ def load_from_args(
     by: Sequence[str] = ("region",),
     measure: str | None = None,
     numbers: Sequence[str] = (),
+    scheduler: str | None = None,
 ) -> LoadedPanel:
     """:func:`trends.load_panel` with the reading, rule and filter options of the command line.
 
     Says which layout each file was read as and reports the row log; a
     region the data do not hold and the gazetteer does not know is an error
-    that suggests the nearest name ("did you mean Deir ez-Zor?").
+    that suggests the nearest name ("did you mean Deir ez-Zor?"). With
+    ``scheduler``, incident files are read on that Dask cluster.
     """
     with CONSOLE.bar("reading") as bar:
         bar.step(", ".join(args.inputs))
@@ -143,7 +145,7 @@ def load_from_args(
             actors=getattr(args, "actors", None), span_rule=args.span_rule,
             min_precision=args.min_precision, format=args.format, aliases=args.aliases,
             encoding=args.encoding, strict=args.strict, limits=limits_from(args),
-            numbers=numbers, check_region=check_region,
+            numbers=numbers, check_region=check_region, scheduler=scheduler,
         )  # fmt: skip
     if loaded.incidents is not None:
         for path, layout in loaded.incidents.formats.items():

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pandas as pd
 
 from trends.errors import SchemaError
+from trends.folders import expand_folders
 from trends.ingest import acled, gtd, native, ucdp
 from trends.ingest.common import ReadContext
 from trends.ingest.files import RawTable, read_raw
@@ -94,8 +96,10 @@ def read_incidents(
     Parameters
     ----------
     paths
-        One or more CSV or Parquet files; files may be of different layouts
-        when ``format`` is "auto".
+        One or more CSV or Parquet files, or folders of them (their
+        ``*.csv``, ``*.csv.gz`` and ``*.parquet`` files in name order, see
+        :mod:`trends.folders`); files may be of different layouts when
+        ``format`` is "auto".
     format
         The layout, or "auto" to detect it from each file's header.
     aliases
@@ -116,30 +120,49 @@ def read_incidents(
 
     """
     check_choice("format", format, FORMATS)
-    files = [paths] if isinstance(paths, str | Path) else list(paths)
+    files = expand_folders([paths] if isinstance(paths, str | Path) else list(paths))
+    ctx = read_context(aliases=aliases, strict=strict, limits=limits)
+    tables, layouts, formats = [], [], {}
+    for path in files:
+        layout, table = read_file(path, format=format, encoding=encoding, ctx=ctx)
+        formats[str(path)] = layout
+        tables.append(table)
+        layouts.append(layout)
+    table = combine(tables, layouts, ctx.log)
+    return IncidentSet(table, ctx.log, formats, sum(map(len, tables)), ctx.gazetteer)
+
+
+def read_context(
+    *, aliases: str | Path | None = None, strict: bool = False, limits: Limits | None = None
+) -> ReadContext:
+    """The gazetteer (with ``aliases``), settings and an empty row log for one run."""
     gazetteer = Gazetteer.default()
     if aliases is not None:
         gazetteer = gazetteer.with_aliases(aliases)
-    limits = limits or Limits()
-    ctx = ReadContext(gazetteer=gazetteer, strict=strict, limits=limits)
-    tables, layouts, formats, rows = [], [], {}, 0
-    for path in files:
+    return ReadContext(gazetteer=gazetteer, strict=strict, limits=limits or Limits())
 
-        def wanted(header: list[str], path: str | Path = path) -> tuple[str, ...]:
-            chosen = layout_of(header, str(path)) if format == "auto" else format
-            return tuple(READERS[chosen].COLUMNS)
 
-        raw = read_raw(path, encoding=encoding, limits=limits, columns=wanted)
-        layout = detect_format(raw) if format == "auto" else format
-        formats[str(path)] = layout
-        table = finish(READERS[layout].read(raw, ctx))
-        rows += len(table)
-        tables.append(table)
-        layouts.append(pd.Series(layout, index=table.index))
+def read_file(
+    path: str | Path, *, format: Format, encoding: str, ctx: ReadContext
+) -> tuple[str, pd.DataFrame]:
+    """One file's layout and canonical table; its row-log entries go to ``ctx.log``."""
+
+    def wanted(header: list[str]) -> tuple[str, ...]:
+        chosen = layout_of(header, str(path)) if format == "auto" else format
+        return tuple(READERS[chosen].COLUMNS)
+
+    raw = read_raw(path, encoding=encoding, limits=ctx.limits, columns=wanted)
+    layout = detect_format(raw) if format == "auto" else format
+    return layout, finish(READERS[layout].read(raw, ctx))
+
+
+def combine(tables: Sequence[pd.DataFrame], layouts: Sequence[str], log: RowLog) -> pd.DataFrame:
+    """The files' tables, in file order, as one: repeated events dropped, reports merged."""
     table = pd.concat(tables, ignore_index=True)
-    layouts_all = pd.concat(layouts, ignore_index=True)
-    table = drop_repeated_events(table, layouts_all, ctx.log)
+    layouts_all = pd.Series(
+        np.repeat(np.array(layouts, dtype=object), [len(t) for t in tables]), index=table.index
+    )
+    table = drop_repeated_events(table, layouts_all, log)
     native_rows = layouts_all.loc[table.index] == "native"
-    table = pd.concat([table[~native_rows], merge_reports(table[native_rows], ctx.log)])
-    table = finish(table.sort_values(["date_start", "_file", "_line"], kind="stable"))
-    return IncidentSet(table, ctx.log, formats, rows, gazetteer)
+    table = pd.concat([table[~native_rows], merge_reports(table[native_rows], log)])
+    return finish(table.sort_values(["date_start", "_file", "_line"], kind="stable"))

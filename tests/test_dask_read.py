@@ -1,0 +1,182 @@
+"""A folder of incident files aggregated on a Dask cluster gives the local run's bytes."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import sys
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import GED, SEEDS
+
+from trends import aggregate
+from trends.cli import main
+from trends.rowlog import RowLog
+
+
+def _rows(path) -> tuple[list[str], list[list[str]]]:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], rows[1:]
+
+
+def _csv_text(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _parquet(path, header: list[str], rows: list[list[str]]) -> None:
+    columns = {name: pa.array([row[i] for row in rows], pa.string())
+               for i, name in enumerate(header)}
+    pq.write_table(pa.table(columns), path)
+
+
+@pytest.fixture
+def events(tmp_path):
+    """A folder of GED (CSV, gzip CSV, Parquet) and native (CSV, Parquet) files.
+
+    Ten GED events are in both the CSV and the gzip file; one native incident
+    has one report in each native file, which disagree on its region; one
+    native incident is known only to its year; another names a region no
+    gazetteer knows.
+    """
+    folder = tmp_path / "events"
+    folder.mkdir()
+    header, ged = _rows(GED)
+    (folder / "a_ged.csv").write_text(_csv_text(header, ged[:5000]), encoding="utf-8")
+    with gzip.open(folder / "b_ged.csv.gz", "wt", encoding="utf-8", newline="") as out:
+        out.write(_csv_text(header, ged[4990:10000]))
+    _parquet(folder / "c_ged.parquet", header, ged[10000:])
+    seed_header, seeds = _rows(SEEDS)
+    col = {name: i for i, name in enumerate(seed_header)}
+    year_only = list(seeds[2])
+    year_only[col["incident_id"]], year_only[col["date_start"]] = "year-only", "2023"
+    year_only[col["date_precision"]] = "year"
+    unknown = list(seeds[2])
+    unknown[col["incident_id"]], unknown[col["region"]] = "far-away", "Nowhere Province"
+    (folder / "d_native.csv").write_text(_csv_text(seed_header, [*seeds, year_only, unknown]),
+                                         encoding="utf-8")
+    second = list(seeds[2])  # a second report of the Sukhna incident, in another file
+    second[col["killed_low"]] = second[col["killed_best"]] = second[col["killed_high"]] = "60"
+    second[col["region"]] = "Deir ez-Zor"
+    second[col["source"]] = "another source"
+    _parquet(folder / "e_native.parquet", seed_header, [second])
+    (folder / ".e_native.csv.swp").write_text("not read", encoding="utf-8")
+    (folder / "README.txt").write_text("not read", encoding="utf-8")
+    ged_ids = {row[header.index("id")] for row in ged}
+    native_ids = {row[col["incident_id"]] for row in seeds} | {"year-only", "far-away"}
+    return folder, len(ged_ids) + len(native_ids)
+
+
+def _aggregate(capsys, args: list[str]) -> tuple[int, str]:
+    status = main(["aggregate", *args, "--quiet"])
+    return status, capsys.readouterr().err
+
+
+def test_a_folder_is_its_files_in_name_order_and_each_event_counts_once(events, tmp_path,
+                                                                       capsys):
+    folder, distinct = events
+    files = sorted(p for p in folder.iterdir() if p.name in {
+        "a_ged.csv", "b_ged.csv.gz", "c_ged.parquet", "d_native.csv", "e_native.parquet"})
+    outputs = []
+    for name, inputs in (("folder", [str(folder)]), ("files", [str(p) for p in files])):
+        out, rejects = tmp_path / f"{name}.csv", tmp_path / f"{name}-rejects.csv"
+        status, err = _aggregate(capsys, [*inputs, "--by", "none", "--out", str(out),
+                                          "--rejects", str(rejects)])
+        assert status == 0, err
+        outputs.append((out.read_bytes(), rejects.read_bytes()))
+    assert outputs[0] == outputs[1]
+    panel = pd.read_csv(io.BytesIO(outputs[0][0]))
+    assert panel["incidents"].sum() == distinct
+    log = pd.read_csv(io.BytesIO(outputs[0][1]))
+    again = log[log["reason"].str.startswith("event id already read from")]
+    assert len(again) == 10 and set(again["file"]) == {str(folder / "b_ged.csv.gz")}
+    assert (again["reason"] == f"event id already read from {folder / 'a_ged.csv'}").all()
+    merged = log[log["action"] == "merged"]
+    assert str(folder / "e_native.parquet") in set(merged["file"])
+
+
+def test_a_folder_without_incident_files_is_one_line_and_status_two(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    status, err = _aggregate(capsys, [str(tmp_path)])
+    assert status == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "the folder holds no incident file" in err and str(tmp_path) in err
+
+
+def test_aggregate_scheduler_without_dask_is_one_line_and_status_two(events, capsys,
+                                                                     monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed
+    status, err = _aggregate(capsys, [str(events[0]), "--scheduler", "tcp://127.0.0.1:1"])
+    assert status == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "pip install trends[dask]" in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options", [
+    [],
+    ["--by", "region,violence_type", "--min-precision", "month", "--actor", "IS",
+     "--start", "2016-06"],
+])
+def test_cli_on_a_dask_cluster_writes_the_local_panel_and_row_log(cluster, events, tmp_path,
+                                                                  capsys, options):
+    address, _ = cluster
+    folder, _ = events
+    runs = {}
+    for name, extra in (("local", []), ("cluster", ["--scheduler", address])):
+        (tmp_path / name).mkdir()
+        out, rejects = tmp_path / name / "panel.csv", tmp_path / name / "rejects.csv"
+        status = main(["aggregate", str(folder), *options, "--out", str(out),
+                       "--rejects", str(rejects), *extra])
+        err = capsys.readouterr().err
+        assert status == 0, err
+        runs[name] = (out.read_bytes(), rejects.read_bytes(), err.replace(f"/{name}/", "/"))
+    assert runs["cluster"] == runs["local"]
+    panel, log = (pd.read_csv(io.BytesIO(b)) for b in runs["local"][:2])
+    assert panel["incidents"].sum() > 1000
+    actions = set(log["action"])
+    assert {"dropped", "changed", "note"} <= actions
+    assert "merged" in actions if not options else "filtered" in actions
+
+
+@pytest.mark.slow
+def test_python_on_a_dask_cluster_gives_the_local_panel_and_log(cluster, events):
+    address, client = cluster
+    folder, _ = events
+    logs = [RowLog(), RowLog(), RowLog()]
+    local = aggregate(folder, by=["region", "actor1"], log=logs[0])
+    by_address = aggregate(folder, by=["region", "actor1"], log=logs[1], scheduler=address)
+    by_client = aggregate([folder], by=["region", "actor1"], log=logs[2], client=client)
+    pd.testing.assert_frame_equal(by_address, local)
+    pd.testing.assert_frame_equal(by_client, local)
+    for log in logs[1:]:
+        pd.testing.assert_frame_equal(log.to_frame(), logs[0].to_frame())
+    assert client.status == "running"  # a client the caller gave is left open
+
+
+@pytest.mark.slow
+def test_a_bad_file_on_a_worker_is_the_local_one_line_error(cluster, events, capsys):
+    address, _ = cluster
+    folder, _ = events
+    header, ged = _rows(GED)
+    bad = [list(row) for row in ged[:3]]
+    bad[1][header.index("best")] = "lots"
+    (folder / "b_bad.csv").write_text(_csv_text(header, bad), encoding="utf-8")
+    worse = [list(row) for row in ged[:3]]
+    worse[0][header.index("date_start")] = "2019-02-30"
+    (folder / "f_bad.csv").write_text(_csv_text(header, worse), encoding="utf-8")
+    errors = []
+    for extra in ([], ["--scheduler", address]):
+        status, err = _aggregate(capsys, [str(folder), *extra])
+        assert status == 2 and "Traceback" not in err
+        errors.append(err)
+    assert errors[0] == errors[1]
+    assert len(errors[0].strip().splitlines()) == 1
+    assert f"{folder / 'b_bad.csv'}:3: column 'best'" in errors[0] and "'lots'" in errors[0]

@@ -1,0 +1,40 @@
+"""Connecting to a Dask cluster: the one place that imports Dask's distributed package.
+
+Dask is an optional extra (``pip install trends[dask]``); without it, asking
+for a scheduler is an :class:`~trends.errors.OptionError` that says how to
+install it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trends.errors import OptionError
+
+
+def dask_client(scheduler: str | None = None, client: Any = None) -> Any:
+    """A ``distributed.Client``: ``client`` itself, or one connected to ``scheduler``.
+
+    Raises :class:`~trends.errors.OptionError` with the install command when
+    Dask's distributed package is not installed, and one that says how to
+    start a scheduler when none answers at ``scheduler``.
+
+    Examples
+    --------
+    >>> client = dask_client("tcp://10.0.0.5:8786")  # doctest: +SKIP
+
+    """
+    if client is not None:
+        return client
+    try:
+        from distributed import Client
+    except ImportError as err:
+        msg = (f"--scheduler {scheduler}: Dask is not installed; install it with "
+               "`pip install trends[dask]` (or run without --scheduler)")
+        raise OptionError(msg) from err
+    try:
+        return Client(scheduler, timeout="20s", set_as_default=False)
+    except OSError as err:
+        msg = (f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({err}); start one "
+               "with `dask scheduler` and give its address, e.g. tcp://127.0.0.1:8786")
+        raise OptionError(msg) from err

@@ -1,0 +1,69 @@
+"""A folder given as an input stands for the incident files directly inside it.
+
+The files taken are those whose names end in ``.csv``, ``.csv.gz`` or
+``.parquet`` (in any letter case), in sorted name order (Python's string
+order, so ``b10.csv`` comes before ``b2.csv``), without subfolders and without
+hidden files (names starting with a dot, such as editors' temporary files).
+Each is named as the folder was given joined with its name, so that row logs
+and messages name it as a user would type it. The order matters where
+files repeat an event: the first reading is kept, as for files listed one
+by one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from trends.errors import InputError
+
+SUFFIXES = (".csv", ".csv.gz", ".parquet")
+
+
+def folder_files(folder: str | Path) -> list[str]:
+    """The incident files of ``folder``, in sorted name order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name in ("b.parquet", "a.csv.gz", ".a.csv", "notes.txt", "A.CSV"):
+    ...         _ = open(os.path.join(d, name), "w").close()
+    ...     [os.path.basename(p) for p in folder_files(d)]
+    ['A.CSV', 'a.csv.gz', 'b.parquet']
+
+    """
+    where = str(folder)
+    names = sorted(
+        entry.name
+        for entry in os.scandir(where)
+        if not entry.name.startswith(".")
+        and entry.name.lower().endswith(SUFFIXES)
+        and entry.is_file()
+    )
+    if not names:
+        msg = (
+            f"the folder holds no incident file (names ending in {', '.join(SUFFIXES)}); "
+            "give a folder of CSV or Parquet files, or the files themselves"
+        )
+        raise InputError(msg, path=where)
+    return [os.path.join(where, name) for name in names]
+
+
+def expand_folders(paths: Sequence[str | Path]) -> list[str | Path]:
+    """``paths`` with each folder replaced by its files (:func:`folder_files`).
+
+    Examples
+    --------
+    >>> expand_folders(["a.csv", "b.parquet"])
+    ['a.csv', 'b.parquet']
+
+    """
+    out: list[str | Path] = []
+    for path in paths:
+        if os.path.isdir(path):
+            out.extend(folder_files(path))
+        else:
+            out.append(path)
+    return out
