@@ -13,7 +13,8 @@ The cluster run starts a Dask scheduler and ``--workers`` one-thread workers
 on 127.0.0.1 (started and warmed up before the clock starts), then runs the
 same command with ``--scheduler``: its CPU is the command's (user + system,
 from /usr/bin/time) plus what the workers and the scheduler used during it
-(psutil), its peak memory the command's and the largest worker's. Both runs
+(psutil, the workers' nanny processes and children included), its peak
+memory the command's and the largest worker process's. Both runs
 write the panel and the row log (``--rejects``), and the script checks that
 the two runs' files are byte-identical.
 """
@@ -33,7 +34,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_aggregate import ged_records  # noqa: E402
+from bench_aggregate import ged_records
 
 TRENDS = [sys.executable, "-m", "trends"]
 
@@ -52,6 +53,12 @@ def write_folder(folder: Path, files: int, events: int) -> None:
             for a in range(0, events, 100_000):
                 out.write("".join(f"{start + i + 1},{rests[(start + i) % len(rests)]}"
                                   for i in range(a, min(events, a + 100_000))))
+
+
+def with_children(pids: list[int]) -> list[psutil.Process]:
+    """The processes and their children (a ``dask worker`` runs its worker under a nanny)."""
+    procs = [psutil.Process(pid) for pid in pids]
+    return procs + [c for p in procs for c in p.children(recursive=True)]
 
 
 def timed(argv: list[str], others: list[psutil.Process]) -> dict[str, float]:
@@ -93,7 +100,7 @@ def start_cluster(workers: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
     with Client(address, timeout="60s") as client:
         client.wait_for_workers(workers, timeout=120)
         # import trends on every worker before the clock starts, as a running cluster has
-        client.run(lambda: __import__("trends.ingest.dask_read"))
+        client.run(lambda: bool(__import__("trends.ingest.dask_read")))
     return address, procs
 
 
@@ -118,7 +125,7 @@ def main() -> None:
                 Path(out, name).mkdir()
                 argv = [*TRENDS, "aggregate", str(folder), "--out", f"{out}/{name}/panel.csv",
                         "--rejects", f"{out}/{name}/rejects.csv", *extra]
-                others = [psutil.Process(p.pid) for p in procs] if extra else []
+                others = with_children([p.pid for p in procs]) if extra else []
                 results[name] = timed(argv, others)
             names = list(results)
             same = all(filecmp.cmp(f"{out}/{names[0]}/{f}", f"{out}/{names[1]}/{f}",
@@ -128,7 +135,7 @@ def main() -> None:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=30)
-    print("| run | wall | CPU (all processes) | peak RSS of the command | largest worker |")
+    print("| run | wall | CPU, all processes | peak RSS of the command | largest cluster process |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, r in results.items():
         worker = f"{r['worker_rss']:,.0f} MiB" if r["worker_rss"] else "-"

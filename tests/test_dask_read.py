@@ -129,6 +129,10 @@ def test_cli_on_a_dask_cluster_writes_the_local_panel_and_row_log(cluster, event
                                                                   capsys, options):
     address, _ = cluster
     folder, _ = events
+    if options:
+        (tmp_path / "aliases.csv").write_text("alias,region,country\nNowhere Province,Homs,Syria\n",
+                                              encoding="utf-8")
+        options = [*options, "--aliases", str(tmp_path / "aliases.csv")]
     runs = {}
     for name, extra in (("local", []), ("cluster", ["--scheduler", address])):
         (tmp_path / name).mkdir()
@@ -144,6 +148,19 @@ def test_cli_on_a_dask_cluster_writes_the_local_panel_and_row_log(cluster, event
     actions = set(log["action"])
     assert {"dropped", "changed", "note"} <= actions
     assert "merged" in actions if not options else "filtered" in actions
+    unknown = log[log["incident_id"] == "far-away"]
+    assert unknown["reason"].str.contains("not in the gazetteer").any() != bool(options)
+
+
+@pytest.mark.slow
+def test_a_relative_path_the_workers_would_resolve_elsewhere_is_refused(cluster, events,
+                                                                        capsys, monkeypatch):
+    address, _ = cluster
+    folder, _ = events
+    monkeypatch.chdir(folder.parent)  # the workers run in the folder pytest started in
+    status, err = _aggregate(capsys, ["events", "--scheduler", address])
+    assert status == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "a_ged.csv is a relative path, and the Dask workers run in another folder" in err
 
 
 @pytest.mark.slow

@@ -14,7 +14,8 @@ What must fit where: a worker holds one file at a time, as read text and
 as its canonical table; the client holds the compact columns of every
 incident (about 150 bytes an event, against about 1.5 KB for the full
 table of a local read) and the row log. Workers read the files themselves,
-so every worker must see them at the same paths (a shared or copied folder).
+so every worker must see them at the same paths (a shared or copied folder);
+a relative path is refused unless the workers run in this process's folder.
 
 A bad file stops the run with the error a local run gives: the first bad
 file in input order, its message unchanged, whatever order the workers
@@ -23,6 +24,7 @@ finish in.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from trends.cluster import dask_client
-from trends.errors import TrendsError
+from trends.errors import InputError, OptionError, TrendsError
 from trends.folders import expand_folders
 from trends.ingest import Format, IncidentSet, combine, read_context, read_file
 from trends.ingest.common import ReadContext
@@ -168,32 +170,61 @@ def read_on_cluster(
     ctx = read_context(aliases=aliases, strict=strict, limits=limits)
     dask = dask_client(scheduler, client)
     try:
+        _check_relative_paths(dask, files)
         futures = dask.map(
             _read_on_worker, files, format=format, encoding=encoding, ctx=ctx,
             keep=frozenset(keep), pure=False,
         )  # fmt: skip
-        reads = _in_order(futures)
+        reads = _in_order(futures, files)
     finally:
         if client is None:
             dask.close()
     tables, layouts, formats = [], [], {}
-    for path, (layout, table, log) in zip(files, reads, strict=True):
+    for path in files:
+        layout, table, log = reads.pop(0)  # each compact table is let go once expanded
         formats[str(path)] = layout
         tables.append(expand(table))
         layouts.append(layout)
         ctx.log.chunks.extend(log)
+        del table
     rows = sum(map(len, tables))
     return IncidentSet(combine(tables, layouts, ctx.log), ctx.log, formats, rows, ctx.gazetteer)
 
 
-def _in_order(futures: list[Any]) -> list[tuple[str, pd.DataFrame, list[pd.DataFrame]]]:
+def _check_relative_paths(dask: Any, files: Sequence[str | Path]) -> None:
+    """Refuse a relative path where a worker would resolve it from another folder."""
+    relative = [str(f) for f in files if not os.path.isabs(f)]
+    if not relative:
+        return
+    here = os.getcwd()
+    elsewhere = sorted({cwd for cwd in dask.run(os.getcwd).values() if cwd != here})
+    if elsewhere:
+        msg = (
+            f"{relative[0]} is a relative path, and the Dask workers run in another folder "
+            f"({elsewhere[0]}); give the inputs as absolute paths that the workers can read"
+        )
+        raise OptionError(msg)
+
+
+def _in_order(
+    futures: list[Any], files: Sequence[str | Path]
+) -> list[tuple[str, pd.DataFrame, list[pd.DataFrame]]]:
     """Each file's layout, table and log entries, in input order.
 
     The first bad file's error is raised, as a local run would raise it.
     """
+    from distributed import KilledWorker
+
     reads = []
     for number, future in enumerate(futures):
-        read = future.result()
+        try:
+            read = future.result()
+        except KilledWorker as err:
+            msg = (
+                "the Dask workers reading this file died (a worker holds one whole file: "
+                "give the workers more memory, or split the file)"
+            )
+            raise InputError(msg, path=str(files[number])) from err
         if read.error is not None or read.table is None:
             for later in futures[number + 1:]:
                 later.cancel()
