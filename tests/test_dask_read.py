@@ -12,9 +12,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import GED, SEEDS
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trends import aggregate
 from trends.cli import main
+from trends.errors import InputError
+from trends.folders import folder_files
 from trends.rowlog import RowLog
 
 
@@ -104,6 +108,27 @@ def test_a_folder_is_its_files_in_name_order_and_each_event_counts_once(events, 
     assert str(folder / "e_native.parquet") in set(merged["file"])
 
 
+NAMES = st.text(st.sampled_from("aB1._- é"), min_size=1, max_size=6)
+SUFFIXES = st.sampled_from([".csv", ".CSV", ".csv.gz", ".parquet", ".Parquet", ".txt", ".gz",
+                            ".csv.bak", ""])
+
+
+@given(st.lists(st.tuples(NAMES, SUFFIXES), min_size=1, max_size=12, unique=True))
+def test_folder_files_are_the_incident_files_in_name_order(tmp_path_factory, entries):
+    folder = tmp_path_factory.mktemp("folder")
+    (folder / "sub.csv").mkdir()  # a folder is never an input file, whatever its name
+    names = {stem + suffix for stem, suffix in entries} - {"sub.csv", ".", ".."}
+    for name in names:
+        (folder / name).write_bytes(b"")
+    wanted = sorted(n for n in names if not n.startswith(".") and any(
+        n.lower().endswith(s) for s in (".csv", ".csv.gz", ".parquet")))
+    if wanted:
+        assert folder_files(folder) == [str(folder / n) for n in wanted]
+    else:
+        with pytest.raises(InputError, match="the folder holds no incident file"):
+            folder_files(folder)
+
+
 def test_a_folder_without_incident_files_is_one_line_and_status_two(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
     status, err = _aggregate(capsys, [str(tmp_path)])
@@ -124,6 +149,8 @@ def test_aggregate_scheduler_without_dask_is_one_line_and_status_two(events, cap
     [],
     ["--by", "region,violence_type", "--min-precision", "month", "--actor", "IS",
      "--start", "2016-06"],
+    ["--by", "country,subregion,actor2,victim_category", "--span-rule", "end"],
+    ["--by", "none", "--actor", "Government of Syria", "--country", "Syria", "--end", "2018-12"],
 ])
 def test_cli_on_a_dask_cluster_writes_the_local_panel_and_row_log(cluster, events, tmp_path,
                                                                   capsys, options):
@@ -147,7 +174,7 @@ def test_cli_on_a_dask_cluster_writes_the_local_panel_and_row_log(cluster, event
     assert panel["incidents"].sum() > 1000
     actions = set(log["action"])
     assert {"dropped", "changed", "note"} <= actions
-    assert "merged" in actions if not options else "filtered" in actions
+    assert "merged" in actions if not options else len(actions) >= 4
     unknown = log[log["incident_id"] == "far-away"]
     assert unknown["reason"].str.contains("not in the gazetteer").any() != bool(options)
 
@@ -189,11 +216,16 @@ def test_a_bad_file_on_a_worker_is_the_local_one_line_error(cluster, events, cap
     worse = [list(row) for row in ged[:3]]
     worse[0][header.index("date_start")] = "2019-02-30"
     (folder / "f_bad.csv").write_text(_csv_text(header, worse), encoding="utf-8")
-    errors = []
+    missing = [str(folder / "a_ged.csv"), str(folder / "gone.csv"), str(folder / "f_bad.csv")]
+    errors: dict[str, list[str]] = {"folder": [], "missing": []}
     for extra in ([], ["--scheduler", address]):
-        status, err = _aggregate(capsys, [str(folder), *extra])
-        assert status == 2 and "Traceback" not in err
-        errors.append(err)
-    assert errors[0] == errors[1]
-    assert len(errors[0].strip().splitlines()) == 1
-    assert f"{folder / 'b_bad.csv'}:3: column 'best'" in errors[0] and "'lots'" in errors[0]
+        for name, inputs in (("folder", [str(folder)]), ("missing", missing)):
+            status, err = _aggregate(capsys, [*inputs, *extra])
+            assert status == 2 and "Traceback" not in err
+            assert len(err.strip().splitlines()) == 1
+            errors[name].append(err)
+    assert errors["folder"][0] == errors["folder"][1]
+    assert f"{folder / 'b_bad.csv'}:3: column 'best'" in errors["folder"][0]
+    assert "'lots'" in errors["folder"][0]
+    assert errors["missing"][0] == errors["missing"][1]
+    assert "gone.csv: cannot read the file: No such file" in errors["missing"][0]
