@@ -14,7 +14,8 @@ What must fit where: a worker holds one file at a time, as read text and
 as its canonical table; the client holds the compact columns of every
 incident (about 170 bytes an event on GED rows, against 440 for the full
 table of a local read) and the row log. Workers read the files themselves,
-so every worker must see them at the same paths (a shared or copied folder);
+and the client lists folders, so every machine must see the files at the
+same paths (a shared or copied folder);
 a relative path is refused unless the workers run in this process's folder.
 
 A bad file stops the run with the error a local run gives: the first bad
