@@ -17,6 +17,11 @@ from /usr/bin/time) plus what the workers and the scheduler used during it
 memory the command's and the largest worker process's. Both runs
 write the panel and the row log (``--rejects``), and the script checks that
 the two runs' files are byte-identical.
+
+``--hostile`` makes the files of benchmarks/bench_aggregate.py's hostile case
+instead (20,000-character headlines with quotes and line breaks, every row
+logged), each holding the same event ids, so that every event of the second
+and later files is a repeat that the cross-file step drops and logs.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_aggregate import ged_records
+from bench_aggregate import ged_records, write_hostile
 
 TRENDS = [sys.executable, "-m", "trends"]
 
@@ -109,13 +114,24 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--hostile", action="store_true",
+                        help="files of 20,000-character headlines, every row logged, each file "
+                        "holding the same event ids (all but the first file's are repeats)")
     parser.add_argument("--data", type=Path,
                         default=Path(tempfile.gettempdir()) / "trends-bench-dask")
     args = parser.parse_args()
-    folder = args.data / f"ged_{args.files}x{args.events}"
-    write_folder(folder, args.files, args.events)
+    kind = "hostile" if args.hostile else "ged"
+    folder = args.data / f"{kind}_{args.files}x{args.events}"
+    if args.hostile:
+        folder.mkdir(parents=True, exist_ok=True)
+        for k in range(args.files):
+            if not (folder / f"hostile_{k:03d}.csv").exists():
+                write_hostile(folder / f"hostile_{k:03d}.csv", args.events)
+    else:
+        write_folder(folder, args.files, args.events)
     size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
-    print(f"{args.files} files x {args.events:,} GED-layout events, {size:,.0f} MiB of CSV\n")
+    print(f"{args.files} files x {args.events:,} {kind} GED-layout events, "
+          f"{size:,.0f} MiB of CSV\n")
     address, procs = start_cluster(args.workers)
     try:
         with tempfile.TemporaryDirectory() as out:
