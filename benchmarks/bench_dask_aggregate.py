@@ -108,7 +108,8 @@ def start_cluster(workers: int, unset_trim: bool = False,
     dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or "dask"
     env = dict(os.environ)
     if unset_trim:
-        config = Path(tempfile.mkdtemp(prefix="trends-dask-config-"))
+        config = Path(tempfile.gettempdir()) / "trends-bench-dask-config"
+        config.mkdir(exist_ok=True)
         (config / "trends.yaml").write_text(UNSET_TRIM, encoding="utf-8")
         env["DASK_CONFIG"] = str(config)
     with socket.socket() as probe:
