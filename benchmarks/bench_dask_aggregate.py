@@ -124,10 +124,15 @@ def start_cluster(workers: int, unset_trim: bool = False,
               for _ in range(workers)]
     from distributed import Client
 
-    with Client(address, timeout="60s") as client:
-        client.wait_for_workers(workers, timeout=120)
-        # import trends on every worker before the clock starts, as a running cluster has
-        client.run(lambda: bool(__import__("trends.ingest.dask_read")))
+    try:
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(workers, timeout=120)
+            # import trends on every worker before the clock starts, as a running cluster has
+            client.run(lambda: bool(__import__("trends.ingest.dask_read")))
+    except BaseException:
+        for proc in procs:
+            proc.terminate()
+        raise
     return address, procs
 
 
