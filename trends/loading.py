@@ -72,6 +72,7 @@ def load_panel(
     limits: Limits | None = None,
     numbers: Sequence[str] = (),
     check_region: RegionCheck | None = None,
+    compact: bool = False,
     **rules: Unpack[Rules],
 ) -> LoadedPanel:
     """Read incident files or one monthly table into the monthly panel.
@@ -92,6 +93,10 @@ def load_panel(
         Called as ``check_region(name, regions_in_data, gazetteer)`` for each
         region asked for; returns the name the data use or raises an error
         that suggests one (the command line passes one that does).
+    compact
+        Read incident files into the compact table (see
+        :func:`trends.read_incidents`): the same panel and row log in bounded
+        memory, but ``incidents`` and ``kept`` hold no source or notes.
     **rules
         Which incidents count and when (:class:`trends.aggregate.Rules`):
         ``start`` and ``end`` ("YYYY-MM") also bound a monthly table.
@@ -117,7 +122,7 @@ def load_panel(
     log = RowLog()
     incidents = read_incidents(
         list(paths), format=format, aliases=aliases, encoding=encoding, strict=strict,
-        limits=limits,
+        limits=limits, compact=compact,
     )  # fmt: skip
     log.extend(incidents.log)
     regions = rules.get("regions")

@@ -20,6 +20,7 @@ import pandas as pd
 from trends.errors import SchemaError
 from trends.ingest import acled, gtd, native, ucdp
 from trends.ingest.common import ReadContext
+from trends.ingest.compact import concat, labels, read_compact
 from trends.ingest.files import RawTable, read_raw
 from trends.ingest.merge import drop_repeated_events, merge_reports
 from trends.options import INPUT_FORMATS, InputFormat, check_choice
@@ -88,6 +89,7 @@ def read_incidents(
     encoding: str = "utf-8",
     strict: bool = False,
     limits: Limits | None = None,
+    compact: bool = False,
 ) -> IncidentSet:
     """Read incident files of any supported layout into one canonical table.
 
@@ -107,6 +109,11 @@ def read_incidents(
     limits
         Ceilings on counts and on what compressed files expand to
         (:class:`trends.validate.Limits`).
+    compact
+        Read each file in pieces into the compact table
+        (:mod:`trends.ingest.compact`: no ``source`` or ``notes``, text as
+        categoricals, rows in file order), in bounded memory; the counts,
+        errors and row log are the same.
 
     Examples
     --------
@@ -122,6 +129,8 @@ def read_incidents(
         gazetteer = gazetteer.with_aliases(aliases)
     limits = limits or Limits()
     ctx = ReadContext(gazetteer=gazetteer, strict=strict, limits=limits)
+    if compact:
+        return _read_compact(files, format, encoding, ctx)
     tables, layouts, formats, rows = [], [], {}, 0
     for path in files:
 
@@ -143,3 +152,27 @@ def read_incidents(
     table = pd.concat([table[~native_rows], merge_reports(table[native_rows], ctx.log)])
     table = finish(table.sort_values(["date_start", "_file", "_line"], kind="stable"))
     return IncidentSet(table, ctx.log, formats, rows, gazetteer)
+
+
+def _read_compact(
+    files: list[str | Path], format: Format, encoding: str, ctx: ReadContext
+) -> IncidentSet:
+    """:func:`read_incidents` into the compact table, file by file and piece by piece."""
+    tables, layouts, formats = [], [], {}
+    for path in files:
+
+        def chosen(header: list[str], path: str | Path = path) -> str:
+            return layout_of(header, str(path)) if format == "auto" else format
+
+        layout, table = read_compact(path, chosen, READERS, ctx, encoding=encoding)
+        formats[str(path)] = layout
+        tables.append(table)
+        layouts.append(labels(layout, len(table)))
+    table = concat(tables)
+    layouts_all = concat([pd.DataFrame({"layout": s}) for s in layouts])["layout"]
+    rows = len(table)
+    table = drop_repeated_events(table, layouts_all, ctx.log)
+    native_rows = layouts_all.loc[table.index] == "native"
+    if native_rows.any():
+        table = pd.concat([table[~native_rows], merge_reports(table[native_rows], ctx.log)])
+    return IncidentSet(table.reset_index(drop=True), ctx.log, formats, rows, ctx.gazetteer)
