@@ -99,6 +99,9 @@ def map_text(values: pd.Series, mapping: Mapping[str, Any] | Callable[[str], Any
         return pd.Series(pd.array(taken, dtype="str"), index=values.index)
     if mapped and all(isinstance(v, bool | np.bool_) for v in mapped):
         return pd.Series(np.asarray(mapped, dtype=bool)[codes], index=values.index)
+    if mapped and all(type(v) is int and -(2**63) <= v < 2**63 for v in mapped):
+        # int64, as infer_objects would type them
+        return pd.Series(np.asarray(mapped, dtype=np.int64)[codes], index=values.index)
     out = pd.Series(mapped, dtype=object).take(codes)
     out.index = values.index
     return out.infer_objects()

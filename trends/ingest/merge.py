@@ -71,7 +71,7 @@ def merge_reports(table: pd.DataFrame, log: RowLog) -> pd.DataFrame:
 def drop_repeated_events(table: pd.DataFrame, layout: pd.Series, log: RowLog) -> pd.DataFrame:
     """Keep the first reading of each (layout, id) among published-dataset rows."""
     if layout.nunique() == 1:
-        again = table["incident_id"].duplicated()
+        again = _repeated(table["incident_id"])
     else:
         again = pd.DataFrame({"layout": layout, "id": table["incident_id"]}).duplicated()
     again &= layout != "native"
@@ -82,3 +82,32 @@ def drop_repeated_events(table: pd.DataFrame, layout: pd.Series, log: RowLog) ->
     reasons = "event id already read from " + key[again].map(first_file).astype(str)
     log.add_rows(table[again], "dropped", reasons)
     return table[~again]
+
+
+def _repeated(ids: pd.Series) -> pd.Series:
+    """``ids.duplicated()``, on whole numbers when every id is one written plainly.
+
+    Plain means as the number prints (no sign, no leading zero), so that two
+    ids are the same number only if they are the same text.
+
+    Examples
+    --------
+    >>> _repeated(pd.Series(["7", "12", "7"], dtype="str")).tolist()
+    [False, False, True]
+    >>> _repeated(pd.Series(["7", "07"], dtype="str")).tolist()
+    [False, False]
+
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = ids.array
+    if isinstance(ids.dtype, pd.StringDtype) and hasattr(data, "_pa_array") and len(ids):
+        text = data._pa_array
+        try:
+            numbers = pc.cast(text, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            numbers = None
+        if numbers is not None and pc.all(pc.equal(pc.cast(numbers, text.type), text)).as_py():
+            return pd.Series(numbers.to_numpy(), index=ids.index).duplicated()
+    return ids.duplicated()
