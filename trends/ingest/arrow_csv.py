@@ -38,11 +38,14 @@ class _Scanned(io.RawIOBase):
         self.stream = stream
         self.scanner = scanner
         self.error: BaseException | None = None
+        self.stopped = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
+        if self.stopped:
+            return 0  # the reader is being closed: it sees the end of the file
         try:
             count = self.stream.readinto(buffer)
             self.scanner.feed(bytes(memoryview(buffer)[:count]))
@@ -118,6 +121,7 @@ def iter_csv_arrow(
 
     held: list[Any] = []  # batches read but not yet given
     given = 0  # records given so far
+    reader = None
     try:
         reader = pacsv.open_csv(
             pa.PythonFile(stream, mode="r"),
@@ -148,7 +152,7 @@ def iter_csv_arrow(
             raise stream.error from err
         raise Unsure from err
     finally:
-        stream.stream.close()
+        _close(reader, stream)
     scanner.finish()
     rest = sum(b.num_rows for b in held)
     if invalid or scanner.count != given + rest + 1 or scanner.head != 1 or given + rest == 0:
@@ -159,6 +163,24 @@ def iter_csv_arrow(
         yield header, *_piece(piece, keep, given, scanner.take(given, size))
         given += size
         rest -= size
+
+
+def _close(reader: Any, stream: _Scanned) -> None:
+    """Stop pyarrow's reading ahead before the file is closed.
+
+    A caller that stops early (on an error in a piece) would otherwise leave
+    pyarrow's thread reading through Python as the interpreter exits.
+    """
+    import pyarrow as pa
+
+    stream.stopped = True
+    if reader is not None:
+        try:
+            for _ in reader:
+                pass
+        except (pa.ArrowException, OSError):
+            pass
+    stream.stream.close()
 
 
 def _split(batches: list[Any], rows: int, schema: Any) -> tuple[Any, list[Any]]:
