@@ -236,3 +236,27 @@ def test_the_compact_table_holds_no_free_text_and_categorical_places(monkeypatch
     assert len(table) == len(whole)
     for column in ("killed_low", "killed_best", "killed_high"):
         assert table[column].sum() == whole[column].sum()
+
+
+def test_the_command_exits_2_with_one_line_on_an_error_in_a_later_piece(tmp_path):
+    # A process of its own: leaving pyarrow's reading early must not abort it as it exits.
+    import subprocess
+    import sys
+
+    def edit(frame):
+        frame.loc[29, "best"] = "many"
+
+    text, lines = ged_text(edit)
+    path = tmp_path / "ged.csv"
+    body = text.split("\n", 1)[1]
+    path.write_text(text + body * 30)  # more for pyarrow to read ahead
+    code = (
+        "import sys, trends.ingest.compact as c, trends.ingest.arrow_csv as a; c.ROWS = 3; "
+        "a.BLOCK = 2048; from trends.cli import main; "
+        f"sys.exit(main(['aggregate', {str(path)!r}, '--out', {str(tmp_path / 'p.csv')!r}]))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"trends aggregate: error: {path}:{lines[29]}: column 'best': not a number (value 'many')"
+    ]

@@ -87,7 +87,7 @@ def iter_csv_arrow(
     limits: Limits,
     columns: Chooser | None,
     rows: int | None = None,
-    block: int = BLOCK,
+    block: int | None = None,
 ) -> Iterator[tuple[list[str], pd.DataFrame, pd.Series]]:
     """The whole header, the wanted columns as text and the line of each record, ``rows`` at a time.
 
@@ -125,7 +125,7 @@ def iter_csv_arrow(
     try:
         reader = pacsv.open_csv(
             pa.PythonFile(stream, mode="r"),
-            read_options=pacsv.ReadOptions(block_size=block, use_threads=True),
+            read_options=pacsv.ReadOptions(block_size=block or BLOCK, use_threads=True),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 include_columns=keep,
