@@ -36,7 +36,7 @@ from trends.rowlog import RowLog
 from trends.schema import BOOKKEEPING, COLUMNS, COUNT_COLUMNS, TEXT_COLUMNS, finish
 from trends.textops import as_text
 
-ROWS = 1 << 17
+ROWS = 1 << 16
 """Records read and checked at a time."""
 FREE = ("source", "notes")
 COMPACT_COLUMNS = tuple(c for c in COLUMNS if c not in FREE)
