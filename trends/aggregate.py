@@ -59,6 +59,10 @@ def parse_month(value: str, name: str) -> pd.Period:
 
 def _actor_match(column: pd.Series, wanted: set[str]) -> pd.Series:
     """True where the side is one of ``wanted`` or lists one among comma-separated names."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # once per distinct side
+        codes = column.cat.codes.to_numpy()
+        per = _actor_match(pd.Series(column.cat.categories, dtype="str"), wanted).to_numpy()
+        return pd.Series(per[codes] & (codes >= 0), index=column.index)
     lowered = column.str.lower()
     exact = lowered.isin(wanted)
     listed = lowered.str.contains(",", regex=False)
@@ -72,8 +76,8 @@ def _check_actors(table: pd.DataFrame, actors: Sequence[str]) -> None:
 
     Filtering on a misspelt actor would otherwise leave an empty series, silently.
     """
-    sides = pd.concat([table["actor1"], table["actor2"]]).dropna().astype(str)
-    names = sorted({n.strip() for side in sides.unique() for n in side.split(",") if n.strip()})
+    sides = {str(s) for c in ("actor1", "actor2") for s in table[c].dropna().unique()}
+    names = sorted({n.strip() for side in sides for n in side.split(",") if n.strip()})
     known = {n.casefold() for n in names}
     for actor in actors:
         if actor.casefold() in known:
@@ -150,7 +154,7 @@ def select(
         table[too_vague],
         "dropped",
         "date known only to the "
-        + table.loc[too_vague, "date_precision"]
+        + table.loc[too_vague, "date_precision"].astype(str)
         + f" (min_precision {min_precision!r})",
     )
     keep &= ~too_vague
@@ -184,7 +188,7 @@ def select(
     filters = [
         (~month.isin(window), f"outside the window {window[0]}..{window[-1]}"),
         (
-            ~(table["country"] + "\x1f" + table["region"]).isin([f"{c}\x1f{r}" for c, r in pairs]),
+            ~pd.MultiIndex.from_arrays([table["country"], table["region"]]).isin(pairs),
             "region or country not selected",
         ),
     ]

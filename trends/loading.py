@@ -73,6 +73,7 @@ def load_panel(
     limits: Limits | None = None,
     numbers: Sequence[str] = (),
     check_region: RegionCheck | None = None,
+    compact: bool = False,
     scheduler: str | None = None,
     client: Any = None,
     **rules: Unpack[Rules],
@@ -96,12 +97,15 @@ def load_panel(
         Called as ``check_region(name, regions_in_data, gazetteer)`` for each
         region asked for; returns the name the data use or raises an error
         that suggests one (the command line passes one that does).
+    compact
+        Read incident files into the compact table (see
+        :func:`trends.read_incidents`): the same panel and row log in bounded
+        memory, but ``incidents`` and ``kept`` hold no source or notes.
     scheduler, client
         Read the incident files on a Dask cluster (its scheduler's address,
         or a ``distributed.Client``, which is left open), one task per file
-        (:mod:`trends.ingest.dask_read`); the panel and row log are the local
-        run's, and ``incidents.table`` keeps only the text columns the
-        aggregation reads (the others are blank).
+        (:mod:`trends.ingest.dask_read`) into the compact table; the panel and
+        row log are the local run's.
     **rules
         Which incidents count and when (:class:`trends.aggregate.Rules`):
         ``start`` and ``end`` ("YYYY-MM") also bound a monthly table.
@@ -127,17 +131,16 @@ def load_panel(
         return LoadedPanel(_monthly(paths, measure, start, end, encoding, limits, numbers))
     log = RowLog()
     if scheduler is not None or client is not None:
-        from trends.ingest.dask_read import needed_columns, read_on_cluster
+        from trends.ingest.dask_read import read_on_cluster
 
         incidents = read_on_cluster(
-            paths, format=format, aliases=aliases, encoding=encoding, strict=strict,
-            limits=limits, keep=needed_columns(by, rules.get("actors")), scheduler=scheduler,
-            client=client,
+            list(paths), format=format, aliases=aliases, encoding=encoding, strict=strict,
+            limits=limits, scheduler=scheduler, client=client,
         )  # fmt: skip
     else:
         incidents = read_incidents(
-            paths, format=format, aliases=aliases, encoding=encoding, strict=strict,
-            limits=limits,
+            list(paths), format=format, aliases=aliases, encoding=encoding, strict=strict,
+            limits=limits, compact=compact,
         )  # fmt: skip
     log.extend(incidents.log)
     regions = rules.get("regions")

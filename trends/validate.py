@@ -323,7 +323,14 @@ def parse_dates(
     text = as_text(raw)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     if formats[0] == "%Y-%m-%d":
-        parsed = _iso_days(text, parsed)
+        # Once per distinct text: a column of a million dates holds a few thousand days.
+        codes, uniques = pd.factorize(text, use_na_sentinel=False)
+        if len(uniques) < len(text) // 2:
+            days = pd.Series(uniques, dtype=text.dtype)
+            found = _iso_days(days, pd.Series(pd.NaT, index=days.index, dtype="datetime64[ns]"))
+            parsed = pd.Series(found.to_numpy()[codes], index=raw.index, dtype="datetime64[ns]")
+        else:
+            parsed = _iso_days(text, parsed)
     for fmt in formats:
         todo = parsed.isna() & (text != "")
         if not todo.any():

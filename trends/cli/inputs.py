@@ -145,7 +145,7 @@ def load_from_args(
             actors=getattr(args, "actors", None), span_rule=args.span_rule,
             min_precision=args.min_precision, format=args.format, aliases=args.aliases,
             encoding=args.encoding, strict=args.strict, limits=limits_from(args),
-            numbers=numbers, check_region=check_region, scheduler=scheduler,
+            numbers=numbers, check_region=check_region, compact=True, scheduler=scheduler,
         )  # fmt: skip
     if loaded.incidents is not None:
         for path, layout in loaded.incidents.formats.items():

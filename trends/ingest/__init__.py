@@ -22,6 +22,7 @@ from trends.errors import SchemaError
 from trends.folders import expand_folders
 from trends.ingest import acled, gtd, native, ucdp
 from trends.ingest.common import ReadContext
+from trends.ingest.compact import concat, labels, read_compact
 from trends.ingest.files import RawTable, read_raw
 from trends.ingest.merge import drop_repeated_events, merge_reports
 from trends.options import INPUT_FORMATS, InputFormat, check_choice
@@ -90,6 +91,7 @@ def read_incidents(
     encoding: str = "utf-8",
     strict: bool = False,
     limits: Limits | None = None,
+    compact: bool = False,
 ) -> IncidentSet:
     """Read incident files of any supported layout into one canonical table.
 
@@ -111,6 +113,11 @@ def read_incidents(
     limits
         Ceilings on counts and on what compressed files expand to
         (:class:`trends.validate.Limits`).
+    compact
+        Read each file in pieces into the compact table
+        (:mod:`trends.ingest.compact`: no ``source`` or ``notes``, text as
+        categoricals, rows in file order), in bounded memory; the counts,
+        errors and row log are the same.
 
     Examples
     --------
@@ -122,13 +129,14 @@ def read_incidents(
     check_choice("format", format, FORMATS)
     files = expand_folders([paths] if isinstance(paths, str | Path) else list(paths))
     ctx = read_context(aliases=aliases, strict=strict, limits=limits)
+    read, join = (read_file_compact, combine_compact) if compact else (read_file, combine)
     tables, layouts, formats = [], [], {}
     for path in files:
-        layout, table = read_file(path, format=format, encoding=encoding, ctx=ctx)
+        layout, table = read(path, format=format, encoding=encoding, ctx=ctx)
         formats[str(path)] = layout
         tables.append(table)
         layouts.append(layout)
-    table = combine(tables, layouts, ctx.log)
+    table = join(tables, layouts, ctx.log)
     return IncidentSet(table, ctx.log, formats, sum(map(len, tables)), ctx.gazetteer)
 
 
@@ -166,3 +174,29 @@ def combine(tables: Sequence[pd.DataFrame], layouts: Sequence[str], log: RowLog)
     native_rows = layouts_all.loc[table.index] == "native"
     table = pd.concat([table[~native_rows], merge_reports(table[native_rows], log)])
     return finish(table.sort_values(["date_start", "_file", "_line"], kind="stable"))
+
+
+def read_file_compact(
+    path: str | Path, *, format: Format, encoding: str, ctx: ReadContext
+) -> tuple[str, pd.DataFrame]:
+    """One file's layout and compact table, read in pieces (see :func:`read_file`)."""
+
+    def chosen(header: list[str]) -> str:
+        return layout_of(header, str(path)) if format == "auto" else format
+
+    return read_compact(path, chosen, READERS, ctx, encoding=encoding)
+
+
+def combine_compact(
+    tables: Sequence[pd.DataFrame], layouts: Sequence[str], log: RowLog
+) -> pd.DataFrame:
+    """:func:`combine` for compact tables, keeping their categoricals and file order."""
+    table = concat(tables)
+    parts = zip(layouts, tables, strict=True)
+    frames = [pd.DataFrame({"layout": labels(lay, len(t))}) for lay, t in parts]
+    layouts_all = concat(frames)["layout"]
+    table = drop_repeated_events(table, layouts_all, log)
+    native_rows = layouts_all.loc[table.index] == "native"
+    if native_rows.any():
+        table = pd.concat([table[~native_rows], merge_reports(table[native_rows], log)])
+    return table.reset_index(drop=True)

@@ -47,6 +47,8 @@ COLUMNS = (
     "notes",
 )
 """Every column the reader looks at."""
+FREE_TEXT = ("source", "notes")
+"""Columns read only into ``source`` and ``notes``, which no count depends on."""
 SIGNATURE = frozenset({"event_id_cnty", "event_date", "admin1", "fatalities"})
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d/%m/%Y")
 PRECISION = {"1": "day", "2": "week", "3": "month"}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ from trends.ingest.compressed import BoundedStream, read_head
 from trends.ingest.scan import LineScanner, Unsure
 from trends.validate import Limits
 
-BLOCK = 1 << 24
-"""Bytes pyarrow parses at a time (16 MiB): the unit of streaming."""
+BLOCK = 1 << 22
+"""Bytes pyarrow parses at a time (4 MiB): less held at once, for a little more CPU."""
 Chooser = Callable[[list[str]], Collection[str]]
 
 
@@ -38,11 +38,14 @@ class _Scanned(io.RawIOBase):
         self.stream = stream
         self.scanner = scanner
         self.error: BaseException | None = None
+        self.stopped = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
+        if self.stopped:
+            return 0  # the reader is being closed: it sees the end of the file
         try:
             count = self.stream.readinto(buffer)
             self.scanner.feed(bytes(memoryview(buffer)[:count]))
@@ -71,6 +74,29 @@ def read_csv_arrow(
 
     Raises :class:`Unsure` where the reference reader must decide.
     """
+    ((header, cells, lines),) = iter_csv_arrow(
+        path, encoding=encoding, limits=limits, columns=columns, rows=None
+    )
+    return cells, lines, header
+
+
+def iter_csv_arrow(
+    path: str | Path,
+    *,
+    encoding: str,
+    limits: Limits,
+    columns: Chooser | None,
+    rows: int | None = None,
+    block: int | None = None,
+) -> Iterator[tuple[list[str], pd.DataFrame, pd.Series]]:
+    """The whole header, the wanted columns as text and the line of each record, ``rows`` at a time.
+
+    ``rows`` None gives the file in one piece. The file is checked as it is
+    read, so :class:`Unsure` may come after some pieces were given: a
+    caller must then discard them and read the file with the reference reader.
+    Records are numbered consecutively from 0 across pieces (the index of
+    ``cells``).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -93,11 +119,13 @@ def read_csv_arrow(
         invalid.append(1)
         return "skip"
 
-    batches = []
+    held: list[Any] = []  # batches read but not yet given
+    given = 0  # records given so far
+    reader = None
     try:
         reader = pacsv.open_csv(
             pa.PythonFile(stream, mode="r"),
-            read_options=pacsv.ReadOptions(block_size=BLOCK, use_threads=True),
+            read_options=pacsv.ReadOptions(block_size=block or BLOCK, use_threads=True),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 include_columns=keep,
@@ -109,18 +137,66 @@ def read_csv_arrow(
         if reader.schema.names != keep:
             raise Unsure
         for batch in reader:
-            batches.append(batch)
+            held.append(batch)
             if invalid:
                 raise Unsure
+            if rows is None:
+                continue
+            # A record's line is known once the scanner has seen its end.
+            while sum(b.num_rows for b in held) >= rows and scanner.count > given + rows:
+                piece, held = _split(held, rows, reader.schema)
+                yield header, *_piece(piece, keep, given, scanner.take(given, rows))
+                given += rows
     except pa.ArrowException as err:
         if stream.error is not None:
             raise stream.error from err
         raise Unsure from err
     finally:
-        stream.stream.close()
-    starts = scanner.finish()
-    table = pa.Table.from_batches(batches, schema=reader.schema)
-    if invalid or starts.size != table.num_rows + 1 or starts[0] != 1 or table.num_rows == 0:
+        _close(reader, stream)
+    scanner.finish()
+    rest = sum(b.num_rows for b in held)
+    if invalid or scanner.count != given + rest + 1 or scanner.head != 1 or given + rest == 0:
         raise Unsure
-    cells = table.to_pandas() if keep else pd.DataFrame(index=range(table.num_rows))
-    return cells, pd.Series(starts[1:], dtype="int64"), header
+    while rest > 0:
+        size = rest if rows is None else min(rows, rest)
+        piece, held = _split(held, size, reader.schema)
+        yield header, *_piece(piece, keep, given, scanner.take(given, size))
+        given += size
+        rest -= size
+
+
+def _close(reader: Any, stream: _Scanned) -> None:
+    """Stop pyarrow's reading ahead before the file is closed.
+
+    A caller that stops early (on an error in a piece) would otherwise leave
+    pyarrow's thread reading through Python as the interpreter exits.
+    """
+    import pyarrow as pa
+
+    stream.stopped = True
+    if reader is not None:
+        try:
+            for _ in reader:
+                pass
+        except (pa.ArrowException, OSError):
+            pass
+    stream.stream.close()
+
+
+def _split(batches: list[Any], rows: int, schema: Any) -> tuple[Any, list[Any]]:
+    """The first ``rows`` records of ``batches`` as one table, and the batches left."""
+    import pyarrow as pa
+
+    table = pa.Table.from_batches(batches, schema=schema)
+    rest = table.slice(rows)
+    return table.slice(0, rows), rest.to_batches() if rest.num_rows else []
+
+
+def _piece(
+    table: Any, keep: list[str], first: int, lines: Any
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Cells and lines of records ``first`` onwards, indexed by record number."""
+    index = pd.RangeIndex(first, first + table.num_rows)
+    cells = table.to_pandas() if keep else pd.DataFrame(index=index)
+    cells.index = index
+    return cells, pd.Series(lines, index=index, dtype="int64")

@@ -12,7 +12,7 @@ pages of columns its layout never reads is not noticed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import pandas as pd
@@ -75,6 +75,23 @@ def read_parquet_arrow(
 
     Raises :class:`~trends.ingest.scan.Unsure` where the reference reader must decide.
     """
+    ((header, cells, lines),) = iter_parquet_arrow(name, limits=limits, columns=columns)
+    return cells, lines, header
+
+
+def iter_parquet_arrow(
+    name: str,
+    *,
+    limits: Limits | None,
+    columns: Callable[[list[str]], Collection[str]] | None,
+    rows: int | None = None,
+) -> Iterator[tuple[list[str], pd.DataFrame, pd.Series]]:
+    """Every column name, the wanted columns as text and the row numbers, ``rows`` at a time.
+
+    ``rows`` None gives the file in one piece. :class:`~trends.ingest.scan.Unsure`
+    may come after some pieces were given (see
+    :func:`trends.ingest.arrow_csv.iter_csv_arrow`).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -95,10 +112,11 @@ def read_parquet_arrow(
         raise Unsure from err
     keep = [c for c in header if c in wanted]
     parts: dict[str, list[Any]] = {c: [] for c in keep}
-    rows = 0
+    held = given = 0
+    size = BATCH if rows is None else min(rows, BATCH)
     try:
-        for batch in handle.iter_batches(batch_size=BATCH, columns=keep, use_threads=True):
-            rows += batch.num_rows
+        for batch in handle.iter_batches(batch_size=size, columns=keep, use_threads=True):
+            held += batch.num_rows
             slow = []
             for i, column in enumerate(keep):
                 fast = _fast_text(batch.column(i))
@@ -108,8 +126,28 @@ def read_parquet_arrow(
                     parts[column].append(fast)
             for column, values in _exact_text(batch, slow, schema.metadata).items():
                 parts[column].append(values)
+            while rows is not None and held >= rows:
+                yield header, *_piece(parts, keep, given, rows)
+                given, held = given + rows, held - rows
     except (OSError, ValueError, pa.ArrowException) as err:
         raise Unsure from err
+    if held or given == 0:
+        yield header, *_piece(parts, keep, given, held)
+
+
+def _piece(
+    parts: dict[str, list[Any]], keep: list[str], first: int, rows: int
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The first ``rows`` records held in ``parts`` (which keeps the rest), from ``first``."""
+    import pyarrow as pa
+
+    index = pd.RangeIndex(first, first + rows)
+    if not keep:
+        return pd.DataFrame(index=index), pd.Series(index + 1, index=index, dtype="int64")
     table = pa.table({c: pa.chunked_array(parts[c], type=pa.string()) for c in keep})
-    cells = table.to_pandas() if keep else pd.DataFrame(index=range(rows))
-    return cells, pd.Series(range(1, rows + 1), dtype="int64"), header
+    for c in keep:
+        rest = table.column(c).slice(rows)
+        parts[c] = rest.chunks if len(rest) else []
+    cells = table.slice(0, rows).to_pandas()
+    cells.index = index
+    return cells, pd.Series(index + 1, index=index, dtype="int64")

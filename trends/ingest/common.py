@@ -44,7 +44,7 @@ def require(raw: RawTable, columns: tuple[str, ...], layout: str) -> None:
 def text(raw: RawTable, column: str) -> pd.Series:
     """A column as stripped text, empty where the file has no such column."""
     if column not in raw.cells.columns:
-        if column in raw.header:
+        if column in raw.header and column not in raw.unread:
             msg = f"column {column!r} was read but not kept: add it to the reader's COLUMNS"
             raise KeyError(msg)
         return pd.Series("", index=raw.cells.index, dtype=object)

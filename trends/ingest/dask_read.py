@@ -2,11 +2,11 @@
 
 Each file is one task on a worker, which runs the reader a local run uses
 (:func:`trends.ingest.read_file`), so validation, line numbers, errors and
-row-log entries are exactly a local run's. The worker then blanks the text
-columns the aggregation does not use (sources, notes, and any grouping
-column not asked for) and sends back the compact columns, with repeated
-text sent once per distinct value. This process (the client) then does what
-needs every file at once, with the local code (:func:`trends.ingest.combine`):
+row-log entries are exactly a local run's; it reads the file in pieces into
+the compact table (:mod:`trends.ingest.compact`: no free text, repeated text
+sent once per distinct value) and sends that back. This process (the client)
+then does what needs every file at once, with the local code
+(:func:`trends.ingest.combine_compact`):
 an event repeated across files keeps its first reading, and native reports of
 one incident are merged by incident id.
 
@@ -26,7 +26,7 @@ finish in.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,30 +36,10 @@ import pandas as pd
 from trends.cluster import dask_client
 from trends.errors import InputError, OptionError, TrendsError
 from trends.folders import expand_folders
-from trends.ingest import Format, IncidentSet, combine, read_context, read_file
+from trends.ingest import Format, IncidentSet, combine_compact, read_context, read_file_compact
 from trends.ingest.common import ReadContext
 from trends.options import INPUT_FORMATS, check_choice
-from trends.schema import TEXT_COLUMNS
 from trends.validate import Limits
-
-ALWAYS = frozenset({"incident_id", "date_precision", "country", "region"})
-"""Text columns every aggregation uses (dates and counts are always kept)."""
-
-
-def needed_columns(
-    by: Sequence[str] = ("region",), actors: Sequence[str] | None = None
-) -> frozenset[str]:
-    """The text columns an aggregation grouped ``by`` and filtered on ``actors`` reads.
-
-    Examples
-    --------
-    >>> sorted(needed_columns(["region", "violence_type"]))
-    ['country', 'date_precision', 'incident_id', 'region', 'violence_type']
-    >>> "actor2" in needed_columns((), actors=["IS"])
-    True
-
-    """
-    return ALWAYS | set(by) | ({"actor1", "actor2"} if actors else set())
 
 
 @dataclass(frozen=True)
@@ -72,60 +52,14 @@ class FileRead:
     error: BaseException | None = None
 
 
-def compact(table: pd.DataFrame, keep: Collection[str]) -> pd.DataFrame:
-    """``table`` with the text columns not in ``keep`` blank and the others categorical.
-
-    Categorical columns travel as one copy of each distinct text; :func:`expand`
-    turns them back into the plain text columns the local code reads.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"region": ["Homs", "Homs"], "notes": ["a", "b"]})
-    >>> out = compact(t, {"region"})
-    >>> str(out["region"].dtype), out["notes"].tolist()
-    ('category', ['', ''])
-
-    """
-    out = table.copy()
-    for column in (*TEXT_COLUMNS, "_file"):
-        if column not in out:
-            continue
-        if column not in keep and column != "_file":
-            out[column] = ""
-        elif column != "incident_id":
-            out[column] = out[column].astype("category")
-    return out
-
-
-def expand(table: pd.DataFrame) -> pd.DataFrame:
-    """The plain (object) text columns of a :func:`compact` table.
-
-    Examples
-    --------
-    >>> t = compact(pd.DataFrame({"region": ["Homs"], "notes": ["a"]}), {"region"})
-    >>> expand(t)["region"].dtype == object
-    True
-
-    """
-    out = table.copy()
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(object)
-    return out
-
-
-def _read_on_worker(
-    path: str | Path, format: Format, encoding: str, ctx: ReadContext, keep: frozenset[str]
-) -> FileRead:
-    """Read one file as a local run does and keep the compact columns (runs on a worker)."""
+def _read_on_worker(path: str | Path, format: Format, encoding: str, ctx: ReadContext) -> FileRead:
+    """Read one file into the compact table as a local run does (runs on a worker)."""
     ctx = ReadContext(gazetteer=ctx.gazetteer, strict=ctx.strict, limits=ctx.limits)
     try:
-        layout, table = read_file(path, format=format, encoding=encoding, ctx=ctx)
+        layout, table = read_file_compact(path, format=format, encoding=encoding, ctx=ctx)
     except (TrendsError, OSError) as err:
         return FileRead(error=err)
-    # merged native reports say when they disagree on the first side
-    wanted = keep | {"actor1"} if layout == "native" else keep
-    return FileRead(layout, compact(table, wanted), ctx.log.chunks)
+    return FileRead(layout, table, ctx.log.chunks)
 
 
 def read_on_cluster(
@@ -136,7 +70,6 @@ def read_on_cluster(
     encoding: str = "utf-8",
     strict: bool = False,
     limits: Limits | None = None,
-    keep: Collection[str] = ALWAYS,
     scheduler: str | None = None,
     client: Any = None,
 ) -> IncidentSet:
@@ -146,8 +79,6 @@ def read_on_cluster(
     ----------
     paths, format, aliases, encoding, strict, limits
         As in :func:`trends.read_incidents` (a folder stands for its files).
-    keep
-        Text columns to keep (:func:`needed_columns`); the others are blank.
     scheduler : str, optional
         Address of a Dask scheduler, e.g. "tcp://10.0.0.5:8786".
     client : distributed.Client, optional
@@ -156,8 +87,8 @@ def read_on_cluster(
     Returns
     -------
     IncidentSet
-        The local read's table, row log, layouts and row count, with the
-        text columns not in ``keep`` blank.
+        The local compact read's table (``read_incidents(..., compact=True)``),
+        row log, layouts and row count.
 
     Examples
     --------
@@ -173,23 +104,21 @@ def read_on_cluster(
     try:
         _check_relative_paths(dask, files)
         futures = dask.map(
-            _read_on_worker, files, format=format, encoding=encoding, ctx=ctx,
-            keep=frozenset(keep), pure=False,
-        )  # fmt: skip
+            _read_on_worker, files, format=format, encoding=encoding, ctx=ctx, pure=False
+        )
         reads = _in_order(futures, files)
     finally:
         if client is None:
             dask.close()
     tables, layouts, formats = [], [], {}
-    for path in files:
-        layout, table, log = reads.pop(0)  # each compact table is let go once expanded
+    for path, (layout, table, log) in zip(files, reads, strict=True):
         formats[str(path)] = layout
-        tables.append(expand(table))
+        tables.append(table)
         layouts.append(layout)
         ctx.log.chunks.extend(log)
-        del table
     rows = sum(map(len, tables))
-    return IncidentSet(combine(tables, layouts, ctx.log), ctx.log, formats, rows, ctx.gazetteer)
+    table = combine_compact(tables, layouts, ctx.log)
+    return IncidentSet(table, ctx.log, formats, rows, ctx.gazetteer)
 
 
 def _check_relative_paths(dask: Any, files: Sequence[str | Path]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from trends.errors import InputError
-from trends.ingest.arrow_csv import Chooser, read_csv_arrow
-from trends.ingest.arrow_parquet import cell_text, read_parquet_arrow
+from trends.ingest.arrow_csv import Chooser, iter_csv_arrow, read_csv_arrow
+from trends.ingest.arrow_parquet import cell_text, iter_parquet_arrow, read_parquet_arrow
 from trends.ingest.compressed import check_parquet_size, read_bytes, read_head
 from trends.ingest.scan import Unsure
 from trends.options import ENGINES, Engine, check_choice
@@ -38,6 +39,8 @@ class RawTable:
     latest: date = field(default=LATEST)
     names: tuple[str, ...] | None = None
     """Every column of the file, when ``cells`` holds only those a reader needs."""
+    unread: frozenset[str] = frozenset()
+    """Columns of the file left unread on purpose: readers see them as empty text."""
 
     @property
     def header(self) -> list[str]:
@@ -95,6 +98,38 @@ def read_raw(
         else:
             return RawTable(name, cells, lines, latest_date(path), tuple(header))
     return read_raw_reference(path, encoding=encoding, limits=limits)
+
+
+def iter_raw(
+    path: str | Path,
+    *,
+    rows: int,
+    encoding: str = "utf-8",
+    limits: Limits | None = None,
+    columns: Chooser | None = None,
+) -> Iterator[RawTable]:
+    """The file as :func:`read_raw` reads it with pyarrow, ``rows`` records at a time.
+
+    Each piece's ``cells`` are indexed by record number from 0 across the
+    file. Raises :class:`~trends.ingest.scan.Unsure` (possibly after some
+    pieces) where only :func:`read_raw` can say how the file reads: the
+    caller discards what it got and reads the file whole.
+    """
+    name = str(path)
+    if Path(path).is_dir():
+        raise Unsure
+    if name.endswith((".parquet", ".pq")):
+        pieces = iter_parquet_arrow(name, limits=limits, columns=columns, rows=rows)
+    else:
+        pieces = iter_csv_arrow(
+            name, encoding=encoding, limits=limits or Limits(), columns=columns, rows=rows
+        )
+    latest = latest_date(path)
+    try:
+        for header, cells, lines in pieces:
+            yield RawTable(name, cells, lines, latest, tuple(header))
+    except OSError as err:
+        raise Unsure from err
 
 
 def read_raw_reference(

@@ -43,6 +43,8 @@ COLUMNS = (
     "summary",
 )
 """Every column the reader looks at."""
+FREE_TEXT = ("dbsource", "summary")
+"""Columns read only into ``source`` and ``notes``, which no count depends on."""
 SIGNATURE = frozenset({"eventid", "iyear", "imonth", "iday", "nkill"})
 VICTIMS = {
     "military": "soldiers",

@@ -48,8 +48,9 @@ def merge_reports(table: pd.DataFrame, log: RowLog) -> pd.DataFrame:
         first["killed_low"], first["killed_high"] = lows.min(), highs.max()
         first["killed_best"] = lower_median(group["killed_best"])
         first["injured"] = lower_median(group["injured"])
-        first["source"] = "; ".join(dict.fromkeys(s for s in group["source"] if s))
-        first["notes"] = " | ".join(dict.fromkeys(n for n in group["notes"] if n))
+        if "source" in group:  # the compact table has no free text
+            first["source"] = "; ".join(dict.fromkeys(s for s in group["source"] if s))
+            first["notes"] = " | ".join(dict.fromkeys(n for n in group["notes"] if n))
         reason = (
             f"{reports} reports of incident {ident} merged: killed low {first['killed_low']}, "
             f"best {first['killed_best']}, high {first['killed_high']}"
@@ -69,11 +70,44 @@ def merge_reports(table: pd.DataFrame, log: RowLog) -> pd.DataFrame:
 
 def drop_repeated_events(table: pd.DataFrame, layout: pd.Series, log: RowLog) -> pd.DataFrame:
     """Keep the first reading of each (layout, id) among published-dataset rows."""
-    key = layout + "\x1f" + table["incident_id"]
-    again = key.duplicated(keep="first") & (layout != "native")
+    if layout.nunique() == 1:
+        again = _repeated(table["incident_id"])
+    else:
+        again = pd.DataFrame({"layout": layout, "id": table["incident_id"]}).duplicated()
+    again &= layout != "native"
     if not again.any():
         return table
+    key = layout.astype(str) + "\x1f" + table["incident_id"].astype(str)
     first_file = table.loc[~key.duplicated(keep="first")].set_index(key[~key.duplicated()])["_file"]
-    reasons = "event id already read from " + key[again].map(first_file)
+    reasons = "event id already read from " + key[again].map(first_file).astype(str)
     log.add_rows(table[again], "dropped", reasons)
     return table[~again]
+
+
+def _repeated(ids: pd.Series) -> pd.Series:
+    """``ids.duplicated()``, on whole numbers when every id is one written plainly.
+
+    Plain means as the number prints (no sign, no leading zero), so that two
+    ids are the same number only if they are the same text.
+
+    Examples
+    --------
+    >>> _repeated(pd.Series(["7", "12", "7"], dtype="str")).tolist()
+    [False, False, True]
+    >>> _repeated(pd.Series(["7", "07"], dtype="str")).tolist()
+    [False, False]
+
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = ids.array
+    if isinstance(ids.dtype, pd.StringDtype) and hasattr(data, "_pa_array") and len(ids):
+        text = data._pa_array
+        try:
+            numbers = pc.cast(text, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            numbers = None
+        if numbers is not None and pc.all(pc.equal(pc.cast(numbers, text.type), text)).as_py():
+            return pd.Series(numbers.to_numpy(), index=ids.index).duplicated()
+    return ids.duplicated()

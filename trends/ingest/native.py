@@ -32,6 +32,8 @@ NAME = "native"
 REQUIRED = ("incident_id", "date_start", "country", "region", "killed_best")
 COLUMNS = tuple(dict.fromkeys((*REQUIRED, *TEXT_COLUMNS, "date_end", *COUNT_COLUMNS)))
 """Every column the reader looks at."""
+FREE_TEXT = ("source", "notes")
+"""Columns read only into ``source`` and ``notes``, which no count depends on."""
 SIGNATURE = frozenset({"incident_id", "date_start", "killed_best"})
 _FORMS = (
     ("day", r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d"),

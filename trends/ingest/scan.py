@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import threading
 
 import numpy as np
 
@@ -55,6 +56,11 @@ class LineScanner:
         self.last_end = -1
         self.last_line = 1
         self.starts: list[np.ndarray] = []
+        self.count = 0  # lines recorded, the header's first
+        self.taken = 0  # lines handed over by take()
+        self.head: int | None = None  # the header's line
+        # pyarrow reads ahead on its own thread, which feeds the scanner while lines are taken.
+        self.lock = threading.Lock()
         self.started = False
         self.carry = b""  # the start of a character split between chunks
 
@@ -84,6 +90,20 @@ class LineScanner:
         if end > self.last_end + 1:
             self._segments(np.array([end], dtype=np.int64), np.array([self.last_line + 0]))
         return np.concatenate(self.starts) if self.starts else np.zeros(0, dtype=np.int64)
+
+    def take(self, first: int, rows: int) -> np.ndarray:
+        """The lines of records ``first`` to ``first + rows - 1`` (0 the first after the header).
+
+        Asked for in order, so that lines already handed over are not kept.
+        """
+        with self.lock:
+            flat = np.concatenate(self.starts) if len(self.starts) != 1 else self.starts[0]
+            low = first + 1 - self.taken
+            if low < 0 or low + rows > flat.size:
+                raise Unsure
+            self.starts = [flat[low + rows :]]
+            self.taken = first + 1 + rows
+            return flat[low : low + rows]
 
     def _decode(self, chunk: bytes) -> None:
         """Check that the bytes are UTF-8, in C++ (pyarrow validates text it is given)."""
@@ -162,7 +182,12 @@ class LineScanner:
         length = ends - previous - 1
         if length.size and int(length.max()) > self.field_limit:
             raise Unsure
-        self.starts.append(lines[length > 0])
+        found = lines[length > 0]
+        with self.lock:
+            if self.head is None and found.size:
+                self.head = int(found[0])
+            self.starts.append(found)
+            self.count += found.size
         if breaks is not None:
             self.last_end = int(breaks[-1])
             self.last_line = int(line_after[-1])

@@ -46,6 +46,8 @@ REQUIRED = (
 )
 COLUMNS = (*REQUIRED, "adm_2", "source_office", "source_headline")
 """Every column the reader looks at."""
+FREE_TEXT = ("source_office", "source_headline")
+"""Columns read only into ``source`` and ``notes``, which no count depends on."""
 SIGNATURE = frozenset({"id", "side_a", "side_b", "date_prec", "best", "adm_1"})
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y")
 PRECISION = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
