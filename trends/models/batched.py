@@ -66,8 +66,10 @@ class BatchFit:
 
 
 def _linear(X: np.ndarray, beta: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    eta = beta @ np.swapaxes(X, -1, -2) + offset
-    return np.clip(eta, -_ETA_LIMIT, _ETA_LIMIT)
+    eta = beta @ np.swapaxes(X, -1, -2)
+    eta += offset
+    np.minimum(eta, _ETA_LIMIT, out=eta)
+    return np.maximum(eta, -_ETA_LIMIT, out=eta)
 
 
 def _outer(X: np.ndarray) -> np.ndarray:
@@ -96,7 +98,9 @@ def _damped(info: np.ndarray) -> np.ndarray:
     p = info.shape[-1]
     diagonal = np.diagonal(info, axis1=-2, axis2=-1)
     scale = np.maximum(diagonal, 1e-300 + 1e-12 * diagonal.max(axis=-1, keepdims=True))
-    return info + 1e-12 * scale[..., None] * np.eye(p)
+    info = np.ascontiguousarray(info)
+    info.reshape((*info.shape[:-2], p * p))[..., :: p + 1] += 1e-12 * scale
+    return info
 
 
 def _converged(ll_new: np.ndarray, ll_old: np.ndarray, tol: float) -> np.ndarray:
@@ -132,11 +136,16 @@ def _poisson_ll(Y: np.ndarray, eta: np.ndarray, mu: np.ndarray, log_fact: np.nda
 
 def _poisson_chunk(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray | None,
-    max_iter: int, tol: float,
+    max_iter: int, tol: float, log_fact: np.ndarray | None = None,
 ) -> BatchFit:
+    """Poisson fits by Fisher scoring, from ``beta`` (step halving) or from mu = y + 0.1.
+
+    ``log_fact`` is sum(log(y!)) of each series when known.
+    """
     n_designs, n, n_coef = X.shape
     outer = _outer(X)
-    log_fact = np.sum(log_factorial(Y), axis=-1)
+    if log_fact is None:
+        log_fact = np.sum(log_factorial(Y), axis=-1)
     shape = (n_designs, Y.shape[-2])
     halve = beta is not None
     if beta is None:
@@ -200,7 +209,7 @@ def _negbin_ll(
 def _negbin_chunk(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray,
     theta: np.ndarray, max_iter: int, tol: float, theta_min: float, theta_max: float,
-    active: np.ndarray | None = None,
+    active: np.ndarray | None = None, sums: GammaSums | None = None,
 ) -> tuple[BatchFit, np.ndarray]:
     """Joint Newton steps in (beta, log theta) with the observed information.
 
@@ -216,8 +225,8 @@ def _negbin_chunk(
     n_designs, n_coef = X.shape[0], X.shape[2]
     shape = (n_designs, Y.shape[-2])
     outer = _outer(X)
-    sums = GammaSums(Y, shape)
-    log_fact = np.sum(log_factorial(Y), axis=-1)
+    sums = GammaSums(Y, shape) if sums is None else sums
+    log_fact = sums.log_factorials()
     lo, hi = np.log(theta_min), np.log(theta_max)
     phi = np.array(np.broadcast_to(np.log(np.clip(theta, theta_min, theta_max)), shape))
     beta = np.array(np.broadcast_to(beta, (*shape, n_coef)))
@@ -316,26 +325,29 @@ def _negbin_full(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray | None,
     theta: np.ndarray | None, max_iter: int, tol: float, theta_min: float, theta_max: float,
 ) -> BatchFit:
-    pois = _poisson_chunk(X, Y, offset, None, max_iter, tol) if beta is None else None
+    """NB2 fits; without ``theta`` they start from the Poisson fits (from ``beta`` if given)."""
+    sums = GammaSums(Y, (X.shape[0], Y.shape[-2]))
+    log_fact = sums.log_factorials()
+    pois = None
     excess = np.zeros(0)
-    if beta is None or theta is None:
-        if pois is None:
-            pois = _poisson_chunk(X, Y, offset, beta, max_iter, tol)
+    if theta is None:
+        pois = _poisson_chunk(X, Y, offset, beta, max_iter, tol, log_fact)
         mu = np.exp(_linear(X, pois.beta, offset))
         excess = np.sum((Y - mu) ** 2 - Y, axis=-1)
         moment = Y.shape[-1] / np.maximum(np.sum((Y / mu - 1.0) ** 2, axis=-1), 1e-300)
         theta = np.where(excess > 0, np.clip(moment, theta_min, theta_max), theta_max)
-        beta = pois.beta if beta is None else beta
+        beta = pois.beta
+    assert beta is not None
     active = None if pois is None else np.broadcast_to(excess > 0, theta.shape)
     nb, at_limit = _negbin_chunk(X, Y, offset, beta, theta, max_iter, tol, theta_min, theta_max,
-                                 active)
+                                 active, sums)
     at_limit |= nb.theta >= 0.5 * theta_max
     if pois is not None:
         at_limit |= excess <= 0
     if not at_limit.any():
         return nb
     if pois is None:
-        pois = _poisson_chunk(X, Y, offset, nb.beta, max_iter, tol)
+        pois = _poisson_chunk(X, Y, offset, nb.beta, max_iter, tol, log_fact)
     use_poisson = at_limit & ((pois.loglik >= nb.loglik) | (nb.theta >= 0.5 * theta_max))
     return BatchFit(
         np.where(use_poisson[..., None], pois.beta, nb.beta),
@@ -374,6 +386,8 @@ def fit_batch(
         Log-exposure added to the linear predictor, shape (n,).
     start_beta, start_theta : numpy.ndarray, optional
         Starting values, shapes (K, B, p) and (K, B) (e.g. the null-model fit).
+        For NB2, ``start_beta`` alone starts the Poisson fits the NB2 fits
+        begin from (e.g. the fit of the series the replicates were drawn from).
     max_iter, tol : int, float
         Iteration limit and relative log-likelihood tolerance.
     theta_min, theta_max : float

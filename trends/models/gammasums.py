@@ -19,6 +19,7 @@ that are not integers use K = 0 (every month by the special functions).
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
 from trends.models.families import digamma_trigamma, lgamma_ratio
 
@@ -108,6 +109,16 @@ class GammaSums:
         total = np.bincount(self.ids, weights=values, minlength=self.designs * self.columns)
         total = total.reshape(self.designs, self.columns)
         return total if which is None else total[which]
+
+    def log_factorials(self) -> np.ndarray:
+        """sum_i log(y_i!) of each series (the shape of Y without its last axis)."""
+        out = self.table @ np.log1p(self.k)
+        if self.ids.size:
+            part = special.gammaln(self.excess + self.size + 1.0) - special.gammaln(self.size + 1.0)
+            total = np.bincount(self.ids, weights=part, minlength=self.designs * self.columns)
+            total = total.reshape(self.designs, self.columns)
+            out = out + (total[0] if self.shared else total)
+        return out
 
     def loggamma(self, theta: np.ndarray,
                  which: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
