@@ -16,7 +16,11 @@ the same data always give the same result.
 X'WX is formed as one matrix product of the weights with the row outer
 products of each design, so the cost is dominated by a few dense products and
 element-wise passes; replicates are processed in cache-sized chunks over a
-small thread pool.
+small thread pool. Within a chunk, a count series whose problems have all
+converged leaves the working arrays (:class:`_Columns`), and the NB2 sums of
+log-gamma, digamma and trigamma terms over months come from a table of the
+counts (:mod:`trends.models.gammasums`) rather than from special functions at
+every month.
 """
 
 from __future__ import annotations
@@ -178,7 +182,7 @@ def _poisson_chunk(
         halve = True
         converged = _converged(ll_new, ll, tol)
         beta, eta, mu, ll = new_beta, eta_new, mu_new, ll_new
-        leaving = converged.all(axis=0) | (it == max_iter)
+        leaving = np.asarray(converged.all(axis=0) | (it == max_iter))
         if leaving.any():
             stay = columns.finish(leaving, {"beta": beta, "ll": ll, "converged": converged})
             if not stay.any():
@@ -240,7 +244,7 @@ def _negbin_chunk(
     columns = _Columns(shape[1], {"beta": beta, "phi": phi, "ll": ll, "done": done})
     it = 0
     for it in range(1, max_iter + 1):
-        leaving = done.all(axis=0)
+        leaving = np.asarray(done.all(axis=0))
         if leaving.any():
             stay = columns.finish(leaving, {"beta": beta, "phi": phi, "ll": ll, "done": done})
             if not stay.any():

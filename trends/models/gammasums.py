@@ -99,13 +99,13 @@ class GammaSums:
         out.excess = self.excess[stays]
         return out
 
-    def _rows(self, which: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    def _rows(self, which: tuple[np.ndarray, ...] | None) -> np.ndarray:
         if which is None:
             return self.table
         return self.table[which[1]] if self.shared else self.table[which]
 
     def _by_problem(self, values: np.ndarray,
-                    which: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                    which: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
         total = np.bincount(self.ids, weights=values, minlength=self.designs * self.columns)
         total = total.reshape(self.designs, self.columns)
         return total if which is None else total[which]
@@ -121,7 +121,7 @@ class GammaSums:
         return out
 
     def loggamma(self, theta: np.ndarray,
-                 which: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                 which: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
         """sum_i [lgamma(y_i + theta) - lgamma(theta) - y_i log theta] of each problem.
 
         ``theta`` has the problems' shape (K, B); with ``which`` (indices into
@@ -153,10 +153,11 @@ class GammaSums:
             weighted *= inv
             second -= weighted.sum(axis=-1)
         if self.ids.size:
+            # one call for both arguments: the arrays are small and the calls' overhead counts
             th = theta.reshape(-1)
-            dig_top, tri_top = digamma_trigamma(self.size + th)
-            th_m = th[self.ids]
-            dig, tri = digamma_trigamma(self.excess + self.size + th_m)
-            first += self._by_problem(dig - dig_top[self.ids])
-            second += self._by_problem(tri - tri_top[self.ids])
+            dig, tri = digamma_trigamma(
+                np.concatenate([self.size + th, self.excess + self.size + th[self.ids]]))
+            top = th.size
+            first += self._by_problem(dig[top:] - dig[:top][self.ids])
+            second += self._by_problem(tri[top:] - tri[:top][self.ids])
         return first, second
