@@ -78,8 +78,10 @@ class GammaSums:
         else:
             self.table = np.zeros((*Y.shape[:-1], 0))
         self.k = np.arange(size, dtype=float)
+        # without a table (high or non-integer counts) every month is summed as it is
+        self.counts = Y if size == 0 else None
         # months above the table: flat problem number (in K x B) and count
-        big = np.broadcast_to(Y > size, (self.designs, *Y.shape[-2:]))
+        big = np.broadcast_to(Y > size if size else False, (self.designs, *Y.shape[-2:]))
         where = np.nonzero(big)
         self.ids = where[0] * self.columns + where[1]
         self.excess = np.broadcast_to(Y, big.shape)[where] - size
@@ -89,6 +91,7 @@ class GammaSums:
         out = object.__new__(GammaSums)
         out.designs, out.shared, out.size, out.k = self.designs, self.shared, self.size, self.k
         out.columns = int(keep.sum())
+        out.counts = None if self.counts is None else self.counts[..., keep, :]
         out.table = self.table[..., keep, :]
         renumber = np.full(self.columns, -1)
         renumber[keep] = np.arange(out.columns)
@@ -112,6 +115,8 @@ class GammaSums:
 
     def log_factorials(self) -> np.ndarray:
         """sum_i log(y_i!) of each series (the shape of Y without its last axis)."""
+        if self.counts is not None:
+            return np.sum(special.gammaln(self.counts + 1.0), axis=-1)
         out = self.table @ np.log1p(self.k)
         if self.ids.size:
             part = special.gammaln(self.excess + self.size + 1.0) - special.gammaln(self.size + 1.0)
@@ -127,23 +132,40 @@ class GammaSums:
         ``theta`` has the problems' shape (K, B); with ``which`` (indices into
         (K, B)) only those problems, with ``theta`` their values.
         """
-        if which is None:
-            th = theta
-        else:
-            th = np.full((self.designs, self.columns), 1.0)
-            th[which] = theta
+        if self.counts is not None:
+            y = self.counts if which is None else np.broadcast_to(
+                self.counts, (self.designs, self.columns, self.counts.shape[-1]))[which]
+            th_y = np.asarray(theta)[..., None]
+            return np.sum(lgamma_ratio(y, th_y) - y * np.log(th_y), axis=-1)
         out = np.zeros(np.shape(theta))
         if self.size > 0:
             terms = np.log1p(self.k * (1.0 / theta)[..., None])
             out += np.einsum("...k,...k->...", self._rows(which), terms)
         if self.ids.size:
-            th_m = th.reshape(-1)[self.ids]
-            part = lgamma_ratio(self.excess, self.size + th_m) - self.excess * np.log(th_m)
-            out += self._by_problem(part, which)
+            if which is None:
+                ids, th_m, excess = self.ids, theta.reshape(-1)[self.ids], self.excess
+            else:  # the months above the table of the problems in ``which`` only
+                number = np.full(self.designs * self.columns, -1)
+                number[np.ravel_multi_index(which, (self.designs, self.columns))] = np.arange(
+                    np.size(theta))
+                ids = number[self.ids]
+                mine = ids >= 0
+                ids, excess = ids[mine], self.excess[mine]
+                th_m = np.asarray(theta)[ids]
+            part = lgamma_ratio(excess, self.size + th_m) - excess * np.log(th_m)
+            if which is None:
+                out += self._by_problem(part)
+            else:
+                out += np.bincount(ids, weights=part, minlength=np.size(theta))
         return out
 
     def digammas(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """sum_i [digamma(y_i + theta) - digamma(theta)] and the same of trigamma, (K, B) each."""
+        if self.counts is not None:
+            dig, tri = digamma_trigamma(self.counts + theta[..., None])
+            n = self.counts.shape[-1]
+            return (dig.sum(axis=-1) - n * special.digamma(theta),
+                    tri.sum(axis=-1) - n * special.polygamma(1, theta))
         first = np.zeros(theta.shape)
         second = np.zeros(theta.shape)
         if self.size > 0:
