@@ -127,3 +127,28 @@ def test_break_scores_solve_a_singular_stack_by_least_squares():
     out = _solve(a, b)
     assert np.allclose(out[0, :, 0], [2.0, 4.0])
     assert np.allclose(a[1] @ out[1], b[1])
+
+
+def test_a_start_for_the_poisson_fits_leaves_every_fit_where_it_was():
+    # replicates with little overdispersion too, so some end at the Poisson limit
+    Y = np.vstack([simulate(5, 40), simulate(6, 40, theta=1e4)])
+    X = build_design(IDX, break_position=30).to_numpy()
+    cold = fit_batch(X, Y, family="negbin")
+    start = fit_batch(X, Y[:1], family="negbin").beta
+    warm = fit_batch(X, Y, family="negbin", start_beta=start)
+    assert np.isinf(cold.theta).any() and np.isfinite(cold.theta).any()
+    np.testing.assert_array_equal(np.isinf(warm.theta), np.isinf(cold.theta))
+    np.testing.assert_allclose(warm.loglik, cold.loglik, rtol=1e-11)
+    np.testing.assert_allclose(warm.beta, cold.beta, rtol=1e-6, atol=1e-7)
+    finite = np.isfinite(cold.theta)
+    np.testing.assert_allclose(warm.theta[finite], cold.theta[finite], rtol=1e-5)
+
+
+def test_converged_fits_leave_the_batch_without_moving_the_others():
+    Y = simulate(7, 30)
+    X = build_design(IDX, break_position=30).to_numpy()
+    batch = fit_batch(X, Y, family="negbin")
+    for b in (0, 11, 29):
+        alone = fit_batch(X, Y[b:b + 1], family="negbin")
+        np.testing.assert_allclose(batch.loglik[0, b], alone.loglik[0, 0], rtol=1e-12)
+        np.testing.assert_allclose(batch.beta[0, b], alone.beta[0, 0], rtol=1e-9, atol=1e-10)

@@ -16,7 +16,11 @@ the same data always give the same result.
 X'WX is formed as one matrix product of the weights with the row outer
 products of each design, so the cost is dominated by a few dense products and
 element-wise passes; replicates are processed in cache-sized chunks over a
-small thread pool.
+small thread pool. Within a chunk, a count series whose problems have all
+converged leaves the working arrays (:class:`_Columns`), and the NB2 sums of
+log-gamma, digamma and trigamma terms over months come from a table of the
+counts (:mod:`trends.models.gammasums`) rather than from special functions at
+every month.
 """
 
 from __future__ import annotations
@@ -29,12 +33,8 @@ from typing import Any, Literal
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from trends.models.families import (
-    log_factorial,
-    negbin_loglik,
-    poisson_loglik,
-    theta_score_info,
-)
+from trends.models.families import log_factorial
+from trends.models.gammasums import GammaSums
 
 _ETA_LIMIT = 30.0
 _CHUNK_ELEMENTS = 150_000
@@ -70,18 +70,25 @@ class BatchFit:
 
 
 def _linear(X: np.ndarray, beta: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    eta = beta @ np.swapaxes(X, -1, -2) + offset
-    return np.clip(eta, -_ETA_LIMIT, _ETA_LIMIT)
+    eta = beta @ np.swapaxes(X, -1, -2)
+    eta += offset
+    np.minimum(eta, _ETA_LIMIT, out=eta)
+    return np.maximum(eta, -_ETA_LIMIT, out=eta)
+
+
+def _outer(X: np.ndarray) -> np.ndarray:
+    """Row outer products of each design, (K, n, p * p)."""
+    return np.einsum("kip,kiq->kipq", X, X).reshape(X.shape[0], X.shape[1], -1)
 
 
 def _scoring_step(
     X: np.ndarray, outer: np.ndarray, Y: np.ndarray, eta: np.ndarray, mu: np.ndarray,
-    weights: np.ndarray, offset: np.ndarray,
+    offset: np.ndarray,
 ) -> np.ndarray:
+    """Poisson Fisher-scoring (IRLS) step: weights mu, working response eta + (y - mu) / mu."""
     p = X.shape[-1]
-    z = eta - offset + (Y - mu) / mu
-    xtwx = (weights @ outer).reshape((*weights.shape[:-1], p, p))
-    xtwz = (weights * z) @ X
+    xtwx = (mu @ outer).reshape((*mu.shape[:-1], p, p))
+    xtwz = (mu * (eta - offset) + (Y - mu)) @ X
     return np.linalg.solve(_damped(xtwx), xtwz[..., None])[..., 0]
 
 
@@ -95,56 +102,118 @@ def _damped(info: np.ndarray) -> np.ndarray:
     p = info.shape[-1]
     diagonal = np.diagonal(info, axis1=-2, axis2=-1)
     scale = np.maximum(diagonal, 1e-300 + 1e-12 * diagonal.max(axis=-1, keepdims=True))
-    return info + 1e-12 * scale[..., None] * np.eye(p)
+    info = np.ascontiguousarray(info)
+    info.reshape((*info.shape[:-2], p * p))[..., :: p + 1] += 1e-12 * scale
+    return info
 
 
 def _converged(ll_new: np.ndarray, ll_old: np.ndarray, tol: float) -> np.ndarray:
     return np.abs(ll_new - ll_old) <= tol * (np.abs(ll_new) + 1.0)
 
 
+class _Columns:
+    """Which columns (count series) of a chunk are still being fitted, and the results of the rest.
+
+    A column leaves once every design's problem in it has converged; its
+    values are written to the results and the working arrays shrink, so the
+    iterations cost only what the slow problems need.
+    """
+
+    def __init__(self, n_columns: int, start: dict[str, np.ndarray]) -> None:
+        self.at = np.arange(n_columns)
+        self.out = {name: value.copy() for name, value in start.items()}
+
+    def finish(self, leaving: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Record ``values`` of the columns ``leaving``; returns the columns that stay."""
+        where = self.at[leaving]
+        for name, value in values.items():
+            self.out[name][:, where] = value[:, leaving]
+        stay = ~leaving
+        self.at = self.at[stay]
+        return stay
+
+
+def _poisson_ll(Y: np.ndarray, eta: np.ndarray, mu: np.ndarray, log_fact: np.ndarray) -> np.ndarray:
+    """Poisson log-likelihood from eta = log(mu); ``log_fact`` is sum(log(y!)) of each series."""
+    return np.sum(Y * eta - mu, axis=-1) - log_fact
+
+
 def _poisson_chunk(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray | None,
-    max_iter: int, tol: float,
+    max_iter: int, tol: float, log_fact: np.ndarray | None = None,
 ) -> BatchFit:
-    outer = np.einsum("kip,kiq->kipq", X, X).reshape(X.shape[0], X.shape[1], -1)
-    log_fact = log_factorial(Y)
-    shape = (X.shape[0], *Y.shape[-2:])
+    """Poisson fits by Fisher scoring, from ``beta`` (step halving) or from mu = y + 0.1.
+
+    ``log_fact`` is sum(log(y!)) of each series when known.
+    """
+    n_designs, n, n_coef = X.shape
+    outer = _outer(X)
+    if log_fact is None:
+        log_fact = np.sum(log_factorial(Y), axis=-1)
+    shape = (n_designs, Y.shape[-2])
+    halve = beta is not None
     if beta is None:
-        mu = np.broadcast_to(Y + 0.1, shape).copy()
+        mu = np.broadcast_to(Y + 0.1, (*shape, n)).copy()
         eta = np.log(mu) + offset
-        ll = np.full(shape[:-1], -np.inf)
+        ll = np.full(shape, -np.inf)
+        beta = np.zeros((*shape, n_coef))
     else:
+        beta = np.array(np.broadcast_to(beta, (*shape, n_coef)))
         eta = _linear(X, beta, offset)
         mu = np.exp(eta)
-        ll = poisson_loglik(Y, mu, log_fact)
-    converged = np.zeros(shape[:-1], dtype=bool)
+        ll = _poisson_ll(Y, eta, mu, log_fact)
+    columns = _Columns(shape[1], {"beta": beta, "ll": ll,
+                                       "converged": np.zeros(shape, dtype=bool)})
     it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007
-        new_beta = _scoring_step(X, outer, Y, eta, mu, mu, offset)
+    for it in range(1, max_iter + 1):
+        new_beta = _scoring_step(X, outer, Y, eta, mu, offset)
         eta_new = _linear(X, new_beta, offset)
         mu_new = np.exp(eta_new)
-        ll_new = poisson_loglik(Y, mu_new, log_fact)
-        for _ in range(30):
+        ll_new = _poisson_ll(Y, eta_new, mu_new, log_fact)
+        for _ in range(30 if halve else 0):
             worse = ~(ll_new >= ll - 1e-12 * np.abs(ll))
             worse &= np.isfinite(ll)
-            if beta is None or not worse.any():
+            if not worse.any():
                 break
             new_beta = np.where(worse[..., None], 0.5 * (new_beta + beta), new_beta)
             eta_new = _linear(X, new_beta, offset)
             mu_new = np.exp(eta_new)
-            ll_new = poisson_loglik(Y, mu_new, log_fact)
+            ll_new = _poisson_ll(Y, eta_new, mu_new, log_fact)
+        halve = True
         converged = _converged(ll_new, ll, tol)
         beta, eta, mu, ll = new_beta, eta_new, mu_new, ll_new
-        if converged.all():
-            break
-    assert beta is not None
-    return BatchFit(beta, ll, np.full(ll.shape, np.inf), converged, it)
+        leaving = np.asarray(converged.all(axis=0) | (it == max_iter))
+        if leaving.any():
+            stay = columns.finish(leaving, {"beta": beta, "ll": ll, "converged": converged})
+            if not stay.any():
+                break
+            beta, eta, mu, ll = beta[:, stay], eta[:, stay], mu[:, stay], ll[:, stay]
+            Y, log_fact = Y[..., stay, :], log_fact[..., stay]
+    out = columns.out
+    return BatchFit(out["beta"], out["ll"], np.full(shape, np.inf), out["converged"], it)
+
+
+def _negbin_ll(
+    Y: np.ndarray, eta: np.ndarray, mu: np.ndarray, theta: np.ndarray, gamma_sum: np.ndarray,
+    log_fact: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """NB2 log-likelihood of each problem, and sum(log1p(mu / theta)) (the theta score uses it).
+
+    With L = log1p(mu / theta) and eta = log(mu), the terms theta log(theta / (theta + mu))
+    + y log(mu / (theta + mu)) are y (eta - L) - theta L - y log(theta); the last one is in
+    ``gamma_sum`` (:meth:`GammaSums.loggamma`).
+    """
+    log_ratio = np.log1p(mu * (1.0 / theta)[..., None])
+    sum_log = log_ratio.sum(axis=-1)
+    np.subtract(eta, log_ratio, out=log_ratio)
+    log_ratio *= Y
+    return gamma_sum - log_fact + log_ratio.sum(axis=-1) - theta * sum_log, sum_log
 
 
 def _negbin_chunk(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray,
     theta: np.ndarray, max_iter: int, tol: float, theta_min: float, theta_max: float,
-    active: np.ndarray | None = None,
+    active: np.ndarray | None = None, sums: GammaSums | None = None,
 ) -> tuple[BatchFit, np.ndarray]:
     """Joint Newton steps in (beta, log theta) with the observed information.
 
@@ -153,34 +222,63 @@ def _negbin_chunk(
     block is not positive the step falls back to Newton in beta at fixed theta
     and a unit step of log theta in the direction of its score. Problems
     outside ``active`` (known to end at the Poisson limit) are not iterated to
-    convergence; their values are replaced by the caller.
+    convergence; their values are replaced by the caller. A converged problem
+    is frozen, and a column of problems leaves the working arrays once all of
+    them are.
     """
-    n_coef = X.shape[-1]
-    outer = np.einsum("kip,kiq->kipq", X, X).reshape(X.shape[0], X.shape[1], -1)
-    log_fact = log_factorial(Y)
-    phi = np.log(np.clip(theta, theta_min, theta_max))
+    n_designs, n_coef = X.shape[0], X.shape[2]
+    shape = (n_designs, Y.shape[-2])
+    outer = _outer(X)
+    sums = GammaSums(Y, shape) if sums is None else sums
+    log_fact = sums.log_factorials()
     lo, hi = np.log(theta_min), np.log(theta_max)
+    phi = np.array(np.broadcast_to(np.log(np.clip(theta, theta_min, theta_max)), shape))
+    beta = np.array(np.broadcast_to(beta, (*shape, n_coef)))
     eta = _linear(X, beta, offset)
     mu = np.exp(eta)
-    ll = negbin_loglik(Y, mu, np.exp(phi), log_fact)
-    idle = np.zeros(ll.shape, dtype=bool) if active is None else ~active
+    th = np.exp(phi)
+    ll, sum_log = _negbin_ll(Y, eta, mu, th, sums.loggamma(th), log_fact)
+    idle = np.zeros(shape, dtype=bool) if active is None else ~active
     # converged problems are frozen, so one slow problem does not keep moving the others
     done = idle.copy()
+    columns = _Columns(shape[1], {"beta": beta, "phi": phi, "ll": ll, "done": done})
     it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007
+    for it in range(1, max_iter + 1):
+        leaving = np.asarray(done.all(axis=0))
+        if leaving.any():
+            stay = columns.finish(leaving, {"beta": beta, "phi": phi, "ll": ll, "done": done})
+            if not stay.any():
+                it -= 1
+                break
+            beta, phi, eta, mu, ll, sum_log, done = (
+                a[:, stay] for a in (beta, phi, eta, mu, ll, sum_log, done))
+            Y, log_fact = Y[..., stay, :], log_fact[..., stay]
+            sums = sums.take(stay)
         th = np.exp(phi)
         thn = th[..., None]
+        inv_tm = 1.0 / (thn + mu)
         resid = Y - mu
-        denom = 1.0 / (thn + mu)
-        grad_eta = thn * resid * denom
-        w_obs = thn * mu * (thn + Y) * denom * denom
-        cross_eta = thn * mu * resid * denom * denom
+        share = thn * inv_tm  # theta / (theta + mu)
+        grad_eta = share * resid
+        mu_share = mu * inv_tm  # mu / (theta + mu)
+        w_obs = thn + Y
+        w_obs *= share
+        w_obs *= mu_share
+        cross_eta = grad_eta * mu_share
         info = (w_obs @ outer).reshape((*w_obs.shape[:-1], n_coef, n_coef))
         info = _damped(info)
         rhs = np.stack([grad_eta @ X, cross_eta @ X], axis=-1)
         sol = np.linalg.solve(info, rhs)
         cross = rhs[..., 1]
-        score, curvature = theta_score_info(Y, mu, th)
+        # derivatives of the log-likelihood in theta (mu fixed), then by the chain rule in phi
+        dig, tri = sums.digammas(th)
+        resid *= inv_tm
+        d1 = dig - sum_log - resid.sum(axis=-1)
+        mu_share *= mu_share
+        inv_tm *= inv_tm
+        inv_tm *= Y
+        d2 = tri + mu_share.sum(axis=-1) / th + inv_tm.sum(axis=-1)
+        score, curvature = th * d1, th * th * d2 + th * d1
         schur = -curvature - np.sum(cross * sol[..., 1], axis=-1)
         joint = schur > 1e-10 * np.abs(curvature)
         d_phi_joint = (score + np.sum(cross * sol[..., 0], axis=-1)) / np.where(joint, schur, 1.0)
@@ -191,14 +289,13 @@ def _negbin_chunk(
         new_phi = np.clip(phi + d_phi, lo, hi)
         eta_new = _linear(X, new_beta, offset)
         mu_new = np.exp(eta_new)
-        ll_new = negbin_loglik(Y, mu_new, np.exp(new_phi), log_fact)
+        th_new = np.exp(new_phi)
+        ll_new, sum_log_new = _negbin_ll(Y, eta_new, mu_new, th_new, sums.loggamma(th_new),
+                                         log_fact)
         for _ in range(30):
             worse = ~(ll_new >= ll - 1e-12 * np.abs(ll)) & ~done
             if not worse.any():
                 break
-            # only the halved problems change: the others are not recomputed
-            new_beta, new_phi, eta_new, mu_new, ll_new = (
-                a.copy() for a in (new_beta, new_phi, eta_new, mu_new, ll_new))
             which = np.nonzero(worse)
             new_beta[which] = 0.5 * (new_beta[which] + beta[which])
             new_phi[which] = 0.5 * (new_phi[which] + phi[which])
@@ -207,9 +304,10 @@ def _negbin_chunk(
                             np.broadcast_to(offset, mu_new.shape)[which][:, None, :])[:, 0]
             eta_new[which] = eta_w
             mu_new[which] = np.exp(eta_w)
-            ll_new[which] = negbin_loglik(
-                np.broadcast_to(Y, mu_new.shape)[which], mu_new[which],
-                np.exp(new_phi[which]), np.broadcast_to(log_fact, mu_new.shape)[which],
+            th_w = np.exp(new_phi[which])
+            ll_new[which], sum_log_new[which] = _negbin_ll(
+                np.broadcast_to(Y, mu_new.shape)[which], eta_w, mu_new[which], th_w,
+                sums.loggamma(th_w, which), np.broadcast_to(log_fact, ll_new.shape)[which],
             )
         # near the Poisson limit (theta above 100 times every mean) the likelihood is flat
         # in theta and its exact value no longer matters: a steady log-likelihood is enough
@@ -217,37 +315,43 @@ def _negbin_chunk(
         done |= _converged(ll_new, ll, tol) & (
             (np.abs(new_phi - phi) < 1e-7) | (new_phi >= hi) | flat
         )
-        beta, phi, eta, mu, ll = new_beta, new_phi, eta_new, mu_new, ll_new
-        if done.all():
-            break
-    converged = done & ~idle
-    return BatchFit(beta, ll, np.exp(phi), converged, it), phi >= hi - 1e-9
+        beta, phi, eta, mu, ll, sum_log = new_beta, new_phi, eta_new, mu_new, ll_new, sum_log_new
+    else:
+        columns.finish(np.ones(done.shape[1], dtype=bool),
+                       {"beta": beta, "phi": phi, "ll": ll, "done": done})
+    out = columns.out
+    converged = out["done"] & ~idle
+    fit = BatchFit(out["beta"], out["ll"], np.exp(out["phi"]), converged, it)
+    return fit, out["phi"] >= hi - 1e-9
 
 
 def _negbin_full(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray | None,
     theta: np.ndarray | None, max_iter: int, tol: float, theta_min: float, theta_max: float,
 ) -> BatchFit:
-    pois = _poisson_chunk(X, Y, offset, None, max_iter, tol) if beta is None else None
+    """NB2 fits; without ``theta`` they start from the Poisson fits (from ``beta`` if given)."""
+    sums = GammaSums(Y, (X.shape[0], Y.shape[-2]))
+    log_fact = sums.log_factorials()
+    pois = None
     excess = np.zeros(0)
-    if beta is None or theta is None:
-        if pois is None:
-            pois = _poisson_chunk(X, Y, offset, beta, max_iter, tol)
+    if theta is None:
+        pois = _poisson_chunk(X, Y, offset, beta, max_iter, tol, log_fact)
         mu = np.exp(_linear(X, pois.beta, offset))
         excess = np.sum((Y - mu) ** 2 - Y, axis=-1)
         moment = Y.shape[-1] / np.maximum(np.sum((Y / mu - 1.0) ** 2, axis=-1), 1e-300)
         theta = np.where(excess > 0, np.clip(moment, theta_min, theta_max), theta_max)
-        beta = pois.beta if beta is None else beta
+        beta = pois.beta
+    assert beta is not None
     active = None if pois is None else np.broadcast_to(excess > 0, theta.shape)
     nb, at_limit = _negbin_chunk(X, Y, offset, beta, theta, max_iter, tol, theta_min, theta_max,
-                                 active)
+                                 active, sums)
     at_limit |= nb.theta >= 0.5 * theta_max
     if pois is not None:
         at_limit |= excess <= 0
     if not at_limit.any():
         return nb
     if pois is None:
-        pois = _poisson_chunk(X, Y, offset, nb.beta, max_iter, tol)
+        pois = _poisson_chunk(X, Y, offset, nb.beta, max_iter, tol, log_fact)
     use_poisson = at_limit & ((pois.loglik >= nb.loglik) | (nb.theta >= 0.5 * theta_max))
     return BatchFit(
         np.where(use_poisson[..., None], pois.beta, nb.beta),
@@ -286,6 +390,8 @@ def fit_batch(
         Log-exposure added to the linear predictor, shape (n,).
     start_beta, start_theta : numpy.ndarray, optional
         Starting values, shapes (K, B, p) and (K, B) (e.g. the null-model fit).
+        For NB2, ``start_beta`` alone starts the Poisson fits the NB2 fits
+        begin from (e.g. the fit of the series the replicates were drawn from).
     max_iter, tol : int, float
         Iteration limit and relative log-likelihood tolerance.
     theta_min, theta_max : float

@@ -83,7 +83,7 @@ def calibrated_latent(
     for step in range(iterations if pilot > 0 else 0):
         current = latent_from_autocovariances(corrected, theta)
         sims = current.simulate(rng, mu, pilot)
-        refit = fit_batch(X, sims, family="negbin", offset=offset)
+        refit = fit_batch(X, sims, family="negbin", offset=offset, start_beta=fit.beta)
         again = residual_autocovariances(sims, _mean(X, refit, offset), refit.theta[0])
         miss = raw - again.mean(axis=0)
         corrected = corrected + miss
@@ -95,12 +95,18 @@ def calibrated_latent(
 
 def _statistics(
     Y: np.ndarray, X_alt: np.ndarray, X_null: np.ndarray, offset: np.ndarray, family: str,
-    sign_column: int | None,
+    sign_column: int | None, starts: tuple[BatchFit, BatchFit] | None = None,
 ) -> tuple[np.ndarray, BatchFit, BatchFit]:
-    """Test statistic of every row of ``Y`` (LR, scaled deviance, or their signed root)."""
+    """Test statistic of every row of ``Y`` (LR, scaled deviance, or their signed root).
+
+    ``starts`` (fits of the null and the break model) give the fits their starting values.
+    """
     core = "poisson" if family == "quasipoisson" else family
-    null = fit_batch(X_null, Y, family=core, offset=offset)  # type: ignore[arg-type]
-    alt = fit_batch(X_alt, Y, family=core, offset=offset)  # type: ignore[arg-type]
+    start_null, start_alt = (None, None) if starts is None else (starts[0].beta, starts[1].beta)
+    null = fit_batch(X_null, Y, family=core, offset=offset,  # type: ignore[arg-type]
+                     start_beta=start_null)
+    alt = fit_batch(X_alt, Y, family=core, offset=offset,  # type: ignore[arg-type]
+                    start_beta=start_alt)
     if family == "quasipoisson":
         mu1, mu0 = _mean(X_alt, alt, offset), _mean(X_null, null, offset)
         phi = np.sum((Y - mu1) ** 2 / mu1, axis=-1) / (Y.shape[-1] - X_alt.shape[1])
@@ -149,10 +155,12 @@ def _its_bootstrap(
     sign_column = drop[0] if signed else None
     observed = float(_statistics(y[None], X_alt, X_null, offset, family, sign_column)[0][0])
     null_sims = latent.simulate(rng, _mean(X_null, nb_null, offset)[0], bootstrap)
-    stats_null, fit0, fit1 = _statistics(null_sims, X_alt, X_null, offset, family, sign_column)
+    stats_null, fit0, fit1 = _statistics(null_sims, X_alt, X_null, offset, family, sign_column,
+                                         (nb_null, nb_alt))
     alt_sims = latent.simulate(rng, _mean(X_alt, nb_alt, offset)[0], bootstrap)
     core = "poisson" if family == "quasipoisson" else family
-    refit = fit_batch(X_alt, alt_sims, family=core, offset=offset)  # type: ignore[arg-type]
+    refit = fit_batch(X_alt, alt_sims, family=core, offset=offset,  # type: ignore[arg-type]
+                      start_beta=nb_alt.beta)
     tolerance = 1e-9 * max(1.0, abs(observed))
     p_value = (1.0 + np.sum(stats_null >= observed - tolerance)) / (bootstrap + 1.0)
     failed = int((~fit0.converged).sum() + (~fit1.converged).sum() + (~refit.converged).sum())
