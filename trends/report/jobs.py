@@ -7,15 +7,17 @@ seed, so running them at once in worker processes gives exactly the results
 of running them one after another, in less time on a machine with more than
 one core.
 
-Workers come from a fork server that imports the analyses once (about 2 s
-of CPU time), so a report uses them only when it has regions to test. Each
-worker also imports the main script, as :mod:`multiprocessing` does, so
-only ``trends report`` (whose script is guarded) asks for them by default;
-``build_report(workers=2)`` needs a script guarded by
-``if __name__ == "__main__":``. With
-one worker (``TRENDS_WORKERS=1``, a machine with one core, or a system where
-worker processes cannot start) every analysis runs in this process, when its
-result is asked for.
+Workers come from a fork server that imports the analyses once (about 1.5 s
+of CPU time, without the charts), so a report uses them only when it has
+regions to test; ``trends report`` starts the server first
+(:func:`start_fork_server`), so that it imports on the other core while the
+command imports the rest. Each worker also imports the main script, as
+:mod:`multiprocessing` does, so only ``trends report`` (whose script is
+guarded) asks for them by default; ``build_report(workers=2)`` needs a script
+guarded by ``if __name__ == "__main__":``. With one worker
+(``TRENDS_WORKERS=1``, a machine with one core, or a system where worker
+processes cannot start) every analysis runs in this process, when its result
+is asked for.
 
 Examples
 --------
