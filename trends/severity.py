@@ -114,25 +114,30 @@ def _ks_distance(values: np.ndarray, counts: np.ndarray, alpha: float, xmin: int
 
 
 def _ks_distances(
-    values: np.ndarray, counts: np.ndarray, alphas: np.ndarray, starts: np.ndarray
+    values: np.ndarray, counts: np.ndarray, alphas: np.ndarray, starts: np.ndarray,
+    limit: int | None = None,
 ) -> np.ndarray:
     """:func:`_ks_distance` of each tail ``values[j:]`` (xmin ``values[j]``), j = ``starts[i]``.
 
     The same numbers as one call per tail, from one evaluation of the
     Hurwitz zeta function per (alpha, integer) pair: the CDFs at ``u`` and
     ``u - 1`` share their zeta values wherever ``u + 1`` is also a data value,
-    and the normalising zeta(alpha, xmin) is the first of them.
+    and the normalising zeta(alpha, xmin) is the first of them. With
+    ``limit``, only the first ``limit`` data values of each tail are looked
+    at: a lower bound of its distance.
     """
     grid = np.union1d(values, values + 1.0)  # sorted; holds every u and u + 1
+    stops = np.full(starts.shape, values.size) if limit is None else np.minimum(
+        starts + limit, values.size)
     first = np.searchsorted(grid, values[starts])
-    sizes = grid.size - first
+    sizes = np.searchsorted(grid, values[stops - 1] + 1.0) + 1 - first
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     spots = np.arange(offsets[-1]) - np.repeat(offsets[:-1] - first, sizes)
     zetas = special.zeta(np.repeat(alphas, sizes), grid[spots])
     at_u = np.searchsorted(grid, values)
     at_next = np.searchsorted(grid, values + 1.0)
-    lengths = values.size - starts
-    tails = np.concatenate([np.arange(j, values.size) for j in starts])
+    lengths = stops - starts
+    tails = np.concatenate([np.arange(j, stop) for j, stop in zip(starts, stops, strict=True)])
     base = np.repeat(offsets[:-1] - first, lengths)  # a tail's grid spot -> its zeta value
     norm = np.repeat(zetas[offsets[:-1]], lengths)
     model_at = 1.0 - zetas[base + at_next[tails]] / norm
@@ -146,6 +151,35 @@ def _ks_distances(
     gap_at = np.maximum.reduceat(np.abs(cum - model_at), edges)
     gap_before = np.maximum.reduceat(np.abs(before - model_before), edges)
     return np.array([max(a, b) for a, b in zip(gap_at, gap_before, strict=True)])
+
+
+PROBE = 12
+"""Data values of each candidate tail whose CDF gaps bound its KS distance from below."""
+
+
+def _closest(values: np.ndarray, counts: np.ndarray, alphas: np.ndarray,
+             fitted: np.ndarray) -> tuple[int, float] | None:
+    """The first candidate (index into ``fitted``) with the smallest KS distance, and that distance.
+
+    The distance of every candidate is bounded from below by its first
+    ``PROBE`` data values; only candidates whose bound does not exceed the
+    distance of the most promising one can be the closest (or tie with it),
+    so only their whole distances are computed. The result is that of
+    comparing every whole distance in order.
+    """
+    bound = _ks_distances(values, counts, alphas, fitted, PROBE)
+    hopeful = np.flatnonzero(bound == np.nanmin(bound)) if np.any(bound == bound) else None
+    if hopeful is None:
+        return None  # every bound is NaN, and so is every distance
+    lead = int(hopeful[0])
+    limit = _ks_distances(values, counts, alphas[[lead]], fitted[[lead]])[0]
+    check = np.flatnonzero(bound <= limit) if limit == limit else np.arange(fitted.size)
+    distances = _ks_distances(values, counts, alphas[check], fitted[check])
+    best: tuple[int, float] | None = None
+    for i, ks in zip(check, distances, strict=True):
+        if ks < (math.inf if best is None else best[1]):
+            best = (int(i), ks)
+    return best
 
 
 @dataclass(frozen=True)
@@ -184,13 +218,12 @@ def _fit_tails(tails: list[_Tails]) -> list[tuple[float, int, int, float] | None
         mine = alphas[at:at + t.candidates]
         at += t.candidates
         fitted = np.flatnonzero(np.isfinite(mine))
-        best = (math.inf, math.nan, 0, 0)
-        if fitted.size:
-            distances = _ks_distances(t.values, t.counts, mine[fitted], fitted)
-            for j, ks in zip(fitted, distances, strict=True):
-                if ks < best[0]:
-                    best = (ks, mine[j], int(t.values[j]), int(t.n_at_or_above[j]))
-        out.append(None if math.isinf(best[0]) else (best[1], best[2], best[3], best[0]))
+        found = _closest(t.values, t.counts, mine[fitted], fitted) if fitted.size else None
+        if found is None:
+            out.append(None)
+            continue
+        j, ks = int(fitted[found[0]]), found[1]
+        out.append((mine[j], int(t.values[j]), int(t.n_at_or_above[j]), ks))
     return out
 
 
