@@ -13,7 +13,8 @@ of the process and its workers. It is built three ways in the same run:
 - ``--single-file``: the bundle inlined in each page, as every page was
   before the bundle became a file;
 - with ``--baseline DIR``: the same command run from an older checkout of
-  the package in DIR (e.g. ``git archive COMMIT | tar -x -C DIR``).
+  the package in DIR (e.g. ``git archive COMMIT | tar -x -C DIR``), with
+  and without worker processes.
 
 The goal is 15 s of wall time on a 2-core machine. Wall time depends on
 what else the machine is doing, so the load average before and after is
@@ -24,6 +25,7 @@ benchmark (14 regions x 120 months, 999-replicate bootstrap tests).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
 import subprocess
@@ -72,6 +74,14 @@ def folder_bytes(folder: Path) -> tuple[int, int]:
     return pages, total
 
 
+def digest(folder: Path) -> str:
+    """SHA-256 of every file's path and bytes in the folder."""
+    total = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        total.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return total.hexdigest()
+
+
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
@@ -88,7 +98,9 @@ def example(repeat: int, baseline: str | None) -> None:
     ]
     if baseline:
         ways.append((f"baseline {baseline}", [], Path(baseline).resolve(), {}))
+        ways.append((f"baseline {baseline}, TRENDS_WORKERS=1", [], Path(baseline).resolve(), one))
     best: dict[str, float] = {}
+    digests: dict[int, str] = {}
     with tempfile.TemporaryDirectory() as folder:
         for run in range(1, repeat + 1):
             for index, (label, extra, root, env) in enumerate(ways):
@@ -96,10 +108,14 @@ def example(repeat: int, baseline: str | None) -> None:
                 wall, cpu = build_example(out, extra, root, env)
                 pages, total = folder_bytes(out)
                 best[label] = min(wall, best.get(label, wall))
-                whole = bool(env) or root != ROOT
+                whole = "TRENDS_WORKERS" in env
                 cost = f"{cpu:.1f} s CPU" if whole else f"{cpu:.1f} s CPU without the workers"
+                same = ""
+                if not extra:  # every build with the bundle file writes the same bytes
+                    digests.setdefault(run, digest(out))
+                    same = f"; files {'identical' if digest(out) == digests[run] else 'DIFFER'}"
                 print(f"run {run}, {label}: {wall:.1f} s wall, {cost}; pages "
-                      f"{pages / 1e6:.2f} MB, folder {total / 1e6:.2f} MB")
+                      f"{pages / 1e6:.2f} MB, folder {total / 1e6:.2f} MB{same}")
     print(f"load average after: {load()}")
     default = best["bundle file (default)"]
     print(f"best default build: {default:.1f} s = {default / GOAL_SECONDS:.2f} x the "

@@ -341,7 +341,7 @@ def test_failed_build_leaves_the_previous_report_intact(built, tmp_path, monkeyp
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("trends.report.build.charts.save_chart_files", broken)
+    monkeypatch.setattr("trends.report.build.export.write_chart_files", broken)
     with pytest.raises(OSError):
         build_report(small_definition(), out, month="2019-09")
     assert digest_tree(out) == before

@@ -91,6 +91,67 @@ def test_ks_distance_is_the_supremum_over_all_integers(gappy):
     assert fit.ks_distance == pytest.approx(np.max(np.abs(empirical - model)), abs=1e-12)
 
 
+def _fit_one_candidate_at_a_time(positive, min_tail_size=10):
+    """xmin, alpha and KS distance chosen the plain way: a bisection and a KS loop per candidate."""
+    values, counts = np.unique(positive, return_counts=True)
+    best = (np.inf, None, None)
+    for j, xmin in enumerate(values):
+        tail = positive[positive >= xmin]
+        if tail.size < min_tail_size:
+            break
+        mean_log = np.log(tail).mean()
+        lo, hi = 1.0001, 50.0
+
+        def mean_log_model(a, xmin=xmin, step=1e-5):
+            upper = np.log(special.zeta(a + step, xmin))
+            lower = np.log(special.zeta(a - step, xmin))
+            return -(upper - lower) / (2 * step)
+
+        if not mean_log > mean_log_model(hi):
+            continue
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if mean_log_model(mid) > mean_log else (lo, mid)
+        alpha = (lo + hi) / 2
+        cum = np.cumsum(counts[j:]) / counts[j:].sum()
+        norm = special.zeta(alpha, xmin)
+        at = 1 - special.zeta(alpha, values[j:] + 1) / norm
+        before = 1 - special.zeta(alpha, values[j:]) / norm
+        ks = max(np.max(np.abs(cum - at)), np.max(np.abs(np.r_[0.0, cum[:-1]] - before)))
+        if ks < best[0]:
+            best = (ks, alpha, xmin)
+    return best
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(1.5, 3.5), st.integers(1, 6), st.booleans())
+def test_xmin_and_alpha_match_a_fit_one_candidate_at_a_time(seed, alpha, xmin, gappy):
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.integers(1, xmin + 1, 200), sample_discrete_power_law(alpha, xmin,
+                                                                                  150, rng)])
+    if gappy:
+        x = x[(x < 3) | (x > 6)]
+    ks, alpha_hat, xmin_hat = _fit_one_candidate_at_a_time(np.sort(x.astype(float)))
+    fit = fit_power_law(x, **NO_BOOTSTRAP)
+    assert (fit.xmin, fit.alpha) == (xmin_hat, pytest.approx(alpha_hat, rel=1e-12))
+    assert fit.ks_distance == pytest.approx(ks, rel=1e-12, abs=1e-15)
+
+
+def test_bootstrap_replicates_are_those_of_fitting_each_sample_alone():
+    """The replicates are fitted together; each must equal the fit of its own sample."""
+    x = np.concatenate([np.arange(1, 40), sample_discrete_power_law(2.1, 5, 300,
+                                                                    np.random.default_rng(3))])
+    fit = fit_power_law(x, bootstrap=25, gof_bootstrap=0, seed=7)
+    rng = np.random.default_rng(7)
+    positive = np.sort(x[x > 0].astype(float))
+    alphas = []
+    for _ in range(25):
+        sample = np.sort(rng.choice(positive, size=positive.size, replace=True))
+        alphas.append(_fit_one_candidate_at_a_time(sample)[1])
+    low, high = np.quantile(alphas, [0.025, 0.975])
+    assert fit.alpha_ci == (pytest.approx(low, rel=1e-12), pytest.approx(high, rel=1e-12))
+
+
 def test_xmin_is_found_above_a_non_power_law_body():
     rng = np.random.default_rng(5)
     body = rng.integers(0, 6, 3000)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -72,22 +73,29 @@ def _mle_alpha(mean_log: np.ndarray, xmin: np.ndarray) -> np.ndarray:
     The log-likelihood ``-n log zeta(alpha, xmin) - alpha sum(log x)`` is
     concave in alpha; its maximum solves ``E_alpha[log X] = mean(log x)``
     with ``E_alpha[log X] = -d/dalpha log zeta(alpha, xmin)``, decreasing in
-    alpha, found by bisection. NaN where the tail is all at ``xmin``.
+    alpha, found by 60 bisection steps. NaN where the tail is all at ``xmin``.
+    A pair whose bracket has closed to one number is left alone (a further
+    step would not move it), so only open brackets are evaluated.
     """
 
-    def mean_log_model(alpha: np.ndarray) -> np.ndarray:
-        upper = np.log(special.zeta(alpha + _STEP, xmin))
-        lower = np.log(special.zeta(alpha - _STEP, xmin))
+    def mean_log_model(alpha: np.ndarray, at: np.ndarray) -> np.ndarray:
+        upper = np.log(special.zeta(alpha + _STEP, at))
+        lower = np.log(special.zeta(alpha - _STEP, at))
         return -(upper - lower) / (2 * _STEP)
 
     lo = np.full(mean_log.shape, _ALPHA_BOUNDS[0])
     hi = np.full(mean_log.shape, _ALPHA_BOUNDS[1])
-    solvable = mean_log > mean_log_model(hi)
+    solvable = mean_log > mean_log_model(hi, xmin)
+    open_ = np.arange(mean_log.size)
     for _ in range(60):
-        mid = (lo + hi) / 2
-        too_heavy = mean_log_model(mid) > mean_log
-        lo = np.where(too_heavy, mid, lo)
-        hi = np.where(too_heavy, hi, mid)
+        open_ = open_[lo[open_] != hi[open_]]
+        if not open_.size:
+            break
+        low, high = lo[open_], hi[open_]
+        mid = (low + high) / 2
+        too_heavy = mean_log_model(mid, xmin[open_]) > mean_log[open_]
+        lo[open_] = np.where(too_heavy, mid, low)
+        hi[open_] = np.where(too_heavy, high, mid)
     return np.where(solvable, (lo + hi) / 2, np.nan)
 
 
@@ -105,30 +113,135 @@ def _ks_distance(values: np.ndarray, counts: np.ndarray, alpha: float, xmin: int
     return float(max(np.max(np.abs(cum - model_at)), np.max(np.abs(before - model_before))))
 
 
+def _ks_distances(
+    values: np.ndarray, counts: np.ndarray, alphas: np.ndarray, starts: np.ndarray,
+    limit: int | None = None,
+) -> np.ndarray:
+    """:func:`_ks_distance` of each tail ``values[j:]`` (xmin ``values[j]``), j = ``starts[i]``.
+
+    The same numbers as one call per tail, from one evaluation of the
+    Hurwitz zeta function per (alpha, integer) pair: the CDFs at ``u`` and
+    ``u - 1`` share their zeta values wherever ``u + 1`` is also a data value,
+    and the normalising zeta(alpha, xmin) is the first of them. With
+    ``limit``, only the first ``limit`` data values of each tail are looked
+    at: a lower bound of its distance.
+    """
+    grid = np.union1d(values, values + 1.0)  # sorted; holds every u and u + 1
+    stops = np.full(starts.shape, values.size) if limit is None else np.minimum(
+        starts + limit, values.size)
+    first = np.searchsorted(grid, values[starts])
+    sizes = np.searchsorted(grid, values[stops - 1] + 1.0) + 1 - first
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    spots = np.arange(offsets[-1]) - np.repeat(offsets[:-1] - first, sizes)
+    zetas = special.zeta(np.repeat(alphas, sizes), grid[spots])
+    at_u = np.searchsorted(grid, values)
+    at_next = np.searchsorted(grid, values + 1.0)
+    lengths = stops - starts
+    tails = np.concatenate([np.arange(j, stop) for j, stop in zip(starts, stops, strict=True)])
+    base = np.repeat(offsets[:-1] - first, lengths)  # a tail's grid spot -> its zeta value
+    norm = np.repeat(zetas[offsets[:-1]], lengths)
+    model_at = 1.0 - zetas[base + at_next[tails]] / norm
+    model_before = 1.0 - zetas[base + at_u[tails]] / norm
+    total = np.concatenate([[0], np.cumsum(counts)])
+    below = np.repeat(total[starts], lengths)
+    size = np.repeat(total[-1] - total[starts], lengths)
+    cum = (total[tails + 1] - below) / size
+    before = (total[tails] - below) / size
+    edges = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    gap_at = np.maximum.reduceat(np.abs(cum - model_at), edges)
+    gap_before = np.maximum.reduceat(np.abs(before - model_before), edges)
+    return np.array([max(a, b) for a, b in zip(gap_at, gap_before, strict=True)])
+
+
+PROBE = 12
+"""Data values of each candidate tail whose CDF gaps bound its KS distance from below."""
+
+
+def _closest(values: np.ndarray, counts: np.ndarray, alphas: np.ndarray,
+             fitted: np.ndarray) -> tuple[int, float] | None:
+    """The first candidate (index into ``fitted``) with the smallest KS distance, and that distance.
+
+    The distance of every candidate is bounded from below by its first
+    ``PROBE`` data values; only candidates whose bound does not exceed the
+    distance of the most promising one can be the closest (or tie with it),
+    so only their whole distances are computed. The result is that of
+    comparing every whole distance in order.
+    """
+    bound = _ks_distances(values, counts, alphas, fitted, PROBE)
+    hopeful = np.flatnonzero(bound == np.nanmin(bound)) if np.any(bound == bound) else None
+    if hopeful is None:
+        return None  # every bound is NaN, and so is every distance
+    lead = int(hopeful[0])
+    limit = _ks_distances(values, counts, alphas[[lead]], fitted[[lead]])[0]
+    check = np.flatnonzero(bound <= limit) if limit == limit else np.arange(fitted.size)
+    distances = _ks_distances(values, counts, alphas[check], fitted[check])
+    best: tuple[int, float] | None = None
+    for i, ks in zip(check, distances, strict=True):
+        if ks < (math.inf if best is None else best[1]):
+            best = (int(i), ks)
+    return best
+
+
+@dataclass(frozen=True)
+class _Tails:
+    """A sorted sample's distinct values and counts, and its candidate xmins (a prefix)."""
+
+    values: np.ndarray
+    counts: np.ndarray
+    n_at_or_above: np.ndarray
+    candidates: int
+    mean_log: np.ndarray
+
+
+def _tails(positive: np.ndarray, min_tail_size: int) -> _Tails:
+    values, counts = np.unique(positive, return_counts=True)
+    n_at_or_above = np.cumsum(counts[::-1])[::-1]
+    log_sum = np.cumsum((np.log(values) * counts)[::-1])[::-1]
+    keep = n_at_or_above >= min_tail_size
+    return _Tails(values, counts, n_at_or_above, int(keep.sum()),
+                  log_sum[keep] / n_at_or_above[keep])
+
+
+def _fit_tails(tails: list[_Tails]) -> list[tuple[float, int, int, float] | None]:
+    """:func:`_fit_tail` with xmin estimated, of every sample at once (None: no fit possible).
+
+    The bisections of every sample's candidates run together; the results are
+    those of one call per sample.
+    """
+    if not tails:
+        return []
+    alphas = _mle_alpha(np.concatenate([t.mean_log for t in tails]),
+                        np.concatenate([t.values[:t.candidates] for t in tails]))
+    out: list[tuple[float, int, int, float] | None] = []
+    at = 0
+    for t in tails:
+        mine = alphas[at:at + t.candidates]
+        at += t.candidates
+        fitted = np.flatnonzero(np.isfinite(mine))
+        found = _closest(t.values, t.counts, mine[fitted], fitted) if fitted.size else None
+        if found is None:
+            out.append(None)
+            continue
+        j, ks = int(fitted[found[0]]), found[1]
+        out.append((mine[j], int(t.values[j]), int(t.n_at_or_above[j]), ks))
+    return out
+
+
 def _fit_tail(
     positive: np.ndarray, xmin: int | None, min_tail_size: int
 ) -> tuple[float, int, int, float]:
     """Return (alpha, xmin, n_tail, ks) for sorted positive counts."""
-    values, counts = np.unique(positive, return_counts=True)
-    n_at_or_above = np.cumsum(counts[::-1])[::-1]
     if xmin is None:
-        log_sum = np.cumsum((np.log(values) * counts)[::-1])[::-1]
-        keep = n_at_or_above >= min_tail_size
-        candidates = values[keep]
-        alphas = _mle_alpha(log_sum[keep] / n_at_or_above[keep], candidates)
-        best = (math.inf, math.nan, 0, 0)
-        for j in np.flatnonzero(np.isfinite(alphas)):
-            ks = _ks_distance(values[j:], counts[j:], alphas[j], candidates[j])
-            if ks < best[0]:
-                best = (ks, alphas[j], int(candidates[j]), int(n_at_or_above[j]))
-        if math.isinf(best[0]):
+        found = _fit_tails([_tails(positive, min_tail_size)])[0]
+        if found is None:
             msg = (
                 f"no candidate xmin leaves {min_tail_size} or more incidents in the tail "
                 f"with at least two distinct values ({positive.size} incidents with deaths); "
                 "a power-law fit needs more incidents"
             )
             raise DataError(msg)
-        return best[1], best[2], best[3], best[0]
+        return found
+    values, counts = np.unique(positive, return_counts=True)
     in_tail = values >= xmin
     n_tail = int(counts[in_tail].sum())
     if n_tail < min_tail_size:
@@ -255,6 +368,26 @@ class PowerLawResult(ResultView):
         return out
 
 
+def _refit(
+    samples: Iterable[np.ndarray], xmin: int | None, min_tail_size: int
+) -> list[tuple[float, int, int, float] | None]:
+    """The fit of every bootstrap sample, in order (None where it cannot be fitted).
+
+    The draws do not depend on the fits, so drawing every sample first (each
+    kept as its distinct values only) and fitting them together gives the
+    results of drawing and fitting in turn.
+    """
+    if xmin is None:
+        return _fit_tails([_tails(sample, min_tail_size) for sample in samples])
+    out: list[tuple[float, int, int, float] | None] = []
+    for sample in samples:
+        try:
+            out.append(_fit_tail(sample, xmin, min_tail_size))
+        except DataError:
+            out.append(None)
+    return out
+
+
 @renamed_keywords(bootstrap_replicates="bootstrap", gof_replicates="gof_bootstrap")
 def fit_power_law(
     deaths: object,
@@ -325,28 +458,22 @@ def fit_power_law(
         raise DataError(msg)
     alpha, xmin_hat, n_tail, ks = _fit_tail(positive, fixed, min_tail_size)
     rng = np.random.default_rng(seed)
-    failed = 0
-    boot: list[tuple[float, int]] = []
-    for _ in range(bootstrap):
-        resample = np.sort(rng.choice(positive, size=positive.size, replace=True))
-        try:
-            a, x, _, _ = _fit_tail(resample, fixed, min_tail_size)
-        except DataError:
-            failed += 1
-            continue
-        boot.append((a, x))
+
+    def samples() -> Iterator[np.ndarray]:
+        for _ in range(bootstrap):
+            yield np.sort(rng.choice(positive, size=positive.size, replace=True))
+        body = positive[positive < xmin_hat]
+        for _ in range(gof_bootstrap):
+            n_from_tail = rng.binomial(positive.size, n_tail / positive.size)
+            tail = sample_discrete_power_law(alpha, xmin_hat, n_from_tail, rng)
+            rest = rng.choice(body, size=positive.size - n_from_tail) if body.size else np.empty(0)
+            yield np.sort(np.concatenate([rest, tail.astype(float)]))
+
+    fits = _refit(samples(), fixed, min_tail_size)
+    boot = [(fit[0], fit[1]) for fit in fits[:bootstrap] if fit is not None]
+    synthetic_ks = [fit[3] for fit in fits[bootstrap:] if fit is not None]
+    failed = sum(fit is None for fit in fits)
     boot_arr = np.array(boot, dtype=float).reshape(-1, 2)
-    body = positive[positive < xmin_hat]
-    synthetic_ks: list[float] = []
-    for _ in range(gof_bootstrap):
-        n_from_tail = rng.binomial(positive.size, n_tail / positive.size)
-        tail = sample_discrete_power_law(alpha, xmin_hat, n_from_tail, rng)
-        rest = rng.choice(body, size=positive.size - n_from_tail) if body.size else np.empty(0)
-        synthetic = np.sort(np.concatenate([rest, tail.astype(float)]))
-        try:
-            synthetic_ks.append(_fit_tail(synthetic, fixed, min_tail_size)[3])
-        except DataError:
-            failed += 1
     if failed > 0.05 * (bootstrap + gof_bootstrap):
         warnings.warn(
             f"{failed} bootstrap replicates could not be fitted (tail too small); "

@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from importlib import metadata
 from pathlib import Path
-
-import vl_convert
 
 from trends.charts.export import offline_scripts, vegalite_version
 
@@ -83,31 +80,6 @@ def existing_bundle(folder: str | Path) -> str | None:
     if known and Path(known).name == known and _intact(Path(folder) / ASSETS / known):
         return f"{ASSETS}/{known}"
     return None
-
-
-def warm_up(build_bundle: bool) -> threading.Thread:
-    """Start vl-convert's JavaScript engine (and build the bundle) in a background thread.
-
-    The first chart a process draws waits about a second for the engine to
-    start, and the bundle takes 1.5 to 3 s to build; a report starts both while
-    its analyses run in worker processes and this process only waits. Join
-    the thread before drawing.
-    """
-
-    def run() -> None:
-        try:
-            vl_convert.vegalite_to_svg(_TINY, vl_version=vegalite_version())
-            if build_bundle:
-                offline_scripts()
-        except Exception:  # the real call, later, reports any problem
-            return
-
-    thread = threading.Thread(target=run, name="trends-charts-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-_TINY = {"mark": "point", "data": {"values": [{"a": 1}]}, "encoding": {"x": {"field": "a"}}}
 
 
 def write_bundle(folder: str | Path) -> str:

@@ -19,6 +19,7 @@ import html
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -150,14 +151,47 @@ def html_page(chart: alt.TopLevelMixin | dict[str, Any], *, title: str | None = 
     )
 
 
-def save_chart_files(chart: alt.TopLevelMixin | dict[str, Any], base: Path) -> dict[str, Any]:
-    """Write ``base`` + ``.vl.json``, ``.svg`` and ``.png`` from one spec and one rendering.
+@dataclass(frozen=True)
+class ChartFiles:
+    """One chart drawn once: its spec and the bytes of its files, by suffix, in writing order."""
 
-    The same files as three calls of :func:`save_chart` (the PNG is byte for
+    spec: dict[str, Any]
+    files: dict[str, bytes]
+
+
+def render_chart_files(chart: alt.TopLevelMixin | dict[str, Any]) -> ChartFiles:
+    """The ``.vl.json``, ``.svg`` and ``.png`` files of a chart, from one spec and one rendering.
+
+    The same bytes as three calls of :func:`save_chart` (the PNG is byte for
     byte the one ``vegalite_to_png`` draws), at about half the cost: the spec
     is built and checked once and Vega lays the chart out once, for the SVG,
-    which is then rasterised. Returns the spec (with control characters
-    shown), for the page.
+    which is then rasterised. The spec (with control characters shown) is
+    kept for the page.
+
+    Examples
+    --------
+    >>> chart = alt.Chart(alt.InlineData(values=[{"a": 1}])).mark_point().encode(x="a:Q")
+    >>> list(render_chart_files(chart).files)
+    ['.vl.json', '.svg', '.png']
+
+    """
+    spec = _spec(chart)
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=vegalite_version())
+    return ChartFiles(spec, {".vl.json": spec_json(spec).encode("utf-8"),
+                             ".svg": stable_ids(svg).encode("utf-8"),
+                             ".png": vl_convert.svg_to_png(svg)})
+
+
+def write_chart_files(drawn: ChartFiles, base: Path) -> None:
+    """Write ``base`` + each suffix of a drawn chart (each file atomically)."""
+    for suffix, data in drawn.files.items():
+        write_atomic(base.with_name(base.name + suffix), data)
+
+
+def save_chart_files(chart: alt.TopLevelMixin | dict[str, Any], base: Path) -> dict[str, Any]:
+    """Write ``base`` + ``.vl.json``, ``.svg`` and ``.png`` (see :func:`render_chart_files`).
+
+    Returns the spec (with control characters shown), for the page.
 
     Examples
     --------
@@ -169,12 +203,9 @@ def save_chart_files(chart: alt.TopLevelMixin | dict[str, Any], base: Path) -> d
     ['dots.png', 'dots.svg', 'dots.vl.json']
 
     """
-    spec = _spec(chart)
-    svg = vl_convert.vegalite_to_svg(spec, vl_version=vegalite_version())
-    write_atomic(base.with_name(base.name + ".vl.json"), spec_json(spec).encode("utf-8"))
-    write_atomic(base.with_name(base.name + ".svg"), stable_ids(svg).encode("utf-8"))
-    write_atomic(base.with_name(base.name + ".png"), vl_convert.svg_to_png(svg))
-    return spec
+    drawn = render_chart_files(chart)
+    write_chart_files(drawn, base)
+    return drawn.spec
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -9,9 +9,8 @@ from typing import Any
 from trends.cli.console import CONSOLE
 from trends.cli.inputs import add_limit_options
 from trends.errors import OptionError
-from trends.report import ReportDefinition, build_report
-from trends.report.definition import Analysis, Filters
-from trends.report.jobs import default_workers
+from trends.report.definition import Analysis, Filters, ReportDefinition
+from trends.report.jobs import default_workers, start_fork_server
 
 
 def add_parser(subparsers: Any) -> None:
@@ -135,6 +134,14 @@ def rebuild_words(args: argparse.Namespace, definition: ReportDefinition) -> lis
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     definition = definition_from(args)
+    workers = default_workers()
+    if workers > 1:
+        from trends.report.data import may_test_regions
+
+        if may_test_regions(definition):
+            start_fork_server()  # it imports the analyses while this process imports the rest
+    from trends.report.build import build_report
+
     with CONSOLE.bar("report") as bar:
         built = build_report(
             definition,
@@ -143,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
             command=rebuild_words(args, definition),
             progress=bar,
             single_file=True if args.single_file else None,
-            workers=default_workers(),
+            workers=workers,
         )
     CONSOLE.info(f"report written to {args.out}")
     CONSOLE.info(f"{built.page} ({len(built.charts)} chart files)")

@@ -76,6 +76,10 @@ ANALYSES = ("verdict", "regions", "alerts", "alert_history", "forecast", "tail",
 """Every analysis of a page; :func:`analyse` can run a few of them only."""
 
 
+Ready = Callable[[frozenset[str], Findings], None]
+"""Told each time more results are in: the analyses done (or not to be run) and the findings."""
+
+
 def analyse(
     data: ReportData,
     month: pd.Period,
@@ -84,13 +88,18 @@ def analyse(
     only: Collection[str] = ANALYSES,
     progress: Progress | None = None,
     workers: Jobs | None = None,
+    ready: Ready | None = None,
 ) -> Findings:
     """Run the report's analyses on the data as of ``month``.
 
     ``only`` names the analyses to run (default all, see :data:`ANALYSES`);
     ``progress`` hears of each as it starts; ``workers`` runs them side by
     side (:class:`trends.report.jobs.Jobs`; default: one after another, here).
-    None of them changes any result.
+    ``ready`` is called once the analyses are under way and again each time
+    another result is in, with the names of :data:`ANALYSES` that are done
+    (or will not be run) and the findings so far, so that a caller can draw
+    what those results allow while the others are computed. None of them
+    changes any result.
     """
     progress = progress or Silent()
     wanted = set(only)
@@ -112,111 +121,155 @@ def analyse(
                       "alert_history" in wanted, "forecast" in wanted, "tail" in wanted,
                       asked and "split" in wanted, asked and "sensitivity" in wanted])
                  + (len(active) if by_region else 0))
-    return _run(workers or Jobs(workers=1), now, month, settings, wanted, notes, total, regions,
-                active, asked, by_region, progress)
+    run = _Run(workers or Jobs(workers=1), now, month, settings, wanted, total, regions,
+               active, asked, by_region, progress, ready)
+    return run.all(notes)
 
 
-def _run(
-    jobs: Jobs, now: ReportData, month: pd.Period, settings: Analysis,
-    wanted: set[str], notes: dict[str, str], total: pd.Series, regions: dict[str, pd.Series],
-    active: dict[str, pd.Series], asked: bool, by_region: bool, progress: Progress,
-) -> Findings:
-    """Submit every analysis to ``jobs``, then collect them in page order."""
-    measure = settings.measure
-    incidents = now.incidents
-    deaths = measure if measure.startswith("killed") else "killed_best"
-    question = partial(assess, since=settings.break_month, direction=settings.direction,
-                       bootstrap=settings.bootstrap, seed=settings.seed)
-    overall = asked and bool({"verdict", "sensitivity"} & wanted)
-    # the longest first, so that no worker is left with a long one at the end
-    if "tail" in wanted and incidents is not None and len(incidents):
-        jobs.submit("tail", partial(fit_power_law, incidents[deaths], bootstrap=200,
-                                    gof_bootstrap=200, seed=settings.seed))
-    if overall:
-        jobs.submit("verdict", partial(question, total, name=settings.scope_label or None))
-    for region, y in active.items() if by_region else ():
-        jobs.submit(f"verdict {region}", partial(question, y, name=region))
-    if "alert_history" in wanted:
-        jobs.submit("alert_history", partial(alerts, total, None, method=settings.alert_method,
-                                             **_alert_options(settings)))
-    if "forecast" in wanted:
-        jobs.submit("forecast", partial(forecast, total, settings.forecast_horizon,
-                                        seed=settings.seed))
-    split_asked = (asked and "split" in wanted
-                   and {"incidents", "killed_best"} <= set(now.panel.columns))
-    if split_asked:
-        by_month = now.panel.groupby("month", as_index=False)[["incidents", "killed_best"]].sum()
-        jobs.submit("split", partial(
-            decompose_change, by_month,
-            before=(by_month["month"].iloc[0], str(pd.Period(settings.break_month) - 1)),
-            after=(settings.break_month, str(month)), seed=settings.seed))
+class _Run:
+    """The analyses of one page: submitted at once, collected as the page can use them.
 
-    def collect(key: str) -> Any:
-        result, why = jobs.result(key)
+    Jobs are submitted longest first (the tail fit, the verdicts), with the
+    quick ones that charts are drawn from just after the first verdict, so
+    that their charts can be drawn while the verdicts run. Every result is
+    the same whatever the order; notes are kept in the page's order.
+    """
+
+    def __init__(
+        self, jobs: Jobs, now: ReportData, month: pd.Period, settings: Analysis,
+        wanted: set[str], total: pd.Series, regions: dict[str, pd.Series],
+        active: dict[str, pd.Series], asked: bool, by_region: bool, progress: Progress,
+        ready: Ready | None,
+    ) -> None:
+        self.jobs, self.now, self.month, self.settings = jobs, now, month, settings
+        self.total, self.regions, self.active = total, regions, active
+        self.progress, self.ready = progress, ready
+        incidents = now.incidents
+        self.with_tail = "tail" in wanted and incidents is not None and len(incidents) > 0
+        self.overall = asked and bool({"verdict", "sensitivity"} & wanted)
+        self.by_region = by_region
+        self.split_asked = (asked and "split" in wanted
+                            and {"incidents", "killed_best"} <= set(now.panel.columns))
+        self.wanted, self.asked = wanted, asked
+        self.why: dict[str, str] = {}
+        self.found: dict[str, Any] = {}
+        # what each entry of ANALYSES waits for; the others are done from the start
+        self.pending = {name for name, due in (
+            ("verdict", self.overall), ("regions", by_region), ("alerts", "alerts" in wanted),
+            ("alert_history", "alert_history" in wanted), ("forecast", "forecast" in wanted),
+            ("tail", self.with_tail), ("split", self.split_asked),
+            ("sensitivity", self.overall and "sensitivity" in wanted)) if due}
+
+    def submit(self) -> None:
+        settings, jobs = self.settings, self.jobs
+        question = partial(assess, since=settings.break_month, direction=settings.direction,
+                           bootstrap=settings.bootstrap, seed=settings.seed)
+        incidents = self.now.incidents
+        if self.with_tail:
+            assert incidents is not None
+            deaths = settings.measure if settings.measure.startswith("killed") else "killed_best"
+            jobs.submit("tail", partial(fit_power_law, incidents[deaths], bootstrap=200,
+                                        gof_bootstrap=200, seed=settings.seed))
+        if self.overall:
+            jobs.submit("verdict", partial(question, self.total,
+                                           name=settings.scope_label or None))
+        if "alert_history" in self.wanted:
+            jobs.submit("alert_history", partial(alerts, self.total, None,
+                                                 method=settings.alert_method,
+                                                 **_alert_options(settings)))
+        if "forecast" in self.wanted:
+            jobs.submit("forecast", partial(forecast, self.total, settings.forecast_horizon,
+                                            seed=settings.seed))
+        if self.split_asked:
+            panel = self.now.panel
+            by_month = panel.groupby("month", as_index=False)[["incidents", "killed_best"]].sum()
+            jobs.submit("split", partial(
+                decompose_change, by_month,
+                before=(by_month["month"].iloc[0], str(pd.Period(settings.break_month) - 1)),
+                after=(settings.break_month, str(self.month)), seed=settings.seed))
+        for region, y in self.active.items() if self.by_region else ():
+            jobs.submit(f"verdict {region}", partial(question, y, name=region))
+
+    def collect(self, key: str, step: str) -> Any:
+        self.progress.step(step)
+        result, why = self.jobs.result(key)
         if why is not None:
-            notes[key] = why
+            self.why[key] = why
         return result
 
-    verdict: Assessment | None = None
-    region_verdicts: tuple[Assessment, ...] = ()
-    if overall:
-        progress.step(f"verdict: {settings.scope_label or 'all regions'}")
-        verdict = collect("verdict")
-    test = verdict.test if verdict is not None else None
-    spread_asked = (test is not None and "sensitivity" in wanted
-                    and {"killed_low", "killed_high"} <= set(now.panel.columns))
-    if spread_asked:
-        jobs.submit("sensitivity", partial(_estimates, now.panel, test, settings))
-    if by_region:
-        found = []
-        for region in active:
-            progress.step(f"verdict: {region}")
-            one = collect(f"verdict {region}")
-            if one is not None:
-                found.append(one)
-        region_verdicts = tuple(adjust_for_regions(found))
-    alert_rows: pd.DataFrame | None = None
-    if "alerts" in wanted:
-        progress.step("alerts this month")
-        alert_rows = _alerts(regions | {"All regions": total}, month, settings, notes)
-    alert_history: AlertResult | None = None
-    if "alert_history" in wanted:
-        progress.step("alert history")
-        alert_history = collect("alert_history")
-    predicted: ForecastResult | None = None
-    if "forecast" in wanted:
-        progress.step("forecast")
-        predicted = collect("forecast")
-    tail: PowerLawResult | None = None
-    if "tail" in wanted:
-        progress.step("deaths per incident")
-        if incidents is not None and len(incidents):
-            tail = collect("tail")
-    split: DecompositionResult | None = None
-    if asked and "split" in wanted:
-        progress.step("more attacks or deadlier ones")
-        if split_asked:
-            split = collect("split")
-    spread = None
-    if asked and "sensitivity" in wanted:
-        progress.step("low, best and high estimates")
-    if spread_asked:
-        spread = collect("sensitivity")
-    return Findings(
-        month,
-        settings,
-        total,
-        now.panel,
-        verdict,
-        region_verdicts,
-        alert_rows,
-        alert_history,
-        predicted,
-        tail,
-        split,
-        spread,
-        notes,
-    )
+    def done(self, name: str) -> None:
+        """``name`` of ANALYSES is in: tell the caller."""
+        self.pending.discard(name)
+        self.tell()
+
+    def tell(self) -> None:
+        if self.ready is not None:
+            self.ready(frozenset(ANALYSES) - self.pending, self.findings())
+
+    def findings(self, notes: dict[str, str] | None = None) -> Findings:
+        get = self.found.get
+        return Findings(self.month, self.settings, self.total, self.now.panel, get("verdict"),
+                        get("regions", ()), get("alerts"), get("alert_history"),
+                        get("forecast"), get("tail"), get("split"), get("sensitivity"),
+                        {} if notes is None else notes)
+
+    def all(self, notes: dict[str, str]) -> Findings:
+        """Submit, collect in the order the page can use the results, and return the findings."""
+        settings = self.settings
+        self.submit()
+        if "alerts" in self.wanted:
+            self.progress.step("alerts this month")
+            self.found["alerts"] = _alerts(self.regions | {"All regions": self.total},
+                                           self.month, settings, self.why)
+            self.pending.discard("alerts")
+        self.tell()
+        if "alert_history" in self.wanted:
+            self.found["alert_history"] = self.collect("alert_history", "alert history")
+            self.done("alert_history")
+        if "forecast" in self.wanted:
+            self.found["forecast"] = self.collect("forecast", "forecast")
+            self.done("forecast")
+        spread_asked = False
+        if self.overall:
+            verdict = self.collect("verdict", f"verdict: {settings.scope_label or 'all regions'}")
+            self.found["verdict"] = verdict
+            test = verdict.test if verdict is not None else None
+            spread_asked = (test is not None and "sensitivity" in self.wanted
+                            and {"killed_low", "killed_high"} <= set(self.now.panel.columns))
+            if spread_asked:
+                self.jobs.submit("sensitivity", partial(_estimates, self.now.panel, test,
+                                                        settings))
+            else:
+                self.pending.discard("sensitivity")
+            self.done("verdict")
+        if self.with_tail:
+            self.found["tail"] = self.collect("tail", "deaths per incident")
+            self.done("tail")
+        elif "tail" in self.wanted:
+            self.progress.step("deaths per incident")
+        if self.by_region:
+            found = []
+            for region in self.active:
+                one = self.collect(f"verdict {region}", f"verdict: {region}")
+                if one is not None:
+                    found.append(one)
+            self.found["regions"] = tuple(adjust_for_regions(found))
+            self.done("regions")
+        if self.split_asked:
+            self.found["split"] = self.collect("split", "more attacks or deadlier ones")
+            self.done("split")
+        elif self.asked and "split" in self.wanted:
+            self.progress.step("more attacks or deadlier ones")
+        if spread_asked:
+            self.found["sensitivity"] = self.collect("sensitivity", "low, best and high estimates")
+            self.done("sensitivity")
+        elif self.asked and "sensitivity" in self.wanted:
+            self.progress.step("low, best and high estimates")
+        # the notes in the page's order, whatever the order the results came in
+        order = ["verdict", *(f"verdict {r}" for r in self.active), "alerts", "alert_history",
+                 "forecast", "tail", "split", "sensitivity"]
+        notes.update((key, self.why[key]) for key in order if key in self.why)
+        return self.findings(notes)
 
 
 def _estimates(panel: pd.DataFrame, test: Any, settings: Analysis) -> pd.DataFrame:
@@ -245,6 +298,7 @@ def _alert_options(settings: Analysis) -> dict[str, Any]:
 def _alerts(
     series: dict[str, pd.Series], month: pd.Period, settings: Analysis, notes: dict[str, str]
 ) -> pd.DataFrame:
+    """The report month's alerts of every region and of the total; a note names any left out."""
     rows = []
     for region, y in series.items():
         local: dict[str, str] = {}

@@ -31,15 +31,16 @@ import pandas as pd
 
 from trends import charts
 from trends.aggregate import parse_month
-from trends.charts.bundle import existing_bundle, warm_up, write_bundle
-from trends.charts.export import png_size
+from trends.charts import export
+from trends.charts.bundle import existing_bundle, write_bundle
+from trends.charts.export import ChartFiles, png_size, render_chart_files
 from trends.csvout import write_csv
 from trends.errors import OptionError
 from trends.escape import show_controls
-from trends.report.analysis import Findings, analyse
+from trends.report.analysis import ANALYSES, Findings, analyse
 from trends.report.data import ReportData, latest_complete_month, load
 from trends.report.definition import ReportDefinition, check_with_data
-from trends.report.figures import CHART_ORDER, build_figures, missing_figures
+from trends.report.figures import CHART_ORDER, NEEDS, build_figures, missing_figures
 from trends.report.headlines import headline, month_name, other_notes
 from trends.report.jobs import Jobs
 from trends.report.notes import data_notes, method_notes
@@ -194,21 +195,19 @@ def build_report(
         )
     precheck(out)
     data, when = prepare(definition, month, progress)
+    scope = definition.analysis.scope_label or _scope(definition, data)
+    bundle = definition.output.single_file or existing_bundle(report_folder(out)) is None
+    drawing = Drawing(scope, data.incidents, progress, bundle)
     # workers pay for themselves when there are regions to test, not for one series
     many = bool(definition.analysis.break_month) and len(data.regions) > 1
     with Jobs(workers=workers if many else 1) as jobs:
-        warming = None
-        if jobs.parallel:
-            single = definition.output.single_file
-            warming = warm_up(single or existing_bundle(report_folder(out)) is None)
-        findings = analyse(data, when, definition.analysis, progress=progress, workers=jobs)
-    if warming is not None:
-        warming.join()
+        findings = analyse(data, when, definition.analysis, progress=progress, workers=jobs,
+                           ready=drawing)
     stem = f"{definition.slug}-{when}"
     shown = rebuild_command(definition, when, command)
 
     def write(folder: Path) -> Path:
-        page = _write_page(folder, stem, definition, data, findings, shown, progress)
+        page = _write_page(folder, stem, definition, data, findings, shown, drawing)
         _write_index(folder, definition, when, stem)
         return page
 
@@ -218,6 +217,44 @@ def build_report(
     return BuiltPage(out / page.name, chart_files, str(when))
 
 
+class Drawing:
+    """The page's charts, each drawn in this process as soon as its analyses are in.
+
+    Called by :func:`trends.report.analysis.analyse` whenever more results
+    are in; while the analyses run in worker processes, this process lays out
+    and renders the charts they allow (and builds the JavaScript bundle when
+    the page needs it), so little is left to do when the last result comes.
+    Each chart is drawn from the same results as it would be at the end.
+    """
+
+    def __init__(
+        self, scope: str, incidents: pd.DataFrame | None, progress: Progress, bundle: bool
+    ) -> None:
+        self.scope, self.incidents, self.progress = scope, incidents, progress
+        self.bundle = bundle
+        self.drawn: dict[str, ChartFiles] = {}
+        self.tried: set[str] = set()
+
+    def __call__(self, done: frozenset[str], findings: Findings) -> None:
+        """Draw every chart not yet tried whose analyses are all ``done``."""
+        names = tuple(n for n in CHART_ORDER if n not in self.tried and set(NEEDS[n]) <= done)
+        self.tried.update(names)
+        if names:
+            figures = build_figures(findings, self.scope, self.incidents, only=names)
+            self.progress.add(len(figures))
+            for name, chart in figures.items():
+                self.progress.step(f"chart: {name}")
+                self.drawn[name] = render_chart_files(chart)
+        if self.bundle and done >= {"alert_history", "forecast"}:
+            self.bundle = False
+            charts.offline_scripts()  # kept for the page (built once per process)
+
+    def finish(self, findings: Findings) -> dict[str, ChartFiles]:
+        """Every chart of the page, drawing those not drawn yet, in page order."""
+        self(frozenset(ANALYSES), findings)
+        return {name: self.drawn[name] for name in CHART_ORDER if name in self.drawn}
+
+
 def _write_page(
     folder: Path,
     stem: str,
@@ -225,22 +262,23 @@ def _write_page(
     data: ReportData,
     f: Findings,
     command: list[str],
-    progress: Progress,
+    drawing: Drawing,
 ) -> Path:
-    scope = definition.analysis.scope_label or _scope(definition, data)
-    figures = build_figures(f, scope, data.incidents)
-    progress.add(len(figures) + 1)
+    scope = drawing.scope
+    figures = drawing.finish(f)
+    progress = drawing.progress
+    progress.add(1)
     chart_dir = folder / "charts" / stem
     if chart_dir.exists():
         shutil.rmtree(chart_dir)
     chart_dir.mkdir(parents=True)
     listed = []
-    for name, chart in figures.items():
-        progress.step(f"chart: {name}")
-        spec = charts.save_chart_files(chart, chart_dir / name)
+    for name, drawn in figures.items():
+        export.write_chart_files(drawn, chart_dir / name)
+        spec = drawn.spec
         raw = spec.get("title", name)
         title = raw.get("text", name) if isinstance(raw, dict) else str(raw)
-        width, height = png_size((chart_dir / f"{name}.png").read_bytes()[:24])
+        width, height = png_size(drawn.files[".png"][:24])
         listed.append(
             {
                 "name": name,

@@ -108,7 +108,7 @@ def _figures(
             subtitle=series_subtitle,
         )
     regions = f.panel[f.panel["region"].isin(_regions_with_data(f))]
-    if regions["region"].nunique() > 1:
+    if {"regions", "heatmap"} & only and regions["region"].nunique() > 1:
         out["regions"] = charts.small_multiples(
             regions,
             measure=f.measure,
@@ -123,7 +123,7 @@ def _figures(
             title=f"{label}: region by month",
             subtitle=subtitle,
         )
-    forest = _forest_table(f)
+    forest = _forest_table(f) if "forest" in only else pd.DataFrame()
     if len(forest) > 1:
         out["forest"] = charts.forest_plot(
             forest,
@@ -131,7 +131,7 @@ def _figures(
             "before, by region",
             subtitle=_forest_subtitle(f),
         )
-    if f.alert_history is not None:
+    if "alerts" in only and f.alert_history is not None:
         history, start = alert_frame(f)
         break_month = f.settings.break_month or None
         shown = break_month if break_month and break_month >= start else None
@@ -145,7 +145,7 @@ def _figures(
                 "Each month against the expected count and the bounds from its own history",
             ],
         )
-    if f.forecast is not None:
+    if "forecast" in only and f.forecast is not None:
         recent = f.total.iloc[-36:]
         history = pd.DataFrame({"month": recent.index.astype(str), "observed": recent.to_numpy()})
         out["forecast"] = charts.forecast_fan(
@@ -155,7 +155,7 @@ def _figures(
             title=f"{label}: forecast with 50/80/95% intervals",
             subtitle=subtitle,
         )
-    if f.tail is not None and incidents is not None:
+    if "severity" in only and f.tail is not None and incidents is not None:
         now = incidents[incidents["month"] <= f.month]
         deaths = f.measure if f.measure.startswith("killed") else "killed_best"
         out["severity"] = charts.severity_chart(

@@ -7,15 +7,17 @@ seed, so running them at once in worker processes gives exactly the results
 of running them one after another, in less time on a machine with more than
 one core.
 
-Workers come from a fork server that imports the analyses once (about 2 s
-of CPU time), so a report uses them only when it has regions to test. Each
-worker also imports the main script, as :mod:`multiprocessing` does, so
-only ``trends report`` (whose script is guarded) asks for them by default;
-``build_report(workers=2)`` needs a script guarded by
-``if __name__ == "__main__":``. With
-one worker (``TRENDS_WORKERS=1``, a machine with one core, or a system where
-worker processes cannot start) every analysis runs in this process, when its
-result is asked for.
+Workers come from a fork server that imports the analyses once (about 1.5 s
+of CPU time, without the charts), so a report uses them only when it has
+regions to test; ``trends report`` starts the server first
+(:func:`start_fork_server`), so that it imports on the other core while the
+command imports the rest. Each worker also imports the main script, as
+:mod:`multiprocessing` does, so only ``trends report`` (whose script is
+guarded) asks for them by default; ``build_report(workers=2)`` needs a script
+guarded by ``if __name__ == "__main__":``. With one worker
+(``TRENDS_WORKERS=1``, a machine with one core, or a system where worker
+processes cannot start) every analysis runs in this process, when its result
+is asked for.
 
 Examples
 --------
@@ -39,7 +41,10 @@ from typing import Any
 
 from trends.errors import ModelWarning, TrendsError
 
-__all__ = ["Jobs", "default_workers", "run_noting"]
+__all__ = ["Jobs", "default_workers", "run_noting", "start_fork_server"]
+
+PRELOAD = ["trends.report.analysis"]
+"""What the fork server imports once for every worker: the analyses, not the charts."""
 
 
 def default_workers() -> int:
@@ -61,6 +66,32 @@ def run_noting(run: Callable[[], Any]) -> tuple[Any, str | None]:
         return None, str(err)
 
 
+def _fork_context() -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now, so that it imports the analyses while this process works.
+
+    The server takes about as long to import the analyses as ``trends
+    report`` takes to import itself; started first, it does so on another
+    core, and the workers :class:`Jobs` asks for later start at once. Does
+    nothing where worker processes cannot start (:class:`Jobs` then runs
+    everything here).
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    _fork_context()
+    try:
+        forkserver.ensure_running()
+    except (OSError, ImportError, NotImplementedError):
+        return
+
+
 def _one_thread_each() -> None:
     """In a worker: the batched fitter uses one thread, since the workers share the cores."""
     from trends.models import batched
@@ -80,10 +111,8 @@ class Jobs:
         self._waiting: dict[str, tuple[Callable[[], Any], Future[Any] | None]] = {}
         if self.workers > 1 and "forkserver" in multiprocessing.get_all_start_methods():
             try:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["trends.report.analysis"])
                 self._pool = ProcessPoolExecutor(
-                    self.workers, mp_context=context, initializer=_one_thread_each
+                    self.workers, mp_context=_fork_context(), initializer=_one_thread_each
                 )
                 # start the fork server and workers now, while the jobs are being set up
                 self._pool.submit(int)
