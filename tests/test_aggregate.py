@@ -247,3 +247,14 @@ def test_an_actor_that_is_no_side_is_refused_with_the_closest_names():
     with pytest.raises(OptionError, match=r"actor 'ISIS': no incident has it as a side; "
                                           r"did you mean 'IS'\?"):
         aggregate(incidents, actors=["ISIS"])
+
+
+def test_a_country_no_incident_is_in_is_refused_with_the_closest_name():
+    """A misspelt country would leave an empty panel, or months of zeros with --by none."""
+    from trends.errors import OptionError
+
+    incidents = read_incidents([SEEDS])
+    assert aggregate(incidents, countries=["syria"], by=[])["incidents"].sum() > 0
+    with pytest.raises(OptionError, match=r"country 'Syrai': no incident is in it; "
+                                          r"did you mean 'Syria'\?"):
+        aggregate(incidents, countries=["Syrai"], by=[])

@@ -196,6 +196,17 @@ def test_scheduler_without_dask_is_one_line_and_status_two(capsys, monkeypatch):
     assert len(named) == 1 and "pip install trends[dask]" in named[0]
 
 
+@pytest.mark.parametrize("address", ["localhost", "not an address", "tcp://127.0.0.1:notaport",
+                                     "http://127.0.0.1:8786"])
+def test_a_malformed_scheduler_address_is_one_line_at_once(capsys, address):
+    pytest.importorskip("distributed")
+    status = main(["aggregate", str(GED), "--scheduler", address])
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert f"--scheduler {address!r}: not a scheduler address" in err
+    assert "tcp://HOST:PORT" in err
+
+
 @pytest.mark.slow
 def test_regions_on_a_dask_cluster_equal_the_local_run(cluster):
     address, client = cluster

@@ -89,6 +89,23 @@ def _check_actors(table: pd.DataFrame, actors: Sequence[str]) -> None:
         raise OptionError(msg)
 
 
+def _check_countries(known: set[str], countries: Sequence[str]) -> None:
+    """Refuse a country that no incident is in, naming the closest that are.
+
+    Filtering on a misspelt country would otherwise leave an empty or all-zero panel.
+    """
+    names = sorted(known)
+    folded = {n.casefold() for n in names}
+    for country in countries:
+        if country.casefold() in folded:
+            continue
+        close = close_matches(country, names, cutoff=0.5)
+        hint = (f"; did you mean {' or '.join(map(repr, close))}?" if close
+                else f"; the data's countries are {', '.join(map(repr, names[:10]))}")
+        msg = f"country {country!r}: no incident is in it{hint}"
+        raise OptionError(msg)
+
+
 class Rules(TypedDict, total=False):
     """The window, filters and month rules that say which incidents count, and when.
 
@@ -219,6 +236,7 @@ def _scope(
         for region in gazetteer.regions(country)
     }
     if countries:
+        _check_countries({p[0] for p in pairs}, countries)
         wanted = {c.lower() for c in countries}
         pairs = {p for p in pairs if p[0].lower() in wanted}
     if regions:

@@ -32,9 +32,36 @@ def dask_client(scheduler: str | None = None, client: Any = None) -> Any:
         msg = (f"--scheduler {scheduler}: Dask is not installed; install it with "
                "`pip install trends[dask]` (or run without --scheduler)")
         raise OptionError(msg) from err
+    _check_address(scheduler)
     try:
         return Client(scheduler, timeout="20s", set_as_default=False)
-    except OSError as err:
+    except (OSError, ValueError) as err:
         msg = (f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({err}); start one "
                "with `dask scheduler` and give its address, e.g. tcp://127.0.0.1:8786")
+        raise OptionError(msg) from err
+
+
+SCHEMES = ("tcp", "tls", "ws", "wss")
+
+
+def _check_address(scheduler: str | None) -> None:
+    """Refuse an address Dask could not connect to, before it tries for seconds.
+
+    Examples
+    --------
+    >>> _check_address("localhost")  # doctest: +SKIP
+    OptionError: --scheduler 'localhost': not a scheduler address (missing port number ...)
+
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(str(scheduler))
+        if scheme not in SCHEMES:
+            msg = f"unknown scheme {scheme!r}, expected {' or '.join(SCHEMES)}"
+            raise ValueError(msg)
+        parse_host_port(location)
+    except ValueError as err:
+        msg = (f"--scheduler {scheduler!r}: not a scheduler address ({err}); give it as "
+               "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")
         raise OptionError(msg) from err
