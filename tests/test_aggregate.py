@@ -258,3 +258,19 @@ def test_a_country_no_incident_is_in_is_refused_with_the_closest_name():
     with pytest.raises(OptionError, match=r"country 'Syrai': no incident is in it; "
                                           r"did you mean 'Syria'\?"):
         aggregate(incidents, countries=["Syrai"], by=[])
+
+
+def test_a_misspelt_grouping_column_names_the_closest():
+    from trends.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"cannot group by regoin; did you mean 'region'\?"):
+        aggregate(read_incidents([SEEDS]), by=["regoin"])
+
+
+def test_a_misspelt_measure_names_the_measures_it_is_like():
+    from trends.cli.suggest import check_measure
+    from trends.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"did you mean 'killed_low' or 'killed_high' or "
+                                          r"'killed_best'\?"):
+        check_measure("killd", ["incidents", "killed_best", "killed_low", "killed_high"], "x")

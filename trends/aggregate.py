@@ -297,7 +297,9 @@ def _levels(kept: pd.DataFrame, pairs: list[tuple[str, str]], by: list[str]) -> 
     """Every combination of grouping values that the panel must show."""
     unknown = [c for c in by if c not in BY_COLUMNS]
     if unknown:
-        msg = f"cannot group by {', '.join(unknown)}; choose from {', '.join(BY_COLUMNS)}"
+        close = close_matches(unknown[0], BY_COLUMNS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        msg = f"cannot group by {', '.join(unknown)}{hint} (choose from {', '.join(BY_COLUMNS)})"
         raise OptionError(msg)
     place = pd.DataFrame(pairs, columns=["country", "region"])
     frame = place[[c for c in ("country", "region") if c in by]].drop_duplicates()

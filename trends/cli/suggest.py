@@ -18,7 +18,7 @@ from trends.regions import Gazetteer, fold
 
 
 def did_you_mean(word: str, choices: Iterable[str], key: Callable[[str], str] = str.casefold,
-                 ) -> str:
+                 cutoff: float = CUTOFF) -> str:
     """'; did you mean X?' (or 'X or Y?'), or '' when nothing is close.
 
     Examples
@@ -27,7 +27,7 @@ def did_you_mean(word: str, choices: Iterable[str], key: Callable[[str], str] = 
     "; did you mean 'killed_best'?"
 
     """
-    found = close_matches(word, choices, key)
+    found = close_matches(word, choices, key, cutoff=cutoff)
     if not found:
         return ""
     return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
@@ -94,6 +94,7 @@ def check_measure(measure: str, columns: Iterable[str], where: str) -> None:
     choices = [c for c in columns if c not in ("month", "region", "country")]
     if measure in choices:
         return
-    msg = (f"--measure {measure!r}: not in {where}{did_you_mean(measure, choices)} "
+    # measure names share prefixes (killed_low, killed_best), so a looser match still helps
+    msg = (f"--measure {measure!r}: not in {where}{did_you_mean(measure, choices, cutoff=0.6)} "
            f"(measures: {', '.join(choices)})")
     raise OptionError(msg)
