@@ -250,3 +250,17 @@ def test_cli_by_region_prints_the_same_with_two_processes_as_with_one(command, c
 def test_workers_below_one_is_an_option_error(capsys):
     status = main(["alerts", str(GED), "--actor", "IS", "--by", "region", "--workers", "0"])
     assert status == 2 and "--workers 0: give at least 1 process" in capsys.readouterr().err
+
+
+def test_the_regions_summary_says_what_its_p_value_tests_and_why_a_region_was_not_tested():
+    panel = _hostile_panel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        both = regions_test(panel, "2021-01", family="negbin", bootstrap=19, workers=1)
+        level = regions_test(panel, "2021-01", family="negbin", bootstrap=19, workers=1,
+                             change="level")
+    text = both.summary()
+    assert "p_value tests a change in level or in trend (jointly, 2 degrees of freedom)" in text
+    assert "slope_ratio_per_year" in text
+    assert "all zeros: not tested (" in text
+    assert "p_value tests a change in level" in level.summary().splitlines()

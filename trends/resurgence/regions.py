@@ -44,6 +44,7 @@ class RegionTestResult(ResultView):
     inference: str = "bootstrap"
     bootstrap: int = 999
     seed: int = 0
+    change: str = "both"
 
     def tidy(self) -> pd.DataFrame:
         """One row per region with raw, Holm and Benjamini-Hochberg p-values."""
@@ -73,10 +74,13 @@ class RegionTestResult(ResultView):
             "level_ratio",
             "ci_low",
             "ci_high",
+            "slope_ratio_per_year",
             "p_value",
             "p_value_holm",
             "p_value_bh",
         ]
+        tested = {"both": "a change in level or in trend (jointly, 2 degrees of freedom)",
+                  "level": "a change in level", "slope": "a change in trend"}[self.change]
         pooled = self.pooled
         lines = [
             f"Break at {self.break_month}: per-region tests (Holm and BH adjusted)",
@@ -87,8 +91,13 @@ class RegionTestResult(ResultView):
                 if self.inference == "bootstrap"
                 else "model-based (chi-square/F p-values; assumes independent months)"
             ),
+            f"p_value tests {tested}"
+            + (": a level interval that excludes 1 with a large p-value, or the reverse, "
+               "is no contradiction" if self.change == "both" else ""),
             self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"),
         ]
+        untested = self.table[self.table["p_value"].isna() & (self.table["note"].fillna("") != "")]
+        lines += [f"{row.region}: not tested ({row.note})" for row in untested.itertuples()]
         if pooled:
             lines += [
                 "",
@@ -296,6 +305,7 @@ def regions_test(
         inference=inference,
         bootstrap=bootstrap if inference == "bootstrap" else 0,
         seed=seed,
+        change=change,
     )
 
 
