@@ -223,7 +223,10 @@ def region_table(f: Findings) -> Table:
     caption = (
         f"{noun(f.measure).capitalize()} in {month_name(f.month)}; alarms (shaded: high above "
         "the upper bound, low below the lower bound) by the "
-        f"{f.settings.alert_method} method; a blank bound could not be computed"
+        f"{f.settings.alert_method} method; "
+        + ("a blank upper bound means fewer than 5 counts in the last 4 months, R's minimum "
+           "for one" if f.settings.alert_method == "farrington"
+           else "a blank bound could not be computed")
     )
     if f.settings.break_month:
         caption += (
