@@ -129,11 +129,11 @@ def interpret(
     total, frequency, severity = ratios
     pct = round(100 * level)
     if math.isclose(total, 1.0, rel_tol=1e-12):
-        first = f"{noun.capitalize()} per month were unchanged at {per_month[0]:.1f}"
+        first = f"{noun.capitalize()} per month were unchanged at {per_month[0]:,.1f}"
     else:
         verb = "rose" if total > 1 else "fell"
         first = (
-            f"{noun.capitalize()} per month {verb} from {per_month[0]:.1f} to {per_month[1]:.1f}"
+            f"{noun.capitalize()} per month {verb} from {per_month[0]:,.1f} to {per_month[1]:,.1f}"
         )
     chance = "; the interval includes 1, so the change may be chance"
     if not cis[0][0] <= 1 <= cis[0][1]:
