@@ -10,7 +10,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -154,14 +154,27 @@ def read_file(
     path: str | Path, *, format: Format, encoding: str, ctx: ReadContext
 ) -> tuple[str, pd.DataFrame]:
     """One file's layout and canonical table; its row-log entries go to ``ctx.log``."""
-
-    def wanted(header: list[str]) -> tuple[str, ...]:
-        chosen = layout_of(header, str(path)) if format == "auto" else format
-        return tuple(READERS[chosen].COLUMNS)
-
-    raw = read_raw(path, encoding=encoding, limits=ctx.limits, columns=wanted)
-    layout = detect_format(raw) if format == "auto" else format
+    choose = _chooser(path, format)
+    raw = read_raw(path, encoding=encoding, limits=ctx.limits,
+                   columns=lambda header: tuple(READERS[choose(header)].COLUMNS))
+    layout = choose(raw.header)
     return layout, finish(READERS[layout].read(raw, ctx))
+
+
+def read_file_compact(
+    path: str | Path, *, format: Format, encoding: str, ctx: ReadContext
+) -> tuple[str, pd.DataFrame]:
+    """One file's layout and compact table, read in pieces (see :func:`read_file`)."""
+    return read_compact(path, _chooser(path, format), READERS, ctx, encoding=encoding)
+
+
+def _chooser(path: str | Path, format: Format) -> Callable[[list[str]], str]:
+    """The layout of ``path`` from its header: ``format``, or the detected one for "auto"."""
+
+    def choose(header: list[str]) -> str:
+        return layout_of(header, str(path)) if format == "auto" else format
+
+    return choose
 
 
 def combine(tables: Sequence[pd.DataFrame], layouts: Sequence[str], log: RowLog) -> pd.DataFrame:
@@ -170,21 +183,8 @@ def combine(tables: Sequence[pd.DataFrame], layouts: Sequence[str], log: RowLog)
     layouts_all = pd.Series(
         np.repeat(np.array(layouts, dtype=object), [len(t) for t in tables]), index=table.index
     )
-    table = drop_repeated_events(table, layouts_all, log)
-    native_rows = layouts_all.loc[table.index] == "native"
-    table = pd.concat([table[~native_rows], merge_reports(table[native_rows], log)])
+    table = _drop_and_merge(table, layouts_all, log)
     return finish(table.sort_values(["date_start", "_file", "_line"], kind="stable"))
-
-
-def read_file_compact(
-    path: str | Path, *, format: Format, encoding: str, ctx: ReadContext
-) -> tuple[str, pd.DataFrame]:
-    """One file's layout and compact table, read in pieces (see :func:`read_file`)."""
-
-    def chosen(header: list[str]) -> str:
-        return layout_of(header, str(path)) if format == "auto" else format
-
-    return read_compact(path, chosen, READERS, ctx, encoding=encoding)
 
 
 def combine_compact(
@@ -194,9 +194,17 @@ def combine_compact(
     table = concat(tables)
     parts = zip(layouts, tables, strict=True)
     frames = [pd.DataFrame({"layout": labels(lay, len(t))}) for lay, t in parts]
-    layouts_all = concat(frames)["layout"]
-    table = drop_repeated_events(table, layouts_all, log)
-    native_rows = layouts_all.loc[table.index] == "native"
-    if native_rows.any():
-        table = pd.concat([table[~native_rows], merge_reports(table[native_rows], log)])
-    return table.reset_index(drop=True)
+    return _drop_and_merge(table, concat(frames)["layout"], log).reset_index(drop=True)
+
+
+def _drop_and_merge(table: pd.DataFrame, layouts: pd.Series, log: RowLog) -> pd.DataFrame:
+    """``table`` without events repeated across files, with native reports of one incident merged.
+
+    Without native rows the table is returned as it is (a concat with an empty
+    frame would turn a compact table's categoricals into text).
+    """
+    table = drop_repeated_events(table, layouts, log)
+    native = layouts.loc[table.index] == "native"
+    if not native.any():
+        return table
+    return pd.concat([table[~native], merge_reports(table[native], log)])
