@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from trends import validate
-from trends.closest import close_matches
+from trends.closest import did_you_mean
 from trends.errors import DataError, OptionError
 from trends.ingest import IncidentSet
 from trends.options import MEASURES, PRECISIONS, SPAN_RULES, SpanRule, check_choice
@@ -78,15 +78,8 @@ def _check_actors(table: pd.DataFrame, actors: Sequence[str]) -> None:
     """
     sides = {str(s) for c in ("actor1", "actor2") for s in table[c].dropna().unique()}
     names = sorted({n.strip() for side in sides for n in side.split(",") if n.strip()})
-    known = {n.casefold() for n in names}
-    for actor in actors:
-        if actor.casefold() in known:
-            continue
-        close = close_matches(actor, names, cutoff=0.5)
-        hint = (f"; did you mean {' or '.join(map(repr, close))}?" if close
-                else "; list the sides with trends aggregate INPUT and look at actor1/actor2")
-        msg = f"actor {actor!r}: no incident has it as a side{hint}"
-        raise OptionError(msg)
+    _refuse_unknown("actor", actors, names, "no incident has it as a side",
+                    "; list the sides with trends aggregate INPUT and look at actor1/actor2")
 
 
 def _check_countries(known: set[str], countries: Sequence[str]) -> None:
@@ -95,15 +88,20 @@ def _check_countries(known: set[str], countries: Sequence[str]) -> None:
     Filtering on a misspelt country would otherwise leave an empty or all-zero panel.
     """
     names = sorted(known)
+    _refuse_unknown("country", countries, names, "no incident is in it",
+                    f"; the data's countries are {', '.join(map(repr, names[:10]))}")
+
+
+def _refuse_unknown(
+    kind: str, asked: Sequence[str], names: Sequence[str], missing: str, otherwise: str
+) -> None:
+    """An error for the first of ``asked`` not in ``names`` (any case), with the closest names."""
     folded = {n.casefold() for n in names}
-    for country in countries:
-        if country.casefold() in folded:
-            continue
-        close = close_matches(country, names, cutoff=0.5)
-        hint = (f"; did you mean {' or '.join(map(repr, close))}?" if close
-                else f"; the data's countries are {', '.join(map(repr, names[:10]))}")
-        msg = f"country {country!r}: no incident is in it{hint}"
-        raise OptionError(msg)
+    for name in asked:
+        if name.casefold() not in folded:
+            hint = did_you_mean(name, names, cutoff=0.5) or otherwise
+            msg = f"{kind} {name!r}: {missing}{hint}"
+            raise OptionError(msg)
 
 
 class Rules(TypedDict, total=False):
@@ -140,8 +138,7 @@ def check_rules(rules: Mapping[str, object], where: str) -> None:
     """
     for key in rules:
         if key not in RULES:
-            close = close_matches(key, RULES, key=str, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, RULES, key=str, n=1, cutoff=0.6)
             msg = f"{where}() got an unexpected keyword argument {key!r}{hint}"
             raise TypeError(msg)
 
@@ -297,8 +294,7 @@ def _levels(kept: pd.DataFrame, pairs: list[tuple[str, str]], by: list[str]) -> 
     """Every combination of grouping values that the panel must show."""
     unknown = [c for c in by if c not in BY_COLUMNS]
     if unknown:
-        close = close_matches(unknown[0], BY_COLUMNS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(unknown[0], BY_COLUMNS, n=1)
         msg = f"cannot group by {', '.join(unknown)}{hint} (choose from {', '.join(BY_COLUMNS)})"
         raise OptionError(msg)
     place = pd.DataFrame(pairs, columns=["country", "region"])

@@ -28,3 +28,21 @@ def close_matches(
         by_key.setdefault(key(choice), choice)
     found = difflib.get_close_matches(key(word), list(by_key), n=n, cutoff=cutoff)
     return [by_key[k] for k in found]
+
+
+def did_you_mean(
+    word: str, choices: Iterable[str], key: Callable[[str], str] = str.casefold, n: int = 3,
+    cutoff: float = CUTOFF,
+) -> str:
+    """'; did you mean X?' (or 'X or Y?') for an error message, or '' when nothing is close.
+
+    Examples
+    --------
+    >>> did_you_mean("killed_bset", ["incidents", "killed_best", "killed_low"])
+    "; did you mean 'killed_best'?"
+
+    """
+    found = close_matches(word, choices, key, n=n, cutoff=cutoff)
+    if not found:
+        return ""
+    return "; did you mean " + " or ".join(repr(f) for f in found) + "?"

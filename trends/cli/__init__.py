@@ -38,7 +38,7 @@ class Parser(argparse.ArgumentParser):
         if extras:
             command = self._command(getattr(parsed, "command", None))
             options = [o for a in command._actions for o in a.option_strings]
-            from trends.cli.suggest import did_you_mean
+            from trends.closest import did_you_mean
 
             hints = [did_you_mean(word.split("=")[0], options) for word in extras
                      if word.startswith("-")]
@@ -57,13 +57,13 @@ class Parser(argparse.ArgumentParser):
         """Print ``trends COMMAND: error: ...`` on one line and exit with status 2."""
         choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
         if choice:
-            from trends.cli.suggest import did_you_mean
+            from trends.closest import did_you_mean
 
             choices = re.findall(r"'([^']*)'", choice.group(2))
             message += did_you_mean(choice.group(1), choices)
         required = re.search(r"the following arguments are required: (.*)", message)
         if required:  # a misspelt required option shows up as its absence
-            from trends.cli.suggest import did_you_mean
+            from trends.closest import did_you_mean
 
             wanted = [w.strip() for w in required.group(1).split(",")]
             known = {o for a in self._actions for o in a.option_strings}

@@ -10,27 +10,11 @@ merged silently.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from trends.closest import CUTOFF, close_matches
+from trends.closest import CUTOFF, did_you_mean
 from trends.errors import OptionError
 from trends.regions import Gazetteer, fold
-
-
-def did_you_mean(word: str, choices: Iterable[str], key: Callable[[str], str] = str.casefold,
-                 cutoff: float = CUTOFF) -> str:
-    """'; did you mean X?' (or 'X or Y?'), or '' when nothing is close.
-
-    Examples
-    --------
-    >>> did_you_mean("killed_bset", ["incidents", "killed_best", "killed_low"])
-    "; did you mean 'killed_best'?"
-
-    """
-    found = close_matches(word, choices, key, cutoff=cutoff)
-    if not found:
-        return ""
-    return "; did you mean " + " or ".join(repr(f) for f in found) + "?"
 
 
 def region_names(gazetteer: Gazetteer, in_data: Iterable[str]) -> dict[str, str]:
