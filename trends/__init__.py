@@ -15,11 +15,11 @@ and altair take seconds to import.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from trends._lazy import lazy_attributes
 from trends.errors import (
     DataError,
     DataQualityWarning,
@@ -106,14 +106,7 @@ class _Package(types.ModuleType):
         super().__setattr__(name, value)
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use."""
-    if name not in _HOME:
-        msg = f"module 'trends' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOME, globals())
 
 
 def __dir__() -> list[str]:

@@ -7,8 +7,9 @@ and templates of :mod:`trends.report.build`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from trends._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from trends.report.build import BuiltPage, build_report
@@ -20,11 +21,4 @@ _HOME = {"BuiltPage": "trends.report.build", "build_report": "trends.report.buil
          "ReportDefinition": "trends.report.definition"}
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use."""
-    if name not in _HOME:
-        msg = f"module 'trends.report' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOME, globals())
