@@ -18,7 +18,14 @@ from trends.decompose import decompose_change
 from trends.forecast import forecast
 from trends.models import CountModel
 from trends.results import Result
-from trends.resurgence import assess, detect_break, detect_breaks, its_test, regions_test
+from trends.resurgence import (
+    assess,
+    detect_break,
+    detect_breaks,
+    its_test,
+    regions_detect,
+    regions_test,
+)
 from trends.severity import fit_power_law
 
 HOSTILE = "<img src=x onerror=alert(1)>\u202e"
@@ -45,6 +52,8 @@ FACTORIES = {
     "MultiBreakResult": lambda: detect_breaks(series()),
     "RegionTestResult": lambda: regions_test({"a": series(2), "b": series(3, ratio=1.0)},
                                              "2018-01", bootstrap=49),
+    "RegionDetectResult": lambda: regions_detect(
+        {HOSTILE: series(2), "zeros": series(3, ratio=1.0) * 0}, bootstrap=19, workers=1),
     "Assessment": lambda: assess(series(), "2018-01", bootstrap=99, scan_bootstrap=99),
     "Assessment (cannot tell)": lambda: assess(series().iloc[:50], "2014-08", bootstrap=99),
     "AlertResult": lambda: alerts(series(), None, method="farrington", years_back=2,

@@ -49,17 +49,20 @@ if TYPE_CHECKING:
     from trends.loading import LoadedPanel, load_panel
     from trends.models import CountFit, CountModel
     from trends.monthly import read_monthly, to_series
+    from trends.parallel import by_region
     from trends.regions import Gazetteer
     from trends.report import ReportDefinition, build_report
     from trends.resurgence import (
         Assessment,
         BreakScanResult,
         ITSResult,
+        RegionDetectResult,
         RegionTestResult,
         adjust_for_regions,
         assess,
         detect_break,
         its_test,
+        regions_detect,
         regions_test,
         sensitivity,
         test_regions,
@@ -81,11 +84,13 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "trends.loading": ("LoadedPanel", "load_panel"),
     "trends.models": ("CountFit", "CountModel"),
     "trends.monthly": ("read_monthly", "to_series"),
+    "trends.parallel": ("by_region",),
     "trends.regions": ("Gazetteer",),
     "trends.report": ("ReportDefinition", "build_report"),
     "trends.resurgence": (
-        "Assessment", "BreakScanResult", "ITSResult", "RegionTestResult", "adjust_for_regions",
-        "assess", "detect_break", "its_test", "regions_test", "sensitivity", "test_regions",
+        "Assessment", "BreakScanResult", "ITSResult", "RegionDetectResult", "RegionTestResult",
+        "adjust_for_regions", "assess", "detect_break", "its_test", "regions_detect",
+        "regions_test", "sensitivity", "test_regions",
     ),
     "trends.rowlog": ("RowLog",),
     "trends.severity": ("PowerLawResult", "fit_power_law"),
@@ -135,6 +140,7 @@ __all__ = [
     "ModelWarning",
     "OptionError",
     "PowerLawResult",
+    "RegionDetectResult",
     "RegionTestResult",
     "ReportDefinition",
     "RowLog",
@@ -150,6 +156,7 @@ __all__ = [
     "auto_backtest_forecaster",
     "auto_forecaster",
     "build_report",
+    "by_region",
     "count_model_forecaster",
     "decompose_change",
     "detect_break",
@@ -161,6 +168,7 @@ __all__ = [
     "load_panel",
     "read_incidents",
     "read_monthly",
+    "regions_detect",
     "regions_test",
     "rolling_origin",
     "sensitivity",

@@ -1,13 +1,15 @@
 """Map one function over many regions: in this process, a local process pool, or a Dask cluster.
 
-Every by-region analysis (``test``, ``assess``, ``alerts``, ``forecast``)
-calls :func:`map_regions`. The regions are cut into contiguous chunks that
-depend only on their number (:func:`chunks`), each chunk runs as one task,
-and the results come back in region order, so a run with one worker, with
-two processes or on a Dask cluster gives the same results. Nothing random
-is shared between regions: each region's seed comes from
-:func:`region_seed` (the user's seed plus the region's position), the same
-rule everywhere.
+Every by-region analysis (``test``, ``assess``, ``detect``, ``alerts``,
+``forecast``, ``backtest``) calls :func:`map_regions`; :func:`by_region` runs
+any analysis of one series on every region of a panel, from Python. The
+regions are cut into contiguous chunks that depend only on their number
+(:func:`chunks`), each chunk runs as one task, and the results come back in
+region order, so a run with one worker, with two processes or on a Dask
+cluster gives the same results. Each job carries its region's seed: the
+known- and unknown-break tests give region ``i`` the seed
+:func:`region_seed` (the user's seed plus ``i``); the other analyses give
+every region the user's seed, as a run on that region alone does.
 
 Workers of the process pool and of a cluster run each region's fits with one
 thread (``TRENDS_THREADS=1``), so processes, not threads, share the cores.
@@ -17,11 +19,14 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
+import pandas as pd
+
 from trends.cluster import dask_client
+from trends.errors import InputError
 from trends.models.batched import one_blas_thread
 
 Item = TypeVar("Item")
@@ -159,3 +164,83 @@ def map_regions(
     with ProcessPoolExecutor(min(n_workers, len(bounds))) as pool:
         parts = list(pool.map(_run_chunk, [func] * len(bounds), [items[a:b] for a, b in bounds]))
     return _unpack(parts)
+
+
+def region_series(
+    panel: Mapping[str, pd.Series] | pd.DataFrame, measure: str | None = None
+) -> dict[str, pd.Series]:
+    """The regions' monthly series of a panel, by region name.
+
+    ``panel`` is ``{region: series}``, a wide frame (one column per region) or
+    a long frame with ``region``, ``month`` and the ``measure`` column.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"month": ["2020-01", "2020-02"] * 2, "region": list("aabb"),
+    ...                      "killed": [1, 2, 3, 4]})
+    >>> {k: v.tolist() for k, v in region_series(long, "killed").items()}
+    {'a': [1, 2], 'b': [3, 4]}
+
+    """
+    if isinstance(panel, pd.DataFrame):
+        if {"region", "month"}.issubset(panel.columns):
+            if measure is None or measure not in panel.columns:
+                msg = f"long panel: name the count column with measure=; got {measure!r}"
+                raise InputError(msg)
+            wide = panel.pivot_table(index="month", columns="region", values=measure, aggfunc="sum")
+            wide.index = pd.PeriodIndex(wide.index.astype(str), freq="M")
+            panel = wide
+        return {str(c): panel[c].rename(str(c)) for c in panel.columns}
+    return {str(k): v for k, v in panel.items()}
+
+
+def _analyse(job: tuple[Callable[..., Out], pd.Series, dict[str, Any]]) -> Out:
+    analysis, y, options = job
+    return analysis(y, **options)
+
+
+def by_region(
+    analysis: Callable[..., Out],
+    panel: Mapping[str, pd.Series] | pd.DataFrame,
+    *,
+    measure: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+    **options: Any,
+) -> dict[str, Out]:
+    """``analysis(series, **options)`` for every region of ``panel``, locally or on a Dask cluster.
+
+    Parameters
+    ----------
+    analysis : callable
+        An analysis of one monthly series, importable by name (it is pickled to
+        other processes): :func:`trends.assess`, :func:`trends.detect_break`,
+        :func:`trends.alerts`, :func:`trends.forecast`, :func:`trends.its_test`...
+    panel : dict of Series or DataFrame
+        As in :func:`region_series`.
+    measure : str, optional
+        Count column of a long frame.
+    workers, scheduler, client
+        Where the regions run (:func:`map_regions`); the results do not depend on it.
+    **options
+        Passed to ``analysis`` for every region (so every region gets the same
+        ``seed``, as a run on that region alone does).
+
+    Returns
+    -------
+    dict
+        The results by region, in panel order.
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2020-01", periods=3, freq="M")
+    >>> panel = {"a": pd.Series([1, 2, 3], index=idx), "b": pd.Series([5, 5, 5], index=idx)}
+    >>> by_region(pd.Series.max, panel, workers=1)["b"].item()
+    5
+
+    """
+    series = region_series(panel, measure)
+    results = map_regions(_analyse, [(analysis, y, options) for y in series.values()],
+                          workers=workers, scheduler=scheduler, client=client)
+    return dict(zip(series, results, strict=True))

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from trends.cli.console import CONSOLE
-from trends.cli.series import add_series_options, emit, load_series
+from trends.cli.series import add_series_options, emit, load_series, where_to_run
+from trends.errors import DataError
 from trends.forecast import (
     BASELINES,
+    BacktestResult,
     auto_backtest_forecaster,
     count_model_forecaster,
     rolling_origin,
 )
+from trends.parallel import map_regions
 
 
 def add_parser(subparsers: Any) -> None:
@@ -26,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
         "only) and the count model, against the zero, last-value, 12-month-average and "
         "12-month empirical baselines.",
     )
-    add_series_options(parser, by=False)
+    add_series_options(parser)
     parser.add_argument("--horizon", type=int, default=6, metavar="N", help="months ahead (6)")
     parser.add_argument(
         "--min-train",
@@ -43,23 +49,43 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    ((name, y),) = load_series(args).items()
-    auto = auto_backtest_forecaster(y, args.horizon, seed=args.seed)
-    methods = {"auto": auto, "count_model": count_model_forecaster(), **BASELINES}
+    series = load_series(args)
+    settings = {"horizon": args.horizon, "min_train_months": args.min_train,
+                "draws": args.draws, "seed": args.seed}
     with CONSOLE.bar("backtest") as bar:
-        bar.step(f"{name}: every origin, {len(methods)} forecasters")
-        result = _backtest(args, y, methods)
-    emit(args, [result], [name])
+        bar.step(f"{len(series)} series: every origin, {2 + len(BASELINES)} forecasters")
+        jobs = [(name, y, settings, bool(args.by)) for name, y in series.items()]
+        results = map_regions(_backtest_one, jobs, **where_to_run(args))
+    emit(args, results, list(series))
     return 0
 
 
-def _backtest(args: argparse.Namespace, y: Any, methods: dict[str, Any]) -> Any:
-    return rolling_origin(
-        y,
-        methods,
-        horizon=args.horizon,
-        min_train_months=args.min_train,
-        draws=args.draws,
-        seed=args.seed,
-        baselines=list(BASELINES),
-    )
+def _backtest_one(
+    job: tuple[str, pd.Series, dict[str, Any], bool],
+) -> BacktestResult | _NotBacktested:
+    """One series' backtest (every region gets the user's seed, as in a one-series run).
+
+    With ``--by region`` a region that cannot be backtested gets a note; alone it is an error.
+    """
+    _, y, settings, by_region = job
+    try:
+        auto = auto_backtest_forecaster(y, settings["horizon"], seed=settings["seed"])
+        methods = {"auto": auto, "count_model": count_model_forecaster(), **BASELINES}
+        return rolling_origin(y, methods, baselines=list(BASELINES), **settings)
+    except DataError as err:
+        if not by_region:
+            raise
+        return _NotBacktested(str(err))
+
+
+@dataclass(frozen=True)
+class _NotBacktested:
+    """A region of ``--by region`` whose series cannot be backtested, and why."""
+
+    reason: str
+
+    def summary(self) -> str:
+        return f"not backtested: {self.reason}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"note": f"not backtested: {self.reason}"}

@@ -8,6 +8,7 @@ its result is printed after the test, or added under "breaks" in the JSON.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from trends.cli.console import CONSOLE
@@ -17,11 +18,15 @@ from trends.cli.series import (
     emit,
     load_table,
     model_inputs,
+    print_json,
     series_of,
+    where_to_run,
 )
 from trends.cli.test import add_inference_options
 from trends.errors import OptionError
+from trends.escape import show_controls
 from trends.resurgence import BreakScanResult, MultiBreakResult, detect_break, detect_breaks
+from trends.resurgence.regions_detect import regions_detect
 
 
 class _TestAndBreaks:
@@ -45,7 +50,7 @@ def add_parser(subparsers: Any) -> None:
         description="Scan every candidate break month, take the largest likelihood-ratio "
         "statistic and get its p-value by parametric bootstrap.",
     )
-    add_series_options(parser, by=False)
+    add_series_options(parser)
     add_inference_options(parser)
     parser.add_argument(
         "--min-segment",
@@ -72,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         msg = f"--max-breaks must be 1 or more; got {args.max_breaks}"
         raise OptionError(msg)
     table = load_table(args)
+    if args.by:
+        return _by_region(args, table)
     ((name, y),) = series_of(args, table).items()
     result = detect_break(
         y,
@@ -87,4 +94,27 @@ def run(args: argparse.Namespace) -> int:
         return 0
     breaks = detect_breaks(y, max_breaks=args.max_breaks, min_segment_months=args.min_segment)
     emit(args, [_TestAndBreaks(result, breaks)], [name or "all"])
+    return 0
+
+
+def _by_region(args: argparse.Namespace, table: Any) -> int:
+    """Every region scanned on its own, p-values adjusted across the regions."""
+    if args.max_breaks > 1:
+        msg = "--max-breaks with --by region: search for several breaks one region at a time " \
+              "(--region NAME)"
+        raise OptionError(msg)
+    if args.offset or args.covariates:
+        msg = ("--offset and --covariate need one series (--region NAME); for every region "
+               "with its own exposure use trends assess --by region")
+        raise OptionError(msg)
+    series = series_of(args, table)
+    with CONSOLE.bar("scanning") as bar:
+        bar.step(f"{len(series)} regions, {args.bootstrap} bootstrap series each")
+        result = regions_detect(series, min_segment_months=args.min_segment,
+                                bootstrap=args.bootstrap, seed=args.seed,
+                                inference=args.inference, **where_to_run(args))
+    if args.json:
+        print_json(result.to_dict()["regions"])
+    else:
+        sys.stdout.write(show_controls(result.summary().rstrip()) + "\n")
     return 0

@@ -59,3 +59,27 @@ def holm(p_values: list[float]) -> list[float]:
         running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
         out[i] = running
     return out
+
+
+def replicates_note(bootstrap: int, regions: int, alpha: float = 0.05) -> str:
+    """A warning when too few bootstrap replicates let no region pass Holm's adjustment.
+
+    The smallest bootstrap p-value is 1 / (B + 1), so with m regions the
+    smallest Holm-adjusted p-value is m / (B + 1); above ``alpha`` no region
+    can be found to change, whatever the data.
+
+    Examples
+    --------
+    >>> replicates_note(999, 15)
+    ''
+    >>> replicates_note(199, 15).split(": ")[0]
+    'With 199 replicates and 15 regions the smallest Holm-adjusted p-value is 0.075'
+
+    """
+    smallest = regions / (bootstrap + 1)
+    if bootstrap <= 0 or regions < 2 or smallest <= alpha:
+        return ""
+    needed = int(regions / alpha)
+    return (f"With {bootstrap} replicates and {regions} regions the smallest Holm-adjusted "
+            f"p-value is {min(smallest, 1.0):.3g}: no region can pass {alpha:g} whatever the "
+            f"data; use at least --bootstrap {needed}")

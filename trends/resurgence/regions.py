@@ -28,9 +28,10 @@ from trends._json import finite_or_none
 from trends.errors import DataError, InputError
 from trends.models.countmodel import FamilyChoice
 from trends.models.design import ChangeChoice
-from trends.parallel import map_regions, region_seed
+from trends.parallel import map_regions, region_seed, region_series
 from trends.results import ResultView
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
+from trends.resurgence.multiplicity import replicates_note
 from trends.resurgence.pooled import pooled_model
 
 
@@ -98,6 +99,9 @@ class RegionTestResult(ResultView):
         ]
         untested = self.table[self.table["p_value"].isna() & (self.table["note"].fillna("") != "")]
         lines += [f"{row.region}: not tested ({row.note})" for row in untested.itertuples()]
+        if self.inference == "bootstrap":
+            note = replicates_note(self.bootstrap, int(self.table["p_value"].notna().sum()))
+            lines += [note] if note else []
         if pooled:
             lines += [
                 "",
@@ -161,21 +165,6 @@ class RegionTestResult(ResultView):
 def _int(value: object) -> int | None:
     number = float(value)  # type: ignore[arg-type]
     return int(number) if math.isfinite(number) else None
-
-
-def _as_panel(
-    panel: Mapping[str, pd.Series] | pd.DataFrame, measure: str | None
-) -> dict[str, pd.Series]:
-    if isinstance(panel, pd.DataFrame):
-        if {"region", "month"}.issubset(panel.columns):
-            if measure is None or measure not in panel.columns:
-                msg = f"long panel: name the count column with measure=; got {measure!r}"
-                raise InputError(msg)
-            wide = panel.pivot_table(index="month", columns="region", values=measure, aggfunc="sum")
-            wide.index = pd.PeriodIndex(wide.index.astype(str), freq="M")
-            panel = wide
-        return {str(c): panel[c].rename(str(c)) for c in panel.columns}
-    return {str(k): v for k, v in panel.items()}
 
 
 def _region_row(job: tuple[str, pd.Series, str, int, dict[str, Any]]) -> dict[str, Any]:
@@ -262,7 +251,7 @@ def regions_test(
     ['a', 'b']
 
     """
-    series = _as_panel(panel, measure)
+    series = region_series(panel, measure)
     if not series:
         msg = "regions_test: the panel has no regions"
         raise DataError(msg)

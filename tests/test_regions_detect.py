@@ -1,0 +1,129 @@
+"""Break scans and backtests by region: each row is that region run alone, wherever it runs."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import GED
+from test_parallel import _hostile_panel
+
+from trends import by_region, forecast
+from trends.cli import main
+from trends.resurgence.multiplicity import holm
+from trends.resurgence.regions_detect import regions_detect
+from trends.resurgence.scan import detect_break
+
+IS = [str(GED), "--actor", "IS"]
+
+
+def test_each_region_row_is_that_region_scanned_alone_and_holm_is_over_the_scanned():
+    panel = {k: v for k, v in _hostile_panel().items() if k in
+             ("plain 0", "plain 3", "all zeros", "one huge month", "starts late")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = regions_detect(panel, bootstrap=39, seed=4, workers=1)
+    table = result.table.set_index("region")
+    assert list(table.index) == list(panel)
+    assert "all counts are zero" in table.loc["all zeros", "note"]
+    assert np.isnan(table.loc["all zeros", "p_value_holm"])
+    for number, (name, y) in enumerate(panel.items()):
+        if name == "all zeros":
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            alone = detect_break(y, bootstrap=39, seed=4 + number)
+        row = table.loc[name]
+        assert (row["break_month"], row["p_value"]) == (alone.break_month, alone.p_value)
+        assert row["statistic"] == alone.statistic
+        assert row["confidence_set"] == tuple(alone.confidence_set)
+    scanned = table[table["note"] == ""]
+    assert scanned["p_value_holm"].tolist() == pytest.approx(holm(scanned["p_value"].tolist()))
+    assert (scanned["p_value_bh"] <= scanned["p_value_holm"] + 1e-12).all()
+    text = result.summary()
+    assert "all zeros: not scanned (" in text
+    assert "the smallest Holm-adjusted p-value is 0.1" in text  # 4 regions, 39 replicates
+
+
+def test_cli_detect_by_region_prints_the_same_with_two_processes_and_names_every_region(capsys):
+    args = ["detect", *IS, "--by", "region", "--bootstrap", "19", "--json"]
+    assert main([*args, "--workers", "1"]) == 0
+    one = capsys.readouterr().out
+    assert main([*args, "--workers", "2"]) == 0
+    assert capsys.readouterr().out == one
+    rows = json.loads(one)
+    assert len(rows) == 15 and all({"p_value_holm", "confidence_set"} <= set(r) for r in rows)
+    # region i of the panel uses seed 0 + i: its row is `detect --region NAME --seed i`
+    position = [r["region"] for r in rows].index("Homs")
+    assert main(["detect", *IS, "--region", "Homs", "--bootstrap", "19", "--seed",
+                 str(position), "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    homs = rows[position]
+    assert (homs["break_month"], homs["p_value"]) == (alone["break_month"], alone["p_value"])
+
+
+def test_detect_by_region_refuses_several_breaks_and_offsets_in_one_line(capsys):
+    status = main(["detect", *IS, "--by", "region", "--max-breaks", "3"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and "--max-breaks with --by region" in err[-1]
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_cli_backtest_by_region_notes_the_regions_it_cannot_backtest(capsys):
+    args = ["backtest", *IS, "--by", "region", "--horizon", "2", "--draws", "200", "--json"]
+    assert main([*args, "--workers", "2"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 15
+    noted = {r["region"]: r["note"] for r in rows if "note" in r}
+    assert noted["Latakia"].startswith("not backtested: a forecast needs at least 6 months")
+    homs = next(r for r in rows if r["region"] == "Homs")
+    assert main(["backtest", *IS, "--region", "Homs", "--horizon", "2", "--draws", "200",
+                 "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert homs == dict(alone, region="Homs")
+    # alone, a region that cannot be backtested is an error, not a note
+    assert main(["backtest", *IS, "--region", "Latakia", "--horizon", "2"]) == 2
+    assert "a forecast needs at least 6 months" in capsys.readouterr().err
+
+
+def test_by_region_gives_each_region_its_own_run():
+    panel = {k: _hostile_panel()[k] for k in ("plain 1", "one huge month")}
+    results = by_region(forecast, panel, workers=2, horizon=2, draws=300, seed=3)
+    assert list(results) == list(panel)
+    for name, y in panel.items():
+        pd.testing.assert_frame_equal(results[name].tidy(),
+                                      forecast(y, 2, draws=300, seed=3).tidy())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [
+    ["detect", "--bootstrap", "19"],
+    ["backtest", "--horizon", "2", "--draws", "200"],
+    ["assess", "--since", "2018-06", "--bootstrap", "99"],
+    ["forecast", "--horizon", "2", "--draws", "200"],
+])
+def test_cli_by_region_on_a_dask_cluster_prints_the_local_output(cluster, command, capsys):
+    address, _ = cluster
+    args = [command[0], *IS, "--by", "region", *command[1:], "--json"]
+    assert main([*args, "--workers", "1"]) == 0
+    local = capsys.readouterr().out
+    assert main([*args, "--scheduler", address]) == 0
+    assert capsys.readouterr().out == local and len(json.loads(local)) == 15
+
+
+@pytest.mark.slow
+def test_python_by_region_and_regions_detect_on_a_dask_cluster_equal_the_local_run(cluster):
+    address, client = cluster
+    panel = {k: _hostile_panel()[k] for k in ("plain 2", "all zeros", "ends early")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        local = regions_detect(panel, bootstrap=19, workers=1)
+        remote = regions_detect(panel, bootstrap=19, scheduler=address)
+    pd.testing.assert_frame_equal(local.table, remote.table)
+    drawn = by_region(forecast, {"plain 2": panel["plain 2"]}, client=client, horizon=2,
+                      draws=200)
+    pd.testing.assert_frame_equal(drawn["plain 2"].tidy(),
+                                  forecast(panel["plain 2"], 2, draws=200).tidy())
