@@ -1,8 +1,9 @@
 """Time detect_break's batched bootstrap against a loop of statsmodels fits.
 
-On four 84-month series (a synthetic NB2 series, two real UCDP country-month
-death series with means in the hundreds and thousands, and a hostile series
-with a zero run and one month of a million), times
+On six 84-month series (a synthetic NB2 series, two real UCDP country-month
+death series with means in the hundreds and thousands, and three hostile
+series: a zero run and one month of a million, a step from 5 to 50,000 a
+month, and seven months with a count), times
 (a) one scan (null + every candidate break) fitted with statsmodels
     NegativeBinomial one model at a time, measured on 20 bootstrap replicates
     and scaled to 999, and
@@ -53,6 +54,21 @@ def hostile() -> pd.Series:
     return y
 
 
+def step_to_fifty_thousand() -> pd.Series:
+    """5 a month, then 50,000 a month: log-likelihood terms of 1e7 around a sum of a few hundred."""
+    rng = np.random.default_rng(SEED)
+    idx = pd.period_range("2018-01", periods=84, freq="M")
+    mean = np.where(np.arange(84) < 40, 5.0, 50_000.0)
+    return pd.Series(rng.poisson(mean), index=idx, name="killed")
+
+
+def sparse() -> pd.Series:
+    """Seven months with a count among 84: most candidate breaks split zeros from zeros."""
+    rng = np.random.default_rng(SEED)
+    idx = pd.period_range("2018-01", periods=84, freq="M")
+    return pd.Series(rng.poisson(0.08, 84) + (np.arange(84) == 3), index=idx, name="killed")
+
+
 COUNTRY_FILE = "data/ucdp_country_month_killed_syria_iraq_1989-2026.csv"
 CASES = {
     "synthetic NB2, mean about 25": synthetic,
@@ -61,6 +77,8 @@ CASES = {
     "Iraq deaths 2012-01 to 2018-12 (real, mean 668)": lambda: real(
         "iraq_killed_best", "2012-01"),
     "hostile: 18 zero months and one month of 1,000,000": hostile,
+    "hostile: a step from 5 to 50,000 a month": step_to_fifty_thousand,
+    "hostile: 7 months with a count, 77 zeros": sparse,
 }
 
 

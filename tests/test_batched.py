@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -152,3 +153,52 @@ def test_converged_fits_leave_the_batch_without_moving_the_others():
         alone = fit_batch(X, Y[b:b + 1], family="negbin")
         np.testing.assert_allclose(batch.loglik[0, b], alone.loglik[0, 0], rtol=1e-12)
         np.testing.assert_allclose(batch.beta[0, b], alone.beta[0, 0], rtol=1e-9, atol=1e-10)
+
+
+def _per_design(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """One copy of ``y`` per design, (K, 1, n): the shape a break scan's bootstrap fits."""
+    return np.broadcast_to(y, (X.shape[0], 1, len(y))).copy()
+
+
+def test_fits_at_millions_a_month_converge_long_before_the_iteration_limit():
+    # a break scan's bootstrap of a step from 5 to 50,000 a month: series drawn from the
+    # no-break fit run from 2 to millions, and the log-likelihood's terms (1e8) dwarf the
+    # sum (a few hundred). Below their rounding the fits halved every step and took 47
+    # iterations (23 for the null); the tolerance now allows for it.
+    idx = pd.period_range("2018-01", periods=84, freq="M")
+    rng = np.random.default_rng(8)
+    X0, X = build_design(idx).to_numpy(), scan_designs(idx, range(12, 73))
+    y = rng.poisson(np.where(np.arange(84) < 40, 5.0, 50_000.0)).astype(float)
+    null = fit_batch(X0, y[None], family="negbin")
+    theta = null.theta[0, 0]
+    mu = np.exp(X0 @ null.beta[0, 0])
+    sims = rng.negative_binomial(theta, theta / (theta + mu), size=(4, 84)).astype(float)
+    refit = fit_batch(X0, sims, family="negbin")
+    assert refit.converged.all() and refit.iterations <= 15
+    start = np.zeros((X.shape[0], 1, X.shape[2]))
+    start[:, 0, [0, 1, 4, 5, 6, 7]] = refit.beta[0, 0]
+    Y = _per_design(X, sims[0])
+    alt = fit_batch(X, Y, family="negbin", start_beta=start,
+                    start_theta=np.full((X.shape[0], 1), refit.theta[0, 0]))
+    assert alt.converged.all() and alt.iterations <= 15
+    for k in (0, 30, 60):
+        # equal up to the rounding of the log-likelihood itself (about 1e-6 here)
+        alone = fit_batch(X[k], sims[0], family="negbin")
+        assert alt.loglik[k, 0] == pytest.approx(alone.loglik[0, 0], rel=1e-8)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), rate=st.floats(0.03, 0.5), family=st.sampled_from(
+    ["poisson", "negbin"]))
+def test_slow_problems_fitted_alone_end_where_each_fit_alone_ends(seed, rate, family):
+    # sparse series make some candidate breaks slow (a level heading to zero): once most
+    # have converged the rest are restarted on their own; each must end where it would alone
+    idx = pd.period_range("2018-01", periods=60, freq="M")
+    rng = np.random.default_rng(seed)
+    y = (rng.poisson(rate, 60) + (np.arange(60) == 7)).astype(float)
+    X = scan_designs(idx, range(12, 49))
+    batch = fit_batch(X, _per_design(X, y), family=family)
+    for k in range(0, X.shape[0], 4):
+        alone = fit_batch(X[k], y, family=family)
+        assert batch.loglik[k, 0] == pytest.approx(alone.loglik[0, 0], rel=1e-9, abs=1e-8)
+        assert np.isinf(batch.theta[k, 0]) == np.isinf(alone.theta[0, 0])

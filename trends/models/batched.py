@@ -26,6 +26,7 @@ every month.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -107,8 +108,22 @@ def _damped(info: np.ndarray) -> np.ndarray:
     return info
 
 
-def _converged(ll_new: np.ndarray, ll_old: np.ndarray, tol: float) -> np.ndarray:
-    return np.abs(ll_new - ll_old) <= tol * (np.abs(ll_new) + 1.0)
+def _converged(
+    ll_new: np.ndarray, ll_old: np.ndarray, tol: float, noise: np.ndarray
+) -> np.ndarray:
+    return np.abs(ll_new - ll_old) <= tol * (np.abs(ll_new) + 1.0) + noise
+
+
+def _rounding(Y: np.ndarray, log_fact: np.ndarray) -> np.ndarray:
+    """How far rounding can move each series' log-likelihood: 1e-14 of the size of its terms.
+
+    The log-likelihood is a small difference of large sums (y log mu, mu,
+    log y!): with 50,000 a month its terms reach 1e7 while it is a few
+    hundred, so a relative tolerance on the log-likelihood alone is below its
+    rounding error, and a fit at the maximum halves its steps and iterates
+    until the limit. The terms are of the size of log y! + 2 y.
+    """
+    return 1e-14 * (np.abs(log_fact) + 2.0 * Y.sum(axis=-1))
 
 
 class _Columns:
@@ -140,16 +155,19 @@ def _poisson_ll(Y: np.ndarray, eta: np.ndarray, mu: np.ndarray, log_fact: np.nda
 
 def _poisson_chunk(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray | None,
-    max_iter: int, tol: float, log_fact: np.ndarray | None = None,
+    max_iter: int, tol: float, log_fact: np.ndarray | None = None, early: bool = False,
 ) -> BatchFit:
     """Poisson fits by Fisher scoring, from ``beta`` (step halving) or from mu = y + 0.1.
 
-    ``log_fact`` is sum(log(y!)) of each series when known.
+    ``log_fact`` is sum(log(y!)) of each series when known. With ``early``, the
+    iterations stop once no more than a quarter of the problems are still
+    moving (see :func:`_stragglers_alone`).
     """
     n_designs, n, n_coef = X.shape
     outer = _outer(X)
     if log_fact is None:
         log_fact = np.sum(log_factorial(Y), axis=-1)
+    noise = _rounding(Y, log_fact)
     shape = (n_designs, Y.shape[-2])
     halve = beta is not None
     if beta is None:
@@ -171,7 +189,7 @@ def _poisson_chunk(
         mu_new = np.exp(eta_new)
         ll_new = _poisson_ll(Y, eta_new, mu_new, log_fact)
         for _ in range(30 if halve else 0):
-            worse = ~(ll_new >= ll - 1e-12 * np.abs(ll))
+            worse = ~(ll_new >= ll - 1e-12 * np.abs(ll) - noise)
             worse &= np.isfinite(ll)
             if not worse.any():
                 break
@@ -180,15 +198,17 @@ def _poisson_chunk(
             mu_new = np.exp(eta_new)
             ll_new = _poisson_ll(Y, eta_new, mu_new, log_fact)
         halve = True
-        converged = _converged(ll_new, ll, tol)
+        converged = _converged(ll_new, ll, tol, noise)
         beta, eta, mu, ll = new_beta, eta_new, mu_new, ll_new
         leaving = np.asarray(converged.all(axis=0) | (it == max_iter))
+        if early and 4 * np.count_nonzero(~converged) <= converged.size:
+            leaving[:] = True
         if leaving.any():
             stay = columns.finish(leaving, {"beta": beta, "ll": ll, "converged": converged})
             if not stay.any():
                 break
             beta, eta, mu, ll = beta[:, stay], eta[:, stay], mu[:, stay], ll[:, stay]
-            Y, log_fact = Y[..., stay, :], log_fact[..., stay]
+            Y, log_fact, noise = Y[..., stay, :], log_fact[..., stay], noise[..., stay]
     out = columns.out
     return BatchFit(out["beta"], out["ll"], np.full(shape, np.inf), out["converged"], it)
 
@@ -213,7 +233,7 @@ def _negbin_ll(
 def _negbin_chunk(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray,
     theta: np.ndarray, max_iter: int, tol: float, theta_min: float, theta_max: float,
-    active: np.ndarray | None = None, sums: GammaSums | None = None,
+    active: np.ndarray | None = None, sums: GammaSums | None = None, early: bool = False,
 ) -> tuple[BatchFit, np.ndarray]:
     """Joint Newton steps in (beta, log theta) with the observed information.
 
@@ -224,13 +244,15 @@ def _negbin_chunk(
     outside ``active`` (known to end at the Poisson limit) are not iterated to
     convergence; their values are replaced by the caller. A converged problem
     is frozen, and a column of problems leaves the working arrays once all of
-    them are.
+    them are. With ``early``, the iterations stop once no more than a quarter
+    of the problems are still moving (see :func:`_stragglers_alone`).
     """
     n_designs, n_coef = X.shape[0], X.shape[2]
     shape = (n_designs, Y.shape[-2])
     outer = _outer(X)
     sums = GammaSums(Y, shape) if sums is None else sums
     log_fact = sums.log_factorials()
+    noise = _rounding(Y, log_fact)
     lo, hi = np.log(theta_min), np.log(theta_max)
     phi = np.array(np.broadcast_to(np.log(np.clip(theta, theta_min, theta_max)), shape))
     beta = np.array(np.broadcast_to(beta, (*shape, n_coef)))
@@ -252,8 +274,13 @@ def _negbin_chunk(
                 break
             beta, phi, eta, mu, ll, sum_log, done = (
                 a[:, stay] for a in (beta, phi, eta, mu, ll, sum_log, done))
-            Y, log_fact = Y[..., stay, :], log_fact[..., stay]
+            Y, log_fact, noise = Y[..., stay, :], log_fact[..., stay], noise[..., stay]
             sums = sums.take(stay)
+        if early and 4 * np.count_nonzero(~done) <= done.size:
+            columns.finish(np.ones(done.shape[1], dtype=bool),
+                           {"beta": beta, "phi": phi, "ll": ll, "done": done})
+            it -= 1
+            break
         th = np.exp(phi)
         thn = th[..., None]
         inv_tm = 1.0 / (thn + mu)
@@ -293,7 +320,7 @@ def _negbin_chunk(
         ll_new, sum_log_new = _negbin_ll(Y, eta_new, mu_new, th_new, sums.loggamma(th_new),
                                          log_fact)
         for _ in range(30):
-            worse = ~(ll_new >= ll - 1e-12 * np.abs(ll)) & ~done
+            worse = ~(ll_new >= ll - 1e-12 * np.abs(ll) - noise) & ~done
             if not worse.any():
                 break
             which = np.nonzero(worse)
@@ -312,9 +339,11 @@ def _negbin_chunk(
         # near the Poisson limit (theta above 100 times every mean) the likelihood is flat
         # in theta and its exact value no longer matters: a steady log-likelihood is enough
         flat = new_phi > np.log(100.0 * np.max(mu_new, axis=-1))
-        done |= _converged(ll_new, ll, tol) & (
+        # a change below the rounding of the log-likelihood cannot be told from none: theta is
+        # as sure as the data can make it (with huge counts, long before its step is 1e-7)
+        done |= _converged(ll_new, ll, tol, noise) & (
             (np.abs(new_phi - phi) < 1e-7) | (new_phi >= hi) | flat
-        )
+        ) | (np.abs(ll_new - ll) <= noise)
         beta, phi, eta, mu, ll, sum_log = new_beta, new_phi, eta_new, mu_new, ll_new, sum_log_new
     else:
         columns.finish(np.ones(done.shape[1], dtype=bool),
@@ -323,6 +352,73 @@ def _negbin_chunk(
     converged = out["done"] & ~idle
     fit = BatchFit(out["beta"], out["ll"], np.exp(out["phi"]), converged, it)
     return fit, out["phi"] >= hi - 1e-9
+
+
+Chunk = Callable[[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None,
+                  np.ndarray | None, int, bool, bool], tuple[BatchFit, np.ndarray]]
+
+
+def _stragglers_alone(
+    run: Chunk, X: np.ndarray, Y: np.ndarray, beta: np.ndarray | None,
+    theta: np.ndarray | None, active: np.ndarray | None, max_iter: int, restart: bool = False,
+) -> tuple[BatchFit, np.ndarray]:
+    """``run`` (a chunk fitter), the slow problems restarted alone when each design has one series.
+
+    A column of problems leaves the working arrays only when all of its
+    designs have converged; with one series per design (a break scan's
+    candidate months) the chunk is one column, so a few slow problems kept
+    every converged one in the arithmetic, up to the iteration limit. Here,
+    once three quarters have converged, the rest are fitted on their own,
+    from where they stopped. ``run(X, Y, beta, theta, active, max_iter,
+    early, restart)`` returns a fit and a flag per problem (``restart``: the
+    problems are a subset, so what was computed for all of them does not apply).
+    """
+    single = Y.shape[-2] == 1 and X.shape[0] >= 32
+    fit, flags = run(X, Y, beta, theta, active, max_iter, single, restart)
+    moving = ~fit.converged[:, 0] if active is None else ~fit.converged[:, 0] & active[:, 0]
+    left = max_iter - fit.iterations
+    if not single or left <= 0 or not moving.any():
+        return fit, flags
+    k = np.nonzero(moving)[0]
+    sub, sub_flags = _stragglers_alone(run, X[k], Y[k] if Y.ndim == 3 else Y, fit.beta[k],
+                                       fit.theta[k], None, left, restart=True)
+    beta, loglik, theta, converged, flags = (
+        a.copy() for a in (fit.beta, fit.loglik, fit.theta, fit.converged, flags))
+    beta[k], loglik[k], theta[k], converged[k], flags[k] = (
+        sub.beta, sub.loglik, sub.theta, sub.converged, sub_flags)
+    return BatchFit(beta, loglik, theta, converged, fit.iterations + sub.iterations), flags
+
+
+def _poisson_fits(
+    X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray | None, max_iter: int,
+    tol: float, log_fact: np.ndarray | None = None,
+) -> BatchFit:
+    """:func:`_poisson_chunk`, its slow problems restarted alone (:func:`_stragglers_alone`)."""
+    def run(X: np.ndarray, Y: np.ndarray, beta: np.ndarray | None, _theta: np.ndarray | None,
+            _active: np.ndarray | None, max_iter: int, early: bool, restart: bool,
+            ) -> tuple[BatchFit, np.ndarray]:
+        fit = _poisson_chunk(X, Y, offset, beta, max_iter, tol, None if restart else log_fact,
+                             early)
+        return fit, np.zeros(fit.converged.shape, dtype=bool)
+
+    return _stragglers_alone(run, X, Y, beta, None, None, max_iter)[0]
+
+
+def _negbin_fits(
+    X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray, theta: np.ndarray,
+    max_iter: int, tol: float, theta_min: float, theta_max: float, active: np.ndarray | None,
+    sums: GammaSums,
+) -> tuple[BatchFit, np.ndarray]:
+    """:func:`_negbin_chunk`, its slow problems restarted alone (:func:`_stragglers_alone`)."""
+    def run(X: np.ndarray, Y: np.ndarray, beta: np.ndarray | None, theta: np.ndarray | None,
+            active: np.ndarray | None, max_iter: int, early: bool, restart: bool,
+            ) -> tuple[BatchFit, np.ndarray]:
+        assert beta is not None and theta is not None
+        table = GammaSums(Y, (X.shape[0], Y.shape[-2])) if restart else sums
+        return _negbin_chunk(X, Y, offset, beta, theta, max_iter, tol, theta_min, theta_max,
+                             active, table, early)
+
+    return _stragglers_alone(run, X, Y, beta, theta, active, max_iter)
 
 
 def _negbin_full(
@@ -335,7 +431,7 @@ def _negbin_full(
     pois = None
     excess = np.zeros(0)
     if theta is None:
-        pois = _poisson_chunk(X, Y, offset, beta, max_iter, tol, log_fact)
+        pois = _poisson_fits(X, Y, offset, beta, max_iter, tol, log_fact)
         mu = np.exp(_linear(X, pois.beta, offset))
         excess = np.sum((Y - mu) ** 2 - Y, axis=-1)
         moment = Y.shape[-1] / np.maximum(np.sum((Y / mu - 1.0) ** 2, axis=-1), 1e-300)
@@ -343,15 +439,15 @@ def _negbin_full(
         beta = pois.beta
     assert beta is not None
     active = None if pois is None else np.broadcast_to(excess > 0, theta.shape)
-    nb, at_limit = _negbin_chunk(X, Y, offset, beta, theta, max_iter, tol, theta_min, theta_max,
-                                 active, sums)
+    nb, at_limit = _negbin_fits(X, Y, offset, beta, theta, max_iter, tol, theta_min, theta_max,
+                                active, sums)
     at_limit |= nb.theta >= 0.5 * theta_max
     if pois is not None:
         at_limit |= excess <= 0
     if not at_limit.any():
         return nb
     if pois is None:
-        pois = _poisson_chunk(X, Y, offset, nb.beta, max_iter, tol, log_fact)
+        pois = _poisson_fits(X, Y, offset, nb.beta, max_iter, tol, log_fact)
     use_poisson = at_limit & ((pois.loglik >= nb.loglik) | (nb.theta >= 0.5 * theta_max))
     return BatchFit(
         np.where(use_poisson[..., None], pois.beta, nb.beta),
@@ -435,7 +531,7 @@ def fit_batch(
         st = None if start_theta is None else np.broadcast_to(
             start_theta, (n_designs, n_reps))[:, a:b]
         if family == "poisson":
-            return _poisson_chunk(X, y, off, sb, max_iter, tol)
+            return _poisson_fits(X, y, off, sb, max_iter, tol)
         return _negbin_full(X, y, off, sb, st, max_iter, tol, theta_min, theta_max)
 
     n_workers = workers if workers is not None else min(_THREADS, os.cpu_count() or 1)
