@@ -171,3 +171,28 @@ def test_version_has_one_source_and_the_command_prints_it_without_heavy_imports(
                          check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == [f"trends {trends.__version__}", "[]"]
+
+
+@pytest.mark.parametrize("command", [
+    ["test", "--since", "2020-01"], ["detect"], ["detect", "--by", "region"],
+    ["assess", "--since", "2020-01"], ["alerts"], ["forecast"], ["backtest"], ["severity"],
+    ["chart", "series"], ["aggregate"],
+])
+def test_a_missing_input_is_reported_before_the_models_are_imported(command, tmp_path):
+    # the error must come at once: statsmodels, scipy.stats and altair take a second or more
+    import subprocess
+    import sys
+
+    args = command[:1] + (command[1:2] if command[0] == "chart" else []) + [
+        str(tmp_path / "missing.csv")] + command[2 if command[0] == "chart" else 1:]
+    probe = (
+        "import atexit, sys\n"
+        "heavy = ('statsmodels', 'scipy.stats', 'altair', 'trends.models.countmodel')\n"
+        "atexit.register(lambda: print(sorted(set(heavy) & set(sys.modules))))\n"
+        "from trends.cli import main\n"
+        f"sys.exit(main({args!r}))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 2 and "missing.csv" in run.stderr
+    assert run.stdout.strip() == "[]"

@@ -15,7 +15,7 @@ from trends.cli import build_parser, main
 from trends.cli.console import Console
 from trends.report import ReportDefinition
 from trends.report.analysis import analyse
-from trends.report.build import prepare
+from trends.report.data import prepare
 
 COUNTRY = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
 SYRIA_IS = RESULTS / "ged_is_syria_monthly.csv"

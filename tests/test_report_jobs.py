@@ -11,7 +11,7 @@ import pytest
 from conftest import GED
 
 from trends.report.analysis import analyse
-from trends.report.build import prepare
+from trends.report.data import prepare
 from trends.report.definition import Analysis, Filters, ReportDefinition
 from trends.report.jobs import Jobs, default_workers
 from trends.validate import parse_month

@@ -27,7 +27,6 @@ import pandas as pd
 
 from trends.cluster import dask_client
 from trends.errors import InputError
-from trends.models.batched import one_blas_thread
 
 Item = TypeVar("Item")
 Out = TypeVar("Out")
@@ -85,6 +84,8 @@ def _run_chunk(
     func: Callable[[Item], Out], items: Sequence[Item]
 ) -> list[tuple[Out, list[tuple[str, type[Warning]]]]]:
     """Run ``func`` on a chunk in a worker; each result comes with the warnings it raised."""
+    from trends.models.batched import one_blas_thread
+
     _single_threaded()
     out = []
     with one_blas_thread():
@@ -158,6 +159,8 @@ def map_regions(
         return _unpack(parts)
     n_workers = default_workers() if workers is None else max(1, int(workers))
     if n_workers == 1 or len(items) < 2:
+        from trends.models.batched import one_blas_thread
+
         with one_blas_thread():
             return [func(item) for item in items]
     bounds = chunks(len(items), TASKS_PER_WORKER * n_workers)

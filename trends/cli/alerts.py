@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from trends._json import finite_or_none
-from trends.aggregate import parse_month
-from trends.alerts import alerts
 from trends.cli.console import CONSOLE
 from trends.cli.series import add_series_options, load_series, print_json, where_to_run
 from trends.errors import OptionError
 from trends.escape import show_controls
 from trends.options import ALERT_METHODS, SIDES
-from trends.parallel import map_regions
+from trends.validate import parse_month
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_parser(subparsers: Any) -> None:
@@ -57,6 +56,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
+    from trends.parallel import map_regions
+
     series = list(load_series(args).items())
     if args.month:
         parse_month(args.month, "--month")  # a bad month is one error, before any region runs
@@ -90,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _alert_row(job: tuple[str, pd.Series, dict[str, Any]]) -> dict[str, Any]:
     """One region's alert for its month, as an output row."""
+    from trends.alerts import alerts
+
     region, y, settings = job
     month = parse_month(settings["month"], "--month") if settings["month"] else y.index[-1]
     if not y.index[0] <= month <= y.index[-1]:

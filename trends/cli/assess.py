@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from trends.cli.console import CONSOLE
 from trends.cli.series import (
@@ -19,9 +17,11 @@ from trends.cli.series import (
     where_to_run,
 )
 from trends.options import DIRECTIONS
-from trends.parallel import map_regions
-from trends.resurgence.multiplicity import adjust_for_regions
-from trends.resurgence.verdict import Assessment, assess
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trends.resurgence.verdict import Assessment
 
 
 def add_parser(subparsers: Any) -> None:
@@ -52,7 +52,10 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    table = load_table(args)
+    table = load_table(args)  # a bad input stops here, before the models are imported
+    from trends.parallel import map_regions
+    from trends.resurgence.multiplicity import adjust_for_regions
+
     series = list(series_of(args, table).items())
     settings = {"direction": args.direction, "bootstrap": args.bootstrap, "seed": args.seed}
     jobs = [(name, y, args.since, {**settings, **model_inputs(args, table, name)})
@@ -77,5 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _assess_one(job: tuple[str, pd.Series, str, dict[str, Any]]) -> Assessment:
     """One series' verdict (every region gets the user's seed, as in a one-series run)."""
+    from trends.resurgence.verdict import assess
+
     name, y, since, settings = job
     return assess(y, since, name=name or None, **settings)

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from trends.cli.console import CONSOLE
 from trends.cli.series import add_series_options, emit, load_series, where_to_run
 from trends.errors import DataError
-from trends.forecast import (
-    BASELINES,
-    BacktestResult,
-    auto_backtest_forecaster,
-    count_model_forecaster,
-    rolling_origin,
-)
-from trends.parallel import map_regions
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from trends.forecast import BacktestResult
 
 
 def add_parser(subparsers: Any) -> None:
@@ -49,7 +44,10 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    series = load_series(args)
+    series = load_series(args)  # a bad input stops here, before the models are imported
+    from trends.forecast import BASELINES
+    from trends.parallel import map_regions
+
     settings = {"horizon": args.horizon, "min_train_months": args.min_train,
                 "draws": args.draws, "seed": args.seed}
     with CONSOLE.bar("backtest") as bar:
@@ -67,6 +65,13 @@ def _backtest_one(
 
     With ``--by region`` a region that cannot be backtested gets a note; alone it is an error.
     """
+    from trends.forecast import (
+        BASELINES,
+        auto_backtest_forecaster,
+        count_model_forecaster,
+        rolling_origin,
+    )
+
     _, y, settings, by_region = job
     try:
         auto = auto_backtest_forecaster(y, settings["horizon"], seed=settings["seed"])

@@ -6,14 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from trends.charts import save_chart
 from trends.cli.console import CONSOLE
 from trends.cli.report import add_source_options, definition_from
 from trends.errors import OptionError
 from trends.options import CHART_FORMATS, CHART_NAMES
-from trends.report.analysis import analyse
-from trends.report.build import prepare
-from trends.report.figures import NEEDS, build_figures
 
 NAMES = CHART_NAMES
 
@@ -45,9 +41,16 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand: only the analyses its chart is drawn from."""
+    from trends.report.data import prepare
+
     definition = definition_from(args)
     with CONSOLE.bar(f"chart {args.name}") as bar:
         data, month = prepare(definition, args.month, bar)
+        # a bad input has stopped by now, before the analyses and charts are imported
+        from trends.charts import save_chart
+        from trends.report.analysis import analyse
+        from trends.report.figures import NEEDS, build_figures
+
         findings = analyse(data, month, definition.analysis, only=NEEDS[args.name],
                            progress=bar)
         bar.add(1)

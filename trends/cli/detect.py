@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trends.cli.console import CONSOLE
 from trends.cli.series import (
@@ -25,8 +25,9 @@ from trends.cli.series import (
 from trends.cli.test import add_inference_options
 from trends.errors import OptionError
 from trends.escape import show_controls
-from trends.resurgence import BreakScanResult, MultiBreakResult, detect_break, detect_breaks
-from trends.resurgence.regions_detect import regions_detect
+
+if TYPE_CHECKING:
+    from trends.resurgence import BreakScanResult, MultiBreakResult
 
 
 class _TestAndBreaks:
@@ -76,9 +77,11 @@ def run(args: argparse.Namespace) -> int:
     if args.max_breaks < 1:
         msg = f"--max-breaks must be 1 or more; got {args.max_breaks}"
         raise OptionError(msg)
-    table = load_table(args)
+    table = load_table(args)  # a bad input stops here, before the models are imported
     if args.by:
         return _by_region(args, table)
+    from trends.resurgence import detect_break, detect_breaks
+
     ((name, y),) = series_of(args, table).items()
     result = detect_break(
         y,
@@ -99,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _by_region(args: argparse.Namespace, table: Any) -> int:
     """Every region scanned on its own, p-values adjusted across the regions."""
+    from trends.resurgence.regions_detect import regions_detect
+
     if args.max_breaks > 1:
         msg = "--max-breaks with --by region: search for several breaks one region at a time " \
               "(--region NAME)"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from trends.cli.console import CONSOLE
 from trends.cli.series import add_series_options, emit, load_series, where_to_run
-from trends.forecast import forecast
 from trends.options import FORECAST_FAMILIES, FORECAST_METHODS
-from trends.parallel import map_regions
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_parser(subparsers: Any) -> None:
@@ -58,6 +57,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
+    from trends.parallel import map_regions
+
     series = load_series(args)
     settings = {
         "method": args.method,
@@ -79,5 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _forecast_one(job: tuple[pd.Series, int, dict[str, Any]]) -> Any:
     """One series' forecast (every region gets the same seed, as in a one-series run)."""
+    from trends.forecast import forecast
+
     y, horizon, settings = job
     return forecast(y, horizon, **settings)

@@ -19,7 +19,6 @@ from trends.cli.series import (
 )
 from trends.errors import OptionError
 from trends.options import ALTERNATIVES, FAMILIES, INFERENCES
-from trends.resurgence import its_test, regions_test
 
 
 def add_parser(subparsers: Any) -> None:
@@ -72,7 +71,9 @@ def add_inference_options(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    table = load_table(args)
+    table = load_table(args)  # a bad input stops here, before the models are imported
+    from trends.resurgence import its_test, regions_test
+
     series = {name or "all": y for name, y in series_of(args, table).items()}
     options: dict[str, Any] = {
         "family": args.family,

@@ -30,16 +30,14 @@ import markupsafe
 import pandas as pd
 
 from trends import charts
-from trends.aggregate import parse_month
 from trends.charts import export
 from trends.charts.bundle import existing_bundle, write_bundle
 from trends.charts.export import ChartFiles, png_size, render_chart_files
 from trends.csvout import write_csv
-from trends.errors import OptionError
 from trends.escape import show_controls
 from trends.report.analysis import ANALYSES, Findings, analyse
-from trends.report.data import ReportData, latest_complete_month, load
-from trends.report.definition import ReportDefinition, check_with_data
+from trends.report.data import ReportData, prepare
+from trends.report.definition import ReportDefinition
 from trends.report.figures import CHART_ORDER, NEEDS, build_figures, missing_figures
 from trends.report.headlines import headline, month_name, other_notes
 from trends.report.jobs import Jobs
@@ -83,48 +81,6 @@ def _visible(value: object) -> object:
     if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
         return show_controls(value)
     return value
-
-
-def report_month(data: ReportData, requested: str | None) -> pd.Period:
-    """The month to report on: the one asked for, else the latest complete month."""
-    first, last = (pd.Period(data.panel["month"].iloc[i], freq="M") for i in (0, -1))
-    if not requested:
-        return latest_complete_month(data)
-    month = parse_month(requested, "month")
-    if not first <= month <= last:
-        msg = f"month {month} is outside the data ({first} to {last})"
-        raise OptionError(msg)
-    return month
-
-
-def prepare(
-    definition: ReportDefinition, month: str | None = None, progress: Progress | None = None
-) -> tuple[ReportData, pd.Period]:
-    """Load the data and check the definition against it; return the data and report month.
-
-    Every key is checked here, before any analysis runs: a break month
-    outside the data, a measure the data lack or a month outside the data is
-    an error naming the key (or the option that set it).
-    """
-    progress = progress or Silent()
-    progress.add(1)
-    progress.step("reading " + ", ".join(definition.name_of(p) for p in definition.inputs))
-    data = load(definition)
-    requested = month or definition.analysis.month or None
-    try:
-        when = report_month(data, requested)
-    except OptionError as err:
-        if month or not definition.analysis.month:
-            raise
-        raise definition.fail(str(err), "analysis.month", definition.analysis.month) from err
-    first = pd.Period(data.panel["month"].iloc[0], freq="M")
-    measures = [
-        c
-        for c in data.panel.columns
-        if c not in ("month", "region", "country") and pd.api.types.is_numeric_dtype(data.panel[c])
-    ]
-    check_with_data(definition, first, when, measures)
-    return data, when
 
 
 def rebuild_command(

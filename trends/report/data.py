@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from trends.errors import TrendsError
+from trends.errors import OptionError, TrendsError
 from trends.ingest.files import read_header
 from trends.loading import is_monthly_input, load_panel
 from trends.monthly import KEYS
-from trends.report.definition import ReportDefinition
+from trends.report.definition import ReportDefinition, check_with_data
+from trends.report.progress import Progress, Silent
 from trends.rowlog import RowLog
+from trends.validate import parse_month
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,45 @@ def latest_complete_month(data: ReportData) -> pd.Period:
     if data.data_end is None or data.data_end.to_period("M") > last:
         return last
     return last if data.data_end >= last.start_time + pd.Timedelta(days=27) else last - 1
+
+
+def report_month(data: ReportData, requested: str | None) -> pd.Period:
+    """The month to report on: the one asked for, else the latest complete month."""
+    first, last = (pd.Period(data.panel["month"].iloc[i], freq="M") for i in (0, -1))
+    if not requested:
+        return latest_complete_month(data)
+    month = parse_month(requested, "month")
+    if not first <= month <= last:
+        msg = f"month {month} is outside the data ({first} to {last})"
+        raise OptionError(msg)
+    return month
+
+
+def prepare(
+    definition: ReportDefinition, month: str | None = None, progress: Progress | None = None
+) -> tuple[ReportData, pd.Period]:
+    """Load the data and check the definition against it; return the data and report month.
+
+    Every key is checked here, before any analysis runs: a break month
+    outside the data, a measure the data lack or a month outside the data is
+    an error naming the key (or the option that set it).
+    """
+    progress = progress or Silent()
+    progress.add(1)
+    progress.step("reading " + ", ".join(definition.name_of(p) for p in definition.inputs))
+    data = load(definition)
+    requested = month or definition.analysis.month or None
+    try:
+        when = report_month(data, requested)
+    except OptionError as err:
+        if month or not definition.analysis.month:
+            raise
+        raise definition.fail(str(err), "analysis.month", definition.analysis.month) from err
+    first = pd.Period(data.panel["month"].iloc[0], freq="M")
+    measures = [
+        c
+        for c in data.panel.columns
+        if c not in ("month", "region", "country") and pd.api.types.is_numeric_dtype(data.panel[c])
+    ]
+    check_with_data(definition, first, when, measures)
+    return data, when
