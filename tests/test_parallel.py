@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 from trends.cli import main
 from trends.errors import ModelWarning
 from trends.models.blockglm import fit_blocks
-from trends.models.design import build_design, month_position
+from trends.models.design import build_design
 from trends.models.glm import fit_glm
 from trends.parallel import chunks, map_regions, region_seed
 from trends.resurgence.known import its_test
 from trends.resurgence.pooled import pooled_model
 from trends.resurgence.regions import regions_test
+from trends.validate import month_position
 
 
 @given(st.integers(0, 500), st.integers(1, 40))

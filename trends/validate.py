@@ -699,3 +699,25 @@ def month_of(value: object, name: str = "month") -> pd.Period:
     if isinstance(value, pd.Period):
         return value.asfreq("M")
     return parse_month(str(value), name)
+
+
+def month_position(index: pd.Index, month: object) -> int:
+    """Return the 0-based position of ``month`` (``"YYYY-MM"``, Period or int) in ``index``.
+
+    Examples
+    --------
+    >>> month_position(pd.period_range("2020-01", periods=12, freq="M"), "2020-03")
+    2
+
+    """
+    if isinstance(month, int | np.integer) and not isinstance(month, bool):
+        position = int(month)
+    else:
+        position = int(month_of(month, "break month").ordinal - index[0].ordinal)
+    if not 0 <= position < len(index):
+        msg = (
+            f"break month {month!r} lies outside the data ({index[0]} to {index[-1]}); "
+            "choose a month inside the series"
+        )
+        raise DataError(msg)
+    return position

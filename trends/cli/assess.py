@@ -10,6 +10,7 @@ from trends.cli.console import CONSOLE
 from trends.cli.series import (
     add_model_options,
     add_series_options,
+    check_since,
     load_table,
     model_inputs,
     print_json,
@@ -53,10 +54,11 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     table = load_table(args)  # a bad input stops here, before the models are imported
+    series = list(series_of(args, table).items())
+    check_since(args, dict(series))
     from trends.parallel import map_regions
     from trends.resurgence.multiplicity import adjust_for_regions
 
-    series = list(series_of(args, table).items())
     settings = {"direction": args.direction, "bootstrap": args.bootstrap, "seed": args.seed}
     jobs = [(name, y, args.since, {**settings, **model_inputs(args, table, name)})
             for name, y in series]

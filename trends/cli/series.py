@@ -26,6 +26,7 @@ from trends.escape import show_controls
 from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header, to_series
 from trends.options import CHANGES
+from trends.validate import month_position
 
 MEASURE_HELP = "incidents, killed_best, killed_low, killed_high, or a column of a monthly CSV"
 
@@ -150,6 +151,16 @@ def series_of(args: argparse.Namespace, table: pd.DataFrame) -> dict[str, pd.Ser
         name = check_region(args.series_region, [str(r) for r in table["region"].unique()])
         return {name: to_series(table, args.measure, name)}
     return {whole_name(args, table): to_series(table, args.measure)}
+
+
+def check_since(args: argparse.Namespace, series: dict[str, pd.Series]) -> None:
+    """A ``--since`` outside the one series asked for is an error at once, before any model loads.
+
+    With ``--by region`` a region that does not cover the month is noted in its row instead.
+    """
+    if getattr(args, "by", None) != "region" and len(series) == 1:
+        (y,) = series.values()
+        month_position(y.index, args.since)
 
 
 def add_model_options(parser: argparse.ArgumentParser, *, change: bool = False) -> None:

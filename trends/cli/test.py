@@ -10,6 +10,7 @@ from trends.cli.console import CONSOLE
 from trends.cli.series import (
     add_model_options,
     add_series_options,
+    check_since,
     emit,
     load_table,
     model_inputs,
@@ -72,9 +73,10 @@ def add_inference_options(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     table = load_table(args)  # a bad input stops here, before the models are imported
+    series = {name or "all": y for name, y in series_of(args, table).items()}
+    check_since(args, series)
     from trends.resurgence import its_test, regions_test
 
-    series = {name or "all": y for name, y in series_of(args, table).items()}
     options: dict[str, Any] = {
         "family": args.family,
         "alternative": args.alternative,

@@ -21,7 +21,8 @@ from trends.errors import DataError, OptionError
 from trends.forecast.result import ForecastResult
 from trends.minimums import MIN_FORECAST_ACTIVE_MONTHS, MIN_FORECAST_ALL_MONTHS, MIN_FORECAST_MONTHS
 from trends.models.countmodel import CountFit, CountModel, FamilyChoice
-from trends.models.design import build_design, month_position
+from trends.models.design import build_design
+from trends.validate import month_position
 
 MIN_ACTIVE_MONTHS = MIN_FORECAST_ACTIVE_MONTHS
 MAX_HORIZON = 24

@@ -17,7 +17,6 @@ from trends.models.design import (
     aligned_covariates,
     build_design,
     log_exposure,
-    month_position,
 )
 from trends.models.diagnostics import (
     TestResult,
@@ -45,7 +44,7 @@ from trends.options import (
     check_choice,
 )
 from trends.results import ResultView
-from trends.validate import monthly_series
+from trends.validate import month_position, monthly_series
 
 FamilyChoice = Family
 Z975 = float(stats.norm.ppf(0.975))

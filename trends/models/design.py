@@ -11,35 +11,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from trends.errors import DataError, InputError
+from trends.errors import InputError
 from trends.options import Change
-from trends.validate import month_of
 
 ChangeChoice = Change
 
 INTERCEPT = "(Intercept)"
-
-
-def month_position(index: pd.Index, month: object) -> int:
-    """Return the 0-based position of ``month`` (``"YYYY-MM"``, Period or int) in ``index``.
-
-    Examples
-    --------
-    >>> month_position(pd.period_range("2020-01", periods=12, freq="M"), "2020-03")
-    2
-
-    """
-    if isinstance(month, int | np.integer) and not isinstance(month, bool):
-        position = int(month)
-    else:
-        position = int(month_of(month, "break month").ordinal - index[0].ordinal)
-    if not 0 <= position < len(index):
-        msg = (
-            f"break month {month!r} lies outside the data ({index[0]} to {index[-1]}); "
-            "choose a month inside the series"
-        )
-        raise DataError(msg)
-    return position
 
 
 def seasonal_columns(index: pd.Index, harmonics: int) -> dict[str, np.ndarray]:

@@ -11,10 +11,10 @@ import pandas as pd
 
 from trends.errors import DataError
 from trends.minimums import MIN_ACTIVE_MONTHS, YEAR
-from trends.models.design import month_position
 from trends.resurgence.level import LevelChange, level_change
 from trends.resurgence.verdict_parts import Flag, WindowResult, noise_settings
 from trends.resurgence.window import MIN_STABLE, FoundBreak, PrePeriod, sensitivity_starts
+from trends.validate import month_position
 
 LEVEL = 0.05
 MIN_AFTER = 3

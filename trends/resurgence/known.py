@@ -44,7 +44,7 @@ import pandas as pd
 from trends.errors import DataError, ModelWarning, OptionError
 from trends.minimums import MIN_ACTIVE_MONTHS, MIN_KNOWN_SEGMENT_MONTHS
 from trends.models.countmodel import Z975, CountModel, FamilyChoice
-from trends.models.design import ChangeChoice, month_position
+from trends.models.design import ChangeChoice
 from trends.models.diagnostics import choose_family
 from trends.options import (
     ALTERNATIVES,
@@ -60,7 +60,7 @@ from trends.resurgence.bootstrap import ITSBootstrap, its_bootstrap
 from trends.resurgence.counterfactual import counterfactual
 from trends.resurgence.its_result import ITSResult
 from trends.resurgence.known_tests import model_test
-from trends.validate import monthly_series
+from trends.validate import month_position, monthly_series
 
 AutocorrelationChoice = Autocorrelation
 MIN_BOOTSTRAP = 19

@@ -25,12 +25,11 @@ from trends.models.design import (
     aligned_covariates,
     build_design,
     log_exposure,
-    month_position,
 )
 from trends.models.latent import LatentAR1
 from trends.models.robust import studentizer
 from trends.resurgence.bootstrap_t import Pivot, band, bootstrap_t, exp_pair, pivot
-from trends.validate import monthly_series
+from trends.validate import month_position, monthly_series
 
 MIN_BOOTSTRAP = 99
 

@@ -21,8 +21,8 @@ from scipy import stats
 
 from trends.models.blockglm import fit_blocks
 from trends.models.countmodel import Z975
-from trends.models.design import ChangeChoice, build_design, month_position
-from trends.validate import monthly_series
+from trends.models.design import ChangeChoice, build_design
+from trends.validate import month_position, monthly_series
 
 
 def _pooled_arrays(

@@ -22,7 +22,6 @@ from typing import Any, Literal
 import pandas as pd
 
 from trends.errors import DataError
-from trends.models.design import month_position
 from trends.options import DIRECTIONS, Direction, check_choice
 from trends.results import ResultView
 from trends.resurgence.checks import (
@@ -52,7 +51,7 @@ from trends.resurgence.window import (
     scan,
 )
 from trends.resurgence.wording import evidence, sentence
-from trends.validate import monthly_series
+from trends.validate import month_position, monthly_series
 
 Verdict = Literal["rise", "fall", "no_change", "cannot_tell"]
 
