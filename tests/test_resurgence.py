@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import warnings
 
 import numpy as np
@@ -262,3 +263,17 @@ def test_default_false_positive_rate_under_latent_autocorrelation():
                            bootstrap=79)
     # binomial acceptance band 0.05 +- 3 sd (sd 0.0154 for 200 series)
     assert 0.004 <= rate <= 0.096
+
+
+def test_detect_gives_no_level_ratio_when_one_side_of_the_break_has_almost_no_counts():
+    # zeros, then about a million a month: the fitted level before the break runs off to
+    # zero, and a ratio such as 3e-11 or 1e12 would be an artefact of where the fit stopped
+    idx = pd.period_range("2018-01", periods=84, freq="M")
+    rng = np.random.default_rng(3)
+    y = pd.Series(np.where(np.arange(84) < 70, 0, rng.poisson(1e6, 84)), index=idx)
+    result = detect_break(y, bootstrap=19)
+    assert math.isnan(result.level_ratio)
+    assert "with a count before the break" in result.level_note
+    assert "level ratio not estimated" in result.summary()
+    assert result.to_dict()["level_ratio"] is None
+    assert result.p_value == pytest.approx(0.05) and "2023-11" in result.confidence_set

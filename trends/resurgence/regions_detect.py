@@ -63,6 +63,8 @@ class RegionDetectResult(ResultView):
         ]
         untested = shown[shown["note"] != ""]
         lines += [f"{row.region}: not scanned ({row.note})" for row in untested.itertuples()]
+        lines += [f"{row.region}: level ratio not estimated ({row.level_note})"
+                  for row in shown.itertuples() if row.level_note]
         note = replicates_note(self.bootstrap, int(scanned["p_value"].notna().sum()))
         lines += [note] if note else []
         return "\n".join(lines)
@@ -77,6 +79,7 @@ class RegionDetectResult(ResultView):
                                      "confidence_set": list(row["confidence_set"])}
             for name in (*_NUMBERS, "p_value_holm", "p_value_bh"):
                 entry[name] = finite_or_none(row[name])
+            entry["level_ratio_note"] = row["level_note"]
             entry["note"] = row["note"]
             rows.append(entry)
         return {"test": "detect_regions", "inference": self.inference,
@@ -124,10 +127,12 @@ def _detect_row(job: tuple[str, pd.Series, int, dict[str, Any]]) -> dict[str, An
         res = detect_break(y, seed=seed, **options)
     except DataError as err:
         return {"region": region, "n_months": len(y), "break_month": "",
-                "confidence_set": (), **dict.fromkeys(_NUMBERS, np.nan), "note": str(err)}
+                "confidence_set": (), **dict.fromkeys(_NUMBERS, np.nan), "level_note": "",
+                "note": str(err)}
     return {"region": region, "n_months": res.n_months, "break_month": res.break_month,
             "confidence_set": tuple(res.confidence_set), "level_ratio": res.level_ratio,
-            "statistic": res.statistic, "p_value": res.p_value, "note": ""}
+            "statistic": res.statistic, "p_value": res.p_value, "level_note": res.level_note,
+            "note": ""}
 
 
 def regions_detect(

@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from trends._json import finite_or_none
 from trends.errors import DataError
-from trends.minimums import MIN_SEGMENT_MONTHS
+from trends.minimums import MIN_ACTIVE_MONTHS, MIN_SEGMENT_MONTHS
 from trends.models.batched import BatchFit, fit_batch
 from trends.models.breakscore import break_scores, top_candidates
 from trends.models.design import (
@@ -73,6 +74,7 @@ class BreakScanResult(ResultView):
     inference: str = "bootstrap"
     seed: int = 0
     latent: LatentAR1 | None = None
+    level_note: str = ""
 
     def tidy(self) -> pd.DataFrame:
         """Scan table: month, lr, in_confidence_set."""
@@ -86,7 +88,9 @@ class BreakScanResult(ResultView):
         return "\n".join([
             f"Break scan ({self.family}, {self.n_months} months, candidates with >= "
             f"{self.min_segment_months} months each side)",
-            f"Estimated break: {self.break_month} (level ratio {self.level_ratio:.3f})",
+            f"Estimated break: {self.break_month} ("
+            + (f"level ratio {self.level_ratio:.3f})" if not self.level_note
+               else f"level ratio not estimated: {self.level_note})"),
             f"sup LR = {self.statistic:.3f}, bootstrap p = {self.p_value:.4g} "
             f"({self.bootstrap} replicates, seed {self.seed})",
             f"Inference: {self._inference_text()}",
@@ -124,7 +128,8 @@ class BreakScanResult(ResultView):
             "family": self.family,
             "n_months": self.n_months,
             "min_segment_months": self.min_segment_months,
-            "level_ratio": float(self.level_ratio),
+            "level_ratio": finite_or_none(self.level_ratio),
+            "level_ratio_note": self.level_note,
             "n_not_converged": self.n_not_converged,
             "scan": [
                 {"month": m, "lr": float(v)}
@@ -251,6 +256,7 @@ def detect_break(
     months = [str(series.index[k]) for k in positions]
     conf = tuple(m for m, v in zip(months, lr, strict=True) if v >= sup - cutoff)
     post = 2
+    level_note = _level_note(values, positions[best])
     return BreakScanResult(
         break_month=months[best],
         statistic=sup,
@@ -260,14 +266,39 @@ def detect_break(
         family=family,
         n_months=n,
         min_segment_months=min_segment_months,
-        level_ratio=float(np.exp(observed.alt.beta[best, 0, post])),
+        level_ratio=math.nan if level_note else float(np.exp(observed.alt.beta[best, 0, post])),
         scan=pd.DataFrame({"month": months, "lr": lr}),
         bootstrap_statistics=boot,
         n_not_converged=int((~observed.alt.converged).sum()),
         inference=inference,
         seed=seed,
         latent=latent,
+        level_note=level_note,
     )
+
+
+def _level_note(values: np.ndarray, position: int) -> str:
+    """Why the level ratio at a break is not estimated, or "" when it is.
+
+    With (almost) no counts on one side the fitted level there runs off to
+    zero, and the ratio (1e-11, 1e12) is an artefact of where the fit
+    stopped; as in :func:`trends.resurgence.known.its_test`, a ratio needs
+    ``MIN_ACTIVE_MONTHS`` months with a count on each side.
+
+    Examples
+    --------
+    >>> _level_note(np.array([0, 0, 0, 0, 3, 5, 2, 4, 6, 1, 1]), 4)
+    '0 months with a count before the break and 7 from it; a ratio needs 5 on each side'
+    >>> _level_note(np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), 6)
+    ''
+
+    """
+    before = int(np.count_nonzero(values[:position]))
+    after = int(np.count_nonzero(values[position:]))
+    if min(before, after) >= MIN_ACTIVE_MONTHS:
+        return ""
+    return (f"{before} month{'s' if before != 1 else ''} with a count before the break "
+            f"and {after} from it; a ratio needs {MIN_ACTIVE_MONTHS} on each side")
 
 
 def _bootstrap(
