@@ -63,8 +63,8 @@ class RegionDetectResult(ResultView):
         ]
         untested = shown[shown["note"] != ""]
         lines += [f"{row.region}: not scanned ({row.note})" for row in untested.itertuples()]
-        lines += [f"{row.region}: level ratio not estimated ({row.level_note})"
-                  for row in shown.itertuples() if row.level_note]
+        lines += [f"{region}: level ratio not estimated ({why})"
+                  for region, why in zip(shown["region"], shown["level_note"], strict=True) if why]
         note = replicates_note(self.bootstrap, int(scanned["p_value"].notna().sum()))
         lines += [note] if note else []
         return "\n".join(lines)
