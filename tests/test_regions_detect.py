@@ -13,6 +13,7 @@ from test_parallel import _hostile_panel
 
 from trends import by_region, forecast
 from trends.cli import main
+from trends.errors import DataError
 from trends.resurgence.multiplicity import holm
 from trends.resurgence.regions_detect import regions_detect
 from trends.resurgence.scan import detect_break
@@ -127,3 +128,45 @@ def test_python_by_region_and_regions_detect_on_a_dask_cluster_equal_the_local_r
                       draws=200)
     pd.testing.assert_frame_equal(drawn["plain 2"].tidy(),
                                   forecast(panel["plain 2"], 2, draws=200).tidy())
+
+
+def _panel_csv(tmp_path, late_start: str = "2021-03"):
+    """A monthly CSV of the hostile panel, with one region that starts late."""
+    panel = _hostile_panel()
+    panel["late"] = panel["plain 1"][late_start:]
+    rows = [pd.DataFrame({"month": y.index.astype(str), "region": name, "killed": y.to_numpy()})
+            for name, y in panel.items()]
+    path = tmp_path / "panel.csv"
+    pd.concat(rows).to_csv(path, index=False)
+    return path
+
+
+def test_a_region_the_month_misses_gets_a_note_and_the_others_run(tmp_path, capsys):
+    path = str(_panel_csv(tmp_path))
+    assert main(["assess", path, "--measure", "killed", "--by", "region", "--since", "2020-06",
+                 "--bootstrap", "99", "--json", "--workers", "1"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    late = next(r for r in rows if r["name"] == "late")
+    assert late["note"].startswith("not assessed: break month '2020-06' lies outside the data")
+    assert sum("verdict" in r for r in rows) == 8
+    assert main(["alerts", path, "--measure", "killed", "--by", "region", "--years-back", "2",
+                 "--window", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "late: not assessed: farrington needs" in out and out.count("\n") == 9
+    # a month outside every region is one error, before any region runs
+    assert main(["test", path, "--measure", "killed", "--by", "region",
+                 "--since", "2030-01"]) == 2
+    assert "lies outside the data (2018-01 to 2022-12)" in capsys.readouterr().err
+
+
+def test_by_region_takes_a_loaded_panel_and_keeps_each_regions_months(tmp_path):
+    import trends
+
+    panel = trends.load_panel([str(_panel_csv(tmp_path, late_start="2021-09"))]).panel
+    results = by_region(forecast, panel, measure="killed", horizon=2, draws=200, workers=1)
+    late = results["late"].history
+    assert (str(late.index[0]), str(late.index[-1])) == ("2021-09", "2022-12")
+    assert len(results) == 9
+    with pytest.raises(DataError, match="region 'late': break month '2020-06' lies outside"):
+        by_region(trends.its_test, panel[panel["region"].isin(["late", "plain 0"])],
+                  measure="killed", break_month="2020-06", bootstrap=19, workers=1)

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from trends.cluster import dask_client
-from trends.errors import InputError
+from trends.errors import DataError, InputError
 
 Item = TypeVar("Item")
 Out = TypeVar("Out")
@@ -175,7 +175,9 @@ def region_series(
     """The regions' monthly series of a panel, by region name.
 
     ``panel`` is ``{region: series}``, a wide frame (one column per region) or
-    a long frame with ``region``, ``month`` and the ``measure`` column.
+    a long frame with ``region``, ``month`` and the ``measure`` column (such
+    as ``trends.load_panel(...).panel``); each region keeps its own months, in
+    region order.
 
     Examples
     --------
@@ -190,16 +192,23 @@ def region_series(
             if measure is None or measure not in panel.columns:
                 msg = f"long panel: name the count column with measure=; got {measure!r}"
                 raise InputError(msg)
-            wide = panel.pivot_table(index="month", columns="region", values=measure, aggfunc="sum")
-            wide.index = pd.PeriodIndex(wide.index.astype(str), freq="M")
-            panel = wide
+            out = {}
+            for region, rows in panel.groupby("region", sort=True):
+                months = pd.PeriodIndex(rows["month"].astype(str), freq="M")
+                y = pd.Series(rows[measure].to_numpy(), index=months, name=str(region))
+                out[str(region)] = y.groupby(level=0).sum().sort_index()
+            return out
         return {str(c): panel[c].rename(str(c)) for c in panel.columns}
     return {str(k): v for k, v in panel.items()}
 
 
-def _analyse(job: tuple[Callable[..., Out], pd.Series, dict[str, Any]]) -> Out:
-    analysis, y, options = job
-    return analysis(y, **options)
+def _analyse(job: tuple[Callable[..., Out], str, pd.Series, dict[str, Any]]) -> Out:
+    analysis, region, y, options = job
+    try:
+        return analysis(y, **options)
+    except DataError as err:
+        msg = f"region {region!r}: {err}"
+        raise DataError(msg) from err
 
 
 def by_region(
@@ -233,7 +242,8 @@ def by_region(
     Returns
     -------
     dict
-        The results by region, in panel order.
+        The results by region, in panel order. A region the analysis cannot
+        handle stops the run with its ``DataError``, the region named.
 
     Examples
     --------
@@ -244,6 +254,6 @@ def by_region(
 
     """
     series = region_series(panel, measure)
-    results = map_regions(_analyse, [(analysis, y, options) for y in series.values()],
-                          workers=workers, scheduler=scheduler, client=client)
+    jobs = [(analysis, region, y, options) for region, y in series.items()]
+    results = map_regions(_analyse, jobs, workers=workers, scheduler=scheduler, client=client)
     return dict(zip(series, results, strict=True))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from trends._json import finite_or_none
 from trends.cli.console import CONSOLE
 from trends.cli.series import add_series_options, load_series, print_json, where_to_run
-from trends.errors import OptionError
+from trends.errors import DataError, OptionError
 from trends.escape import show_controls
 from trends.options import ALERT_METHODS, SIDES
 from trends.validate import parse_month
@@ -73,13 +73,16 @@ def run(args: argparse.Namespace) -> int:
     settings = {"month": args.month, "method": args.method, "side": args.side, "options": options}
     with CONSOLE.bar("alerts") as bar:
         bar.step(f"{len(series)} series")
-        rows = map_regions(_alert_row, [(region, y, settings) for region, y in series],
-                           **where_to_run(args))
+        jobs = [(region, y, settings, bool(args.by)) for region, y in series]
+        rows = map_regions(_alert_row, jobs, **where_to_run(args))
     if args.json:
         out = rows if args.by else rows[0]
         print_json(out)
     else:
         for row in rows:
+            if "note" in row:
+                sys.stdout.write(f"{show_controls(row['region'])}: {row['note']}\n")
+                continue
             flag = f"ALARM ({row['direction']})" if row["alarm"] else "no alarm"
             sys.stdout.write(
                 f"{show_controls(row['region'])} {row['month']}: observed {row['observed']}, "
@@ -89,11 +92,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _alert_row(job: tuple[str, pd.Series, dict[str, Any]]) -> dict[str, Any]:
-    """One region's alert for its month, as an output row."""
+def _alert_row(job: tuple[str, pd.Series, dict[str, Any], bool]) -> dict[str, Any]:
+    """One region's alert for its month, as an output row.
+
+    With ``--by region`` a region that cannot be assessed gets a note; alone it is an error.
+    """
+    region, y, settings, by_region = job
+    try:
+        return _alert(region, y, settings)
+    except (DataError, OptionError) as err:
+        if not by_region:
+            raise
+        return {"region": region, "month": settings["month"], "note": f"not assessed: {err}"}
+
+
+def _alert(region: str, y: pd.Series, settings: dict[str, Any]) -> dict[str, Any]:
     from trends.alerts import alerts
 
-    region, y, settings = job
     month = parse_month(settings["month"], "--month") if settings["month"] else y.index[-1]
     if not y.index[0] <= month <= y.index[-1]:
         msg = f"--month {month}: the data of {region} run from {y.index[0]} to {y.index[-1]}"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from trends.cli.console import CONSOLE
 from trends.cli.series import (
+    NotAnalysed,
     add_model_options,
     add_series_options,
     check_since,
@@ -17,6 +18,7 @@ from trends.cli.series import (
     series_of,
     where_to_run,
 )
+from trends.errors import DataError
 from trends.options import DIRECTIONS
 
 if TYPE_CHECKING:
@@ -60,13 +62,14 @@ def run(args: argparse.Namespace) -> int:
     from trends.resurgence.multiplicity import adjust_for_regions
 
     settings = {"direction": args.direction, "bootstrap": args.bootstrap, "seed": args.seed}
-    jobs = [(name, y, args.since, {**settings, **model_inputs(args, table, name)})
+    jobs = [(name, y, args.since, {**settings, **model_inputs(args, table, name)}, bool(args.by))
             for name, y in series]
     with CONSOLE.bar("assessing") as bar:
         bar.step(f"{len(series)} series, {args.bootstrap} bootstrap series each")
         results = map_regions(_assess_one, jobs, **where_to_run(args))
     if args.by:
-        results = adjust_for_regions(results)
+        assessed = iter(adjust_for_regions([r for r in results if not isinstance(r, NotAnalysed)]))
+        results = [r if isinstance(r, NotAnalysed) else next(assessed) for r in results]
     if args.json:
         payloads = [r.to_dict() for r in results]
         print_json(payloads if args.by else payloads[0])
@@ -80,9 +83,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _assess_one(job: tuple[str, pd.Series, str, dict[str, Any]]) -> Assessment:
-    """One series' verdict (every region gets the user's seed, as in a one-series run)."""
+def _assess_one(
+    job: tuple[str, pd.Series, str, dict[str, Any], bool],
+) -> Assessment | NotAnalysed:
+    """One series' verdict (every region gets the user's seed, as in a one-series run).
+
+    With ``--by region`` a region the month lies outside gets a note; alone it is an error.
+    """
     from trends.resurgence.verdict import assess
 
-    name, y, since, settings = job
-    return assess(y, since, name=name or None, **settings)
+    name, y, since, settings, by_region = job
+    try:
+        return assess(y, since, name=name or None, **settings)
+    except DataError as err:
+        if not by_region:
+            raise
+        return NotAnalysed(name, "assessed", str(err))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trends.cli.console import CONSOLE
-from trends.cli.series import add_series_options, emit, load_series, where_to_run
+from trends.cli.series import NotAnalysed, add_series_options, emit, load_series, where_to_run
 from trends.errors import DataError
 
 if TYPE_CHECKING:
@@ -60,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _backtest_one(
     job: tuple[str, pd.Series, dict[str, Any], bool],
-) -> BacktestResult | _NotBacktested:
+) -> BacktestResult | NotAnalysed:
     """One series' backtest (every region gets the user's seed, as in a one-series run).
 
     With ``--by region`` a region that cannot be backtested gets a note; alone it is an error.
@@ -72,7 +71,7 @@ def _backtest_one(
         rolling_origin,
     )
 
-    _, y, settings, by_region = job
+    name, y, settings, by_region = job
     try:
         auto = auto_backtest_forecaster(y, settings["horizon"], seed=settings["seed"])
         methods = {"auto": auto, "count_model": count_model_forecaster(), **BASELINES}
@@ -80,17 +79,4 @@ def _backtest_one(
     except DataError as err:
         if not by_region:
             raise
-        return _NotBacktested(str(err))
-
-
-@dataclass(frozen=True)
-class _NotBacktested:
-    """A region of ``--by region`` whose series cannot be backtested, and why."""
-
-    reason: str
-
-    def summary(self) -> str:
-        return f"not backtested: {self.reason}"
-
-    def to_dict(self) -> dict[str, object]:
-        return {"note": f"not backtested: {self.reason}"}
+        return NotAnalysed(name, "backtested", str(err))

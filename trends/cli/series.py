@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -154,13 +155,36 @@ def series_of(args: argparse.Namespace, table: pd.DataFrame) -> dict[str, pd.Ser
 
 
 def check_since(args: argparse.Namespace, series: dict[str, pd.Series]) -> None:
-    """A ``--since`` outside the one series asked for is an error at once, before any model loads.
+    """A ``--since`` outside the data is an error at once, before any model loads.
 
-    With ``--by region`` a region that does not cover the month is noted in its row instead.
+    With ``--by region`` the month must lie inside the months of some region; a
+    region that does not cover it is noted in its row instead.
     """
-    if getattr(args, "by", None) != "region" and len(series) == 1:
-        (y,) = series.values()
-        month_position(y.index, args.since)
+    first = min(y.index[0] for y in series.values())
+    last = max(y.index[-1] for y in series.values())
+    month_position(pd.period_range(first, last, freq="M"), args.since)
+
+
+@dataclass(frozen=True)
+class NotAnalysed:
+    """A region of ``--by region`` the analysis could not run on, and why (printed, in the JSON).
+
+    Examples
+    --------
+    >>> NotAnalysed("Homs", "assessed", "too short").to_dict()
+    {'name': 'Homs', 'region': 'Homs', 'note': 'not assessed: too short'}
+
+    """
+
+    name: str
+    what: str
+    reason: str
+
+    def summary(self) -> str:
+        return f"not {self.what}: {self.reason}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "region": self.name, "note": self.summary()}
 
 
 def add_model_options(parser: argparse.ArgumentParser, *, change: bool = False) -> None:

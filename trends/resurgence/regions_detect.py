@@ -57,8 +57,10 @@ class RegionDetectResult(ResultView):
             f"the {len(scanned)} regions scanned)",
             f"Inference: parametric bootstrap, {noise}, {self.bootstrap} replicates "
             f"(seed {self.seed} + region number)",
-            "p_value tests whether there is any break; break_month is the most likely month "
-            "and confidence_set the months within the 95% likelihood-ratio distance of it",
+            "p_value tests whether there is any break; break_month is the most likely month, "
+            "confidence_set the months within the 95% likelihood-ratio distance of it, and "
+            "level_ratio the level in the break month over the trend before it, carried on "
+            "(one unusual month at the break can make it large)",
             shown[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"),
         ]
         untested = shown[shown["note"] != ""]

@@ -89,7 +89,8 @@ class BreakScanResult(ResultView):
             f"Break scan ({self.family}, {self.n_months} months, candidates with >= "
             f"{self.min_segment_months} months each side)",
             f"Estimated break: {self.break_month} ("
-            + (f"level ratio {self.level_ratio:.3f})" if not self.level_note
+            + (f"level ratio {self.level_ratio:.3f}: the level in the break month over the "
+               "trend before it, carried on)" if not self.level_note
                else f"level ratio not estimated: {self.level_note})"),
             f"sup LR = {self.statistic:.3f}, bootstrap p = {self.p_value:.4g} "
             f"({self.bootstrap} replicates, seed {self.seed})",
