@@ -34,14 +34,17 @@ def dask_client(scheduler: str | None = None, client: Any = None) -> Any:
         raise OptionError(msg) from err
     _check_address(scheduler)
     try:
-        return Client(scheduler, timeout="20s", set_as_default=False)
+        return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, ValueError) as err:
-        msg = (f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({err}); start one "
+        msg = (f"--scheduler {scheduler}: no Dask scheduler answered there within "
+               f"{CONNECT_TIMEOUT} ({err}); start one "
                "with `dask scheduler` and give its address, e.g. tcp://127.0.0.1:8786")
         raise OptionError(msg) from err
 
 
 SCHEMES = ("tcp", "tls", "ws", "wss")
+CONNECT_TIMEOUT = "10s"
+"""How long to wait for a scheduler: a reachable one answers in well under a second."""
 
 
 def _check_address(scheduler: str | None) -> None:
@@ -60,7 +63,10 @@ def _check_address(scheduler: str | None) -> None:
         if scheme not in SCHEMES:
             msg = f"unknown scheme {scheme!r}, expected {' or '.join(SCHEMES)}"
             raise ValueError(msg)
-        parse_host_port(location)
+        _, port = parse_host_port(location)
+        if not 0 < int(port) < 65536:
+            msg = f"port {port} is not between 1 and 65535"
+            raise ValueError(msg)
     except ValueError as err:
         msg = (f"--scheduler {scheduler!r}: not a scheduler address ({err}); give it as "
                "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")

@@ -59,8 +59,14 @@ def run(args: argparse.Namespace) -> int:
     from trends.parallel import map_regions
 
     series = list(load_series(args).items())
-    if args.month:
-        parse_month(args.month, "--month")  # a bad month is one error, before any region runs
+    if args.month:  # a bad month is one error, before any region runs
+        month = parse_month(args.month, "--month")
+        first = min(y.index[0] for _, y in series)
+        last = max(y.index[-1] for _, y in series)
+        if not first <= month <= last:
+            whose = f"of {series[0][0]} " if len(series) == 1 else ""
+            msg = f"--month {month}: the data {whose}run from {first} to {last}"
+            raise OptionError(msg)
     options: dict[str, Any] = {}
     if args.method == "farrington":
         options = {

@@ -81,6 +81,7 @@ def add_series_options(parser: argparse.ArgumentParser, *, by: bool = True) -> N
 
 def load_table(args: argparse.Namespace) -> pd.DataFrame:
     """The monthly table behind the analysis: a panel by region, or the user's monthly CSV."""
+    where_to_run(args)  # a bad --workers is one line at once, before the input is read
     header = read_header(args.inputs[0], encoding=args.encoding)
     if is_monthly_header(header):
         check_measure(args.measure, header, args.inputs[0])
