@@ -202,3 +202,31 @@ def test_slow_problems_fitted_alone_end_where_each_fit_alone_ends(seed, rate, fa
         alone = fit_batch(X[k], y, family=family)
         assert batch.loglik[k, 0] == pytest.approx(alone.loglik[0, 0], rel=1e-9, abs=1e-8)
         assert np.isinf(batch.theta[k, 0]) == np.isinf(alone.theta[0, 0])
+
+
+def test_one_huge_month_does_not_hide_the_negative_binomial_fit():
+    # A month of 1,000,000 among months of about 3: the Poisson fit chases it, and there
+    # sum((y - mu)^2 - y) < 0 says theta = infinity is a local maximum; the NB2 fit that
+    # does not chase it is far better. Reference: scipy's BFGS on the NB2 log-likelihood.
+    from scipy import optimize, special
+
+    idx = pd.period_range("2018-01", periods=72, freq="M")
+    y = np.random.default_rng(5).poisson(3.0, 72).astype(float)
+    y[45] = 1_000_000
+    X = build_design(idx, break_position=40).to_numpy()
+    fit = fit_batch(X, y, family="negbin")
+    pois = fit_batch(X, y, family="poisson")
+
+    def nll(params):
+        beta, theta = params[:-1], np.exp(params[-1])
+        mu = np.exp(np.clip(X @ beta, -30, 30))
+        return -np.sum(special.gammaln(y + theta) - special.gammaln(theta)
+                       - special.gammaln(y + 1) + theta * np.log(theta / (theta + mu))
+                       + y * np.log(mu / (theta + mu)))
+
+    start = np.append(np.r_[np.log(3.0), np.zeros(X.shape[1] - 1)], 0.0)
+    ref = optimize.minimize(nll, start, method="BFGS", options={"maxiter": 5000, "gtol": 1e-8})
+    assert np.isfinite(fit.theta[0, 0]) and fit.theta[0, 0] < 5
+    assert fit.loglik[0, 0] > pois.loglik[0, 0] + 1000
+    assert fit.loglik[0, 0] >= -ref.fun - 1e-6
+    assert fit.loglik[0, 0] == pytest.approx(-ref.fun, abs=1e-3)

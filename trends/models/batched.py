@@ -134,9 +134,17 @@ def _negbin_full(
         excess = np.sum((Y - mu) ** 2 - Y, axis=-1)
         moment = Y.shape[-1] / np.maximum(np.sum((Y / mu - 1.0) ** 2, axis=-1), 1e-300)
         theta = np.where(excess > 0, np.clip(moment, theta_min, theta_max), theta_max)
+        # excess <= 0 says the likelihood falls as theta leaves infinity, which is only local:
+        # a Poisson fit dragged by one huge month can sit beside a far better NB2 fit that
+        # does not chase it. Where Pearson's statistic shows gross overdispersion all the same,
+        # NB2 is fitted from theta = 1 too, and the better of the two kept.
+        pearson = np.sum((Y - mu) ** 2 / mu, axis=-1) / max(1, Y.shape[-1] - X.shape[2])
+        doubt = (excess <= 0) & (pearson > 2.0)
+        theta = np.where(doubt, 1.0, theta)
+        excess = np.where(doubt, 0.0, excess)
         beta = pois.beta
     assert beta is not None
-    active = None if pois is None else np.broadcast_to(excess > 0, theta.shape)
+    active = None if pois is None else np.broadcast_to((excess > 0) | doubt, theta.shape)
     nb, at_limit = _negbin_fits(X, Y, offset, beta, theta, max_iter, tol, theta_min, theta_max,
                                 active, sums)
     at_limit |= nb.theta >= 0.5 * theta_max
