@@ -170,3 +170,10 @@ def test_by_region_takes_a_loaded_panel_and_keeps_each_regions_months(tmp_path):
     with pytest.raises(DataError, match="region 'late': break month '2020-06' lies outside"):
         by_region(trends.its_test, panel[panel["region"].isin(["late", "plain 0"])],
                   measure="killed", break_month="2020-06", bootstrap=19, workers=1)
+
+
+def test_too_few_replicates_for_the_regions_is_a_warning_also_in_json(capsys):
+    args = ["detect", *IS, "--by", "region", "--bootstrap", "19", "--json", "--workers", "1"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "warning: With 19 replicates and 15 regions the smallest Holm-adjusted p-value" in err

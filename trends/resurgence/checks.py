@@ -204,8 +204,11 @@ def noise_check(
     else:
         spread = (f"stays {low:.3f}" if f"{low:.3f}" == f"{high:.3f}"
                   else f"ranges from {low:.3f} to {high:.3f}")
+        which = {"rise": "one-sided p-value for a rise", "fall": "one-sided p-value for a fall",
+                 "either": "two-sided p-value"}.get(direction, "p-value")
         checked = (f"with the other settings the data allow ({', '.join(kept)} autocorrelated"
-                   f" noise) the p-value {spread}"
+                   f" noise) the {which} (this series alone, before any adjustment for "
+                   f"regions) {spread}"
                    + (", which changes the answer" if blocks else
                       ", and the answer stays the same"))
     message = (f"the month-to-month noise is not well identified by these data ({reasons}); "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
+from trends.errors import ModelWarning
 from trends.resurgence.checks import decide_from, p_value_for
 from trends.resurgence.verdict import Assessment, with_words
 
@@ -83,3 +85,13 @@ def replicates_note(bootstrap: int, regions: int, alpha: float = 0.05) -> str:
     return (f"With {bootstrap} replicates and {regions} regions the smallest Holm-adjusted "
             f"p-value is {min(smallest, 1.0):.3g}: no region can pass {alpha:g} whatever the "
             f"data; use at least --bootstrap {needed}")
+
+
+def warn_replicates(bootstrap: int, regions: int) -> None:
+    """Warn (:class:`~trends.errors.ModelWarning`) with :func:`replicates_note`, if it applies.
+
+    The warning reaches a ``--json`` run and a notebook, where no summary is printed.
+    """
+    note = replicates_note(bootstrap, regions)
+    if note:
+        warnings.warn(note, ModelWarning, stacklevel=3)

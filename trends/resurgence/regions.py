@@ -31,7 +31,7 @@ from trends.models.design import ChangeChoice
 from trends.parallel import map_regions, region_seed, region_series
 from trends.results import ResultView
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
-from trends.resurgence.multiplicity import replicates_note
+from trends.resurgence.multiplicity import replicates_note, warn_replicates
 from trends.resurgence.pooled import pooled_model
 
 
@@ -281,6 +281,8 @@ def regions_test(
         pv = table.loc[ok, "p_value"].to_numpy(dtype=float)
         table.loc[ok, "p_value_holm"] = multipletests(pv, method="holm")[1]
         table.loc[ok, "p_value_bh"] = multipletests(pv, method="fdr_bh")[1]
+    if inference == "bootstrap":
+        warn_replicates(bootstrap, int(ok.sum()))
     usable = {r: series[r] for r, good in zip(table["region"], ok, strict=True) if good}
     pooled_result: dict[str, Any] = {}
     if pooled and len(usable) >= 2:

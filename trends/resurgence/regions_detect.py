@@ -24,7 +24,7 @@ from trends.errors import DataError
 from trends.minimums import MIN_SEGMENT_MONTHS
 from trends.parallel import map_regions, region_seed, region_series
 from trends.results import ResultView
-from trends.resurgence.multiplicity import replicates_note
+from trends.resurgence.multiplicity import replicates_note, warn_replicates
 from trends.resurgence.scan import detect_break
 
 _NUMBERS = ("level_ratio", "statistic", "p_value")
@@ -198,4 +198,5 @@ def regions_detect(
         pv = table.loc[scanned, "p_value"].to_numpy(dtype=float)
         table.loc[scanned, "p_value_holm"] = multipletests(pv, method="holm")[1]
         table.loc[scanned, "p_value_bh"] = multipletests(pv, method="fdr_bh")[1]
+    warn_replicates(bootstrap, int(scanned.sum()))
     return RegionDetectResult(table, inference=inference, bootstrap=bootstrap, seed=seed)
