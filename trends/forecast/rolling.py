@@ -245,7 +245,7 @@ def rolling_origin(
         msg = (
             f"the series {y.name!r} has {len(y)} months; the backtest needs more than "
             f"min_train_months = {min_train_months} months. Use a longer series or lower "
-            "min_train_months"
+            "min_train_months (--min-train on the command line)"
         )
         raise DataError(msg)
     names = tuple(forecasters)

@@ -42,11 +42,11 @@ def data_flags(series: pd.Series, position: int) -> list[Flag]:
     before = series.iloc[max(0, position - 120):position]
     active, events = int((before > 0).sum()), float(before.sum())
     if position >= MIN_STABLE and (active < MIN_ACTIVE or events < MIN_EVENTS):
+        counted = (f"only {active} month{'s' * (active != 1)} with any count and {events:.0f} "
+                   "counted" if active else "no month with any count")
         flags.append(Flag("sparse", (
-            f"only {active} month{'s' * (active != 1)} with any count and {events:.0f} "
-            f"counted in the "
-            f"{len(before)} months before {series.index[position]}; too few to tell a trend"),
-            True))
+            f"{counted} in the {len(before)} months before {series.index[position]}; too few "
+            "to tell a trend"), True))
     return flags
 
 
