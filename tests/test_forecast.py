@@ -254,3 +254,18 @@ def test_zeros_but_one_month_forecast_zero_and_say_the_baseline_won():
     assert result.skill is not None and result.skill.best_baseline == "zero"
     said = result.warning is not None and "did worse than the zero baseline" in result.warning
     assert said == (result.skill.ratio > 1)
+
+
+def test_a_mean_above_the_95_upper_bound_is_explained_where_it_is_printed():
+    idx = pd.period_range("2018-01", periods=72, freq="M")
+    counts = [2, 2, 5, 1, 1, 3, 3, 4, 4, 5, 1, 6, 1, 1, 1, 1, 3, 2, 1, 3, 2, 1, 2, 3, 5, 2, 2, 2,
+              8, 0, 2, 4, 2, 1, 5, 3, 2, 1, 5, 3, 7, 3, 0, 2, 3, 1_000_000, 4, 4, 2, 3, 4, 3, 5,
+              9, 2, 4, 4, 2, 4, 5, 1, 3, 8, 4, 1, 8, 2, 6, 5, 2, 1, 2]
+    y = pd.Series(counts, index=idx, name="killed")
+    spiky = forecast(y, 3)
+    table = spiky.tidy()
+    above = table[table["mean"] > table["hi95"]]
+    assert not above.empty  # the heavy tail itself, from the draws
+    assert f"Mean above the 95% upper bound in {above['month'].iloc[0]}" in spiky.summary()
+    plain = forecast(y.where(y < 100, 3), 3)
+    assert "Mean above the 95% upper bound" not in plain.summary()

@@ -101,8 +101,9 @@ class ForecastResult(ResultView):
             f"{self.history.index[0]}..{self.history.index[-1]} "
             f"({self.draws.shape[0]} simulated paths)"
         )
-        table = self.tidy().to_string(index=False, float_format=lambda v: f"{v:.3g}")
-        return "\n".join([head, *self.method_lines(), table])
+        tidy = self.tidy()
+        table = tidy.to_string(index=False, float_format=lambda v: f"{v:.3g}")
+        return "\n".join([head, *self.method_lines(), table, *_heavy_tail_note(tidy)])
 
     def plot(self) -> Any:
         """The last 36 months and a fan of the 50, 80 and 95% intervals ahead."""
@@ -139,3 +140,22 @@ class ForecastResult(ResultView):
             "threshold": self.threshold,
             "forecast": rows,
         }
+
+
+def _heavy_tail_note(tidy: pd.DataFrame) -> list[str]:
+    """A line when a month's mean lies above its 95% upper bound, and why that is no error.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"month": ["2024-01"], "mean": [754.0], "hi95": [12]})
+    >>> _heavy_tail_note(table)[0][:41]
+    'Mean above the 95% upper bound in 2024-01'
+
+    """
+    above = tidy[tidy["mean"] > tidy["hi95"]]
+    if above.empty:
+        return []
+    months = ", ".join(str(m) for m in above["month"])
+    return [f"Mean above the 95% upper bound in {months}: a few simulated paths carry extreme "
+            "counts (the history has months far above the rest), so quote the median and "
+            "the interval, not the mean."]
