@@ -277,3 +277,11 @@ def test_detect_gives_no_level_ratio_when_one_side_of_the_break_has_almost_no_co
     assert "level ratio not estimated" in result.summary()
     assert result.to_dict()["level_ratio"] is None
     assert result.p_value == pytest.approx(0.05) and "2023-11" in result.confidence_set
+
+
+def test_too_few_months_with_a_count_is_said_in_words_with_singular_months():
+    idx = pd.period_range("2018-01", periods=60, freq="M")
+    y = pd.Series(np.zeros(60, dtype=int), index=idx)
+    y.iloc[[3, 41, 50]] = [2, 1, 4]
+    with pytest.raises(DataError, match="has 1 month with a non-zero count before 2021-01 and 2"):
+        its_test(y, "2021-01", bootstrap=19)

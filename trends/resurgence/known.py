@@ -199,10 +199,9 @@ def its_test(
         raise DataError(msg)
     if min(active) < MIN_ACTIVE_MONTHS:
         msg = (
-            f"series {series.name or 'y'!r} has {active[0]} month{'s' * (active[0] != 1)} with "
-            f"a non-zero count before {break_month} and {active[1]} from it; a rate ratio needs "
-            "at least "
-            f"{MIN_ACTIVE_MONTHS} on each side"
+            f"series {series.name or 'y'!r} has {active[0]} month{'' if active[0] == 1 else 's'} "
+            f"with a non-zero count before {break_month} and {active[1]} from it; a rate ratio "
+            f"needs at least {MIN_ACTIVE_MONTHS} on each side"
         )
         raise DataError(msg)
     n_coef = (1 + int(trend) + (change != "slope") + (trend and change != "level")
