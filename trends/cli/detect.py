@@ -77,6 +77,14 @@ def run(args: argparse.Namespace) -> int:
     if args.max_breaks < 1:
         msg = f"--max-breaks must be 1 or more; got {args.max_breaks}"
         raise OptionError(msg)
+    if args.by and args.max_breaks > 1:
+        msg = ("--max-breaks with --by region: search for several breaks one region at a time "
+               "(--region NAME)")
+        raise OptionError(msg)
+    if args.by and (args.offset or args.covariates):
+        msg = ("--offset and --covariate need one series (--region NAME); for every region "
+               "with its own exposure use trends assess --by region")
+        raise OptionError(msg)
     table = load_table(args)  # a bad input stops here, before the models are imported
     if args.by:
         return _by_region(args, table)
@@ -104,14 +112,6 @@ def _by_region(args: argparse.Namespace, table: Any) -> int:
     """Every region scanned on its own, p-values adjusted across the regions."""
     from trends.resurgence.regions_detect import regions_detect
 
-    if args.max_breaks > 1:
-        msg = "--max-breaks with --by region: search for several breaks one region at a time " \
-              "(--region NAME)"
-        raise OptionError(msg)
-    if args.offset or args.covariates:
-        msg = ("--offset and --covariate need one series (--region NAME); for every region "
-               "with its own exposure use trends assess --by region")
-        raise OptionError(msg)
     series = series_of(args, table)
     with CONSOLE.bar("scanning") as bar:
         bar.step(f"{len(series)} regions, {args.bootstrap} bootstrap series each")
