@@ -51,6 +51,21 @@ class FoundBreak:
     confidence_set: tuple[str, ...]
     p_value: float
     scanned: tuple[str, str]
+    bootstrap: int = SCAN_BOOTSTRAP
+
+    def p_text(self) -> str:
+        """``p = 0.021``, or at the floor of its replicates ``p = 0.005 (the smallest ...)``.
+
+        Examples
+        --------
+        >>> FoundBreak("2017-01", ("2017-01",), 0.005, ("2015-01", "2018-12"), 199).p_text()
+        'p = 0.005, the smallest 199 bootstrap series can give'
+
+        """
+        text = f"p = {self.p_value:.3f}"
+        if self.bootstrap and self.p_value <= 1.0 / (self.bootstrap + 1) + 1e-12:
+            text += f", the smallest {self.bootstrap} bootstrap series can give"
+        return text
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary."""
@@ -105,6 +120,7 @@ def scan(
         confidence_set=result.confidence_set,
         p_value=result.p_value,
         scanned=(str(y.index[0]), str(y.index[-1])),
+        bootstrap=bootstrap,
     )
 
 

@@ -170,11 +170,10 @@ def _scan_words(result: Assessment) -> list[str]:
     span = f"{best.confidence_set[0]} to {best.confidence_set[-1]}"
     if result.since in best.confidence_set:
         return [f"A scan for a break at an unknown date also places one at {when} or near it "
-                f"(best {month_name(best.month)}, confidence set {span}, p = "
-                f"{best.p_value:.3f})."]
+                f"(best {month_name(best.month)}, confidence set {span}, {best.p_text()})."]
     where = "after" if best.month > result.since else "before"
     return [f"A scan for a break at an unknown date places one around "
-            f"{month_name(best.month)} (confidence set {span}, p = {best.p_value:.3f}), "
+            f"{month_name(best.month)} (confidence set {span}, {best.p_text()}), "
             f"{where} the month asked about: the change dates from then, not from {when}."]
 
 
