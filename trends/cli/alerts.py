@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from trends._json import finite_or_none
 from trends.cli.console import CONSOLE
-from trends.cli.series import add_series_options, load_series, print_json, where_to_run
+from trends.cli.series import (
+    NotAnalysed,
+    add_series_options,
+    data_span,
+    load_series,
+    or_note,
+    print_json,
+    where_to_run,
+)
 from trends.errors import DataError, OptionError
 from trends.escape import show_controls
 from trends.options import ALERT_METHODS, SIDES
@@ -61,8 +69,7 @@ def run(args: argparse.Namespace) -> int:
     series = list(load_series(args).items())
     if args.month:  # a bad month is one error, before any region runs
         month = parse_month(args.month, "--month")
-        first = min(y.index[0] for _, y in series)
-        last = max(y.index[-1] for _, y in series)
+        first, last = data_span(y for _, y in series)
         if not first <= month <= last:
             whose = f"of {series[0][0]} " if len(series) == 1 else ""
             msg = f"--month {month}: the data {whose}run from {first} to {last}"
@@ -104,12 +111,11 @@ def _alert_row(job: tuple[str, pd.Series, dict[str, Any], bool]) -> dict[str, An
     With ``--by region`` a region that cannot be assessed gets a note; alone it is an error.
     """
     region, y, settings, by_region = job
-    try:
-        return _alert(region, y, settings)
-    except (DataError, OptionError) as err:
-        if not by_region:
-            raise
-        return {"region": region, "month": settings["month"], "note": f"not assessed: {err}"}
+    row = or_note(by_region, region, "assessed", lambda: _alert(region, y, settings),
+                  (DataError, OptionError))
+    if isinstance(row, NotAnalysed):
+        return {"region": region, "month": settings["month"], "note": row.summary()}
+    return row
 
 
 def _alert(region: str, y: pd.Series, settings: dict[str, Any]) -> dict[str, Any]:

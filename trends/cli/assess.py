@@ -14,11 +14,11 @@ from trends.cli.series import (
     check_since,
     load_table,
     model_inputs,
+    or_note,
     print_json,
     series_of,
     where_to_run,
 )
-from trends.errors import DataError
 from trends.options import DIRECTIONS
 
 if TYPE_CHECKING:
@@ -93,9 +93,5 @@ def _assess_one(
     from trends.resurgence.verdict import assess
 
     name, y, since, settings, by_region = job
-    try:
-        return assess(y, since, name=name or None, **settings)
-    except DataError as err:
-        if not by_region:
-            raise
-        return NotAnalysed(name, "assessed", str(err))
+    return or_note(by_region, name, "assessed",
+                   lambda: assess(y, since, name=name or None, **settings))

@@ -6,8 +6,14 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from trends.cli.console import CONSOLE
-from trends.cli.series import NotAnalysed, add_series_options, emit, load_series, where_to_run
-from trends.errors import DataError
+from trends.cli.series import (
+    NotAnalysed,
+    add_series_options,
+    emit,
+    load_series,
+    or_note,
+    where_to_run,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,11 +78,10 @@ def _backtest_one(
     )
 
     name, y, settings, by_region = job
-    try:
+
+    def backtest() -> BacktestResult:
         auto = auto_backtest_forecaster(y, settings["horizon"], seed=settings["seed"])
         methods = {"auto": auto, "count_model": count_model_forecaster(), **BASELINES}
         return rolling_origin(y, methods, baselines=list(BASELINES), **settings)
-    except DataError as err:
-        if not by_region:
-            raise
-        return NotAnalysed(name, "backtested", str(err))
+
+    return or_note(by_region, name, "backtested", backtest)

@@ -11,8 +11,9 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -22,13 +23,14 @@ from trends.cli.inputs import (
     load_from_args,
 )
 from trends.cli.suggest import check_measure, check_region
-from trends.errors import OptionError
+from trends.errors import DataError, OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header, to_series
 from trends.options import CHANGES
 from trends.validate import month_position
 
+Out = TypeVar("Out")
 MEASURE_HELP = "incidents, killed_best, killed_low, killed_high, or a column of a monthly CSV"
 
 
@@ -161,9 +163,14 @@ def check_since(args: argparse.Namespace, series: dict[str, pd.Series]) -> None:
     With ``--by region`` the month must lie inside the months of some region; a
     region that does not cover it is noted in its row instead.
     """
-    first = min(y.index[0] for y in series.values())
-    last = max(y.index[-1] for y in series.values())
+    first, last = data_span(series.values())
     month_position(pd.period_range(first, last, freq="M"), args.since)
+
+
+def data_span(series: Iterable[pd.Series]) -> tuple[pd.Period, pd.Period]:
+    """The first and the last month of any of ``series``."""
+    months = [(y.index[0], y.index[-1]) for y in series]
+    return min(m[0] for m in months), max(m[1] for m in months)
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,27 @@ class NotAnalysed:
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "region": self.name, "note": self.summary()}
+
+
+def or_note(
+    by_region: bool, name: str, what: str, run: Callable[[], Out],
+    errors: tuple[type[Exception], ...] = (DataError,),
+) -> Out | NotAnalysed:
+    """``run()``; with ``--by region`` a region it fails on gets a note, alone it is an error.
+
+    Examples
+    --------
+    >>> def short(): raise DataError("too short")
+    >>> or_note(True, "Homs", "assessed", short).summary()
+    'not assessed: too short'
+
+    """
+    try:
+        return run()
+    except errors as err:
+        if not by_region:
+            raise
+        return NotAnalysed(name, what, str(err))
 
 
 def add_model_options(parser: argparse.ArgumentParser, *, change: bool = False) -> None:

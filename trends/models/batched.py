@@ -126,30 +126,27 @@ def _negbin_full(
     """NB2 fits; without ``theta`` they start from the Poisson fits (from ``beta`` if given)."""
     sums = GammaSums(Y, (X.shape[0], Y.shape[-2]))
     log_fact = sums.log_factorials()
-    pois = None
-    excess = np.zeros(0)
+    pois, active = None, None
+    limit = np.zeros((), dtype=bool)  # problems whose Poisson fit may be the maximum
     if theta is None:
         pois = _poisson_fits(X, Y, offset, beta, max_iter, tol, log_fact)
         mu = np.exp(linear(X, pois.beta, offset))
-        excess = np.sum((Y - mu) ** 2 - Y, axis=-1)
+        limit = np.sum((Y - mu) ** 2 - Y, axis=-1) <= 0  # no overdispersion at the Poisson fit
         moment = Y.shape[-1] / np.maximum(np.sum((Y / mu - 1.0) ** 2, axis=-1), 1e-300)
-        theta = np.where(excess > 0, np.clip(moment, theta_min, theta_max), theta_max)
-        # excess <= 0 says the likelihood falls as theta leaves infinity, which is only local:
-        # a Poisson fit dragged by one huge month can sit beside a far better NB2 fit that
-        # does not chase it. Where Pearson's statistic shows gross overdispersion all the same,
-        # NB2 is fitted from theta = 1 too, and the better of the two kept.
+        # no overdispersion at the Poisson fit says the likelihood falls as theta leaves
+        # infinity, which is only local: a Poisson fit dragged by one huge month can sit beside
+        # a far better NB2 fit that does not chase it. Where Pearson's statistic shows gross
+        # overdispersion all the same, NB2 is fitted from theta = 1 too, and the better kept.
         pearson = np.sum((Y - mu) ** 2 / mu, axis=-1) / max(1, Y.shape[-1] - X.shape[2])
-        doubt = (excess <= 0) & (pearson > 2.0)
-        theta = np.where(doubt, 1.0, theta)
-        excess = np.where(doubt, 0.0, excess)
+        doubt = limit & (pearson > 2.0)
+        theta = np.where(limit, np.where(doubt, 1.0, theta_max),
+                         np.clip(moment, theta_min, theta_max))
+        active = np.broadcast_to(~limit | doubt, theta.shape)
         beta = pois.beta
     assert beta is not None
-    active = None if pois is None else np.broadcast_to((excess > 0) | doubt, theta.shape)
     nb, at_limit = _negbin_fits(X, Y, offset, beta, theta, max_iter, tol, theta_min, theta_max,
                                 active, sums)
-    at_limit |= nb.theta >= 0.5 * theta_max
-    if pois is not None:
-        at_limit |= excess <= 0
+    at_limit |= (nb.theta >= 0.5 * theta_max) | limit
     if not at_limit.any():
         return nb
     if pois is None:

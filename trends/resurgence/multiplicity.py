@@ -5,6 +5,10 @@ from __future__ import annotations
 import warnings
 from dataclasses import replace
 
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
 from trends.errors import ModelWarning
 from trends.resurgence.checks import decide_from, p_value_for
 from trends.resurgence.verdict import Assessment, with_words
@@ -95,3 +99,25 @@ def warn_replicates(bootstrap: int, regions: int) -> None:
     note = replicates_note(bootstrap, regions)
     if note:
         warnings.warn(note, ModelWarning, stacklevel=3)
+
+
+def adjust_table(table: pd.DataFrame) -> np.ndarray:
+    """Add ``p_value_holm`` and ``p_value_bh`` to a table of regions, over the rows with a p-value.
+
+    Rows without one (a region not tested) get NaN. Returns which rows had a p-value.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"p_value": [0.01, np.nan, 0.04]})
+    >>> adjust_table(table).tolist(), table["p_value_holm"].round(3).tolist()
+    ([True, False, True], [0.02, nan, 0.04])
+
+    """
+    tested = table["p_value"].notna().to_numpy()
+    table["p_value_holm"] = np.nan
+    table["p_value_bh"] = np.nan
+    if tested.any():
+        pv = table.loc[tested, "p_value"].to_numpy(dtype=float)
+        table.loc[tested, "p_value_holm"] = multipletests(pv, method="holm")[1]
+        table.loc[tested, "p_value_bh"] = multipletests(pv, method="fdr_bh")[1]
+    return tested

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from trends._json import finite_or_none
 from trends.errors import DataError, InputError
@@ -31,7 +30,7 @@ from trends.models.design import ChangeChoice
 from trends.parallel import map_regions, region_seed, region_series
 from trends.results import ResultView
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
-from trends.resurgence.multiplicity import replicates_note, warn_replicates
+from trends.resurgence.multiplicity import adjust_table, replicates_note, warn_replicates
 from trends.resurgence.pooled import pooled_model
 
 
@@ -274,13 +273,7 @@ def regions_test(
     ):
         if col not in table:
             table[col] = np.nan
-    ok = table["p_value"].notna().to_numpy()
-    table["p_value_holm"] = np.nan
-    table["p_value_bh"] = np.nan
-    if ok.any():
-        pv = table.loc[ok, "p_value"].to_numpy(dtype=float)
-        table.loc[ok, "p_value_holm"] = multipletests(pv, method="holm")[1]
-        table.loc[ok, "p_value_bh"] = multipletests(pv, method="fdr_bh")[1]
+    ok = adjust_table(table)
     if inference == "bootstrap":
         warn_replicates(bootstrap, int(ok.sum()))
     usable = {r: series[r] for r, good in zip(table["region"], ok, strict=True) if good}

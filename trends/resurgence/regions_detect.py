@@ -17,14 +17,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from trends._json import finite_or_none
 from trends.errors import DataError
 from trends.minimums import MIN_SEGMENT_MONTHS
 from trends.parallel import map_regions, region_seed, region_series
 from trends.results import ResultView
-from trends.resurgence.multiplicity import replicates_note, warn_replicates
+from trends.resurgence.multiplicity import adjust_table, replicates_note, warn_replicates
 from trends.resurgence.scan import detect_break
 
 _NUMBERS = ("level_ratio", "statistic", "p_value")
@@ -191,12 +190,6 @@ def regions_detect(
             for number, (region, y) in enumerate(series.items())]
     table = pd.DataFrame(map_regions(_detect_row, jobs, workers=workers, scheduler=scheduler,
                                      client=client))
-    scanned = table["p_value"].notna().to_numpy()  # bootstrap=0 scans without a p-value
-    table["p_value_holm"] = np.nan
-    table["p_value_bh"] = np.nan
-    if scanned.any():
-        pv = table.loc[scanned, "p_value"].to_numpy(dtype=float)
-        table.loc[scanned, "p_value_holm"] = multipletests(pv, method="holm")[1]
-        table.loc[scanned, "p_value_bh"] = multipletests(pv, method="fdr_bh")[1]
+    scanned = adjust_table(table)  # bootstrap=0 scans without a p-value
     warn_replicates(bootstrap, int(scanned.sum()))
     return RegionDetectResult(table, inference=inference, bootstrap=bootstrap, seed=seed)
