@@ -128,7 +128,7 @@ def start_cluster(workers: int, unset_trim: bool = False,
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(workers, timeout=120)
             # import trends on every worker before the clock starts, as a running cluster has
-            client.run(lambda: bool(__import__("trends.ingest.dask_read")))
+            client.run(lambda: bool(__import__("trends.cluster_panel")))
     except BaseException:
         for proc in procs:
             proc.terminate()

@@ -229,3 +229,56 @@ def test_a_bad_file_on_a_worker_is_the_local_one_line_error(cluster, events, cap
     assert "'lots'" in errors["folder"][0]
     assert errors["missing"][0] == errors["missing"][1]
     assert "gone.csv: cannot read the file: No such file" in errors["missing"][0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options", [
+    ["--region", "Deir ez Zor"],  # corrected to the data's name, as locally
+    ["--region", "Hommes"],
+    ["--actor", "Islamic Stat"],
+    ["--country", "Syira"],
+    ["--start", "2019-05", "--end", "2019-01"],
+    ["--by", "regoin"],
+    ["--min-precision", "day", "--span-rule", "drop", "--start", "2030-01", "--end", "2030-02"],
+])
+def test_options_give_the_local_output_or_error_on_a_dask_cluster(cluster, events, tmp_path,
+                                                                   capsys, options):
+    address, _ = cluster
+    folder, _ = events
+    runs = {}
+    for name, extra in (("local", []), ("cluster", ["--scheduler", address])):
+        out = tmp_path / f"{name}.csv"
+        status = main(["aggregate", str(folder), *options, "--out", str(out), *extra])
+        err = capsys.readouterr().err
+        runs[name] = (status, err.replace(f"{name}.csv", ""),
+                      out.read_bytes() if out.exists() else None)
+    assert runs["cluster"] == runs["local"]
+    assert "Traceback" not in runs["local"][1]
+
+
+@pytest.mark.slow
+def test_native_files_alone_give_the_local_panel_on_a_dask_cluster(cluster, tmp_path):
+    _, client = cluster
+    header, seeds = _rows(SEEDS)
+    (tmp_path / "a.csv").write_text(_csv_text(header, seeds), encoding="utf-8")
+    (tmp_path / "b.csv").write_text(_csv_text(header, seeds[:2]), encoding="utf-8")
+    logs = [RowLog(), RowLog()]
+    local = aggregate(tmp_path, log=logs[0])
+    remote = aggregate(tmp_path, log=logs[1], client=client)
+    pd.testing.assert_frame_equal(remote, local)
+    pd.testing.assert_frame_equal(logs[1].to_frame(), logs[0].to_frame())
+    assert (logs[0].to_frame()["action"] == "merged").sum() == 4  # both reports of two incidents
+
+
+@pytest.mark.slow
+def test_the_events_stay_on_the_workers(cluster, events):
+    from trends import load_panel
+
+    _, client = cluster
+    folder, _ = events
+    loaded = load_panel([folder], client=client)
+    local = load_panel([folder], compact=True)
+    assert loaded.kept is None and len(loaded.incidents.table) == 0
+    assert loaded.incidents.rows_read == local.incidents.rows_read > 16000
+    assert list(loaded.incidents.table.columns) == list(local.incidents.table.columns)
+    pd.testing.assert_frame_equal(loaded.panel, local.panel)

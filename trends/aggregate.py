@@ -19,9 +19,10 @@ hold, narrowed by the region and country filters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from trends.closest import did_you_mean
 from trends.errors import DataError, OptionError
 from trends.ingest import IncidentSet
 from trends.options import MEASURES, PRECISIONS, SPAN_RULES, SpanRule, check_choice
+from trends.regions import Gazetteer
 from trends.rowlog import RowLog
 from trends.textops import map_text
 
@@ -71,12 +73,11 @@ def _actor_match(column: pd.Series, wanted: set[str]) -> pd.Series:
     return exact
 
 
-def _check_actors(table: pd.DataFrame, actors: Sequence[str]) -> None:
+def _check_actors(sides: Collection[str], actors: Sequence[str]) -> None:
     """Refuse an actor that is no side of any incident, naming the closest that are.
 
     Filtering on a misspelt actor would otherwise leave an empty series, silently.
     """
-    sides = {str(s) for c in ("actor1", "actor2") for s in table[c].dropna().unique()}
     names = sorted({n.strip() for side in sides for n in side.split(",") if n.strip()})
     _refuse_unknown("actor", actors, names, "no incident has it as a side",
                     "; list the sides with trends aggregate INPUT and look at actor1/actor2")
@@ -143,27 +144,89 @@ def check_rules(rules: Mapping[str, object], where: str) -> None:
             raise TypeError(msg)
 
 
+@dataclass(frozen=True)
+class Extent:
+    """What :func:`select` needs to know of the whole table, mergeable across its pieces.
+
+    ``months``: the first and last month of an incident the month rules keep
+    (None if none); ``places``: every (country, region) pair the table holds;
+    ``sides``: every actor1/actor2 value (only when actors are filtered on).
+    Pieces read apart (files on a Dask cluster) combine with ``|`` into the
+    whole table's extent, so each piece is selected as the whole would be.
+
+    Examples
+    --------
+    >>> a = Extent((pd.Period("2020-03", "M"), pd.Period("2020-05", "M")), frozenset({("S", "H")}))
+    >>> (a | Extent(None, frozenset({("S", "R")}))).places == {("S", "H"), ("S", "R")}
+    True
+
+    """
+
+    months: tuple[pd.Period, pd.Period] | None
+    places: frozenset[tuple[str, str]]
+    sides: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, **rules: Unpack[Rules]) -> Extent:
+        """The extent of ``table`` under the month rules (and actor filter) of ``rules``."""
+        month, keep = _dating(table, rules)[:2]
+        months = (month[keep].min(), month[keep].max()) if keep.any() else None
+        pairs = table[["country", "region"]].drop_duplicates()
+        places = frozenset(zip(pairs["country"], pairs["region"], strict=True))
+        sides = frozenset(
+            str(s) for c in ("actor1", "actor2") for s in table[c].dropna().unique()
+        ) if rules.get("actors") else frozenset()
+        return cls(months, places, sides)
+
+    def __or__(self, other: Extent) -> Extent:
+        ends = [m for m in (self.months, other.months) if m is not None]
+        months = (min(m[0] for m in ends), max(m[1] for m in ends)) if ends else None
+        return Extent(months, self.places | other.places, self.sides | other.sides)
+
+
+class Dating(NamedTuple):
+    """Each incident's month under the month rules, whether they keep it, and why not."""
+
+    month: pd.Series
+    keep: pd.Series
+    too_vague: pd.Series
+    spans: pd.Series
+    first: pd.Series
+    last: pd.Series
+
+
+def _dating(table: pd.DataFrame, rules: Mapping[str, Any]) -> Dating:
+    """The month rules (``span_rule``, ``min_precision``) applied to every incident of ``table``."""
+    span_rule, min_precision = rules.get("span_rule", "start"), rules.get("min_precision", "year")
+    check_choice("span_rule", span_rule, SPAN_RULES)
+    check_choice("min_precision", min_precision, PRECISIONS)
+    first, last = table["date_start"].dt.to_period("M"), table["date_end"].dt.to_period("M")
+    spans = first != last
+    rank = map_text(table["date_precision"], PRECISIONS.index)
+    too_vague = rank > PRECISIONS.index(min_precision)
+    keep = ~too_vague & ~spans if span_rule == "drop" else ~too_vague
+    return Dating(first if span_rule != "end" else last, keep, too_vague, spans, first, last)
+
+
 def select(
-    incidents: IncidentSet, *, log: RowLog | None = None, **rules: Unpack[Rules]
+    incidents: IncidentSet, *, log: RowLog | None = None, extent: Extent | None = None,
+    **rules: Unpack[Rules],
 ) -> tuple[pd.DataFrame, pd.PeriodIndex, list[tuple[str, str]]]:
     """Apply the month rules and filters (:class:`Rules`).
 
     Returns the kept incidents with a ``month`` column, the window of months
-    and the (country, region) pairs in scope.
+    and the (country, region) pairs in scope. ``extent`` is that of the whole
+    table when ``incidents`` is one piece of it (default: the table's own).
     """
     check_rules(rules, "select")
     start, end = rules.get("start"), rules.get("end")
     regions, countries, actors = rules.get("regions"), rules.get("countries"), rules.get("actors")
     span_rule, min_precision = rules.get("span_rule", "start"), rules.get("min_precision", "year")
-    check_choice("span_rule", span_rule, SPAN_RULES)
-    check_choice("min_precision", min_precision, PRECISIONS)
     log = RowLog() if log is None else log
     table = incidents.table
-    first, last = table["date_start"].dt.to_period("M"), table["date_end"].dt.to_period("M")
-    spans = first != last
+    month, _, too_vague, spans, first, last = _dating(table, rules)
+    extent = Extent.of(table, **rules) if extent is None else extent
     keep = pd.Series(True, index=table.index)
-    rank = map_text(table["date_precision"], PRECISIONS.index)
-    too_vague = rank > PRECISIONS.index(min_precision)
     log.add_rows(
         table[too_vague],
         "dropped",
@@ -184,22 +247,21 @@ def select(
         chosen = (first if span_rule == "start" else last)[logged]
         reason = span_text + "; counted in " + chosen.astype(str) + f" (span rule {span_rule!r})"
         log.add_rows(table[logged], "changed", reason)
-    month = first if span_rule != "end" else last
-    if not keep.any() and not (start and end):
+    if extent.months is None and not (start and end):
         msg = (
             "no incident is left once the date precision and span rules are applied; "
             "give --start and --end for a window of zeros"
         )
         raise DataError(msg)
-    low = parse_month(start, "start") if start else month[keep].min()
-    high = parse_month(end, "end") if end else month[keep].max()
+    low = parse_month(start, "start") if start else extent.months[0]  # type: ignore[index]
+    high = parse_month(end, "end") if end else extent.months[1]  # type: ignore[index]
     window = pd.period_range(low, high, freq="M")
     if len(window) == 0:
-        data = f"the data run from {month[keep].min()} to {month[keep].max()}"
+        data = f"the data run from {extent.months[0]} to {extent.months[1]}"  # type: ignore[index]
         msg = f"the window {low}..{high} holds no month ({data}): start must not be after end"
         raise OptionError(msg)
-    pairs = _scope(incidents, table, regions, countries)
-    filters = [
+    pairs = _scope(incidents.gazetteer, extent.places, regions, countries)
+    filters: list[tuple[Any, str]] = [
         (~month.isin(window), f"outside the window {window[0]}..{window[-1]}"),
         (
             ~pd.MultiIndex.from_arrays([table["country"], table["region"]]).isin(pairs),
@@ -207,29 +269,43 @@ def select(
         ),
     ]
     if actors:
-        _check_actors(table, actors)
+        _check_actors(extent.sides, actors)
         wanted = {a.lower() for a in actors}
         on_side = _actor_match(table["actor1"], wanted) | _actor_match(table["actor2"], wanted)
         filters.append((~on_side, f"no side is {' or '.join(map(repr, actors))}"))
-    for excluded, reason in filters:
-        log.add_rows(table[keep & excluded], "filtered", reason)
+    for excluded, why in filters:
+        log.add_rows(table[keep & excluded], "filtered", why)
         keep &= ~excluded
     kept = (table if keep.all() else table[keep]).assign(month=month[keep])
     return kept, window, pairs
 
 
+def regions_known(places: Iterable[tuple[str, str]], gazetteer: Gazetteer) -> list[str]:
+    """The regions of ``places`` (country, region) and, for their countries, the gazetteer's.
+
+    Examples
+    --------
+    >>> regions_known([("Syria", "Homs")], Gazetteer.default())[:2]
+    ['Al-Hasakah', 'Aleppo']
+
+    """
+    places = list(places)
+    known = {str(p[1]) for p in places}
+    for country in {p[0] for p in places}:
+        known.update(gazetteer.regions(str(country)))
+    return sorted(known)
+
+
 def _scope(
-    incidents: IncidentSet,
-    table: pd.DataFrame,
+    gazetteer: Gazetteer,
+    places: Collection[tuple[str, str]],
     regions: Sequence[str] | None,
     countries: Sequence[str] | None,
 ) -> list[tuple[str, str]]:
-    gazetteer = incidents.gazetteer
-    places = table[["country", "region"]].drop_duplicates()
-    observed = set(zip(places["country"], places["region"], strict=True))
-    pairs = observed | {
+    """The (country, region) pairs in scope: the data's places and their countries' regions."""
+    pairs = set(places) | {
         (country, region)
-        for country in table["country"].unique()
+        for country in {p[0] for p in places}
         for region in gazetteer.regions(country)
     }
     if countries:
@@ -254,11 +330,22 @@ def panel(
 ) -> pd.DataFrame:
     """Sum the kept incidents into a zero-filled month x ``by`` panel."""
     by = list(by)
-    for column in ("killed_low", "killed_best", "killed_high", "injured"):
+    check_by(by)
+    for column in COUNTS:
         validate.check_total(kept[column], column)
-    levels = _levels(kept, pairs, by)
-    keys = ["month", *by]
-    sums = kept.groupby(keys, observed=True, sort=False).agg(
+    return fill_panel(partial_sums(kept, by), window, levels(group_values(kept, by), pairs, by))
+
+
+COUNTS = ("killed_low", "killed_best", "killed_high", "injured")
+
+
+def partial_sums(kept: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """The sums of :func:`panel` over ``kept``; sums of pieces of a table add up to the table's.
+
+    Indexed by month and ``by``; ``injured_known`` counts the incidents
+    that give an injured figure (``injured`` is missing where none does).
+    """
+    return kept.groupby(["month", *by], observed=True, sort=False).agg(
         incidents=("incident_id", "size"),
         killed_low=("killed_low", "sum"),
         killed_best=("killed_best", "sum"),
@@ -266,6 +353,18 @@ def panel(
         injured=("injured", "sum"),
         injured_known=("injured", "count"),
     )
+
+
+def group_values(kept: pd.DataFrame, by: Sequence[str]) -> dict[str, set[Any]]:
+    """The values each grouping column besides country and region takes in ``kept``."""
+    return {c: set(kept[c].unique()) for c in by if c not in ("country", "region")}
+
+
+def fill_panel(sums: pd.DataFrame, window: pd.PeriodIndex, levels: pd.DataFrame) -> pd.DataFrame:
+    """The panel from :func:`partial_sums`: every month of ``window`` x every row of ``levels``."""
+    by = list(levels.columns)
+    keys = ["month", *by]
+    sums = sums.copy()
     sums.loc[sums["injured_known"] == 0, "injured"] = pd.NA
     full: pd.Index
     if not by:
@@ -290,21 +389,28 @@ def panel(
     return out.sort_values(keys, kind="stable").reset_index(drop=True)[[*keys, *MEASURES]]
 
 
-def _levels(kept: pd.DataFrame, pairs: list[tuple[str, str]], by: list[str]) -> pd.DataFrame:
-    """Every combination of grouping values that the panel must show."""
+def check_by(by: Sequence[str]) -> None:
+    """Refuse a grouping column that is not one of ``BY_COLUMNS``."""
     unknown = [c for c in by if c not in BY_COLUMNS]
     if unknown:
         hint = did_you_mean(unknown[0], BY_COLUMNS, n=1)
         msg = f"cannot group by {', '.join(unknown)}{hint} (choose from {', '.join(BY_COLUMNS)})"
         raise OptionError(msg)
+
+
+def levels(
+    values: Mapping[str, Collection[Any]], pairs: list[tuple[str, str]], by: Sequence[str]
+) -> pd.DataFrame:
+    """Every combination of grouping values the panel shows (``values``: :func:`group_values`)."""
+    by = list(by)
+    check_by(by)
     place = pd.DataFrame(pairs, columns=["country", "region"])
     frame = place[[c for c in ("country", "region") if c in by]].drop_duplicates()
     if frame.columns.empty:
         frame = pd.DataFrame(index=[0])
     for column in by:
         if column not in ("country", "region"):
-            values = pd.DataFrame({column: sorted(kept[column].unique())})
-            frame = frame.join(values, how="cross")
+            frame = frame.join(pd.DataFrame({column: sorted(values[column])}), how="cross")
     return frame[by].sort_values(by).reset_index(drop=True)
 
 

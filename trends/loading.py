@@ -16,7 +16,7 @@ from typing import Any, Unpack
 
 import pandas as pd
 
-from trends.aggregate import Rules, check_rules, select
+from trends.aggregate import Rules, check_rules, regions_known, select
 from trends.aggregate import panel as build_panel
 from trends.errors import OptionError
 from trends.folders import expand_folders
@@ -36,7 +36,8 @@ class LoadedPanel:
     """The monthly panel and what it was made from.
 
     ``incidents`` (the set read) and ``kept`` (the incidents inside the rules
-    and filters, with a ``month`` column) are None for a monthly table;
+    and filters, with a ``month`` column) are None for a monthly table
+    (``kept`` also when the files were aggregated on a Dask cluster);
     ``log`` says what happened to every row that was dropped or changed.
     """
 
@@ -102,10 +103,11 @@ def load_panel(
         :func:`trends.read_incidents`): the same panel and row log in bounded
         memory, but ``incidents`` and ``kept`` hold no source or notes.
     scheduler, client
-        Read the incident files on a Dask cluster (its scheduler's address,
-        or a ``distributed.Client``, which is left open), one task per file
-        (:mod:`trends.ingest.dask_read`) into the compact table; the panel and
-        row log are the local run's.
+        Read and aggregate the incident files on a Dask cluster (its
+        scheduler's address, or a ``distributed.Client``, which is left open;
+        :mod:`trends.cluster_panel`): the panel and row log are the local
+        run's, and the events stay on the workers (``kept`` is None and
+        ``incidents.table`` holds no row).
     **rules
         Which incidents count and when (:class:`trends.aggregate.Rules`):
         ``start`` and ``end`` ("YYYY-MM") also bound a monthly table.
@@ -131,33 +133,27 @@ def load_panel(
         return LoadedPanel(_monthly(paths, measure, start, end, encoding, limits, numbers))
     log = RowLog()
     if scheduler is not None or client is not None:
-        from trends.ingest.dask_read import read_on_cluster
+        from trends.cluster_panel import panel_on_cluster
 
-        incidents = read_on_cluster(
-            list(paths), format=format, aliases=aliases, encoding=encoding, strict=strict,
-            limits=limits, scheduler=scheduler, client=client,
+        panel, incidents, read_log = panel_on_cluster(
+            list(paths), by=by, format=format, aliases=aliases, encoding=encoding, strict=strict,
+            limits=limits, check_region=check_region, scheduler=scheduler, client=client, **rules,
         )  # fmt: skip
-    else:
-        incidents = read_incidents(
-            list(paths), format=format, aliases=aliases, encoding=encoding, strict=strict,
-            limits=limits, compact=compact,
-        )  # fmt: skip
+        log.extend(read_log)
+        return LoadedPanel(panel, incidents, None, log)
+    incidents = read_incidents(
+        list(paths), format=format, aliases=aliases, encoding=encoding, strict=strict,
+        limits=limits, compact=compact,
+    )  # fmt: skip
     log.extend(incidents.log)
     regions = rules.get("regions")
     if regions and check_region is not None:
-        known = _regions_known(incidents)
+        table = incidents.table[["country", "region"]].drop_duplicates()
+        places = zip(table["country"], table["region"], strict=True)
+        known = regions_known(places, incidents.gazetteer)
         rules["regions"] = [check_region(r, known, incidents.gazetteer) for r in regions]
     kept, window, pairs = select(incidents, log=log, **rules)
     return LoadedPanel(build_panel(kept, window, pairs, list(by)), incidents, kept, log)
-
-
-def _regions_known(incidents: IncidentSet) -> list[str]:
-    """Regions in the data and, for their countries, in the gazetteer."""
-    table = incidents.table
-    known = {str(r) for r in table["region"].unique()}
-    for country in table["country"].unique():
-        known.update(incidents.gazetteer.regions(str(country)))
-    return sorted(known)
 
 
 def _monthly(
