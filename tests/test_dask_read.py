@@ -12,12 +12,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import GED, SEEDS
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trends import aggregate
 from trends.cli import main
-from trends.errors import InputError
+from trends.errors import InputError, TrendsError
 from trends.folders import folder_files
 from trends.rowlog import RowLog
 
@@ -282,3 +282,52 @@ def test_the_events_stay_on_the_workers(cluster, events):
     assert loaded.incidents.rows_read == local.incidents.rows_read > 16000
     assert list(loaded.incidents.table.columns) == list(local.incidents.table.columns)
     pd.testing.assert_frame_equal(loaded.panel, local.panel)
+
+
+GROUPINGS = st.sampled_from([(), ("region",), ("country", "actor1"), ("violence_type",),
+                             ("region", "actor2")])
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cuts=st.lists(st.tuples(st.integers(0, 1500), st.integers(1, 600)), min_size=1, max_size=4),
+    native=st.booleans(),
+    by=GROUPINGS,
+    span_rule=st.sampled_from(["start", "end", "drop"]),
+    min_precision=st.sampled_from(["day", "month", "year"]),
+    window=st.sampled_from([{}, {"start": "2017-03"}, {"end": "2016-08"},
+                            {"start": "2018-01", "end": "2018-06"}]),
+)
+def test_any_folder_and_rules_give_the_local_panel_and_log_on_a_dask_cluster(
+        cluster, tmp_path_factory, cuts, native, by, span_rule, min_precision, window):
+    """Overlapping slices of the GED rows (events repeated within and across files), with or
+    without native reports, under any grouping and month rules: the local run's panel and log,
+    or its error."""
+    _, client = cluster
+    folder = tmp_path_factory.mktemp("any")
+    header, ged = _rows(GED)
+    for k, (start, size) in enumerate(cuts):
+        rows = ged[start:start + size]
+        if k % 2:
+            _parquet(folder / f"f{k}.parquet", header, rows + rows[:3])
+        else:
+            (folder / f"f{k}.csv").write_text(_csv_text(header, rows), encoding="utf-8")
+    if native:
+        seed_header, seeds = _rows(SEEDS)
+        (folder / "n.csv").write_text(_csv_text(seed_header, seeds + seeds[1:2]),
+                                      encoding="utf-8")
+    rules = {"by": list(by), "span_rule": span_rule, "min_precision": min_precision, **window}
+    results = []
+    for where in ({}, {"client": client}):
+        log = RowLog()
+        try:
+            results.append((aggregate(folder, log=log, **rules, **where), log.to_frame()))
+        except TrendsError as err:
+            results.append((type(err), str(err)))
+    if isinstance(results[0][0], pd.DataFrame):
+        pd.testing.assert_frame_equal(results[1][0], results[0][0])
+        pd.testing.assert_frame_equal(results[1][1], results[0][1])
+    else:
+        assert results[1] == results[0]
