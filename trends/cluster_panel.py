@@ -21,7 +21,7 @@ in that worker's memory, and what needs every file at once is done there too:
 
 This process holds the row log, the repeated ids, the native reports and
 the sums (months x groups per file), never the events; a worker holds its
-files' compact tables (about 170 bytes an event on GED rows). Workers read
+files' compact tables (about 230 bytes an event on GED rows). Workers read
 the files themselves and this process lists folders, so every machine must
 see the files at the same paths (a shared or copied folder); a relative path
 is refused unless the workers run in this process's folder.
@@ -54,12 +54,12 @@ from trends.aggregate import (
     regions_known,
     select,
 )
-from trends.errors import InputError, OptionError, TrendsError
+from trends.errors import DataError, InputError, OptionError, TrendsError
 from trends.folders import expand_folders
 from trends.ingest import Format, IncidentSet, read_context, read_file_compact
 from trends.ingest.common import ReadContext
 from trends.ingest.compact import concat
-from trends.ingest.merge import merge_reports
+from trends.ingest.merge import merge_reports, whole_numbers
 from trends.regions import Gazetteer
 from trends.rowlog import RowLog
 from trends.validate import INT64_MAX, Limits, check_total
@@ -105,28 +105,8 @@ def _head(read: FileRead) -> Head:
     if table is None:
         return Head(read.layout, 0, "", False, None, read.log, read.error)
     name = str(table["_file"].iloc[0]) if len(table) else ""
-    plain = _whole_numbers(table["incident_id"]) is not None
+    plain = whole_numbers(table["incident_id"]) is not None
     return Head(read.layout, len(table), name, plain, table.head(0), read.log, read.error)
-
-
-def _whole_numbers(ids: pd.Series) -> np.ndarray | None:
-    """The ids as 64-bit integers when every one is a whole number written plainly, else None.
-
-    Plainly means as the number prints, so two such ids are the same
-    number only if they are the same text (see :func:`trends.ingest.merge._repeated`).
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    text = pa.array(ids.astype(str).to_numpy(dtype=object), pa.string()) if not hasattr(
-        ids.array, "_pa_array") else ids.array._pa_array
-    try:
-        numbers = pc.cast(text, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    if not pc.all(pc.equal(pc.cast(numbers, text.type), text)).as_py():
-        return None
-    return numbers.to_numpy(zero_copy_only=False)
 
 
 def _keys(read: FileRead, offset: int, numbers: bool) -> pd.DataFrame:
@@ -137,7 +117,7 @@ def _keys(read: FileRead, offset: int, numbers: bool) -> pd.DataFrame:
     """
     table = read.table
     assert table is not None
-    ids = _whole_numbers(table["incident_id"]) if numbers else table["incident_id"].astype(
+    ids = whole_numbers(table["incident_id"]) if numbers else table["incident_id"].astype(
         "string[pyarrow]").to_numpy()
     return pd.DataFrame({
         "layout": read.layout,
@@ -229,10 +209,16 @@ def panel_on_cluster(
     check_by(by)
     paths = expand_folders(list(paths))
     ctx = read_context(aliases=aliases, strict=strict, limits=limits)
-    dask = dask_client(scheduler, client)
+    dask = dask_client(scheduler, client)  # says how to install Dask when it is missing
+    from distributed import KilledWorker
+
     try:
         _check_relative_paths(dask, paths)
         return _run(dask, paths, ctx, by, format, encoding, check_region, rules)
+    except KilledWorker as err:
+        msg = ("the Dask workers died holding the files' events (about 230 bytes an event): "
+               "give the workers more memory, or add workers")
+        raise DataError(msg) from err
     finally:
         if client is None:
             dask.close()

@@ -87,9 +87,6 @@ def drop_repeated_events(table: pd.DataFrame, layout: pd.Series, log: RowLog) ->
 def _repeated(ids: pd.Series) -> pd.Series:
     """``ids.duplicated()``, on whole numbers when every id is one written plainly.
 
-    Plain means as the number prints (no sign, no leading zero), so that two
-    ids are the same number only if they are the same text.
-
     Examples
     --------
     >>> _repeated(pd.Series(["7", "12", "7"], dtype="str")).tolist()
@@ -98,16 +95,39 @@ def _repeated(ids: pd.Series) -> pd.Series:
     [False, False]
 
     """
+    numbers = whole_numbers(ids)
+    if numbers is not None:
+        return pd.Series(numbers, index=ids.index).duplicated()
+    return ids.duplicated()
+
+
+def whole_numbers(ids: pd.Series) -> np.ndarray | None:
+    """Arrow-backed text ids as 64-bit integers when every one is a whole number written plainly.
+
+    Plainly means as the number prints (no plus sign, no leading zero), so that two
+    ids are the same number only if they are the same text; None otherwise
+    (and for ids not held as Arrow text). Integers group several times
+    faster than text.
+
+    Examples
+    --------
+    >>> whole_numbers(pd.Series(["7", "12"], dtype="str")).tolist()
+    [7, 12]
+    >>> whole_numbers(pd.Series(["7", "07"], dtype="str")) is None
+    True
+
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     data = ids.array
-    if isinstance(ids.dtype, pd.StringDtype) and hasattr(data, "_pa_array") and len(ids):
-        text = data._pa_array
-        try:
-            numbers = pc.cast(text, pa.int64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            numbers = None
-        if numbers is not None and pc.all(pc.equal(pc.cast(numbers, text.type), text)).as_py():
-            return pd.Series(numbers.to_numpy(), index=ids.index).duplicated()
-    return ids.duplicated()
+    if not (isinstance(ids.dtype, pd.StringDtype) and hasattr(data, "_pa_array") and len(ids)):
+        return None
+    text = data._pa_array
+    try:
+        numbers = pc.cast(text, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if not pc.all(pc.equal(pc.cast(numbers, text.type), text)).as_py():
+        return None
+    return numbers.to_numpy()
