@@ -169,14 +169,19 @@ class Extent:
     @classmethod
     def of(cls, table: pd.DataFrame, **rules: Unpack[Rules]) -> Extent:
         """The extent of ``table`` under the month rules (and actor filter) of ``rules``."""
-        month, keep = _dating(table, rules)[:2]
+        return cls.dated(table, _dating(table, rules), sides=bool(rules.get("actors")))
+
+    @classmethod
+    def dated(cls, table: pd.DataFrame, dating: Dating, *, sides: bool) -> Extent:
+        """The extent of ``table`` whose incidents' months are ``dating``."""
+        month, keep = dating.month, dating.keep
         months = (month[keep].min(), month[keep].max()) if keep.any() else None
         pairs = table[["country", "region"]].drop_duplicates()
         places = frozenset(zip(pairs["country"], pairs["region"], strict=True))
-        sides = frozenset(
+        found = frozenset(
             str(s) for c in ("actor1", "actor2") for s in table[c].dropna().unique()
-        ) if rules.get("actors") else frozenset()
-        return cls(months, places, sides)
+        ) if sides else frozenset()
+        return cls(months, places, found)
 
     def __or__(self, other: Extent) -> Extent:
         ends = [m for m in (self.months, other.months) if m is not None]
@@ -224,8 +229,9 @@ def select(
     span_rule, min_precision = rules.get("span_rule", "start"), rules.get("min_precision", "year")
     log = RowLog() if log is None else log
     table = incidents.table
-    month, _, too_vague, spans, first, last = _dating(table, rules)
-    extent = Extent.of(table, **rules) if extent is None else extent
+    dating = _dating(table, rules)
+    month, _, too_vague, spans, first, last = dating
+    extent = Extent.dated(table, dating, sides=bool(actors)) if extent is None else extent
     keep = pd.Series(True, index=table.index)
     log.add_rows(
         table[too_vague],
