@@ -197,6 +197,6 @@ def _piece(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Cells and lines of records ``first`` onwards, indexed by record number."""
     index = pd.RangeIndex(first, first + table.num_rows)
-    cells = table.to_pandas() if keep else pd.DataFrame(index=index)
+    cells = table.combine_chunks().to_pandas() if keep else pd.DataFrame(index=index)
     cells.index = index
     return cells, pd.Series(lines, index=index, dtype="int64")
