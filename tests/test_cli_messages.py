@@ -211,3 +211,15 @@ def test_a_chart_from_inputs_names_the_country_and_the_actors(tmp_path):
                  "2014-06", "--format", "json", "--out", str(out), "-q"]) == 0
     subtitle = json.loads(out.read_text())["title"]["subtitle"]
     assert (subtitle if isinstance(subtitle, str) else subtitle[0]).startswith("Iraq: ")
+
+
+@pytest.mark.parametrize(("window", "said"), [
+    (["--start", "2019-12"], "start 2019-12 is after the last month of the data (the data run "
+     "from 2016-01 to 2019-11)"),
+    (["--end", "2015-06"], "end 2015-06 is before the first month of the data"),
+    (["--start", "2019-12", "--end", "2019-01"], "the window 2019-12..2019-01 holds no month"),
+])
+def test_a_window_outside_the_data_names_the_bound_the_user_gave(capsys, window, said):
+    status, _, err = run(capsys, "aggregate", DATA / "ucdp_ged_syria_2016-01_2019-11.csv.gz",
+                         *window)
+    assert status == 2 and said in err

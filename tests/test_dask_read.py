@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import GED, SEEDS
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from trends import aggregate
@@ -300,6 +300,8 @@ GROUPINGS = st.sampled_from([(), ("region",), ("country", "actor1"), ("violence_
     window=st.sampled_from([{}, {"start": "2017-03"}, {"end": "2016-08"},
                             {"start": "2018-01", "end": "2018-06"}]),
 )
+@example(cuts=[(0, 1)], native=False, by=("country", "actor1"), span_rule="start",
+         min_precision="day", window={"start": "2018-01", "end": "2018-06"})  # an empty panel
 def test_any_folder_and_rules_give_the_local_panel_and_log_on_a_dask_cluster(
         cluster, tmp_path_factory, cuts, native, by, span_rule, min_precision, window):
     """Overlapping slices of the GED rows (events repeated within and across files), with or

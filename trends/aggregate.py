@@ -264,7 +264,12 @@ def select(
     window = pd.period_range(low, high, freq="M")
     if len(window) == 0:
         data = f"the data run from {extent.months[0]} to {extent.months[1]}"  # type: ignore[index]
-        msg = f"the window {low}..{high} holds no month ({data}): start must not be after end"
+        if start and end:
+            msg = f"the window {low}..{high} holds no month ({data}): start must not be after end"
+        elif start:
+            msg = f"start {low} is after the last month of the data ({data})"
+        else:
+            msg = f"end {high} is before the first month of the data ({data})"
         raise OptionError(msg)
     pairs = _scope(incidents.gazetteer, extent.places, regions, countries)
     filters: list[tuple[Any, str]] = [
@@ -385,6 +390,7 @@ def fill_panel(sums: pd.DataFrame, window: pd.PeriodIndex, levels: pd.DataFrame)
             )
         )
     out = sums.drop(columns="injured_known").reindex(full)
+    out.index = full  # the groups' types from the levels, not from the sums (an empty panel)
     for column in ("incidents", "killed_low", "killed_best", "killed_high"):
         out[column] = out[column].fillna(0).astype("int64")
     no_incidents = out["incidents"] == 0
@@ -416,7 +422,8 @@ def levels(
         frame = pd.DataFrame(index=[0])
     for column in by:
         if column not in ("country", "region"):
-            frame = frame.join(pd.DataFrame({column: sorted(values[column])}), how="cross")
+            seen = pd.Series(sorted(values[column]), dtype=None if values[column] else object)
+            frame = frame.join(seen.to_frame(column), how="cross")
     return frame[by].sort_values(by).reset_index(drop=True)
 
 

@@ -136,7 +136,8 @@ def load_from_args(
     ``scheduler``, incident files are read on that Dask cluster.
     """
     with CONSOLE.bar("reading") as bar:
-        bar.step(", ".join(args.inputs))
+        first, *more = args.inputs
+        bar.step(f"{first} and {len(more)} more" if len(more) > 1 else ", ".join(args.inputs))
         loaded = load_panel(
             args.inputs, measure=measure, by=by,
             start=args.start and str(parse_month(args.start, "--start")),

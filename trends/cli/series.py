@@ -23,6 +23,7 @@ from trends.cli.inputs import (
     load_from_args,
 )
 from trends.cli.suggest import check_measure, check_region
+from trends.cluster import check_reachable
 from trends.errors import DataError, OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
@@ -49,12 +50,27 @@ def add_parallel_options(parser: argparse.ArgumentParser) -> None:
 
 
 def where_to_run(args: argparse.Namespace) -> dict[str, Any]:
-    """The ``workers`` and ``scheduler`` options of :func:`trends.parallel.map_regions`."""
-    workers = getattr(args, "workers", None)
+    """The ``workers`` and ``scheduler`` options of :func:`trends.parallel.map_regions`.
+
+    Both place the regions of ``--by region``, so either without it, or the
+    two together, is an :class:`OptionError` rather than an option ignored.
+    """
+    workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    given = [f"--workers {workers}"] if workers is not None else []
+    given += [f"--scheduler {scheduler}"] if scheduler is not None else []
+    if given and not getattr(args, "by", None):
+        msg = f"{given[0]}: it places the regions of --by region; add --by region or leave it out"
+        raise OptionError(msg)
+    if len(given) == 2:
+        msg = (f"{given[0]} and {given[1]}: give one of them (on a cluster, its workers run "
+               "the regions)")
+        raise OptionError(msg)
     if workers is not None and workers < 1:
         msg = f"--workers {workers}: give at least 1 process"
         raise OptionError(msg)
-    return {"workers": workers, "scheduler": getattr(args, "scheduler", None)}
+    if scheduler is not None:
+        check_reachable(scheduler)
+    return {"workers": workers, "scheduler": scheduler}
 
 
 def add_series_options(parser: argparse.ArgumentParser, *, by: bool = True) -> None:

@@ -158,7 +158,8 @@ def read_raw_reference(
     rows, lines = _split_records(text, name)
     header, body = rows[0], rows[1:]
     if not body:
-        msg = "the file has a header but no records"
+        msg = ("the file has a header but no records (a cut-off download looks the same); "
+               "if it is meant to be empty, leave it out of the inputs")
         raise InputError(msg, path=name, line=1)
     _check_header(header, name)
     width = len(header)
@@ -260,7 +261,7 @@ def _read_parquet(name: str, limits: Limits | None) -> RawTable:
     _check_header([str(c) for c in frame.columns], name)
     frame.columns = [str(c) for c in frame.columns]
     if frame.empty:
-        msg = "the file has no records"
+        msg = "the file has no records; if it is meant to be empty, leave it out of the inputs"
         raise InputError(msg, path=name)
     cells = pd.DataFrame(
         {c: frame[c].map(cell_text) for c in frame.columns}, index=range(len(frame))
