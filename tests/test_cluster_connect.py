@@ -1,4 +1,4 @@
-"""--scheduler and --workers: a wrong address or a useless option is one line, soon, never a hang."""
+"""--scheduler and --workers: a wrong address or a useless option is one line, never a hang."""
 
 from __future__ import annotations
 
