@@ -196,3 +196,33 @@ def test_a_missing_input_is_reported_before_the_models_are_imported(command, tmp
                          check=False)
     assert run.returncode == 2 and "missing.csv" in run.stderr
     assert run.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("command", [
+    ["detect", "--json"], ["test", "--since", "2023-11", "--json"],
+    ["assess", "--since", "2023-11", "--json"], ["forecast", "--json"],
+])
+def test_the_break_tests_and_forecasts_run_without_importing_statsmodels(command):
+    # statsmodels takes 0.5-1 s to import; only the zero-inflated fits, Farrington's and the
+    # GLR chart's reference fits, HAC errors, the diagnostics and the Holm/BH step load it
+    import subprocess
+    import sys
+
+    from conftest import DATA
+
+    series = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
+    args = [command[0], str(series), "--measure", "syria_killed_best", "--start", "2019-01",
+            "--end", "2025-12", "--bootstrap", "99", *command[1:]]
+    if command[0] == "forecast":
+        args.remove("--bootstrap")
+        args.remove("99")
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(sorted(m for m in sys.modules if m == 'statsmodels')))\n"
+        "from trends.cli import main\n"
+        f"sys.exit(main({args!r}))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "[]"

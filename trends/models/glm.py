@@ -14,7 +14,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import special
 
 from trends.errors import ModelWarning
@@ -95,14 +94,17 @@ def newey_west_lags(n_obs: int) -> int:
 def _hac_cov(
     y: np.ndarray, X: np.ndarray, offset: np.ndarray, beta: np.ndarray, theta: float, lags: int
 ) -> np.ndarray:
+    from statsmodels.genmod import families  # on use: statsmodels takes 0.5 s to import
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     family = (
-        sm.families.Poisson()
+        families.Poisson()
         if not math.isfinite(theta)
-        else sm.families.NegativeBinomial(alpha=1.0 / theta)
+        else families.NegativeBinomial(alpha=1.0 / theta)
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sm.GLM(y, X, family=family, offset=offset).fit(
+        res = GLM(y, X, family=family, offset=offset).fit(
             start_params=beta, cov_type="HAC", cov_kwds={"maxlags": lags}
         )
     return np.asarray(res.cov_params())

@@ -30,13 +30,10 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import optimize, special
-from statsmodels.discrete.count_model import (
-    ZeroInflatedNegativeBinomialP,
-    ZeroInflatedPoisson,
-)
 
 from trends._deprecate import renamed_keywords
 from trends.errors import DataError
@@ -44,6 +41,9 @@ from trends.models.batched import fit_batch
 from trends.models.diagnostics import TestResult
 from trends.models.glm import GLMFit, fit_glm
 from trends.options import ZeroInflatedFamily
+
+if TYPE_CHECKING:
+    from statsmodels.discrete.count_model import ZeroInflatedPoisson
 
 INFLATION_TERM = "zero_inflation"
 ZERO_EXCESS_LEVEL = 0.05
@@ -245,7 +245,10 @@ def fit_zero_inflated(
     if not np.any(y == 0):
         msg = f"{label}: the series has no zero months; use family='negbin' or 'poisson'"
         raise DataError(msg)
-    model_class = ZeroInflatedNegativeBinomialP if nb else ZeroInflatedPoisson
+    from statsmodels.discrete import count_model  # on use: statsmodels takes 0.5 s to import
+
+    model_class = (count_model.ZeroInflatedNegativeBinomialP if nb
+                   else count_model.ZeroInflatedPoisson)
     extra = {"p": 2} if nb else {}
     model = model_class(y, X, exog_infl=np.ones((n, 1)), offset=off, inflation="logit", **extra)
     params = _maximise(model, y, X, off, nb)
