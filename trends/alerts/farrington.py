@@ -27,11 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from trends.alerts.result import AlertResult, check_history, direction, resolve_months
 from trends.alerts.words import verdict
 from trends.errors import ModelWarning, OptionError
+from trends.models.distributions import norm_ppf, t_sf
 from trends.models.surveillance_fits import QuasiPoissonFit, fit_quasipoisson
 from trends.options import POWER_TRANSFORMS, SIDES, PowerTransform, Side, check_choice
 from trends.validate import monthly_series
@@ -165,7 +165,7 @@ def _assess(
         mu0, _ = _predict(model, x0_arr, yy)
         j = model.x_names.index("trend")
         se = np.sqrt(model.fit.r_inv[j] @ model.fit.r_inv[j] * _summary_dispersion(model, yy))
-        pval = 2 * stats.t.sf(abs(model.fit.coef[j] / se), model.fit.df_residual)
+        pval = 2 * t_sf(abs(model.fit.coef[j] / se), model.fit.df_residual)
         trend_used = bool(b >= 3 and pval < 0.05 and mu0 <= yy.max())
         if not trend_used:
             keep = [i for i, nm in enumerate(names) if nm != "trend"]
@@ -194,7 +194,7 @@ def _bounds(
     se = {"2/3": np.sqrt(4 / 9 * mu0 ** (1 / 3) * tau), "1/2": np.sqrt(tau / 4)}.get(
         transform, np.sqrt(mu0 * tau)
     )
-    z = stats.norm.ppf(1 - alpha)
+    z = norm_ppf(1 - alpha)
     top, bottom = mu0**e + z * se, mu0**e - z * se
     upper = float(top ** (1 / e)) if top >= 0 else np.nan
     lower = float(bottom ** (1 / e)) if bottom > 0 else 0.0

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from trends._json import finite_or_none
 from trends.errors import DataError, ModelWarning, OptionError
@@ -26,6 +25,7 @@ from trends.models.diagnostics import (
     ljung_box,
     overdispersion_lr,
 )
+from trends.models.distributions import norm_ppf, norm_sf
 from trends.models.glm import GLMFit, fit_glm
 from trends.models.zeroinflated import (
     INFLATION_TERM,
@@ -47,7 +47,7 @@ from trends.results import ResultView
 from trends.validate import month_position, monthly_series
 
 FamilyChoice = Family
-Z975 = float(stats.norm.ppf(0.975))
+Z975 = float(norm_ppf(0.975))
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class CountFit(ResultView):
                 "rate_ratio": np.exp(est),
                 "ci_low": np.exp(est - Z975 * se),
                 "ci_high": np.exp(est + Z975 * se),
-                "p_value": 2.0 * stats.norm.sf(np.abs(est / se)),
+                "p_value": 2.0 * norm_sf(np.abs(est / se)),
             }
         )
 
@@ -135,7 +135,7 @@ class CountFit(ResultView):
         X = self.design.to_numpy()
         eta = X @ self.glm.beta + self.offset
         se = np.sqrt(np.einsum("ij,jk,ik->i", X, self.glm.cov, X))
-        z = float(stats.norm.ppf((1.0 + confidence_level) / 2.0))
+        z = float(norm_ppf((1.0 + confidence_level) / 2.0))
         keep = 1.0 - self.zero_inflation
         return pd.DataFrame({
             "month": self.months.astype(str),

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from trends.models.distributions import chi2_sf, t_sf
 from trends.models.glm import GLMFit
 
 OVERDISPERSION_LEVEL = 0.05
@@ -56,7 +56,7 @@ def overdispersion_lr(poisson: GLMFit, negbin: GLMFit) -> TestResult:
 
     """
     lr = max(0.0, 2.0 * (negbin.loglik - poisson.loglik))
-    p = 1.0 if lr == 0.0 else 0.5 * float(stats.chi2.sf(lr, 1))
+    p = 1.0 if lr == 0.0 else 0.5 * float(chi2_sf(lr, 1))
     return TestResult(
         "overdispersion_lr", lr, p,
         "LR test of NB2 alpha = 0 (Poisson); p = 0.5 P(chi2_1 >= LR) for the boundary",
@@ -73,7 +73,7 @@ def cameron_trivedi(y: np.ndarray, mu: np.ndarray) -> TestResult:
     spread = math.sqrt(scale / float(mu @ mu))
     t_value = slope / spread if spread > 0 else math.copysign(math.inf, slope)
     return TestResult(
-        "cameron_trivedi", t_value, float(stats.t.sf(t_value, df_resid)),
+        "cameron_trivedi", t_value, float(t_sf(t_value, df_resid)),
         "t test of alpha > 0 in the NB2 auxiliary regression on the Poisson fit",
     )
 
@@ -89,7 +89,7 @@ def ljung_box(residuals: np.ndarray, lags: int | None = None) -> TestResult:
     acf = acov / acov[0]
     q = n * (n + 2) * np.cumsum(acf[1:] ** 2 / (n - np.arange(1, lags + 1)))[lags - 1]
     return TestResult(
-        "ljung_box", float(q), float(stats.chi2.sf(q, lags)),
+        "ljung_box", float(q), float(chi2_sf(q, lags)),
         f"Ljung-Box test of no autocorrelation in Pearson residuals, lags 1..{lags}",
     )
 

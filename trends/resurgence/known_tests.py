@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from trends.models.countmodel import CountFit
+from trends.models.distributions import chi2_sf, f_sf, norm_sf, t_sf
 from trends.models.glm import fit_glm
 from trends.models.zeroinflated import fit_zero_inflated
 from trends.options import ZERO_INFLATED
@@ -65,9 +65,9 @@ def model_test(
         stat, _, kind = _test(fit, terms)
         df = len(terms)
         if kind == "scaled_deviance":
-            p = float(stats.f.sf(stat / df, df, df_resid))
+            p = float(f_sf(stat / df, df, df_resid))
         else:
-            p = float(stats.chi2.sf(stat, df))
+            p = float(chi2_sf(stat, df))
         changed = {("post", "tpost"): "level and slope change", ("post",): "level change",
                    ("tpost",): "slope change"}[terms]
         what = {
@@ -78,7 +78,7 @@ def model_test(
     else:
         stat, root, kind = _test(fit, ("post",))
         df = 1
-        p = float(stats.t.sf(root, df_resid) if kind == "scaled_deviance" else stats.norm.sf(root))
+        p = float(t_sf(root, df_resid) if kind == "scaled_deviance" else norm_sf(root))
         what = {
             "lr": "One-sided signed-root LR test of a level increase",
             "scaled_deviance": "One-sided signed-root quasi-LR test (t) of a level increase",

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from trends.models.blockglm import fit_blocks
 from trends.models.countmodel import Z975
 from trends.models.design import ChangeChoice, build_design
+from trends.models.distributions import chi2_sf, f_sf
 from trends.validate import month_position, monthly_series
 
 
@@ -89,14 +89,14 @@ def pooled_model(
         disp = fits[2].pearson_chi2 / fits[2].df_resid
         s_common = (fits[0].deviance - fits[1].deviance) / disp
         s_het = (fits[1].deviance - fits[2].deviance) / disp
-        p_common = float(stats.f.sf(s_common / df_common, df_common, fits[2].df_resid))
-        p_het = float(stats.f.sf(s_het / df_het, df_het, fits[2].df_resid))
+        p_common = float(f_sf(s_common / df_common, df_common, fits[2].df_resid))
+        p_het = float(f_sf(s_het / df_het, df_het, fits[2].df_resid))
         se_scale = math.sqrt(disp)
     else:
         s_common = max(0.0, 2 * (fits[1].loglik - fits[0].loglik))
         s_het = max(0.0, 2 * (fits[2].loglik - fits[1].loglik))
-        p_common = float(stats.chi2.sf(s_common, df_common))
-        p_het = float(stats.chi2.sf(s_het, df_het))
+        p_common = float(chi2_sf(s_common, df_common))
+        p_het = float(chi2_sf(s_het, df_het))
         se_scale = 1.0
     b, se = fits[1].common[0], math.sqrt(fits[1].common_cov[0, 0]) * se_scale
     if p_het < 0.05:

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from trends._json import finite_or_none
 from trends.errors import DataError
@@ -45,6 +44,7 @@ from trends.models.design import (
     log_exposure,
     scan_designs,
 )
+from trends.models.distributions import chi2_ppf
 from trends.models.latent import LatentAR1
 from trends.options import INFERENCES, SCAN_FAMILIES, Inference, ScanFamily, check_choice
 from trends.results import ResultView
@@ -95,7 +95,7 @@ class BreakScanResult(ResultView):
             f"sup LR = {self.statistic:.3f}, bootstrap p = {self.p_value:.4g} "
             f"({self.bootstrap} replicates, seed {self.seed})",
             f"Inference: {self._inference_text()}",
-            f"Confidence set (LR within {stats.chi2.ppf(0.95, 1):.2f} of the maximum): {months}",
+            f"Confidence set (LR within {chi2_ppf(0.95, 1):.2f} of the maximum): {months}",
         ])
 
     def _inference_text(self) -> str:
@@ -253,7 +253,7 @@ def detect_break(
     boot = _bootstrap(null_nb, latent, X_null, X_alt, positions, bootstrap, rng, family,
                       progress, off)
     p_value = (1.0 + np.sum(boot >= sup - 1e-9 * max(1.0, sup))) / (len(boot) + 1.0)
-    cutoff = float(stats.chi2.ppf(confidence_level, 1))
+    cutoff = float(chi2_ppf(confidence_level, 1))
     months = [str(series.index[k]) for k in positions]
     conf = tuple(m for m, v in zip(months, lr, strict=True) if v >= sup - cutoff)
     post = 2
