@@ -1,4 +1,4 @@
-"""trends.models.distributions gives scipy.stats' values bit for bit (it calls what scipy.stats calls)."""
+"""trends.models.distributions gives scipy.stats' values bit for bit (it calls what that calls)."""
 
 from __future__ import annotations
 
