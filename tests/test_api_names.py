@@ -173,6 +173,25 @@ def test_version_has_one_source_and_the_command_prints_it_without_heavy_imports(
     assert run.stdout.splitlines() == [f"trends {trends.__version__}", "[]"]
 
 
+def _modules_after(args: list[str], modules: tuple[str, ...]):
+    """Run ``trends ARGS`` in a fresh interpreter; its result and which of ``modules`` it loaded.
+
+    The list of modules is the last line of its stdout.
+    """
+    import subprocess
+    import sys
+
+    probe = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: print(sorted(set({modules!r}) & set(sys.modules))))\n"
+        "from trends.cli import main\n"
+        f"sys.exit(main({args!r}))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=False)
+    return run, run.stdout.strip().splitlines()[-1]
+
+
 @pytest.mark.parametrize("command", [
     ["test", "--since", "2020-01"], ["detect"], ["detect", "--by", "region"],
     ["assess", "--since", "2020-01"], ["alerts"], ["forecast"], ["backtest"], ["severity"],
@@ -180,49 +199,26 @@ def test_version_has_one_source_and_the_command_prints_it_without_heavy_imports(
 ])
 def test_a_missing_input_is_reported_before_the_models_are_imported(command, tmp_path):
     # the error must come at once: statsmodels, scipy.stats and altair take a second or more
-    import subprocess
-    import sys
-
     args = command[:1] + (command[1:2] if command[0] == "chart" else []) + [
         str(tmp_path / "missing.csv")] + command[2 if command[0] == "chart" else 1:]
-    probe = (
-        "import atexit, sys\n"
-        "heavy = ('statsmodels', 'scipy.stats', 'altair', 'trends.models.countmodel')\n"
-        "atexit.register(lambda: print(sorted(set(heavy) & set(sys.modules))))\n"
-        "from trends.cli import main\n"
-        f"sys.exit(main({args!r}))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=False)
+    heavy = ("statsmodels", "scipy.stats", "altair", "trends.models.countmodel")
+    run, loaded = _modules_after(args, heavy)
     assert run.returncode == 2 and "missing.csv" in run.stderr
-    assert run.stdout.strip() == "[]"
+    assert loaded == "[]"
 
 
 @pytest.mark.parametrize("command", [
-    ["detect", "--json"], ["test", "--since", "2023-11", "--json"],
-    ["assess", "--since", "2023-11", "--json"], ["forecast", "--json"],
+    ["detect", "--bootstrap", "99"], ["test", "--since", "2023-11", "--bootstrap", "99"],
+    ["assess", "--since", "2023-11", "--bootstrap", "99"], ["forecast"],
 ])
 def test_the_break_tests_and_forecasts_run_without_importing_statsmodels(command):
-    # statsmodels takes 0.5-1 s to import; only the zero-inflated fits, Farrington's and the
-    # GLR chart's reference fits, HAC errors, the diagnostics and the Holm/BH step load it
-    import subprocess
-    import sys
-
+    # statsmodels takes 0.5-1 s to import; only the zero-inflated fits, the GLR chart's
+    # reference fit, HAC errors and the Holm/BH step load it
     from conftest import DATA
 
     series = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
     args = [command[0], str(series), "--measure", "syria_killed_best", "--start", "2019-01",
-            "--end", "2025-12", "--bootstrap", "99", *command[1:]]
-    if command[0] == "forecast":
-        args.remove("--bootstrap")
-        args.remove("99")
-    probe = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: print(sorted(m for m in sys.modules if m == 'statsmodels')))\n"
-        "from trends.cli import main\n"
-        f"sys.exit(main({args!r}))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=False)
+            "--end", "2025-12", "--json", *command[1:]]
+    run, loaded = _modules_after(args, ("statsmodels",))
     assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines()[-1] == "[]"
+    assert loaded == "[]"
