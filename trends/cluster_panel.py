@@ -62,7 +62,7 @@ from trends.ingest.compact import concat
 from trends.ingest.merge import merge_reports, whole_numbers
 from trends.regions import Gazetteer
 from trends.rowlog import RowLog
-from trends.validate import INT64_MAX, Limits, check_total
+from trends.validate import INT64_MAX, Limits, check_total, exact_total
 
 RegionCheck = Any  # trends.loading.RegionCheck (that module imports this one)
 
@@ -134,10 +134,9 @@ def _drop_repeated(read: FileRead, offset: int, numbers: bool, repeated: pd.Data
     """
     table = read.table
     assert table is not None
-    keys = _keys(read, offset, numbers)
     if repeated.empty:
         return FileRead(read.layout, table)
-    found = keys.join(repeated, on=["layout", "id"], how="left")
+    found = _keys(read, offset, numbers).join(repeated, on=["layout", "id"], how="left")
     again = (found["first"].notna() & (found["first"] != found["order"])).to_numpy()
     log = RowLog()
     if again.any():
@@ -162,18 +161,10 @@ def _select_and_sum(
     assert read.table is not None
     log = RowLog()
     kept = select(IncidentSet(read.table, gazetteer=gazetteer), log=log, extent=extent, **rules)[0]
-    totals = {column: _total(kept[column]) for column in COUNTS}
+    totals = {column: exact_total(kept[column]) for column in COUNTS}
     fits = all(total <= INT64_MAX for total in totals.values())
     sums = partial_sums(kept if fits else kept.iloc[:0], by)
     return log.chunks, sums, group_values(kept, by), totals
-
-
-def _total(values: pd.Series) -> int:
-    """The exact sum of a count column (missing values left out)."""
-    known = values.dropna()
-    if float(known.astype(float).sum()) < 2**62:
-        return int(known.sum())
-    return sum(int(v) for v in known)
 
 
 def panel_on_cluster(

@@ -565,6 +565,21 @@ def _plain_counts(text: pd.Series, max_count: int) -> pd.Series | None:
     return pd.Series(pd.arrays.IntegerArray(filled, mask), index=text.index)
 
 
+def exact_total(values: pd.Series) -> int:
+    """The exact sum of non-negative counts (missing values left out), past 64 bits if need be.
+
+    Examples
+    --------
+    >>> exact_total(pd.Series([2**62, 2**62, None], dtype="Int64")) == 2**63
+    True
+
+    """
+    known = values.dropna()
+    if float(known.astype(float).sum()) < 2**62:
+        return int(known.sum())
+    return sum(int(v) for v in known)
+
+
 def check_total(values: pd.Series, what: str) -> None:
     """Raise a DataError when the sum of ``values`` would not fit in a 64-bit integer.
 
@@ -578,11 +593,7 @@ def check_total(values: pd.Series, what: str) -> None:
     trends.errors.DataError: the killed_best figures add up to more than ...
 
     """
-    known = values.dropna()
-    if float(known.astype(float).sum()) < 2**62:
-        return
-    total = sum(int(v) for v in known)
-    if total > INT64_MAX:
+    if exact_total(values) > INT64_MAX:
         msg = (
             f"the {what} figures add up to more than {INT64_MAX:,}, the largest total the "
             "package can hold; lower --max-count to find the implausible records"
