@@ -265,3 +265,13 @@ def test_the_regions_summary_says_what_its_p_value_tests_and_why_a_region_was_no
     assert "slope_ratio_per_year" in text
     assert "all zeros: not tested (" in text
     assert "p_value tests a change in level" in level.summary().splitlines()
+
+
+def test_a_warning_from_one_region_names_that_region():
+    idx = pd.period_range("2018-01", periods=48, freq="M")
+    rng = np.random.default_rng(5)
+    zeros = np.where(rng.random(48) < 0.5, 0, rng.poisson(20.0, 48))  # zero-inflated counts
+    panel = {"Homs": pd.Series(rng.poisson(20.0, 48), index=idx, name="killed"),
+             "Aleppo": pd.Series(zeros, index=idx, name="killed")}
+    with pytest.warns(ModelWarning, match="series 'Aleppo': chosen automatically"):
+        regions_test(panel, "2020-01", family="auto", bootstrap=19, pooled=False, workers=1)

@@ -177,7 +177,7 @@ def region_series(
     ``panel`` is ``{region: series}``, a wide frame (one column per region) or
     a long frame with ``region``, ``month`` and the ``measure`` column (such
     as ``trends.load_panel(...).panel``); each region keeps its own months, in
-    region order.
+    region order, and is named by its region.
 
     Examples
     --------
@@ -199,7 +199,9 @@ def region_series(
                 out[str(region)] = y.groupby(level=0).sum().sort_index()
             return out
         return {str(c): panel[c].rename(str(c)) for c in panel.columns}
-    return {str(k): v for k, v in panel.items()}
+    # named by region, so that a warning from one region's analysis says which one
+    return {str(k): v.rename(str(k)) if isinstance(v, pd.Series) else v
+            for k, v in panel.items()}
 
 
 def _analyse(job: tuple[Callable[..., Out], str, pd.Series, dict[str, Any]]) -> Out:
