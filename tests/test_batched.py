@@ -88,6 +88,26 @@ def test_threads_do_not_change_results():
     np.testing.assert_array_equal(one.loglik, two.loglik)
 
 
+def test_detect_and_test_give_the_same_numbers_on_one_thread_as_on_two(monkeypatch):
+    """The break scan's bootstrap chunks and the known-break test's refits run side by side."""
+    from trends.models import batched
+    from trends.resurgence import detect_break, its_test
+
+    y = pd.Series(simulate(1, 1)[0], index=IDX)
+    y.iloc[36:] += 15
+
+    def run() -> list[np.ndarray]:
+        scan = detect_break(y, bootstrap=399, seed=3)
+        known = its_test(y, "2016-01", family="negbin", bootstrap=99, seed=3)
+        return [scan.bootstrap_statistics, known.bootstrap_statistics,
+                np.array([known.p_value, *known.level_ratio_ci, *known.slope_ratio_per_year_ci])]
+
+    two = run()
+    monkeypatch.setattr(batched, "_THREADS", 1)
+    for alone, side_by_side in zip(run(), two, strict=True):
+        np.testing.assert_array_equal(alone, side_by_side)
+
+
 def test_underdispersed_counts_give_the_poisson_limit():
     X = build_design(IDX).to_numpy()
     mu = np.exp(X @ np.array([3.0, 0.005, 0.3, 0.1, 0.0, 0.0]))

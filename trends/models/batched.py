@@ -22,9 +22,9 @@ moving once most have converged are refitted alone (:func:`_stragglers_alone`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -36,6 +36,8 @@ _CHUNK_ELEMENTS = 150_000
 # threads over chunks of replicates; TRENDS_THREADS=1 when processes already share the cores
 _THREADS = int(os.environ.get("TRENDS_THREADS", "2"))
 _BLAS: list[ThreadpoolController] = []
+Item = TypeVar("Item")
+Out = TypeVar("Out")
 
 
 def one_blas_thread() -> Any:
@@ -51,6 +53,29 @@ def one_blas_thread() -> Any:
     if not _BLAS:
         _BLAS.append(ThreadpoolController())
     return _BLAS[0].limit(limits=1, user_api="blas")
+
+def map_threads(
+    func: Callable[[Item], Out], items: Sequence[Item], workers: int | None = None
+) -> list[Out]:
+    """``[func(item) for item in items]`` on the fits' threads, each with one BLAS thread.
+
+    ``workers`` threads (default: up to 2, or TRENDS_THREADS; 1 inside a
+    by-region process). Each item is computed as it would be alone, so the
+    results do not depend on the number of threads.
+
+    Examples
+    --------
+    >>> map_threads(lambda k: k * k, [1, 2, 3])
+    [1, 4, 9]
+
+    """
+    n_workers = workers if workers is not None else min(_THREADS, os.cpu_count() or 1)
+    with one_blas_thread():
+        if n_workers > 1 and len(items) > 1:
+            with ThreadPoolExecutor(n_workers) as pool:
+                return list(pool.map(func, items))
+        return [func(item) for item in items]
+
 
 Chunk = Callable[[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None,
                   np.ndarray | None, int, bool, bool], tuple[BatchFit, np.ndarray]]
@@ -237,13 +262,7 @@ def fit_batch(
             return _poisson_fits(X, y, off, sb, max_iter, tol)
         return _negbin_full(X, y, off, sb, st, max_iter, tol, theta_min, theta_max)
 
-    n_workers = workers if workers is not None else min(_THREADS, os.cpu_count() or 1)
-    with one_blas_thread():
-        if n_workers > 1 and len(bounds) > 1:
-            with ThreadPoolExecutor(n_workers) as pool:
-                parts = list(pool.map(run, bounds))
-        else:
-            parts = [run(b) for b in bounds]
+    parts = map_threads(run, bounds, workers)
     return BatchFit(
         np.concatenate([p.beta for p in parts], axis=1),
         np.concatenate([p.loglik for p in parts], axis=1),

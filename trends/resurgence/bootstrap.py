@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trends._deprecate import renamed_keywords
-from trends.models.batched import BatchFit, fit_batch, one_blas_thread
+from trends.models.batched import BatchFit, fit_batch, map_threads, one_blas_thread
 from trends.models.glm import deviance
 from trends.models.latent import LatentAR1, latent_from_autocovariances, residual_autocovariances
 
@@ -93,20 +93,26 @@ def calibrated_latent(
     return latent_from_autocovariances(corrected, theta, flags)
 
 
-def _statistics(
-    Y: np.ndarray, X_alt: np.ndarray, X_null: np.ndarray, offset: np.ndarray, family: str,
-    sign_column: int | None, starts: tuple[BatchFit, BatchFit] | None = None,
-) -> tuple[np.ndarray, BatchFit, BatchFit]:
-    """Test statistic of every row of ``Y`` (LR, scaled deviance, or their signed root).
+def _refits(
+    family: str, offset: np.ndarray, jobs: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]
+) -> list[BatchFit]:
+    """Fits of ``(X, Y, start_beta)`` each, in the test's family, side by side on the cores.
 
-    ``starts`` (fits of the null and the break model) give the fits their starting values.
+    Each fit is computed as it would be alone, so the results are the same.
     """
     core = "poisson" if family == "quasipoisson" else family
-    start_null, start_alt = (None, None) if starts is None else (starts[0].beta, starts[1].beta)
-    null = fit_batch(X_null, Y, family=core, offset=offset,  # type: ignore[arg-type]
-                     start_beta=start_null)
-    alt = fit_batch(X_alt, Y, family=core, offset=offset,  # type: ignore[arg-type]
-                    start_beta=start_alt)
+    return map_threads(
+        lambda job: fit_batch(job[0], job[1], family=core, offset=offset,  # type: ignore[arg-type]
+                              start_beta=job[2]),
+        jobs,
+    )
+
+
+def _statistic(
+    Y: np.ndarray, X_alt: np.ndarray, X_null: np.ndarray, offset: np.ndarray, family: str,
+    sign_column: int | None, null: BatchFit, alt: BatchFit,
+) -> np.ndarray:
+    """Test statistic of every row of ``Y`` (LR, scaled deviance, or their signed root)."""
     if family == "quasipoisson":
         mu1, mu0 = _mean(X_alt, alt, offset), _mean(X_null, null, offset)
         phi = np.sum((Y - mu1) ** 2 / mu1, axis=-1) / (Y.shape[-1] - X_alt.shape[1])
@@ -117,7 +123,7 @@ def _statistics(
         stat = np.maximum(2.0 * (alt.loglik[0] - null.loglik[0]), 0.0)
     if sign_column is not None:
         stat = np.sign(alt.beta[0, :, sign_column]) * np.sqrt(stat)
-    return stat, null, alt
+    return stat
 
 
 @renamed_keywords(replicates="bootstrap")
@@ -153,14 +159,15 @@ def _its_bootstrap(
     nb_null = fit_batch(X_null, y[None], family="negbin", offset=offset)
     latent = calibrated_latent(y, X_alt, offset, nb_alt, rng)
     sign_column = drop[0] if signed else None
-    observed = float(_statistics(y[None], X_alt, X_null, offset, family, sign_column)[0][0])
+    observed_fits = _refits(family, offset, [(X_null, y[None], None), (X_alt, y[None], None)])
+    observed = float(_statistic(y[None], X_alt, X_null, offset, family, sign_column,
+                                *observed_fits)[0])
     null_sims = latent.simulate(rng, _mean(X_null, nb_null, offset)[0], bootstrap)
-    stats_null, fit0, fit1 = _statistics(null_sims, X_alt, X_null, offset, family, sign_column,
-                                         (nb_null, nb_alt))
     alt_sims = latent.simulate(rng, _mean(X_alt, nb_alt, offset)[0], bootstrap)
-    core = "poisson" if family == "quasipoisson" else family
-    refit = fit_batch(X_alt, alt_sims, family=core, offset=offset,  # type: ignore[arg-type]
-                      start_beta=nb_alt.beta)
+    fit0, fit1, refit = _refits(family, offset, [(X_null, null_sims, nb_null.beta),
+                                                 (X_alt, null_sims, nb_alt.beta),
+                                                 (X_alt, alt_sims, nb_alt.beta)])
+    stats_null = _statistic(null_sims, X_alt, X_null, offset, family, sign_column, fit0, fit1)
     tolerance = 1e-9 * max(1.0, abs(observed))
     p_value = (1.0 + np.sum(stats_null >= observed - tolerance)) / (bootstrap + 1.0)
     failed = int((~fit0.converged).sum() + (~fit1.converged).sum() + (~refit.converged).sum())

@@ -36,7 +36,7 @@ import pandas as pd
 from trends._json import finite_or_none
 from trends.errors import DataError
 from trends.minimums import MIN_ACTIVE_MONTHS, MIN_SEGMENT_MONTHS
-from trends.models.batched import BatchFit, fit_batch
+from trends.models.batched import BatchFit, fit_batch, map_threads
 from trends.models.breakscore import break_scores, top_candidates
 from trends.models.design import (
     aligned_covariates,
@@ -323,13 +323,17 @@ def _bootstrap(
         from tqdm import tqdm
 
         bar = tqdm(total=replicates, desc="bootstrap", file=sys.stderr)
-    out = np.empty(replicates)
-    for start in range(0, replicates, _BOOT_CHUNK):
+    def chunk(start: int) -> np.ndarray:
         stop = min(start + _BOOT_CHUNK, replicates)
-        out[start:stop] = sup_lr(X_null, X_alt, np.asarray(positions), sims[start:stop], family,
-                                 offset=offset)
+        part = sup_lr(X_null, X_alt, np.asarray(positions), sims[start:stop], family,
+                      offset=offset)
         if bar is not None:
             bar.update(stop - start)
+        return part
+
+    # the chunks are independent, so they run on both cores (each fit batch is one series
+    # per design and would otherwise keep one core)
+    out = np.concatenate(map_threads(chunk, range(0, replicates, _BOOT_CHUNK)))
     if bar is not None:
         bar.close()
     return out
