@@ -159,7 +159,8 @@ def _its_bootstrap(
     nb_null = fit_batch(X_null, y[None], family="negbin", offset=offset)
     latent = calibrated_latent(y, X_alt, offset, nb_alt, rng)
     sign_column = drop[0] if signed else None
-    observed_fits = _refits(family, offset, [(X_null, y[None], None), (X_alt, y[None], None)])
+    observed_fits = ([nb_null, nb_alt] if family == "negbin" else
+                     _refits(family, offset, [(X_null, y[None], None), (X_alt, y[None], None)]))
     observed = float(_statistic(y[None], X_alt, X_null, offset, family, sign_column,
                                 *observed_fits)[0])
     null_sims = latent.simulate(rng, _mean(X_null, nb_null, offset)[0], bootstrap)

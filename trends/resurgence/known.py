@@ -234,7 +234,7 @@ def its_test(
             ModelWarning,
             stacklevel=2,
         )
-    if chosen != family:
+    if chosen != fit.family:  # "auto" chose what it fitted, or the bootstrap needs another
         fit = replace(model, family=chosen).fit(series)  # type: ignore[arg-type]
     names = list(fit.glm.names)
     terms = tuple(t for t in ("post", "tpost") if t in names)
