@@ -15,7 +15,9 @@ Inputs (made once in --data, default /tmp/trends-bench):
 Each command runs as its own process under /usr/bin/time: CPU seconds (user
 + system) and peak resident memory are the whole process's, start-up
 included. DuckDB (the ``bench`` extra) reads the same file and computes the
-same month x region sums. A process passing --rss-cap is stopped and shown
+same month x region sums. A third process shows the floor of any reader
+built on pyarrow: pyarrow alone parsing the columns the GED layout reads,
+with nothing else done. A process passing --rss-cap is stopped and shown
 as such. trends runs with ``--max-expanded 16G``: the 10M-event Parquet file
 expands past the default guard against decompression bombs. Last, the wall
 time of ``trends --help`` and of two error messages (a missing file, a bad
@@ -51,6 +53,26 @@ duckdb.sql(f'''
                count(*) AS incidents, sum(CAST(low AS BIGINT)) AS killed_low,
                sum(CAST(best AS BIGINT)) AS killed_best, sum(CAST(high AS BIGINT)) AS killed_high
         FROM {source} GROUP BY ALL ORDER BY ALL) TO '{sys.argv[2]}' (HEADER)''')
+"""
+
+
+# The floor of any pyarrow-based reader: pyarrow alone parsing the columns the GED layout
+# reads (as text, as trends does) and nothing else: no checks, no sums, no output.
+PYARROW = """
+import sys, pyarrow as pa
+from trends.ingest import READERS
+path, columns = sys.argv[1], list(READERS['ucdp-ged'].COLUMNS)
+if path.endswith('.parquet'):
+    import pyarrow.parquet as pq
+    names = pq.read_schema(path).names
+    pq.read_table(path, columns=[c for c in columns if c in names])
+else:
+    import pyarrow.csv as pacsv
+    header = pacsv.open_csv(path).schema.names
+    keep = [c for c in columns if c in header]
+    pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                   convert_options=pacsv.ConvertOptions(
+                       include_columns=keep, column_types=dict.fromkeys(keep, pa.string())))
 """
 
 
@@ -206,9 +228,9 @@ def main() -> None:
         files += [(f"{n:,} events, CSV", csv_path), (f"{n:,} events, Parquet", pq_path)]
     print(
         "| input | size | trends CPU | DuckDB CPU | ratio | trends peak RSS | DuckDB peak RSS "
-        "| ratio |"
+        "| ratio | pyarrow read alone CPU | its ratio to DuckDB |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         for label, path in files:
             # The 10M-event Parquet file expands past the default 2 GiB guard against
@@ -224,11 +246,14 @@ def main() -> None:
             both = ours["status"] == theirs["status"] == "ok"
             cpu_ratio = f"{ours['cpu'] / theirs['cpu']:.1f}x" if both else "-"
             rss_ratio = f"{ours['rss'] / theirs['rss']:.1f}x" if both else "-"
+            floor = measure([sys.executable, "-c", PYARROW, str(path)], args.rss_cap)
+            floor_ratio = (f"{floor['cpu'] / theirs['cpu']:.1f}x"
+                           if floor["status"] == theirs["status"] == "ok" else "-")
             size = f"{path.stat().st_size / 2**20:,.0f} MiB"
             print(
                 f"| {label} | {size} | {fmt(ours, 'cpu', 's')} | {fmt(theirs, 'cpu', 's')} | "
                 f"{cpu_ratio} | {fmt(ours, 'rss', 'MiB')} | {fmt(theirs, 'rss', 'MiB')} | "
-                f"{rss_ratio} |",
+                f"{rss_ratio} | {fmt(floor, 'cpu', 's')} | {floor_ratio} |",
                 flush=True,
             )
     print()
