@@ -195,6 +195,49 @@ def _negbin_ll(
     return gamma_sum - log_fact + log_ratio.sum(axis=-1) - theta * sum_log, sum_log
 
 
+def _halve_falls(
+    X: np.ndarray, Y: np.ndarray, offset: np.ndarray, log_fact: np.ndarray, noise: np.ndarray,
+    sums: GammaSums, done: np.ndarray, old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...],
+) -> None:
+    """Halve the steps whose log-likelihood would fall, up to 30 times; ``new`` is updated in place.
+
+    ``old`` is (beta, phi, ll) before the step, ``new`` (beta, phi, eta, mu, ll,
+    sum_log) after it. The problems are taken out once, and each halving works on those
+    still falling only: a few slow problems of a large batch cost little.
+    """
+    beta, phi, ll = old
+    mu_new, ll_new = new[3], new[4]
+    floor = ll - 1e-12 * np.abs(ll) - noise
+    worse = ~(ll_new >= floor) & ~done
+    if not worse.any():
+        return
+    which = np.nonzero(worse)
+    X_w = np.broadcast_to(X[:, None], (*worse.shape, *X.shape[-2:]))[which]
+    off_w = np.broadcast_to(offset, mu_new.shape)[which][:, None, :]
+    Y_w = np.broadcast_to(Y, mu_new.shape)[which]
+    fact_w = np.broadcast_to(log_fact, ll_new.shape)[which]
+    floor_w = np.broadcast_to(floor, ll_new.shape)[which]
+    beta_w, phi_w = beta[which], phi[which]
+    out = [a[which] for a in new]
+    nb_w, np_w, eta_w, mu_w, ll_w, sl_w = out
+    s = np.arange(len(which[0]))
+    for _ in range(30):
+        nb_w[s] = 0.5 * (nb_w[s] + beta_w[s])
+        np_w[s] = 0.5 * (np_w[s] + phi_w[s])
+        eta_s = linear(X_w[s], nb_w[s][:, None, :], off_w[s])[:, 0]
+        eta_w[s] = eta_s
+        mu_w[s] = np.exp(eta_s)
+        th_s = np.exp(np_w[s])
+        ll_w[s], sl_w[s] = _negbin_ll(Y_w[s], eta_s, mu_w[s], th_s,
+                                      sums.loggamma(th_s, (which[0][s], which[1][s])),
+                                      fact_w[s])
+        s = s[~(ll_w[s] >= floor_w[s])]
+        if not s.size:
+            break
+    for target, values in zip(new, out, strict=True):
+        target[which] = values
+
+
 def negbin_chunk(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, beta: np.ndarray,
     theta: np.ndarray, max_iter: int, tol: float, theta_min: float, theta_max: float,
@@ -284,23 +327,8 @@ def negbin_chunk(
         th_new = np.exp(new_phi)
         ll_new, sum_log_new = _negbin_ll(Y, eta_new, mu_new, th_new, sums.loggamma(th_new),
                                          log_fact)
-        for _ in range(30):
-            worse = ~(ll_new >= ll - 1e-12 * np.abs(ll) - noise) & ~done
-            if not worse.any():
-                break
-            which = np.nonzero(worse)
-            new_beta[which] = 0.5 * (new_beta[which] + beta[which])
-            new_phi[which] = 0.5 * (new_phi[which] + phi[which])
-            X_w = np.broadcast_to(X[:, None], (*worse.shape, *X.shape[-2:]))[which]
-            eta_w = linear(X_w, new_beta[which][:, None, :],
-                            np.broadcast_to(offset, mu_new.shape)[which][:, None, :])[:, 0]
-            eta_new[which] = eta_w
-            mu_new[which] = np.exp(eta_w)
-            th_w = np.exp(new_phi[which])
-            ll_new[which], sum_log_new[which] = _negbin_ll(
-                np.broadcast_to(Y, mu_new.shape)[which], eta_w, mu_new[which], th_w,
-                sums.loggamma(th_w, which), np.broadcast_to(log_fact, ll_new.shape)[which],
-            )
+        _halve_falls(X, Y, offset, log_fact, noise, sums, done, (beta, phi, ll),
+                     (new_beta, new_phi, eta_new, mu_new, ll_new, sum_log_new))
         # near the Poisson limit (theta above 100 times every mean) the likelihood is flat
         # in theta and its exact value no longer matters: a steady log-likelihood is enough
         flat = new_phi > np.log(100.0 * np.max(mu_new, axis=-1))
