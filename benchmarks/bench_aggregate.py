@@ -60,8 +60,7 @@ duckdb.sql(f'''
 # reads (as text, as trends does) and nothing else: no checks, no sums, no output.
 PYARROW = """
 import sys, pyarrow as pa
-from trends.ingest import READERS
-path, columns = sys.argv[1], list(READERS['ucdp-ged'].COLUMNS)
+path, columns = sys.argv[1], sys.argv[2].split(',')
 if path.endswith('.parquet'):
     import pyarrow.parquet as pq
     names = pq.read_schema(path).names
@@ -74,6 +73,17 @@ else:
                    convert_options=pacsv.ConvertOptions(
                        include_columns=keep, column_types=dict.fromkeys(keep, pa.string())))
 """
+
+
+def _ged_columns() -> str:
+    """The columns the GED layout reads, comma-separated (given to the pyarrow process)."""
+    sys.path.insert(0, str(ROOT))
+    from trends.ingest import READERS
+
+    return ",".join(READERS["ucdp-ged"].COLUMNS)
+
+
+GED_COLUMNS = _ged_columns()
 
 
 def ged_records() -> tuple[str, list[str]]:
@@ -246,7 +256,7 @@ def main() -> None:
             both = ours["status"] == theirs["status"] == "ok"
             cpu_ratio = f"{ours['cpu'] / theirs['cpu']:.1f}x" if both else "-"
             rss_ratio = f"{ours['rss'] / theirs['rss']:.1f}x" if both else "-"
-            floor = measure([sys.executable, "-c", PYARROW, str(path)], args.rss_cap)
+            floor = measure([sys.executable, "-c", PYARROW, str(path), GED_COLUMNS], args.rss_cap)
             floor_ratio = (f"{floor['cpu'] / theirs['cpu']:.1f}x"
                            if floor["status"] == theirs["status"] == "ok" else "-")
             size = f"{path.stat().st_size / 2**20:,.0f} MiB"

@@ -9,7 +9,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import DATA, RESULTS
+from conftest import DATA, GED, RESULTS
 
 from trends.cli import build_parser, main
 from trends.cli.console import Console
@@ -223,3 +223,12 @@ def test_a_window_outside_the_data_names_the_bound_the_user_gave(capsys, window,
     status, _, err = run(capsys, "aggregate", DATA / "ucdp_ged_syria_2016-01_2019-11.csv.gz",
                          *window)
     assert status == 2 and said in err
+
+
+@pytest.mark.parametrize(("command", "option"), [("test", ["--since", "2016-03"]),
+                                                  ("detect", ["--min-segment", "30"])])
+def test_by_region_with_no_region_analysable_is_one_line_and_status_two(capsys, command, option):
+    code = main([command, str(GED), "--actor", "IS", "--by", "region", *option, "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and "no region could be" in err[0] and "(and 14 other regions)" in err[0]

@@ -190,7 +190,7 @@ def its_test(
         msg = (
             f"break month {break_month} leaves {position} months before and {n - position} "
             f"after it; the test needs at least {min_segment_months} on each side "
-            "(choose another month or lower min_segment_months)"
+            "(choose another month; in Python, min_segment_months= sets the minimum)"
         )
         raise DataError(msg)
     active = (series.iloc[:position] > 0).sum(), (series.iloc[position:] > 0).sum()

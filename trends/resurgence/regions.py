@@ -30,7 +30,12 @@ from trends.models.design import ChangeChoice
 from trends.parallel import map_regions, region_seed, region_series
 from trends.results import ResultView
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
-from trends.resurgence.multiplicity import adjust_table, replicates_note, warn_replicates
+from trends.resurgence.multiplicity import (
+    adjust_table,
+    replicates_note,
+    require_some,
+    warn_replicates,
+)
 from trends.resurgence.pooled import pooled_model
 
 
@@ -261,6 +266,7 @@ def regions_test(
             for number, (region, y) in enumerate(series.items())]
     rows = map_regions(_region_row, jobs, workers=workers, scheduler=scheduler, client=client)
     table = pd.DataFrame(rows)
+    require_some(table, "tested")
     for col in (
         "level_ratio",
         "ci_low",

@@ -23,7 +23,12 @@ from trends.errors import DataError
 from trends.minimums import MIN_SEGMENT_MONTHS
 from trends.parallel import map_regions, region_seed, region_series
 from trends.results import ResultView
-from trends.resurgence.multiplicity import adjust_table, replicates_note, warn_replicates
+from trends.resurgence.multiplicity import (
+    adjust_table,
+    replicates_note,
+    require_some,
+    warn_replicates,
+)
 from trends.resurgence.scan import detect_break
 
 _NUMBERS = ("level_ratio", "statistic", "p_value")
@@ -190,6 +195,7 @@ def regions_detect(
             for number, (region, y) in enumerate(series.items())]
     table = pd.DataFrame(map_regions(_detect_row, jobs, workers=workers, scheduler=scheduler,
                                      client=client))
+    require_some(table, "scanned")
     scanned = adjust_table(table)  # bootstrap=0 scans without a p-value
     warn_replicates(bootstrap, int(scanned.sum()))
     return RegionDetectResult(table, inference=inference, bootstrap=bootstrap, seed=seed)
