@@ -205,6 +205,9 @@ def test_severity_split_on_bundled_data(capsys):
         (["test", DEIR, "--since", "2016-02"], "2016-02"),
         (["test", DEIR, "--since", "2017-13"], "YYYY-MM"),
         (["detect", DEIR, "--measure", "wounded"], "--measure 'wounded': not in "),
+        (["severity", GED, "--since", "2015-01"], "--since 2015-01 leaves no month before it"),
+        (["severity", GED, "--since", "2025-01"], "--since 2025-01 leaves no month from it"),
+        (["assess", DEIR, "--since", "2017-13"], "the month from 01 to 12; got '2017-13'"),
     ],
 )
 def test_bad_requests_are_one_line_errors(capsys, args, message):

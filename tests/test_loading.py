@@ -75,7 +75,8 @@ def test_loader_errors_name_what_is_wrong():
         load_panel([SEEDS], regon=["Homs"])
     with pytest.raises(TypeError, match="'actor'; did you mean 'actors'"):
         trends.aggregate(SEEDS, actor=["IS"])
-    with pytest.raises(OptionError, match=r"start must be a month written YYYY-MM; got .2024-13."):
+    with pytest.raises(OptionError, match=r"start must be a month written YYYY-MM, the month from "
+                                          r"01 to 12; got .2024-13."):
         load_panel([SEEDS], start="2024-13")
 
 

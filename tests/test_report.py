@@ -160,6 +160,14 @@ def test_output_single_file_must_be_true_or_false(tmp_path):
     assert ReportDefinition.from_toml(bad).output.single_file is True
 
 
+def test_the_older_alternative_key_is_read_as_direction_and_not_shown(tmp_path):
+    definition = tmp_path / "r.toml"
+    definition.write_text(f'title = "x"\n[input]\nfiles = ["{GED}"]\n'
+                          '[analysis]\nalternative = "increase"\n')
+    parameters = ReportDefinition.from_toml(definition).to_dict()["analysis"]
+    assert parameters["direction"] == "rise" and "alternative" not in parameters
+
+
 def test_page_opens_with_the_verdict_then_its_evidence_then_the_figures(built):
     html = built[1].page.read_text()
     lead = re.search(r'<p class="lead">([^<]*)</p>', html)
@@ -176,9 +184,9 @@ def test_page_opens_with_the_verdict_then_its_evidence_then_the_figures(built):
     assert "By region, since November 2017" in evidence.group(1)
     # every figure has its interval and says what it means
     items = re.findall(r"<li>([^<]*)</li>", figures.group(1))
-    forecast = next(i for i in items if i.startswith("Expected in December 2019"))
-    assert re.search(r"\(80% interval \d+-\d+: the count should fall in such an interval "
-                     r"about 8 months in 10", forecast)
+    forecast = next(i for i in items if i.startswith("Forecast for December 2019"))
+    assert re.search(r"\(the median; 80% interval \d+-\d+: the count should fall in such an "
+                     r"interval about 8 months in 10", forecast)
     tail = next(i for i in items if i.startswith("Deaths per incident"))
     assert re.search(r"95% CI \d\.\d\d-\d\.\d\d; .*times rarer", tail)
     assert "Not computed" not in html and "Also not computed" not in html
@@ -252,9 +260,9 @@ def test_headline_calls_a_low_month_unusually_low():
     first = headlines(f, "Syria")[0]
     low = f.alerts.iloc[0]["lower_bound"]
     assert first == (
-        "November 2019: 15 incidents (Syria), against 134 expected from its own history: "
-        f"unusually low (below the lower bound of {low:.1f}). A month outside its bounds "
-        "happens by chance in about 1 month in 20 on each side when nothing has changed."
+        "November 2019: 15 incidents (Syria), against 134 expected from the same time of year "
+        f"in the past 2 years: unusually low (below the lower bound of {low:.1f}). A month outside "
+        "its bounds happens by chance in about 1 month in 20 on each side when nothing has changed."
     )
     assert "within the usual range" not in first
 

@@ -323,7 +323,8 @@ def test_decomposition_errors_name_the_problem():
         decompose_change(data, **periods)
     with pytest.raises(OptionError, match="overlap"):
         decompose_change(data, before=("2020-01", "2020-03"), after=("2020-03", "2020-04"))
-    with pytest.raises(DataError, match="absent from the data"):
+    with pytest.raises(DataError, match=r"needs months the data do not have "
+                                        r"\(2020-01 to 2020-04\): 2019-11, 2019-12$"):
         decompose_change(data, before=("2019-11", "2020-01"), after=("2020-03", "2020-04"))
     two_regions = pd.concat([data.assign(region="a"), data.assign(region="b")])
     with pytest.raises(OptionError, match="holds 2 regions; pass region="):

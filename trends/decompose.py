@@ -63,13 +63,14 @@ def _period(
 ) -> tuple[pd.Period, pd.Period]:
     start, end = (pd.Period(str(b), freq="M") for b in bounds)
     if start > end:
-        msg = f"{label} period starts after it ends: {start} > {end}"
+        msg = f"{label} period would run from {start} back to {end}: it must start before it ends"
         raise OptionError(msg)
     wanted = pd.period_range(start, end, freq="M")
     absent = wanted.difference(index)
     if len(absent):
-        shown = [str(p) for p in absent[:5]]
-        msg = f"{label} period {start} to {end} needs months absent from the data: {shown}"
+        shown = ", ".join(str(p) for p in absent[:5]) + (", ..." if len(absent) > 5 else "")
+        msg = (f"{label} period {start} to {end} needs months the data do not have "
+               f"({index.min()} to {index.max()}): {shown}")
         raise DataError(msg)
     return start, end
 

@@ -238,6 +238,8 @@ def parse_month(value: str, name: str, *, path: str | None = None) -> pd.Period:
     text = value.strip() if isinstance(value, str) else value
     if not isinstance(text, str) or not MONTH_PATTERN.fullmatch(text):
         msg = "must be a month written YYYY-MM"
+        if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}", text):
+            msg += ", the month from 01 to 12"
         raise _error(msg, name=name, value=value, path=path)
     if not EARLIEST.year <= int(text[:4]) <= LATEST.year:
         msg = f"must be a month from {EARLIEST:%Y-%m} to {LATEST:%Y-%m}"

@@ -17,7 +17,7 @@ from trends.cli.inputs import (
 )
 from trends.cli.series import print_json, read_monthly_input
 from trends.decompose import decompose_change
-from trends.errors import OptionError
+from trends.errors import DataError, OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
 from trends.monthly import is_monthly_header
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
             raise OptionError(msg)
     else:
         loaded = load_from_args(args, regions=args.regions, by=())
+        _split_months(args, loaded.panel)  # a --since outside the data stops before the tail fit
         kept = cast(pd.DataFrame, loaded.kept)  # incident files always give the kept incidents
         with CONSOLE.bar("severity") as bar:
             bar.step(f"power-law tail, {args.bootstrap} bootstrap samples")
@@ -87,10 +88,7 @@ def run(args: argparse.Namespace) -> int:
         monthly = loaded.panel
     split = None
     if args.since:
-        since = parse_month(args.since, "--since")
-        months = monthly["month"]
-        before = (months.iloc[0], str(since - 1))
-        after = (str(since), months.iloc[-1])
+        before, after = _split_months(args, monthly)
         split = decompose_change(
             monthly, before=before, after=after, measure=args.measure, seed=args.seed
         )
@@ -104,3 +102,18 @@ def run(args: argparse.Namespace) -> int:
         parts = [r.summary().rstrip() for r in (tail, split) if r is not None]
         sys.stdout.write(show_controls("\n\n".join(parts)) + "\n")
     return 0
+
+
+def _split_months(args: argparse.Namespace, monthly: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+    """The months before ``--since`` and from it; a month that leaves either empty is an error."""
+    if not args.since:
+        return ()
+    since = parse_month(args.since, "--since")
+    months = monthly["month"]
+    first, last = (pd.Period(str(m), freq="M") for m in (months.iloc[0], months.iloc[-1]))
+    if not first < since <= last:
+        side = "before" if since <= first else "from"
+        msg = (f"--since {since} leaves no month {side} it: the data run from {first} to {last}; "
+               "choose a month inside them")
+        raise DataError(msg)
+    return (str(first), str(since - 1)), (str(since), str(last))

@@ -214,6 +214,7 @@ class ReportDefinition:
         """Every setting, JSON-safe (for the provenance block), inputs named as given."""
         out = asdict(self)
         del out["shown"], out["given"]
+        del out["analysis"]["alternative"]  # the older key, read as ``direction``; unused
         out["inputs"] = [self.name_of(p) for p in self.inputs]
         out["aliases"] = self.name_of(self.aliases) if self.aliases else ""
         out["source"] = self.name_of(self.source) if self.source else ""

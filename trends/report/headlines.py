@@ -123,8 +123,11 @@ def _figures(f: Findings, scope: str) -> list[str]:
         total = f.alerts[f.alerts["region"] == "All regions"].iloc[0]
         sentence = f"{month_name(f.month)}: {total['observed']} {what} ({scope})"
         if math.isfinite(total["expected"]):
+            # not "expected" alone: the forecast below expects from the recent trend instead
+            baseline = (f"the same time of year in the past {f.settings.alert_years_back} years"
+                        if f.settings.alert_method == "farrington" else "its own history")
             sentence += (
-                f", against {total['expected']:.0f} expected from its own history: "
+                f", against {total['expected']:.0f} expected from {baseline}: "
                 f"{total['verdict']}."
             )
             if f.settings.alert_method == "farrington":
@@ -141,9 +144,9 @@ def _figures(f: Findings, scope: str) -> list[str]:
     if f.forecast is not None:
         row = f.forecast.tidy().iloc[0]
         out.append(
-            f"Expected in {month_name(row['month'])}: {row['median']:.0f} {what} "
-            f"(80% interval {row['lo80']:.0f}-{row['hi80']:.0f}: the count should fall in "
-            f"such an interval about 8 months in 10{_coverage(f)})."
+            f"Forecast for {month_name(row['month'])}: {row['median']:.0f} {what} "
+            f"(the median; 80% interval {row['lo80']:.0f}-{row['hi80']:.0f}: the count should "
+            f"fall in such an interval about 8 months in 10{_coverage(f)})."
         )
     elif "forecast" in f.notes:
         out.append(f"Forecast: not computed: {f.notes['forecast']}.")
@@ -239,7 +242,11 @@ def _region_verdicts(f: Findings) -> str:
     text = ""
     if parts:
         tested = max((v.regions_tested for v in f.region_verdicts), default=1)
-        adjusted = f" (p-values Holm-adjusted for {tested} regions)" if tested > 1 else ""
+        named = sum(len(names) for names in groups.values())
+        adjusted = ""
+        if tested > 1:  # a region that could not be told may have no p-value to adjust
+            which = f"the {tested} regions that have one" if tested < named else f"{tested} regions"
+            adjusted = f" (p-values Holm-adjusted for {which})"
         text = (f"By region, since {month_name(f.settings.break_month)}{adjusted}: "
                 + "; ".join(parts) + ".")
     if "regions" in f.notes and f.settings.break_month:
