@@ -226,7 +226,9 @@ def test_a_window_outside_the_data_names_the_bound_the_user_gave(capsys, window,
 
 
 @pytest.mark.parametrize(("command", "option"), [("test", ["--since", "2016-03"]),
-                                                  ("detect", ["--min-segment", "30"])])
+                                                  ("detect", ["--min-segment", "30"]),
+                                                  ("alerts", ["--years-back", "5"]),
+                                                  ("backtest", ["--min-train", "60"])])
 def test_by_region_with_no_region_analysable_is_one_line_and_status_two(capsys, command, option):
     code = main([command, str(GED), "--actor", "IS", "--by", "region", *option, "-q"])
     err = capsys.readouterr().err.strip().splitlines()

@@ -204,6 +204,30 @@ def region_series(
             for k, v in panel.items()}
 
 
+def require_some(notes: Sequence[tuple[str, str]], what: str) -> None:
+    """Stop with one line when ``--by region`` could analyse no region.
+
+    ``notes`` holds each region's name and why it could not be analysed ("" when it was).
+    A table of reasons only is no answer: the run stops as a one-series run
+    would, with the first region's reason.
+
+    Examples
+    --------
+    >>> require_some([("a", "too short"), ("b", "")], "tested")
+    >>> require_some([("a", "too short"), ("b", "too short")], "tested")
+    Traceback (most recent call last):
+    trends.errors.DataError: no region could be tested: region 'a': too short (and 1 other region)
+
+    """
+    if not notes or any(reason == "" for _, reason in notes):
+        return
+    (region, reason), others = notes[0], len(notes) - 1
+    msg = f"no region could be {what}: region {region!r}: {reason}"
+    if others:
+        msg += f" (and {others} other region{'s' if others != 1 else ''})"
+    raise DataError(msg)
+
+
 def _analyse(job: tuple[Callable[..., Out], str, pd.Series, dict[str, Any]]) -> Out:
     analysis, region, y, options = job
     try:

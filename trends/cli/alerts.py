@@ -15,6 +15,7 @@ from trends.cli.series import (
     load_series,
     or_note,
     print_json,
+    stop_if_none_analysed,
     where_to_run,
 )
 from trends.errors import DataError, OptionError
@@ -87,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
     with CONSOLE.bar("alerts") as bar:
         bar.step(f"{len(series)} series")
         jobs = [(region, y, settings, bool(args.by)) for region, y in series]
-        rows = map_regions(_alert_row, jobs, **where_to_run(args))
+        results = map_regions(_alert_row, jobs, **where_to_run(args))
+    stop_if_none_analysed(results, "assessed")
+    rows = [{"region": r.name, "month": settings["month"], "note": r.summary()}
+            if isinstance(r, NotAnalysed) else r for r in results]
     if args.json:
         out = rows if args.by else rows[0]
         print_json(out)
@@ -105,17 +109,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _alert_row(job: tuple[str, pd.Series, dict[str, Any], bool]) -> dict[str, Any]:
+def _alert_row(job: tuple[str, pd.Series, dict[str, Any], bool]) -> dict[str, Any] | NotAnalysed:
     """One region's alert for its month, as an output row.
 
     With ``--by region`` a region that cannot be assessed gets a note; alone it is an error.
     """
     region, y, settings, by_region = job
-    row = or_note(by_region, region, "assessed", lambda: _alert(region, y, settings),
-                  (DataError, OptionError))
-    if isinstance(row, NotAnalysed):
-        return {"region": region, "month": settings["month"], "note": row.summary()}
-    return row
+    return or_note(by_region, region, "assessed", lambda: _alert(region, y, settings),
+                   (DataError, OptionError))
 
 
 def _alert(region: str, y: pd.Series, settings: dict[str, Any]) -> dict[str, Any]:

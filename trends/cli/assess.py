@@ -17,6 +17,7 @@ from trends.cli.series import (
     or_note,
     print_json,
     series_of,
+    stop_if_none_analysed,
     where_to_run,
 )
 from trends.options import DIRECTIONS
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     with CONSOLE.bar("assessing") as bar:
         bar.step(f"{len(series)} series, {args.bootstrap} bootstrap series each")
         results = map_regions(_assess_one, jobs, **where_to_run(args))
+    stop_if_none_analysed(results, "assessed")
     if args.by:
         assessed = iter(adjust_for_regions([r for r in results if not isinstance(r, NotAnalysed)]))
         results = [r if isinstance(r, NotAnalysed) else next(assessed) for r in results]

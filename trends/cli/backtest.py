@@ -12,6 +12,7 @@ from trends.cli.series import (
     emit,
     load_series,
     or_note,
+    stop_if_none_analysed,
     where_to_run,
 )
 
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         bar.step(f"{len(series)} series: every origin, {2 + len(BASELINES)} forecasters")
         jobs = [(name, y, settings, bool(args.by)) for name, y in series.items()]
         results = map_regions(_backtest_one, jobs, **where_to_run(args))
+    stop_if_none_analysed(results, "backtested")
     emit(args, results, list(series))
     return 0
 

@@ -11,7 +11,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -209,6 +209,14 @@ class NotAnalysed:
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "region": self.name, "note": self.summary()}
+
+
+def stop_if_none_analysed(results: Sequence[object], what: str) -> None:
+    """With ``--by region``, one error line when every region's result is a :class:`NotAnalysed`."""
+    from trends.parallel import require_some
+
+    require_some([(r.name, r.reason) if isinstance(r, NotAnalysed) else ("", "")
+                  for r in results], what)
 
 
 def or_note(

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from trends.errors import DataError, ModelWarning
+from trends.errors import ModelWarning
 from trends.resurgence.checks import decide_from, p_value_for
 from trends.resurgence.verdict import Assessment, with_words
 
@@ -98,30 +98,6 @@ def warn_replicates(bootstrap: int, regions: int) -> None:
     note = replicates_note(bootstrap, regions)
     if note:
         warnings.warn(note, ModelWarning, stacklevel=3)
-
-
-def require_some(table: pd.DataFrame, what: str) -> None:
-    """Raise :class:`DataError` when no region of ``table`` could be analysed (every row a note).
-
-    A table of reasons only is no answer: the run stops as a one-series run
-    would, with the first region's reason.
-
-    Examples
-    --------
-    >>> require_some(pd.DataFrame({"region": ["a", "b"], "note": ["too short", ""]}), "tested")
-    >>> require_some(pd.DataFrame({"region": ["a", "b"], "note": ["too short", "too short"]}),
-    ...              "tested")
-    Traceback (most recent call last):
-    trends.errors.DataError: no region could be tested: region 'a': too short (and 1 other region)
-
-    """
-    if len(table) == 0 or (table["note"] == "").any():
-        return
-    first, others = table.iloc[0], len(table) - 1
-    msg = f"no region could be {what}: region {first['region']!r}: {first['note']}"
-    if others:
-        msg += f" (and {others} other region{'s' if others != 1 else ''})"
-    raise DataError(msg)
 
 
 def adjust_table(table: pd.DataFrame) -> np.ndarray:

@@ -27,13 +27,12 @@ from trends._json import finite_or_none
 from trends.errors import DataError, InputError
 from trends.models.countmodel import FamilyChoice
 from trends.models.design import ChangeChoice
-from trends.parallel import map_regions, region_seed, region_series
+from trends.parallel import map_regions, region_seed, region_series, require_some
 from trends.results import ResultView
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
 from trends.resurgence.multiplicity import (
     adjust_table,
     replicates_note,
-    require_some,
     warn_replicates,
 )
 from trends.resurgence.pooled import pooled_model
@@ -266,7 +265,7 @@ def regions_test(
             for number, (region, y) in enumerate(series.items())]
     rows = map_regions(_region_row, jobs, workers=workers, scheduler=scheduler, client=client)
     table = pd.DataFrame(rows)
-    require_some(table, "tested")
+    require_some(list(zip(table["region"], table["note"], strict=True)), "tested")
     for col in (
         "level_ratio",
         "ci_low",

@@ -21,12 +21,11 @@ import pandas as pd
 from trends._json import finite_or_none
 from trends.errors import DataError
 from trends.minimums import MIN_SEGMENT_MONTHS
-from trends.parallel import map_regions, region_seed, region_series
+from trends.parallel import map_regions, region_seed, region_series, require_some
 from trends.results import ResultView
 from trends.resurgence.multiplicity import (
     adjust_table,
     replicates_note,
-    require_some,
     warn_replicates,
 )
 from trends.resurgence.scan import detect_break
@@ -195,7 +194,7 @@ def regions_detect(
             for number, (region, y) in enumerate(series.items())]
     table = pd.DataFrame(map_regions(_detect_row, jobs, workers=workers, scheduler=scheduler,
                                      client=client))
-    require_some(table, "scanned")
+    require_some(list(zip(table["region"], table["note"], strict=True)), "scanned")
     scanned = adjust_table(table)  # bootstrap=0 scans without a p-value
     warn_replicates(bootstrap, int(scanned.sum()))
     return RegionDetectResult(table, inference=inference, bootstrap=bootstrap, seed=seed)
