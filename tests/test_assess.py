@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -310,3 +311,6 @@ def test_a_ratio_of_the_first_year_says_so():
     assert "later_change" in [f.code for f in result.flags]
     assert "in the 12 months from then they were" in result.sentence
     assert "since then they have been" not in result.sentence
+    # the later change is in the sentence a briefing quotes, not only in the evidence
+    assert re.search(r"Later months differ: the 2\d months to 20\d\d-\d\d were \d+\.\d\d times "
+                     r"the level the trend before predicted", result.sentence)

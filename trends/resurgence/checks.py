@@ -92,11 +92,13 @@ def first_year(
     low, high = first.level_ratio_ci
     if low <= test.level_ratio <= high:
         return None
+    whole_low, whole_high = test.level_ratio_ci
     return first, Flag("later_change", (
-        f"the first {FIRST_YEAR} months from {since} were {first.level_ratio:.2f} times the "
-        f"level the trend before predicted (95% CI {low:.2f} to {high:.2f}), the "
-        f"{test.n_after} months to {test.end} {test.level_ratio:.2f} times: most of the "
-        f"change came later, so the test keeps to the first {FIRST_YEAR} months"), False)
+        f"the {test.n_after} months to {test.end} were {test.level_ratio:.2f} times the level "
+        f"the trend before predicted (95% CI {whole_low:.2f} to {whole_high:.2f}), against "
+        f"{first.level_ratio:.2f} ({low:.2f} to {high:.2f}) in the first {FIRST_YEAR}: most "
+        f"of the change came later, and the verdict is about the first {FIRST_YEAR} months"),
+        False)
 
 
 def elsewhere(

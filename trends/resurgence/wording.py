@@ -64,7 +64,20 @@ def _subject(result: Assessment) -> str:
 
 
 def sentence(result: Assessment) -> str:
-    """The verdict in one sentence a briefing can quote."""
+    """The verdict in one sentence a briefing can quote.
+
+    When the change came a year or more after the month asked about, the
+    sentence says so: the verdict is about the first 12 months, and a reader
+    quoting it alone would otherwise miss the later change.
+    """
+    text = _verdict(result)
+    later = [f.message for f in result.flags if f.code == "later_change"]
+    if later and result.verdict != "cannot_tell":
+        text += f" Later months differ: {later[0]}."
+    return text
+
+
+def _verdict(result: Assessment) -> str:
     when = month_name(result.since)
     subject = _subject(result)
     if result.verdict == "cannot_tell":
@@ -149,7 +162,6 @@ def evidence(result: Assessment, alerts: str | None = None) -> list[str]:
             f"From {when} to {month_name(test.end)}: {test.observed_after:,.0f} observed "
             f"against {test.expected_after:,.0f} expected from the trend before, an excess of "
             f"{test.excess:+,.0f} ({_ci(test.excess_ci)}).")
-    out += [f"Later: {f.message}." for f in result.flags if f.code == "later_change"]
     out += _scan_words(result)
     out += _alert_words(result) if alerts is None else [alerts]
     out += _window_words(result)
