@@ -20,6 +20,22 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 
+def smallest_p(replicates: int) -> str:
+    """The note a bootstrap p-value's summary carries: the floor its replicates put on it.
+
+    Examples
+    --------
+    >>> smallest_p(999)
+    'the smallest p-value they can give is 0.001'
+    >>> smallest_p(0)
+    'no p-value without them'
+
+    """
+    if replicates <= 0:
+        return "no p-value without them"
+    return f"the smallest p-value they can give is {1 / (replicates + 1):.2g}"
+
+
 @runtime_checkable
 class Result(Protocol):
     """What every analysis returns (see the module notes)."""

@@ -15,7 +15,7 @@ import pandas as pd
 from trends._json import finite_or_none
 from trends.models.countmodel import CountFit
 from trends.models.latent import LatentAR1
-from trends.results import ResultView
+from trends.results import ResultView, smallest_p
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,8 @@ class ITSResult(ResultView):
                      if self.latent.flags else "")
             return (
                 f"Inference: parametric bootstrap, {self.bootstrap} replicates (seed "
-                f"{self.seed}), latent AR(1) noise rho = {self.latent.rho:.2f}, "
+                f"{self.seed}; {smallest_p(self.bootstrap)}), latent AR(1) noise rho = "
+                f"{self.latent.rho:.2f}, "
                 f"sd = {self.latent.sd:.3f}; intervals use bootstrap standard errors{flags}"
             )
         return ("Inference: model-based (asymptotic chi-square/F/normal p-value and Wald "

@@ -28,7 +28,7 @@ from trends.errors import DataError, InputError
 from trends.models.countmodel import FamilyChoice
 from trends.models.design import ChangeChoice
 from trends.parallel import map_regions, region_seed, region_series, require_some
-from trends.results import ResultView
+from trends.results import ResultView, smallest_p
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
 from trends.resurgence.multiplicity import (
     adjust_table,
@@ -91,7 +91,8 @@ class RegionTestResult(ResultView):
             "Inference: "
             + (
                 "parametric bootstrap with latent AR(1) noise, "
-                f"{self.bootstrap} replicates (seed {self.seed} + region number)"
+                f"{self.bootstrap} replicates (seed {self.seed} + region number; "
+                f"{smallest_p(self.bootstrap)})"
                 if self.inference == "bootstrap"
                 else "model-based (chi-square/F p-values; assumes independent months)"
             ),

@@ -22,7 +22,7 @@ from trends._json import finite_or_none
 from trends.errors import DataError
 from trends.minimums import MIN_SEGMENT_MONTHS
 from trends.parallel import map_regions, region_seed, region_series, require_some
-from trends.results import ResultView
+from trends.results import ResultView, smallest_p
 from trends.resurgence.multiplicity import (
     adjust_table,
     replicates_note,
@@ -59,7 +59,7 @@ class RegionDetectResult(ResultView):
             "Break at an unknown month, by region (sup-LR scan; Holm and BH adjusted across "
             f"the {len(scanned)} regions scanned)",
             f"Inference: parametric bootstrap, {noise}, {self.bootstrap} replicates "
-            f"(seed {self.seed} + region number)",
+            f"(seed {self.seed} + region number; {smallest_p(self.bootstrap)})",
             "p_value tests whether there is any break; break_month is the most likely month, "
             "confidence_set the months within the 95% likelihood-ratio distance of it, and "
             "level_ratio the level in the break month over the trend before it, carried on "

@@ -47,7 +47,7 @@ from trends.models.design import (
 from trends.models.distributions import chi2_ppf
 from trends.models.latent import LatentAR1
 from trends.options import INFERENCES, SCAN_FAMILIES, Inference, ScanFamily, check_choice
-from trends.results import ResultView
+from trends.results import ResultView, smallest_p
 from trends.resurgence.bootstrap import calibrated_latent
 from trends.validate import monthly_series
 
@@ -93,7 +93,7 @@ class BreakScanResult(ResultView):
                "trend before it, carried on)" if not self.level_note
                else f"level ratio not estimated: {self.level_note})"),
             f"sup LR = {self.statistic:.3f}, bootstrap p = {self.p_value:.4g} "
-            f"({self.bootstrap} replicates, seed {self.seed})",
+            f"({self.bootstrap} replicates, seed {self.seed}; {smallest_p(self.bootstrap)})",
             f"Inference: {self._inference_text()}",
             f"Confidence set (LR within {chi2_ppf(0.95, 1):.2f} of the maximum): {months}",
         ])
