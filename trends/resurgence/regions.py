@@ -245,6 +245,9 @@ def regions_test(
         local processes (default: one per core), or a Dask cluster by
         scheduler address or client. The results do not depend on it.
 
+    A region that cannot be tested keeps a row with a note saying why; when
+    no region can be, :class:`~trends.errors.DataError` names the first one's reason.
+
     Examples
     --------
     >>> idx = pd.period_range("2016-01", periods=48, freq="M")

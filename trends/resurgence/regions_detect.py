@@ -172,6 +172,9 @@ def regions_detect(
         processes (default one per core) or a Dask cluster. The results do not
         depend on it.
 
+    A region that cannot be scanned keeps a row with a note saying why; when
+    no region can be, :class:`~trends.errors.DataError` names the first one's reason.
+
     Examples
     --------
     >>> idx = pd.period_range("2016-01", periods=48, freq="M")
