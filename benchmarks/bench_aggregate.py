@@ -75,17 +75,6 @@ else:
 """
 
 
-def _ged_columns() -> str:
-    """The columns the GED layout reads, comma-separated (given to the pyarrow process)."""
-    sys.path.insert(0, str(ROOT))
-    from trends.ingest import READERS
-
-    return ",".join(READERS["ucdp-ged"].COLUMNS)
-
-
-GED_COLUMNS = _ged_columns()
-
-
 def ged_records() -> tuple[str, list[str]]:
     with gzip.open(GED, "rt", encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -222,6 +211,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "trends-bench")
     parser.add_argument("--rss-cap", type=float, default=8192, help="MiB; stop a process past it")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from trends.ingest import READERS
+
+    columns = ",".join(READERS["ucdp-ged"].COLUMNS)  # given to the pyarrow process
     args.data.mkdir(parents=True, exist_ok=True)
     files: list[tuple[str, Path]] = [("bundled GED (gzip, 16,566 events)", GED)]
     hostile = args.data / "hostile.csv"
@@ -256,7 +249,7 @@ def main() -> None:
             both = ours["status"] == theirs["status"] == "ok"
             cpu_ratio = f"{ours['cpu'] / theirs['cpu']:.1f}x" if both else "-"
             rss_ratio = f"{ours['rss'] / theirs['rss']:.1f}x" if both else "-"
-            floor = measure([sys.executable, "-c", PYARROW, str(path), GED_COLUMNS], args.rss_cap)
+            floor = measure([sys.executable, "-c", PYARROW, str(path), columns], args.rss_cap)
             floor_ratio = (f"{floor['cpu'] / theirs['cpu']:.1f}x"
                            if floor["status"] == theirs["status"] == "ok" else "-")
             size = f"{path.stat().st_size / 2**20:,.0f} MiB"

@@ -67,7 +67,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    tail = None
+    kept = None
     if is_monthly_header(read_header(args.inputs[0], encoding=args.encoding)):
         monthly = read_monthly_input(args, args.measure)
         if not args.since:
@@ -75,8 +75,11 @@ def run(args: argparse.Namespace) -> int:
             raise OptionError(msg)
     else:
         loaded = load_from_args(args, regions=args.regions, by=())
-        _split_months(args, loaded.panel)  # a --since outside the data stops before the tail fit
         kept = cast(pd.DataFrame, loaded.kept)  # incident files always give the kept incidents
+        monthly = loaded.panel
+    periods = _split_months(args, monthly)  # a --since outside the data stops before the tail fit
+    tail = None
+    if kept is not None:
         with CONSOLE.bar("severity") as bar:
             bar.step(f"power-law tail, {args.bootstrap} bootstrap samples")
             tail = fit_power_law(
@@ -85,10 +88,9 @@ def run(args: argparse.Namespace) -> int:
                 gof_bootstrap=args.bootstrap,
                 seed=args.seed,
             )
-        monthly = loaded.panel
     split = None
-    if args.since:
-        before, after = _split_months(args, monthly)
+    if periods is not None:
+        before, after = periods
         split = decompose_change(
             monthly, before=before, after=after, measure=args.measure, seed=args.seed
         )
@@ -104,10 +106,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _split_months(args: argparse.Namespace, monthly: pd.DataFrame) -> tuple[tuple[str, str], ...]:
-    """The months before ``--since`` and from it; a month that leaves either empty is an error."""
+Months = tuple[str, str]
+
+
+def _split_months(args: argparse.Namespace, monthly: pd.DataFrame) -> tuple[Months, Months] | None:
+    """The months before ``--since`` and from it (None without it); either empty is an error."""
     if not args.since:
-        return ()
+        return None
     since = parse_month(args.since, "--since")
     months = monthly["month"]
     first, last = (pd.Period(str(m), freq="M") for m in (months.iloc[0], months.iloc[-1]))

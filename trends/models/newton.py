@@ -216,7 +216,7 @@ def _halve_falls(
     off_w = np.broadcast_to(offset, mu_new.shape)[which][:, None, :]
     Y_w = np.broadcast_to(Y, mu_new.shape)[which]
     fact_w = np.broadcast_to(log_fact, ll_new.shape)[which]
-    floor_w = np.broadcast_to(floor, ll_new.shape)[which]
+    floor_w = floor[which]
     beta_w, phi_w = beta[which], phi[which]
     out = [a[which] for a in new]
     nb_w, np_w, eta_w, mu_w, ll_w, sl_w = out

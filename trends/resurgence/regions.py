@@ -30,11 +30,7 @@ from trends.models.design import ChangeChoice
 from trends.parallel import map_regions, region_seed, region_series, require_some
 from trends.results import ResultView, smallest_p
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
-from trends.resurgence.multiplicity import (
-    adjust_table,
-    replicates_note,
-    warn_replicates,
-)
+from trends.resurgence.multiplicity import adjust_table, replicates_note, warn_replicates
 from trends.resurgence.pooled import pooled_model
 
 

@@ -23,11 +23,7 @@ from trends.errors import DataError
 from trends.minimums import MIN_SEGMENT_MONTHS
 from trends.parallel import map_regions, region_seed, region_series, require_some
 from trends.results import ResultView, smallest_p
-from trends.resurgence.multiplicity import (
-    adjust_table,
-    replicates_note,
-    warn_replicates,
-)
+from trends.resurgence.multiplicity import adjust_table, replicates_note, warn_replicates
 from trends.resurgence.scan import detect_break
 
 _NUMBERS = ("level_ratio", "statistic", "p_value")
