@@ -108,6 +108,30 @@ def test_detect_and_test_give_the_same_numbers_on_one_thread_as_on_two(monkeypat
         np.testing.assert_array_equal(alone, side_by_side)
 
 
+def test_halvings_side_by_side_end_where_halving_one_at_a_time_ends(monkeypatch):
+    """A series of four huge spikes, whose fits creep towards infinite coefficients."""
+    from trends.models import newton
+
+    y = np.zeros(len(IDX))
+    y[[11, 14, 40, 55]] = [642_037.0, 679_761.0, 375_743.0, 986_401.0]
+    Y = np.vstack([y, np.roll(y, 5), simulate(2, 1)[0]])
+    X = scan_designs(IDX, list(range(12, 49, 4)))
+
+    def fits() -> list[np.ndarray]:
+        out = []
+        for family in ("negbin", "poisson"):
+            fit = fit_batch(X, Y, family=family, workers=1)
+            out += [fit.beta, fit.loglik, fit.theta]
+        return out
+
+    side_by_side = fits()
+    assert sum(newton._ROUNDS) == sum(newton._STUCK_ROUNDS) == newton._MAX_HALVINGS
+    monkeypatch.setattr(newton, "_ROUNDS", (1,) * 30)
+    monkeypatch.setattr(newton, "_STUCK_ROUNDS", (1,) * 30)
+    for alone, together in zip(fits(), side_by_side, strict=True):
+        np.testing.assert_array_equal(alone, together)
+
+
 def test_underdispersed_counts_give_the_poisson_limit():
     X = build_design(IDX).to_numpy()
     mu = np.exp(X @ np.array([3.0, 0.005, 0.3, 0.1, 0.0, 0.0]))

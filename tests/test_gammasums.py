@@ -65,6 +65,11 @@ def test_sums_match_the_special_functions(
     _close(sums.loggamma(theta[which], which), lg[which], 1e-10, scale[which])
     keep = np.array([True, False, True, True, False, True])
     _close(sums.take(keep).loggamma(theta[:, keep]), lg[:, keep], 1e-10, scale[:, keep])
+    # picked problems (repeats allowed) give the very bits of the same problems in the batch
+    picked = sums.take(keep).pick(np.array([5, 0, 5, 3, 7, 0]))
+    np.testing.assert_array_equal(
+        picked.loggamma(theta[:, keep].reshape(-1)[[5, 0, 5, 3, 7, 0]][None])[0],
+        sums.take(keep).loggamma(theta[:, keep]).reshape(-1)[[5, 0, 5, 3, 7, 0]])
     log_fact = np.sum(special.gammaln(Y + 1.0), axis=-1)
     np.testing.assert_allclose(sums.log_factorials(), log_fact, rtol=1e-12)
 

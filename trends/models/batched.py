@@ -22,7 +22,8 @@ moving once most have converged are refitted alone (:func:`_stragglers_alone`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
 
@@ -75,6 +76,64 @@ def map_threads(
             with ThreadPoolExecutor(n_workers) as pool:
                 return list(pool.map(func, items))
         return [func(item) for item in items]
+
+
+_FORKED: list[tuple[Callable[[Any], Any], Sequence[Any]]] = []
+
+
+def _run_forked(index: int) -> Any:
+    global _THREADS
+    _THREADS = 1  # this worker shares the cores already
+    func, items = _FORKED[-1]
+    with one_blas_thread():
+        return func(items[index])
+
+
+def _can_fork() -> bool:
+    """Whether worker processes can be forked here: Linux, and not inside a daemon process."""
+    import multiprocessing
+
+    return sys.platform.startswith("linux") and not multiprocessing.current_process().daemon
+
+
+def imap_processes(
+    func: Callable[[Item], Out], items: Sequence[Item], workers: int | None = None
+) -> Iterator[Out]:
+    """``func(item)`` of each item, in order, on forked worker processes.
+
+    For work made of many small numpy steps, which holds the interpreter
+    lock and so runs no faster on two threads than on one (a break scan's
+    bootstrap on a series whose fits creep towards infinite coefficients).
+    A forked worker shares this process's memory, so ``func`` may be a
+    closure; it returns what it would alone. Where forking is not safe
+    (not Linux, or inside a daemon process such as a Dask worker) this is
+    :func:`map_threads`.
+
+    Examples
+    --------
+    >>> list(imap_processes(lambda k: k * k, [1, 2, 3]))
+    [1, 4, 9]
+
+    """
+    n_workers = workers if workers is not None else min(_THREADS, os.cpu_count() or 1)
+    if n_workers <= 1 or len(items) <= 1 or not _can_fork():
+        yield from map_threads(func, items, workers)
+        return
+    import multiprocessing
+    import warnings
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FORKED.append((func, items))
+    try:
+        with ProcessPoolExecutor(n_workers,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            with warnings.catch_warnings():
+                # Python 3.12 warns of forking with threads; the workers only run numpy
+                warnings.filterwarnings("ignore", "This process .* is multi-threaded")
+                results = pool.map(_run_forked, range(len(items)))  # forks the workers
+            yield from results
+    finally:
+        _FORKED.pop()
 
 
 Chunk = Callable[[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None,

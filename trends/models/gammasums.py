@@ -102,6 +102,32 @@ class GammaSums:
         out.excess = self.excess[stays]
         return out
 
+    def pick(self, flat: np.ndarray) -> GammaSums:
+        """The sums of the problems numbered ``flat`` in K x B (repeats allowed), as one row.
+
+        The result has the problems (1, len(flat)), each with its months in the
+        order they have here, so its sums are bit for bit those of this batch.
+        """
+        out = object.__new__(GammaSums)
+        out.designs, out.columns, out.shared = 1, len(flat), False
+        out.size, out.k = self.size, self.k
+        # a table (and counts) shared by the designs has one row per column
+        row = flat % self.columns if self.shared else flat
+        rows = self.columns if self.shared else self.designs * self.columns
+        out.table = self.table.reshape(rows, self.size)[row][None]
+        if self.counts is None:
+            out.counts = None
+        else:
+            out.counts = self.counts.reshape(rows, self.counts.shape[-1])[row][None]
+        # ``ids`` is sorted, so each problem's months above the table are one run of it
+        start = np.searchsorted(self.ids, flat, "left")
+        runs = np.searchsorted(self.ids, flat, "right") - start
+        first = np.cumsum(runs) - runs
+        at = np.repeat(start - first, runs) + np.arange(runs.sum())
+        out.ids = np.repeat(np.arange(len(flat)), runs)
+        out.excess = self.excess[at]
+        return out
+
     def _rows(self, which: tuple[np.ndarray, ...] | None) -> np.ndarray:
         if which is None:
             return self.table

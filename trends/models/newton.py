@@ -20,7 +20,8 @@ import numpy as np
 from trends.models.families import log_factorial
 from trends.models.gammasums import GammaSums
 
-_ETA_LIMIT = 30.0
+ETA_LIMIT = 30.0
+"""The fits' linear predictors are capped at +-30 (means from 1e-13 to 1e13)."""
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,8 @@ class BatchFit:
 def linear(X: np.ndarray, beta: np.ndarray, offset: np.ndarray) -> np.ndarray:
     eta = beta @ np.swapaxes(X, -1, -2)
     eta += offset
-    np.minimum(eta, _ETA_LIMIT, out=eta)
-    return np.maximum(eta, -_ETA_LIMIT, out=eta)
+    np.minimum(eta, ETA_LIMIT, out=eta)
+    return np.maximum(eta, -ETA_LIMIT, out=eta)
 
 
 def _outer(X: np.ndarray) -> np.ndarray:
@@ -113,9 +114,47 @@ class _Columns:
         return stay
 
 
+_MAX_HALVINGS = 30
+# halvings tried side by side in each round (30 in all): most falling steps need a few,
+# and a step that fell after all 30 (stuck) mostly falls again
+_ROUNDS = (1, 1, 2, 4, 8, 14)
+_STUCK_ROUNDS = (30,)
+
+
 def _poisson_ll(Y: np.ndarray, eta: np.ndarray, mu: np.ndarray, log_fact: np.ndarray) -> np.ndarray:
     """Poisson log-likelihood from eta = log(mu); ``log_fact`` is sum(log(y!)) of each series."""
     return np.sum(Y * eta - mu, axis=-1) - log_fact
+
+
+def _halve_poisson(
+    X: np.ndarray, Y: np.ndarray, offset: np.ndarray, log_fact: np.ndarray, noise: np.ndarray,
+    old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...],
+) -> None:
+    """Halve the Poisson steps whose log-likelihood would fall, up to 30 times, in place.
+
+    ``old`` is (beta, ll) before the step, ``new`` (beta, eta, mu, ll) after
+    it. Each halving recomputes eta by the same matrix product as the step,
+    design by design, since the product's rounding depends on its number of
+    rows; the rest is recomputed for the falling problems only.
+    """
+    beta, ll = old
+    new_beta, eta, mu, ll_new = new
+    floor = ll - 1e-12 * np.abs(ll) - noise
+    finite = np.isfinite(ll)
+    offset = np.broadcast_to(offset, eta.shape)
+    Y, log_fact = np.broadcast_to(Y, eta.shape), np.broadcast_to(log_fact, ll.shape)
+    for _ in range(_MAX_HALVINGS):
+        worse = ~(ll_new >= floor) & finite
+        if not worse.any():
+            return
+        new_beta[worse] = 0.5 * (new_beta[worse] + beta[worse])
+        designs = np.nonzero(worse.any(axis=1))[0]
+        eta_d = linear(X[designs], new_beta[designs], offset[designs])
+        in_d = np.nonzero(worse[designs])
+        at = (designs[in_d[0]], in_d[1])
+        eta[at] = eta_d[in_d]
+        mu[at] = np.exp(eta[at])
+        ll_new[at] = _poisson_ll(Y[at], eta[at], mu[at], log_fact[at])
 
 
 def poisson_chunk(
@@ -153,15 +192,9 @@ def poisson_chunk(
         eta_new = linear(X, new_beta, offset)
         mu_new = np.exp(eta_new)
         ll_new = _poisson_ll(Y, eta_new, mu_new, log_fact)
-        for _ in range(30 if halve else 0):
-            worse = ~(ll_new >= ll - 1e-12 * np.abs(ll) - noise)
-            worse &= np.isfinite(ll)
-            if not worse.any():
-                break
-            new_beta = np.where(worse[..., None], 0.5 * (new_beta + beta), new_beta)
-            eta_new = linear(X, new_beta, offset)
-            mu_new = np.exp(eta_new)
-            ll_new = _poisson_ll(Y, eta_new, mu_new, log_fact)
+        if halve:
+            _halve_poisson(X, Y, offset, log_fact, noise, (beta, ll),
+                           (new_beta, eta_new, mu_new, ll_new))
         halve = True
         converged = _converged(ll_new, ll, tol, noise)
         beta, eta, mu, ll = new_beta, eta_new, mu_new, ll_new
@@ -197,18 +230,24 @@ def _negbin_ll(
 
 def _halve_falls(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, log_fact: np.ndarray, noise: np.ndarray,
-    sums: GammaSums, done: np.ndarray, old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...],
+    sums: GammaSums, done: np.ndarray, stuck: np.ndarray, old: tuple[np.ndarray, ...],
+    new: tuple[np.ndarray, ...],
 ) -> None:
-    """Halve the steps whose log-likelihood would fall, up to 30 times; ``new`` is updated in place.
+    """Halve the NB2 steps whose log-likelihood would fall, up to 30 times, in place.
 
     ``old`` is (beta, phi, ll) before the step, ``new`` (beta, phi, eta, mu, ll,
-    sum_log) after it. The problems are taken out once, and each halving works on those
-    still falling only: a few slow problems of a large batch cost little.
+    sum_log) after it. The falling problems are taken out once; each round
+    works out the next few halvings of those still falling side by side
+    (:data:`_ROUNDS`) and keeps, for each, the first whose log-likelihood does
+    not fall. ``stuck`` marks the problems whose step still fell after 30
+    halvings, and is updated: theirs are all tried in one round, as they
+    mostly fall again. The results are those of halving one problem at a time.
     """
     beta, phi, ll = old
     mu_new, ll_new = new[3], new[4]
     floor = ll - 1e-12 * np.abs(ll) - noise
     worse = ~(ll_new >= floor) & ~done
+    stuck &= worse
     if not worse.any():
         return
     which = np.nonzero(worse)
@@ -217,23 +256,38 @@ def _halve_falls(
     Y_w = np.broadcast_to(Y, mu_new.shape)[which]
     fact_w = np.broadcast_to(log_fact, ll_new.shape)[which]
     floor_w = floor[which]
+    sums_w = sums.pick(np.ravel_multi_index(which, worse.shape))
     beta_w, phi_w = beta[which], phi[which]
     out = [a[which] for a in new]
-    nb_w, np_w, eta_w, mu_w, ll_w, sl_w = out
-    s = np.arange(len(which[0]))
-    for _ in range(30):
-        nb_w[s] = 0.5 * (nb_w[s] + beta_w[s])
-        np_w[s] = 0.5 * (np_w[s] + phi_w[s])
-        eta_s = linear(X_w[s], nb_w[s][:, None, :], off_w[s])[:, 0]
-        eta_w[s] = eta_s
-        mu_w[s] = np.exp(eta_s)
-        th_s = np.exp(np_w[s])
-        ll_w[s], sl_w[s] = _negbin_ll(Y_w[s], eta_s, mu_w[s], th_s,
-                                      sums.loggamma(th_s, (which[0][s], which[1][s])),
-                                      fact_w[s])
-        s = s[~(ll_w[s] >= floor_w[s])]
-        if not s.size:
-            break
+    was_stuck = stuck[which]
+    falls = np.zeros(len(floor_w), dtype=bool)
+    for s, rounds in ((np.nonzero(was_stuck)[0], _STUCK_ROUNDS),
+                      (np.nonzero(~was_stuck)[0], _ROUNDS)):
+        for size in rounds:
+            if not s.size:
+                break
+            b, p = out[0][s], out[1][s]
+            tried: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+            for _ in range(size):
+                b, p = 0.5 * (b + beta_w[s]), 0.5 * (p + phi_w[s])
+                tried[0].append(b)
+                tried[1].append(p)
+            at = np.tile(s, size)
+            nb, nphi = np.concatenate(tried[0]), np.concatenate(tried[1])
+            # (1, p) x (p, n) products, one per problem, as in every round
+            eta = linear(X_w[at], nb[:, None, :], off_w[at])[:, 0]
+            mu = np.exp(eta)
+            th = np.exp(nphi)
+            lls, sls = _negbin_ll(Y_w[at], eta, mu, th, sums_w.pick(at).loggamma(th[None])[0],
+                                  fact_w[at])
+            rises = (lls >= floor_w[at]).reshape(size, len(s))
+            risen = rises.any(axis=0)
+            keep = np.where(risen, rises.argmax(axis=0), size - 1) * len(s) + np.arange(len(s))
+            for target, values in zip(out, (nb, nphi, eta, mu, lls, sls), strict=True):
+                target[s] = values[keep]
+            s = s[~risen]
+        falls[s] = True
+    stuck[which] = falls
     for target, values in zip(new, out, strict=True):
         target[which] = values
 
@@ -271,6 +325,7 @@ def negbin_chunk(
     idle = np.zeros(shape, dtype=bool) if active is None else ~active
     # converged problems are frozen, so one slow problem does not keep moving the others
     done = idle.copy()
+    stuck = np.zeros(shape, dtype=bool)
     columns = _Columns(shape[1], {"beta": beta, "phi": phi, "ll": ll, "done": done})
     it = 0
     for it in range(1, max_iter + 1):
@@ -280,8 +335,8 @@ def negbin_chunk(
             if not stay.any():
                 it -= 1
                 break
-            beta, phi, eta, mu, ll, sum_log, done = (
-                a[:, stay] for a in (beta, phi, eta, mu, ll, sum_log, done))
+            beta, phi, eta, mu, ll, sum_log, done, stuck = (
+                a[:, stay] for a in (beta, phi, eta, mu, ll, sum_log, done, stuck))
             Y, log_fact, noise = Y[..., stay, :], log_fact[..., stay], noise[..., stay]
             sums = sums.take(stay)
         if early and 4 * np.count_nonzero(~done) <= done.size:
@@ -327,7 +382,7 @@ def negbin_chunk(
         th_new = np.exp(new_phi)
         ll_new, sum_log_new = _negbin_ll(Y, eta_new, mu_new, th_new, sums.loggamma(th_new),
                                          log_fact)
-        _halve_falls(X, Y, offset, log_fact, noise, sums, done, (beta, phi, ll),
+        _halve_falls(X, Y, offset, log_fact, noise, sums, done, stuck, (beta, phi, ll),
                      (new_beta, new_phi, eta_new, mu_new, ll_new, sum_log_new))
         # near the Poisson limit (theta above 100 times every mean) the likelihood is flat
         # in theta and its exact value no longer matters: a steady log-likelihood is enough

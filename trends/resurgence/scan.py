@@ -36,7 +36,7 @@ import pandas as pd
 from trends._json import finite_or_none
 from trends.errors import DataError
 from trends.minimums import MIN_ACTIVE_MONTHS, MIN_SEGMENT_MONTHS
-from trends.models.batched import BatchFit, fit_batch, map_threads
+from trends.models.batched import BatchFit, fit_batch, imap_processes
 from trends.models.breakscore import break_scores, top_candidates
 from trends.models.design import (
     aligned_covariates,
@@ -46,6 +46,7 @@ from trends.models.design import (
 )
 from trends.models.distributions import chi2_ppf
 from trends.models.latent import LatentAR1
+from trends.models.newton import ETA_LIMIT
 from trends.options import INFERENCES, SCAN_FAMILIES, Inference, ScanFamily, check_choice
 from trends.results import ResultView, smallest_p
 from trends.resurgence.bootstrap import calibrated_latent
@@ -309,7 +310,9 @@ def _bootstrap(
 ) -> np.ndarray:
     if replicates <= 0:
         return np.empty(0)
-    mu = np.exp(X_null @ null.beta[0, 0] + offset)
+    # the fits cap eta at 30 (a mean of 1e13): a no-break fit that runs off to infinite
+    # coefficients has the capped means, not exp(7,000) = inf
+    mu = np.exp(np.minimum(X_null @ null.beta[0, 0] + offset, ETA_LIMIT))
     theta = float(null.theta[0, 0])
     if latent is not None:
         sims = latent.simulate(rng, mu, replicates)
@@ -324,19 +327,20 @@ def _bootstrap(
 
         bar = tqdm(total=replicates, desc="bootstrap", file=sys.stderr)
     def chunk(start: int) -> np.ndarray:
-        stop = min(start + _BOOT_CHUNK, replicates)
-        part = sup_lr(X_null, X_alt, np.asarray(positions), sims[start:stop], family,
-                      offset=offset)
-        if bar is not None:
-            bar.update(stop - start)
-        return part
+        return sup_lr(X_null, X_alt, np.asarray(positions), sims[start:start + _BOOT_CHUNK],
+                      family, offset=offset)
 
     # the chunks are independent, so they run on both cores (each fit batch is one series
-    # per design and would otherwise keep one core)
-    out = np.concatenate(map_threads(chunk, range(0, replicates, _BOOT_CHUNK)))
+    # per design and would otherwise keep one core), in processes: the fits that creep
+    # towards infinite coefficients are many small steps, which threads cannot share
+    parts = []
+    for part in imap_processes(chunk, range(0, replicates, _BOOT_CHUNK)):
+        parts.append(part)
+        if bar is not None:
+            bar.update(len(part))
     if bar is not None:
         bar.close()
-    return out
+    return np.concatenate(parts)
 
 
 def sup_lr(
