@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -331,3 +332,24 @@ def test_decomposition_errors_name_the_problem():
         decompose_change(two_regions, **periods)
     with pytest.raises(OptionError, match="measure must be one of"):
         decompose_change(data, measure="killed", **periods)
+
+
+@pytest.mark.parametrize(("after_months", "share"),
+                         [(1, "all"), (3, "all"), (5, "most"), (6, None)])
+def test_a_period_under_two_bootstrap_blocks_is_warned_of(after_months, share):
+    rng = np.random.default_rng(4)
+    incidents = rng.poisson(10, 12 + after_months) + 1
+    data = panel(list(incidents), list(3 * incidents))
+    after = (str(pd.Period("2021-01", freq="M")),
+             str(pd.Period("2021-01", freq="M") + after_months - 1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        decompose_change(data, before=("2020-01", "2020-12"), after=after, bootstrap=50)
+    said = [str(w.message) for w in caught if "bootstrap blocks" in str(w.message)]
+    if share is None:
+        assert said == []
+    else:
+        assert said == [
+            f"the after period has {after_months} month{'s' if after_months > 1 else ''}, "
+            f"under two bootstrap blocks of 3: the intervals leave out {share} of its "
+            "month-to-month variation and are too narrow; compare periods of 6 months or more"]

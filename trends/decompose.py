@@ -86,6 +86,27 @@ def _block_resample(
     return values[rows % months].sum(axis=1)
 
 
+def _warn_short(sums: list[tuple[int, float, float]], block_months: int) -> None:
+    """Warn when a period is too short for its block bootstrap to show its variation.
+
+    A period of ``block_months`` months or fewer is the same in every
+    resample (one circular block covers it), so the intervals leave out its
+    month-to-month variation; a period under two blocks keeps little of it.
+    """
+    for (months, _, _), label in zip(sums, ("before", "after"), strict=True):
+        if months >= 2 * block_months:
+            continue
+        share = "all" if months <= block_months else "most"
+        warnings.warn(
+            f"the {label} period has {months} month{'s' if months != 1 else ''}, under two "
+            f"bootstrap blocks of {block_months}: the intervals leave out {share} of its "
+            f"month-to-month variation and are too narrow; compare periods of "
+            f"{2 * block_months} months or more",
+            ModelWarning,
+            stacklevel=3,
+        )
+
+
 @renamed_keywords(bootstrap_replicates="bootstrap")
 def decompose_change(
     data: pd.DataFrame | tuple[pd.Series, pd.Series],
@@ -178,6 +199,7 @@ def decompose_change(
         sums.append((len(months), n_inc, n_tot))
         boot.append(_block_resample(block, block_months, bootstrap, rng))
     (m_b, n_b, d_b), (m_a, n_a, d_a) = sums
+    _warn_short(sums, block_months)
     ratio_frequency = (n_a / m_a) / (n_b / m_b)
     ratio_severity = (d_a / n_a) / (d_b / n_b)
     ratio_total = ratio_frequency * ratio_severity

@@ -36,6 +36,38 @@ def smallest_p(replicates: int) -> str:
     return f"the smallest p-value they can give is {1 / (replicates + 1):.2g}"
 
 
+def p_text(p: float) -> str:
+    """A p-value in a table: three decimals, so 1 and 0.551 line up; smaller ones in full.
+
+    Examples
+    --------
+    >>> [p_text(v) for v in (1.0, 0.0552, 0.001, 1.44e-13)]
+    ['1.000', '0.055', '0.001', '1.4e-13']
+
+    """
+    return f"{p:.3f}" if p >= 0.0005 else f"{p:.2g}"
+
+
+def regions_text(table: pd.DataFrame) -> str:
+    """A by-region table as text, "-" where a region has no value (the lines below say why).
+
+    p-value columns by :func:`p_text`, other numbers to four figures.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"region": ["Homs", "Tartus"], "level_ratio": [0.06356, None],
+    ...                       "p_value_holm": [1.0, None]})
+    >>> print(regions_text(table))
+    region  level_ratio p_value_holm
+      Homs      0.06356        1.000
+    Tartus            -            -
+
+    """
+    p_columns = {c: p_text for c in table.columns if str(c).startswith("p_value")}
+    return table.to_string(index=False, formatters=p_columns, na_rep="-",
+                           float_format=lambda v: f"{v:.4g}")
+
+
 @runtime_checkable
 class Result(Protocol):
     """What every analysis returns (see the module notes)."""

@@ -115,10 +115,20 @@ class _Columns:
 
 
 _MAX_HALVINGS = 30
-# halvings tried side by side in each round (30 in all): most falling steps need a few,
-# and a step that fell after all 30 (stuck) mostly falls again
-_ROUNDS = (1, 1, 2, 4, 8, 14)
-_STUCK_ROUNDS = (30,)
+
+
+def _rounds(first: int) -> list[int]:
+    """How many halvings each round tries side by side: ``first``, then twice the last, 30 in all.
+
+    >>> _rounds(1), _rounds(6), _rounds(30)
+    ([1, 2, 4, 8, 15], [6, 12, 12], [30])
+    """
+    sizes, left, size = [], _MAX_HALVINGS, max(1, min(first, _MAX_HALVINGS))
+    while left:
+        sizes.append(min(size, left))
+        left -= sizes[-1]
+        size *= 2
+    return sizes
 
 
 def _poisson_ll(Y: np.ndarray, eta: np.ndarray, mu: np.ndarray, log_fact: np.ndarray) -> np.ndarray:
@@ -128,33 +138,55 @@ def _poisson_ll(Y: np.ndarray, eta: np.ndarray, mu: np.ndarray, log_fact: np.nda
 
 def _halve_poisson(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, log_fact: np.ndarray, noise: np.ndarray,
-    old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...],
+    depth: np.ndarray, old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...],
 ) -> None:
     """Halve the Poisson steps whose log-likelihood would fall, up to 30 times, in place.
 
     ``old`` is (beta, ll) before the step, ``new`` (beta, eta, mu, ll) after
-    it. Each halving recomputes eta by the same matrix product as the step,
-    design by design, since the product's rounding depends on its number of
-    rows; the rest is recomputed for the falling problems only.
+    it; ``depth`` as in :func:`_halve_falls`. Each halving's eta comes from the
+    same matrix product as the step's, design by design, since the product's
+    rounding depends on its number of rows; the rest is worked out for the
+    falling problems only, the halvings of a round side by side.
     """
     beta, ll = old
     new_beta, eta, mu, ll_new = new
     floor = ll - 1e-12 * np.abs(ll) - noise
-    finite = np.isfinite(ll)
+    worse = ~(ll_new >= floor) & np.isfinite(ll)
+    depth[~worse] = 0
+    if not worse.any():
+        return
+    which = np.nonzero(worse)
     offset = np.broadcast_to(offset, eta.shape)
-    Y, log_fact = np.broadcast_to(Y, eta.shape), np.broadcast_to(log_fact, ll.shape)
-    for _ in range(_MAX_HALVINGS):
-        worse = ~(ll_new >= floor) & finite
-        if not worse.any():
-            return
-        new_beta[worse] = 0.5 * (new_beta[worse] + beta[worse])
-        designs = np.nonzero(worse.any(axis=1))[0]
-        eta_d = linear(X[designs], new_beta[designs], offset[designs])
-        in_d = np.nonzero(worse[designs])
-        at = (designs[in_d[0]], in_d[1])
-        eta[at] = eta_d[in_d]
-        mu[at] = np.exp(eta[at])
-        ll_new[at] = _poisson_ll(Y[at], eta[at], mu[at], log_fact[at])
+    Y_w, fact_w = np.broadcast_to(Y, eta.shape)[which], np.broadcast_to(log_fact, ll.shape)[which]
+    floor_w = floor[which]
+    used = np.zeros(len(floor_w), dtype=depth.dtype)
+    s = np.arange(len(floor_w))
+    for size in _rounds(int(depth[which].max())):
+        rows = (which[0][s], which[1][s])
+        designs = np.unique(rows[0])
+        at_design = (np.searchsorted(designs, rows[0]), rows[1])
+        trial, origin = new_beta[designs], beta[rows]
+        step, tried, etas = new_beta[rows], [], []
+        for _ in range(size):
+            step = 0.5 * (step + origin)
+            trial[at_design] = step
+            tried.append(step)
+            etas.append(linear(X[designs], trial, offset[designs])[at_design])
+        at = np.tile(s, size)
+        eta_s = np.concatenate(etas)
+        mu_s = np.exp(eta_s)
+        ll_s = _poisson_ll(Y_w[at], eta_s, mu_s, fact_w[at])
+        rises = (ll_s >= floor_w[at]).reshape(size, len(s))
+        risen = rises.any(axis=0)
+        keep = np.where(risen, rises.argmax(axis=0), size - 1) * len(s) + np.arange(len(s))
+        for target, values in zip((new_beta, eta, mu, ll_new),
+                                  (np.concatenate(tried), eta_s, mu_s, ll_s), strict=True):
+            target[rows] = values[keep]
+        used[s] += np.where(risen, rises.argmax(axis=0) + 1, size)
+        s = s[~risen]
+        if not s.size:
+            break
+    depth[which] = used
 
 
 def poisson_chunk(
@@ -186,6 +218,7 @@ def poisson_chunk(
         ll = _poisson_ll(Y, eta, mu, log_fact)
     columns = _Columns(shape[1], {"beta": beta, "ll": ll,
                                        "converged": np.zeros(shape, dtype=bool)})
+    depth = np.zeros(shape, dtype=np.int64)
     it = 0
     for it in range(1, max_iter + 1):
         new_beta = _scoring_step(X, outer, Y, eta, mu, offset)
@@ -193,7 +226,7 @@ def poisson_chunk(
         mu_new = np.exp(eta_new)
         ll_new = _poisson_ll(Y, eta_new, mu_new, log_fact)
         if halve:
-            _halve_poisson(X, Y, offset, log_fact, noise, (beta, ll),
+            _halve_poisson(X, Y, offset, log_fact, noise, depth, (beta, ll),
                            (new_beta, eta_new, mu_new, ll_new))
         halve = True
         converged = _converged(ll_new, ll, tol, noise)
@@ -206,6 +239,7 @@ def poisson_chunk(
             if not stay.any():
                 break
             beta, eta, mu, ll = beta[:, stay], eta[:, stay], mu[:, stay], ll[:, stay]
+            depth = depth[:, stay]
             Y, log_fact, noise = Y[..., stay, :], log_fact[..., stay], noise[..., stay]
     out = columns.out
     return BatchFit(out["beta"], out["ll"], np.full(shape, np.inf), out["converged"], it)
@@ -230,7 +264,7 @@ def _negbin_ll(
 
 def _halve_falls(
     X: np.ndarray, Y: np.ndarray, offset: np.ndarray, log_fact: np.ndarray, noise: np.ndarray,
-    sums: GammaSums, done: np.ndarray, stuck: np.ndarray, old: tuple[np.ndarray, ...],
+    sums: GammaSums, done: np.ndarray, depth: np.ndarray, old: tuple[np.ndarray, ...],
     new: tuple[np.ndarray, ...],
 ) -> None:
     """Halve the NB2 steps whose log-likelihood would fall, up to 30 times, in place.
@@ -238,16 +272,17 @@ def _halve_falls(
     ``old`` is (beta, phi, ll) before the step, ``new`` (beta, phi, eta, mu, ll,
     sum_log) after it. The falling problems are taken out once; each round
     works out the next few halvings of those still falling side by side
-    (:data:`_ROUNDS`) and keeps, for each, the first whose log-likelihood does
-    not fall. ``stuck`` marks the problems whose step still fell after 30
-    halvings, and is updated: theirs are all tried in one round, as they
-    mostly fall again. The results are those of halving one problem at a time.
+    (:func:`_rounds`) and keeps, for each, the first whose log-likelihood does
+    not fall. ``depth`` is how many halvings each problem's last step needed,
+    and is updated: the first round tries as many as the deepest needed, since
+    a fit that creeps towards infinite coefficients needs as many again. The
+    results are those of halving one problem at a time.
     """
     beta, phi, ll = old
     mu_new, ll_new = new[3], new[4]
     floor = ll - 1e-12 * np.abs(ll) - noise
     worse = ~(ll_new >= floor) & ~done
-    stuck &= worse
+    depth[~worse] = 0
     if not worse.any():
         return
     which = np.nonzero(worse)
@@ -259,35 +294,33 @@ def _halve_falls(
     sums_w = sums.pick(np.ravel_multi_index(which, worse.shape))
     beta_w, phi_w = beta[which], phi[which]
     out = [a[which] for a in new]
-    was_stuck = stuck[which]
-    falls = np.zeros(len(floor_w), dtype=bool)
-    for s, rounds in ((np.nonzero(was_stuck)[0], _STUCK_ROUNDS),
-                      (np.nonzero(~was_stuck)[0], _ROUNDS)):
-        for size in rounds:
-            if not s.size:
-                break
-            b, p = out[0][s], out[1][s]
-            tried: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
-            for _ in range(size):
-                b, p = 0.5 * (b + beta_w[s]), 0.5 * (p + phi_w[s])
-                tried[0].append(b)
-                tried[1].append(p)
-            at = np.tile(s, size)
-            nb, nphi = np.concatenate(tried[0]), np.concatenate(tried[1])
-            # (1, p) x (p, n) products, one per problem, as in every round
-            eta = linear(X_w[at], nb[:, None, :], off_w[at])[:, 0]
-            mu = np.exp(eta)
-            th = np.exp(nphi)
-            lls, sls = _negbin_ll(Y_w[at], eta, mu, th, sums_w.pick(at).loggamma(th[None])[0],
-                                  fact_w[at])
-            rises = (lls >= floor_w[at]).reshape(size, len(s))
-            risen = rises.any(axis=0)
-            keep = np.where(risen, rises.argmax(axis=0), size - 1) * len(s) + np.arange(len(s))
-            for target, values in zip(out, (nb, nphi, eta, mu, lls, sls), strict=True):
-                target[s] = values[keep]
-            s = s[~risen]
-        falls[s] = True
-    stuck[which] = falls
+    used = np.zeros(len(floor_w), dtype=depth.dtype)
+    s = np.arange(len(floor_w))
+    for size in _rounds(int(depth[which].max())):
+        b, p = out[0][s], out[1][s]
+        tried: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+        for _ in range(size):
+            b, p = 0.5 * (b + beta_w[s]), 0.5 * (p + phi_w[s])
+            tried[0].append(b)
+            tried[1].append(p)
+        at = np.tile(s, size)
+        nb, nphi = np.concatenate(tried[0]), np.concatenate(tried[1])
+        # (1, p) x (p, n) products, one per problem, as in every round
+        eta = linear(X_w[at], nb[:, None, :], off_w[at])[:, 0]
+        mu = np.exp(eta)
+        th = np.exp(nphi)
+        lls, sls = _negbin_ll(Y_w[at], eta, mu, th, sums_w.pick(at).loggamma(th[None])[0],
+                              fact_w[at])
+        rises = (lls >= floor_w[at]).reshape(size, len(s))
+        risen = rises.any(axis=0)
+        keep = np.where(risen, rises.argmax(axis=0), size - 1) * len(s) + np.arange(len(s))
+        for target, values in zip(out, (nb, nphi, eta, mu, lls, sls), strict=True):
+            target[s] = values[keep]
+        used[s] += np.where(risen, rises.argmax(axis=0) + 1, size)
+        s = s[~risen]
+        if not s.size:
+            break
+    depth[which] = used
     for target, values in zip(new, out, strict=True):
         target[which] = values
 
@@ -325,7 +358,7 @@ def negbin_chunk(
     idle = np.zeros(shape, dtype=bool) if active is None else ~active
     # converged problems are frozen, so one slow problem does not keep moving the others
     done = idle.copy()
-    stuck = np.zeros(shape, dtype=bool)
+    depth = np.zeros(shape, dtype=np.int64)
     columns = _Columns(shape[1], {"beta": beta, "phi": phi, "ll": ll, "done": done})
     it = 0
     for it in range(1, max_iter + 1):
@@ -335,8 +368,8 @@ def negbin_chunk(
             if not stay.any():
                 it -= 1
                 break
-            beta, phi, eta, mu, ll, sum_log, done, stuck = (
-                a[:, stay] for a in (beta, phi, eta, mu, ll, sum_log, done, stuck))
+            beta, phi, eta, mu, ll, sum_log, done, depth = (
+                a[:, stay] for a in (beta, phi, eta, mu, ll, sum_log, done, depth))
             Y, log_fact, noise = Y[..., stay, :], log_fact[..., stay], noise[..., stay]
             sums = sums.take(stay)
         if early and 4 * np.count_nonzero(~done) <= done.size:
@@ -382,7 +415,7 @@ def negbin_chunk(
         th_new = np.exp(new_phi)
         ll_new, sum_log_new = _negbin_ll(Y, eta_new, mu_new, th_new, sums.loggamma(th_new),
                                          log_fact)
-        _halve_falls(X, Y, offset, log_fact, noise, sums, done, stuck, (beta, phi, ll),
+        _halve_falls(X, Y, offset, log_fact, noise, sums, done, depth, (beta, phi, ll),
                      (new_beta, new_phi, eta_new, mu_new, ll_new, sum_log_new))
         # near the Poisson limit (theta above 100 times every mean) the likelihood is flat
         # in theta and its exact value no longer matters: a steady log-likelihood is enough

@@ -28,7 +28,7 @@ from trends.errors import DataError, InputError
 from trends.models.countmodel import FamilyChoice
 from trends.models.design import ChangeChoice
 from trends.parallel import map_regions, region_seed, region_series, require_some
-from trends.results import ResultView, smallest_p
+from trends.results import ResultView, regions_text, smallest_p
 from trends.resurgence.known import Alternative, AutocorrelationChoice, Inference, its_test
 from trends.resurgence.multiplicity import adjust_table, replicates_note, warn_replicates
 from trends.resurgence.pooled import pooled_model
@@ -95,7 +95,7 @@ class RegionTestResult(ResultView):
             f"p_value tests {tested}"
             + (": a level interval that excludes 1 with a large p-value, or the reverse, "
                "is no contradiction" if self.change == "both" else ""),
-            self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            regions_text(self.table[cols]),
         ]
         untested = self.table[self.table["p_value"].isna() & (self.table["note"].fillna("") != "")]
         lines += [f"{row.region}: not tested ({row.note})" for row in untested.itertuples()]

@@ -22,7 +22,7 @@ from trends._json import finite_or_none
 from trends.errors import DataError
 from trends.minimums import MIN_SEGMENT_MONTHS
 from trends.parallel import map_regions, region_seed, region_series, require_some
-from trends.results import ResultView, smallest_p
+from trends.results import ResultView, regions_text, smallest_p
 from trends.resurgence.multiplicity import adjust_table, replicates_note, warn_replicates
 from trends.resurgence.scan import detect_break
 
@@ -60,7 +60,7 @@ class RegionDetectResult(ResultView):
             "confidence_set the months within the 95% likelihood-ratio distance of it, and "
             "level_ratio the level in the break month over the trend before it, carried on "
             "(one unusual month at the break can make it large)",
-            shown[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            regions_text(shown[cols]),
         ]
         untested = shown[shown["note"] != ""]
         lines += [f"{row.region}: not scanned ({row.note})" for row in untested.itertuples()]
