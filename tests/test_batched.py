@@ -89,9 +89,10 @@ def test_threads_do_not_change_results():
 
 
 def test_detect_and_test_give_the_same_numbers_on_one_thread_as_on_two(monkeypatch):
-    """The break scan's bootstrap chunks and the known-break test's refits run side by side."""
+    """The break scan's bootstrap chunks (in threads or in processes) and the known-break
+    test's refits run side by side."""
     from trends.models import batched
-    from trends.resurgence import detect_break, its_test
+    from trends.resurgence import detect_break, its_test, scan
 
     y = pd.Series(simulate(1, 1)[0], index=IDX)
     y.iloc[36:] += 15
@@ -103,9 +104,12 @@ def test_detect_and_test_give_the_same_numbers_on_one_thread_as_on_two(monkeypat
                 np.array([known.p_value, *known.level_ratio_ci, *known.slope_ratio_per_year_ci])]
 
     two = run()
+    monkeypatch.setattr(scan, "_SLOW_CALIBRATION", 0.0)  # processes
+    two_processes = run()
     monkeypatch.setattr(batched, "_THREADS", 1)
-    for alone, side_by_side in zip(run(), two, strict=True):
-        np.testing.assert_array_equal(alone, side_by_side)
+    for alone, threads, processes in zip(run(), two, two_processes, strict=True):
+        np.testing.assert_array_equal(alone, threads)
+        np.testing.assert_array_equal(alone, processes)
 
 
 def test_halvings_side_by_side_end_where_halving_one_at_a_time_ends(monkeypatch):

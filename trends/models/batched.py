@@ -70,12 +70,20 @@ def map_threads(
     [1, 4, 9]
 
     """
+    return list(imap_threads(func, items, workers))
+
+
+def imap_threads(
+    func: Callable[[Item], Out], items: Sequence[Item], workers: int | None = None
+) -> Iterator[Out]:
+    """:func:`map_threads`, each result given as soon as it and those before it are in."""
     n_workers = workers if workers is not None else min(_THREADS, os.cpu_count() or 1)
     with one_blas_thread():
         if n_workers > 1 and len(items) > 1:
             with ThreadPoolExecutor(n_workers) as pool:
-                return list(pool.map(func, items))
-        return [func(item) for item in items]
+                yield from pool.map(func, items)
+        else:
+            yield from map(func, items)
 
 
 _FORKED: list[tuple[Callable[[Any], Any], Sequence[Any]]] = []
@@ -107,7 +115,7 @@ def imap_processes(
     A forked worker shares this process's memory, so ``func`` may be a
     closure; it returns what it would alone. Where forking is not safe
     (not Linux, or inside a daemon process such as a Dask worker) this is
-    :func:`map_threads`.
+    :func:`imap_threads`.
 
     Examples
     --------
@@ -117,7 +125,7 @@ def imap_processes(
     """
     n_workers = workers if workers is not None else min(_THREADS, os.cpu_count() or 1)
     if n_workers <= 1 or len(items) <= 1 or not _can_fork():
-        yield from map_threads(func, items, workers)
+        yield from imap_threads(func, items, workers)
         return
     import multiprocessing
     import warnings

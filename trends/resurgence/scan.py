@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ import pandas as pd
 from trends._json import finite_or_none
 from trends.errors import DataError
 from trends.minimums import MIN_ACTIVE_MONTHS, MIN_SEGMENT_MONTHS
-from trends.models.batched import BatchFit, fit_batch, imap_processes
+from trends.models.batched import BatchFit, fit_batch, imap_processes, imap_threads
 from trends.models.breakscore import break_scores, top_candidates
 from trends.models.design import (
     aligned_covariates,
@@ -53,6 +54,7 @@ from trends.resurgence.bootstrap import calibrated_latent
 from trends.validate import monthly_series
 
 _BOOT_CHUNK = 100
+_SLOW_CALIBRATION = 0.3  # seconds
 SCREEN = 5  # months per bootstrap series refitted in full after ranking by score
 
 
@@ -245,14 +247,20 @@ def detect_break(
     sup = float(lr[best])
     latent = None
     rng = np.random.default_rng(seed)
+    slow = False
     if inference == "bootstrap" and bootstrap > 0:
         best_nb = fit_batch(X_alt[best], values[None], family="negbin", offset=off)
+        start = time.perf_counter()
         latent = calibrated_latent(values, X_alt[best], off, best_nb, rng)
+        # the calibration fits 600 series as the bootstrap fits 999 x 6: slow fits there are
+        # fits creeping towards infinite coefficients, whose many small steps threads cannot
+        # share, so the bootstrap then pays for forking (about 0.05 s) to run in processes
+        slow = time.perf_counter() - start > _SLOW_CALIBRATION
         null_nb = fit_batch(X_null, values[None], family="negbin", offset=off)
     else:
         null_nb = observed.null
     boot = _bootstrap(null_nb, latent, X_null, X_alt, positions, bootstrap, rng, family,
-                      progress, off)
+                      progress, off, slow)
     p_value = (1.0 + np.sum(boot >= sup - 1e-9 * max(1.0, sup))) / (len(boot) + 1.0)
     cutoff = float(chi2_ppf(confidence_level, 1))
     months = [str(series.index[k]) for k in positions]
@@ -306,8 +314,13 @@ def _level_note(values: np.ndarray, position: int) -> str:
 def _bootstrap(
     null: BatchFit, latent: LatentAR1 | None, X_null: np.ndarray, X_alt: np.ndarray,
     positions: list[int], replicates: int, rng: np.random.Generator, family: ScanFamily,
-    progress: bool, offset: np.ndarray,
+    progress: bool, offset: np.ndarray, processes: bool = False,
 ) -> np.ndarray:
+    """The sup-LR statistics of ``replicates`` series drawn from the no-break fit.
+
+    The chunks of series run side by side on the cores, in threads, or in
+    forked processes with ``processes``; the results are the same.
+    """
     if replicates <= 0:
         return np.empty(0)
     # the fits cap eta at 30 (a mean of 1e13): a no-break fit that runs off to infinite
@@ -331,10 +344,10 @@ def _bootstrap(
                       family, offset=offset)
 
     # the chunks are independent, so they run on both cores (each fit batch is one series
-    # per design and would otherwise keep one core), in processes: the fits that creep
-    # towards infinite coefficients are many small steps, which threads cannot share
+    # per design and would otherwise keep one core)
     parts = []
-    for part in imap_processes(chunk, range(0, replicates, _BOOT_CHUNK)):
+    side_by_side = imap_processes if processes else imap_threads
+    for part in side_by_side(chunk, range(0, replicates, _BOOT_CHUNK)):
         parts.append(part)
         if bar is not None:
             bar.update(len(part))
