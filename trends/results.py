@@ -36,12 +36,12 @@ def smallest_p(replicates: int) -> str:
     return f"the smallest p-value they can give is {1 / (replicates + 1):.2g}"
 
 
-def p_text(p: float) -> str:
+def p_cell(p: float) -> str:
     """A p-value in a table: three decimals, so 1 and 0.551 line up; smaller ones in full.
 
     Examples
     --------
-    >>> [p_text(v) for v in (1.0, 0.0552, 0.001, 1.44e-13)]
+    >>> [p_cell(v) for v in (1.0, 0.0552, 0.001, 1.44e-13)]
     ['1.000', '0.055', '0.001', '1.4e-13']
 
     """
@@ -51,7 +51,7 @@ def p_text(p: float) -> str:
 def regions_text(table: pd.DataFrame) -> str:
     """A by-region table as text, "-" where a region has no value (the lines below say why).
 
-    p-value columns by :func:`p_text`, other numbers to four figures.
+    p-value columns by :func:`p_cell`, other numbers to four figures.
 
     Examples
     --------
@@ -63,7 +63,7 @@ def regions_text(table: pd.DataFrame) -> str:
     Tartus            -            -
 
     """
-    p_columns = {c: p_text for c in table.columns if str(c).startswith("p_value")}
+    p_columns = {c: p_cell for c in table.columns if str(c).startswith("p_value")}
     return table.to_string(index=False, formatters=p_columns, na_rep="-",
                            float_format=lambda v: f"{v:.4g}")
 

@@ -39,13 +39,14 @@ from trends.report.analysis import ANALYSES, Findings, analyse
 from trends.report.data import ReportData, prepare
 from trends.report.definition import ReportDefinition
 from trends.report.figures import CHART_ORDER, NEEDS, build_figures, missing_figures
-from trends.report.headlines import headline, month_name, other_notes
+from trends.report.headlines import headline, other_notes
 from trends.report.jobs import Jobs
 from trends.report.notes import data_notes, method_notes
 from trends.report.progress import Progress, Silent
 from trends.report.provenance import provenance
 from trends.report.publish import precheck, publish, report_folder
 from trends.report.tables import Table, incidents_table, region_table, sensitivity_table
+from trends.resurgence.wording import month_name
 
 MANIFEST = "pages.json"
 OUT_PLACEHOLDER = "FOLDER"

@@ -15,7 +15,7 @@ from trends.models import CountModel
 from trends.models.countmodel import Z975
 from trends.options import CHART_NAMES
 from trends.report.analysis import Findings
-from trends.report.headlines import month_name
+from trends.resurgence.wording import month_name
 
 
 def fitted_frame(f: Findings) -> pd.DataFrame:

@@ -10,18 +10,7 @@ import pandas as pd
 
 from trends.measures import noun
 from trends.report.analysis import Findings
-from trends.resurgence.wording import alert_sentence, evidence
-
-
-def month_name(month: object) -> str:
-    """'November 2023' for 2023-11.
-
-    Examples
-    --------
-    >>> month_name("2023-11")
-    'November 2023'
-    """
-    return pd.Period(str(month), freq="M").strftime("%B %Y")
+from trends.resurgence.wording import alert_sentence, evidence, month_name
 
 
 def ratio(value: Any, interval: Any) -> str:

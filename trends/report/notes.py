@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trends.report.analysis import Findings
 from trends.report.data import ReportData
-from trends.report.headlines import month_name
+from trends.resurgence.wording import month_name
 
 
 def method_notes(f: Findings) -> list[str]:

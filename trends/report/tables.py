@@ -10,7 +10,7 @@ import pandas as pd
 
 from trends.measures import noun
 from trends.report.analysis import Findings
-from trends.report.headlines import month_name
+from trends.resurgence.wording import month_name
 
 MAX_INCIDENT_ROWS = 30
 NOTE_CHARACTERS = 140

@@ -14,6 +14,7 @@ from trends.minimums import MIN_ACTIVE_MONTHS, YEAR
 from trends.resurgence.level import LevelChange, level_change
 from trends.resurgence.verdict_parts import Flag, WindowResult, noise_settings
 from trends.resurgence.window import MIN_STABLE, FoundBreak, PrePeriod, sensitivity_starts
+from trends.resurgence.wording import month_name
 from trends.validate import month_position
 
 LEVEL = 0.05
@@ -94,7 +95,8 @@ def first_year(
         return None
     whole_low, whole_high = test.level_ratio_ci
     return first, Flag("later_change", (
-        f"the {test.n_after} months to {test.end} were {test.level_ratio:.2f} times the level "
+        f"the {test.n_after} months to {month_name(test.end)} were {test.level_ratio:.2f} times "
+        f"the level "
         f"the trend before predicted (95% CI {whole_low:.2f} to {whole_high:.2f}), against "
         f"{first.level_ratio:.2f} ({low:.2f} to {high:.2f}) in the first {FIRST_YEAR}: most "
         f"of the change came later, and the verdict is about the first {FIRST_YEAR} months"),

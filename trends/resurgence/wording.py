@@ -28,8 +28,8 @@ WIDE = (0.5, 2.0)
 """A no-change interval reaching below half or above double the predicted level is called wide."""
 
 
-def month_name(month: str) -> str:
-    """'November 2023' for '2023-11'.
+def month_name(month: object) -> str:
+    """'November 2023' for '2023-11' (or a monthly period).
 
     Examples
     --------
@@ -37,7 +37,7 @@ def month_name(month: str) -> str:
     'November 2023'
 
     """
-    return pd.Period(month, freq="M").strftime("%B %Y")
+    return pd.Period(str(month), freq="M").strftime("%B %Y")
 
 
 def _num(value: float) -> str:
