@@ -314,3 +314,21 @@ def test_a_ratio_of_the_first_year_says_so():
     # the later change is in the sentence a briefing quotes, not only in the evidence
     assert re.search(r"Later months differ: the 2\d months to [A-Z][a-z]+ 20\d\d were "
                      r"\d+\.\d\d times the level the trend before predicted", result.sentence)
+
+
+def test_a_comparison_with_the_average_level_is_not_called_a_trend():
+    """Islamic State incidents in Syria at 2017-11 have 22 months before them: too few to carry
+    a trend forward, so the evidence speaks of their average level."""
+    from trends.resurgence.wording import evidence, flat_comparison
+
+    panel = trends.load_panel([str(DATA / "ucdp_ged_syria_2016-01_2019-11.csv.gz")],
+                              actors=["IS"]).panel
+    y = panel.groupby("month")["incidents"].sum()
+    y.index = pd.PeriodIndex(y.index, freq="M")
+    result = assess(y.rename("incidents"), "2017-11", direction="either", bootstrap=99,
+                    scan_bootstrap=99)
+    assert "short_stable_period" in [f.code for f in result.flags if not f.blocks]
+    assert flat_comparison(result)
+    said = " ".join(evidence(result))
+    assert "Compared with the average level from January 2016 to October 2017" in said
+    assert "trend before" not in said

@@ -517,7 +517,7 @@ def test_the_alerts_in_the_evidence_are_those_of_the_alert_chart(built):
     rows = [r for data in spec["datasets"].values() for r in data if "status" in r]
     flagged = {r["month"] for r in rows
                if r["month"] >= "2017-11" and r["status"].startswith("Unusually")}
-    sentence = re.search(r"(Alerts since|No month since)[^<]*", html).group(0)
+    sentence = re.search(r"(Alerts since|No month since)[^<]*?(?=Single months|<)", html).group(0)
     listed = set(re.findall(r"\d{4}-\d{2}", sentence))
     assert listed <= flagged
     more = re.findall(r"(\d+) months \(", sentence)
@@ -536,3 +536,24 @@ def test_data_notes_account_for_every_logged_row(built):
     log = (out / "tables").glob("*-rows-log.csv")
     total = sum(len(pd.read_csv(path)) for path in log)
     assert listed + more == total
+
+
+def test_the_page_lists_the_verdicts_caveats_but_not_those_it_shows_elsewhere():
+    """Every flag that does not stop the verdict is on the page, as on the command line; the
+    later change is in the verdict's sentence, and the verdict's alerts give way to the
+    page's alert chart."""
+    from types import SimpleNamespace
+
+    from trends.report.headlines import _caveats
+    from trends.resurgence.verdict_parts import Flag
+
+    flags = (Flag("short_stable_period", "only 22 months before 2017-11", False),
+             Flag("later_change", "the 24 months to October 2025 were 2.75 times", False),
+             Flag("alerts_unavailable", "the alerts need two years of history", False),
+             Flag("uninformative", "the interval says nothing", True))
+    page = SimpleNamespace(verdict=SimpleNamespace(flags=flags), alert_history=object(),
+                           settings=SimpleNamespace(break_month="2017-11"))
+    assert _caveats(page) == ["Caveat: only 22 months before 2017-11."]
+    page.alert_history = None
+    assert _caveats(page) == ["Caveat: only 22 months before 2017-11.",
+                              "Caveat: the alerts need two years of history."]

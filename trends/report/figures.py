@@ -15,7 +15,7 @@ from trends.models import CountModel
 from trends.models.countmodel import Z975
 from trends.options import CHART_NAMES
 from trends.report.analysis import Findings
-from trends.resurgence.wording import month_name
+from trends.resurgence.wording import flat_comparison, month_name
 
 
 def fitted_frame(f: Findings) -> pd.DataFrame:
@@ -89,7 +89,8 @@ def _figures(
     subtitle = f"{scope}, to {month_name(f.month)}"
     test = f.verdict.test if f.verdict is not None else None
     if test is not None:
-        title = (f"{label}: the months compared, and the trend before "
+        before = "level" if f.verdict is not None and flat_comparison(f.verdict) else "trend"
+        title = (f"{label}: the months compared, and the {before} before "
                  f"{month_name(test.break_month)} carried on")
     else:
         title = f"{label}: observed and fitted trend"

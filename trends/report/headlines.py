@@ -83,7 +83,7 @@ def headline(f: Findings, scope: str) -> Headline:
     figures = _figures(f, scope)
     if f.verdict is not None:
         lead = f.verdict.sentence
-        evidence = _evidence(f) + _excess_against_ratio(f)
+        evidence = _evidence(f) + _excess_against_ratio(f) + _caveats(f)
     elif f.settings.break_month:
         why = f.notes.get("verdict", "no test could be run")
         lead = (f"Cannot tell whether {noun(f.measure)} ({scope}) changed at "
@@ -181,6 +181,20 @@ def _evidence(f: Findings) -> list[str]:
            if settings.alert_method == "farrington" else
            f"{method}, both sides checked, as in the alert chart")
     return evidence(verdict, alert_sentence(since, highs, lows, how))
+
+
+def _caveats(f: Findings) -> list[str]:
+    """The verdict's caveats (the flags that do not stop it), as the command line lists them.
+
+    The later change is in the verdict's sentence already, and the verdict's
+    alerts give way to the page's alert chart (its own settings) when it has one.
+    """
+    assert f.verdict is not None
+    placed = {"later_change"}
+    if f.alert_history is not None and f.settings.break_month:
+        placed.add("alerts_unavailable")
+    return [f"Caveat: {flag.message}." for flag in f.verdict.flags
+            if not flag.blocks and flag.code not in placed]
 
 
 def _excess_against_ratio(f: Findings) -> list[str]:

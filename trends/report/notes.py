@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trends.report.analysis import Findings
 from trends.report.data import ReportData
-from trends.resurgence.wording import month_name
+from trends.resurgence.wording import flat_comparison, month_name
 
 
 def method_notes(f: Findings) -> list[str]:
@@ -12,14 +12,18 @@ def method_notes(f: Findings) -> list[str]:
     s = f.settings
     notes = []
     if f.verdict is not None:
+        against = (
+            "the average level of the months before it (a negative binomial model with a "
+            "level change and no trend or season: too few stable months to carry them "
+            "forward)" if flat_comparison(f.verdict) else
+            "the trend before it, carried on (a negative binomial model with a trend, two "
+            "pairs of calendar-month harmonics and a level change)")
         notes.append(
             f"The verdict (trends assess, docs/models.md): monthly {f.measure} since "
-            f"{month_name(s.break_month)} against the trend before it, carried on (a negative "
-            "binomial model with a trend, two pairs of calendar-month harmonics and a level "
-            "change), over a comparison period of at most five years that scans for breaks "
-            "find stable; p-values and intervals from a studentized parametric bootstrap "
-            f"that allows for autocorrelated months ({s.bootstrap} series, seed {s.seed}); "
-            f"the question asked: {s.direction}."
+            f"{month_name(s.break_month)} against {against}, over a comparison period of at "
+            "most five years that scans for breaks find stable; p-values and intervals from "
+            "a studentized parametric bootstrap that allows for autocorrelated months "
+            f"({s.bootstrap} series, seed {s.seed}); the question asked: {s.direction}."
         )
     if f.region_verdicts:
         notes.append(

@@ -135,6 +135,11 @@ def _p_words(result: Assessment) -> str:
     return text
 
 
+def flat_comparison(result: Assessment) -> bool:
+    """Whether the months since were compared with the average level before, not a trend."""
+    return any(f.code == "short_stable_period" and not f.blocks for f in result.flags)
+
+
 def evidence(result: Assessment, alerts: str | None = None) -> list[str]:
     """Short sentences that put the other analyses next to the verdict.
 
@@ -146,7 +151,9 @@ def evidence(result: Assessment, alerts: str | None = None) -> list[str]:
     test = result.test
     if result.pre_period is not None:
         start, end = result.pre_period
-        text = f"Compared with the trend from {month_name(start)} to {month_name(end)}"
+        text = (f"Compared with the average level from {month_name(start)} to {month_name(end)}"
+                " (too few months to carry a trend forward)" if flat_comparison(result) else
+                f"Compared with the trend from {month_name(start)} to {month_name(end)}")
         earlier = [b for b in result.breaks_found if b.scanned[1] < result.since]
         if earlier:
             text += (f"; earlier months were left out because the series changed around "
@@ -160,7 +167,8 @@ def evidence(result: Assessment, alerts: str | None = None) -> list[str]:
                 "test).")
         out.append(
             f"From {when} to {month_name(test.end)}: {test.observed_after:,.0f} observed "
-            f"against {test.expected_after:,.0f} expected from the trend before, an excess of "
+            f"against {test.expected_after:,.0f} expected from the "
+            f"{'level' if flat_comparison(result) else 'trend'} before, an excess of "
             f"{test.excess:+,.0f} ({_ci(test.excess_ci)}).")
     out += _scan_words(result)
     out += _alert_words(result) if alerts is None else [alerts]
