@@ -344,8 +344,12 @@ def test_a_period_under_two_bootstrap_blocks_is_warned_of(after_months, share):
              str(pd.Period("2021-01", freq="M") + after_months - 1))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        decompose_change(data, before=("2020-01", "2020-12"), after=after, bootstrap=50)
+        result = decompose_change(data, before=("2020-01", "2020-12"), after=after, bootstrap=50)
     said = [str(w.message) for w in caught if "bootstrap blocks" in str(w.message)]
+    # the warning, the summary and the JSON say the same (a -q run still reads it)
+    assert result.to_dict()["caveats"] == said
+    assert [line for line in result.summary().splitlines() if line.startswith("Caveat")] == [
+        f"Caveat: {note}." for note in said]
     if share is None:
         assert said == []
     else:

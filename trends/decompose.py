@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from trends._deprecate import renamed_keywords
-from trends.decompose_result import DecompositionResult, interpret
+from trends.decompose_result import DecompositionResult, interpret, short_period_notes
 from trends.errors import DataError, ModelWarning, OptionError
 from trends.options import COUNT_MEASURES, CountMeasure, check_choice
 
@@ -86,27 +86,6 @@ def _block_resample(
     return values[rows % months].sum(axis=1)
 
 
-def _warn_short(sums: list[tuple[int, float, float]], block_months: int) -> None:
-    """Warn when a period is too short for its block bootstrap to show its variation.
-
-    A period of ``block_months`` months or fewer is the same in every
-    resample (one circular block covers it), so the intervals leave out its
-    month-to-month variation; a period under two blocks keeps little of it.
-    """
-    for (months, _, _), label in zip(sums, ("before", "after"), strict=True):
-        if months >= 2 * block_months:
-            continue
-        share = "all" if months <= block_months else "most"
-        warnings.warn(
-            f"the {label} period has {months} month{'s' if months != 1 else ''}, under two "
-            f"bootstrap blocks of {block_months}: the intervals leave out {share} of its "
-            f"month-to-month variation and are too narrow; compare periods of "
-            f"{2 * block_months} months or more",
-            ModelWarning,
-            stacklevel=3,
-        )
-
-
 @renamed_keywords(bootstrap_replicates="bootstrap")
 def decompose_change(
     data: pd.DataFrame | tuple[pd.Series, pd.Series],
@@ -163,12 +142,12 @@ def decompose_change(
     Examples
     --------
     >>> panel = pd.DataFrame({
-    ...     "month": [f"2020-{m:02d}" for m in range(1, 7)],
-    ...     "incidents": [10, 10, 10, 20, 20, 20],
-    ...     "killed_best": [30, 30, 30, 60, 60, 60],
+    ...     "month": [f"2020-{m:02d}" for m in range(1, 13)],
+    ...     "incidents": [10] * 6 + [20] * 6,
+    ...     "killed_best": [30] * 6 + [60] * 6,
     ... })
     >>> result = decompose_change(
-    ...     panel, before=("2020-01", "2020-03"), after=("2020-04", "2020-06")
+    ...     panel, before=("2020-01", "2020-06"), after=("2020-07", "2020-12")
     ... )
     >>> round(result.ratio_frequency, 6), round(result.ratio_severity, 6)
     (2.0, 1.0)
@@ -199,7 +178,8 @@ def decompose_change(
         sums.append((len(months), n_inc, n_tot))
         boot.append(_block_resample(block, block_months, bootstrap, rng))
     (m_b, n_b, d_b), (m_a, n_a, d_a) = sums
-    _warn_short(sums, block_months)
+    for note in short_period_notes(m_b, m_a, block_months):
+        warnings.warn(note, ModelWarning, stacklevel=2)
     ratio_frequency = (n_a / m_a) / (n_b / m_b)
     ratio_severity = (d_a / n_a) / (d_b / n_b)
     ratio_total = ratio_frequency * ratio_severity

@@ -99,17 +99,53 @@ class DecompositionResult(ResultView):
             f"seed {self.seed})."
         )
         table = self.tidy().round(3).to_string(index=False)
-        return "\n".join([head, table, note, self.interpretation])
+        caveats = [f"Caveat: {c}." for c in self.caveats()]
+        return "\n".join([head, table, note, self.interpretation, *caveats])
+
+    def caveats(self) -> list[str]:
+        """Why the intervals may mislead (a period too short for its bootstrap blocks)."""
+        return short_period_notes(self.months_before, self.months_after, self.block_months)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dictionary of every field (NaN shares become None)."""
+        """JSON-safe dictionary of every field (NaN shares become None), and the caveats."""
         out = asdict(self)
         for key, value in out.items():
             if isinstance(value, tuple):
                 out[key] = [float(v) if isinstance(v, float) else v for v in value]
             elif isinstance(value, float) and math.isnan(value):
                 out[key] = None
+        out["caveats"] = self.caveats()
         return out
+
+
+def short_period_notes(months_before: int, months_after: int, block_months: int) -> list[str]:
+    """What a period too short for its block bootstrap does to the intervals.
+
+    A period of ``block_months`` months or fewer is the same in every resample
+    (one circular block covers it), so the intervals leave out its
+    month-to-month variation; a period under two blocks keeps little of it.
+
+    Examples
+    --------
+    >>> short_period_notes(12, 6, 3)
+    []
+    >>> short_period_notes(12, 1, 3)  # doctest: +NORMALIZE_WHITESPACE
+    ['the after period has 1 month, under two bootstrap blocks of 3: the intervals leave out
+    all of its month-to-month variation and are too narrow; compare periods of 6 months or
+    more']
+
+    """
+    notes = []
+    for months, label in ((months_before, "before"), (months_after, "after")):
+        if months >= 2 * block_months:
+            continue
+        share = "all" if months <= block_months else "most"
+        notes.append(
+            f"the {label} period has {months} month{'s' if months != 1 else ''}, under two "
+            f"bootstrap blocks of {block_months}: the intervals leave out {share} of its "
+            f"month-to-month variation and are too narrow; compare periods of "
+            f"{2 * block_months} months or more")
+    return notes
 
 
 def _noun(measure: str) -> str:

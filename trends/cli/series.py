@@ -27,6 +27,7 @@ from trends.cluster import check_reachable
 from trends.errors import DataError, OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
+from trends.measures import noun
 from trends.monthly import is_monthly_header, to_series
 from trends.options import CHANGES
 from trends.validate import month_position
@@ -322,7 +323,9 @@ def emit(args: argparse.Namespace, results: list[Any], names: list[str]) -> None
         out = payload if getattr(args, "by", None) else payload[0]
         print_json(out)
         return
+    what = noun(args.measure) if getattr(args, "measure", None) else "the series"
     for result, name in zip(results, names, strict=True):
-        if len(results) > 1:
-            sys.stdout.write(f"== {show_controls(name)} ==\n")
+        # say what was analysed: the summaries speak of "the series"
+        heading = f"{what} ({name})" if len(results) == 1 else f"== {name} =="
+        sys.stdout.write(show_controls(heading[:1].upper() + heading[1:]) + "\n")
         sys.stdout.write(show_controls(result.summary().rstrip()) + "\n")

@@ -119,6 +119,6 @@ def _split_months(args: argparse.Namespace, monthly: pd.DataFrame) -> tuple[Mont
     if not first < since <= last:
         side = "before" if since <= first else "from"
         msg = (f"--since {since} leaves no month {side} it: the data run from {first} to {last}; "
-               "choose a month inside them")
+               f"choose a month from {first + 1} to {last}")
         raise DataError(msg)
     return (str(first), str(since - 1)), (str(since), str(last))

@@ -42,6 +42,11 @@ MAX_MEAN = 1e9
 CAP_BINDING = 1.2  # the cap binds when the fit wants 20% more latent variance than it allows
 
 
+_FLAG_WORDS = {"rho_at_bound": "its autocorrelation reached the top of its range",
+               "variance_at_cap": "all the extra variation was put down to it",
+               "not_converged": "its bias correction did not settle"}
+
+
 @dataclass(frozen=True)
 class LatentAR1:
     """Latent AR(1) noise on the log-mean plus NB2 count noise (``theta`` inf: Poisson).
@@ -63,6 +68,17 @@ class LatentAR1:
     def sd(self) -> float:
         """Marginal standard deviation of the latent log-mean noise."""
         return math.sqrt(self.variance)
+
+    def flag_text(self) -> str:
+        """The flags in words, "" without them.
+
+        Examples
+        --------
+        >>> LatentAR1(0.95, 0.5, 4.0, ("not_converged", "rho_at_bound")).flag_text()
+        'its bias correction did not settle; its autocorrelation reached the top of its range'
+
+        """
+        return "; ".join(_FLAG_WORDS[f] for f in self.flags)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe dictionary (theta inf becomes None)."""

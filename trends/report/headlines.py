@@ -249,6 +249,10 @@ def _region_verdicts(f: Findings) -> str:
         adjusted = ""
         if tested > 1:  # a region that could not be told may have no p-value to adjust
             which = f"the {tested} regions that have one" if tested < named else f"{tested} regions"
+            told = named - len(groups.get("cannot_tell", []))
+            if tested > told:  # counted in the adjustment, but the table shows no p-value
+                which += (f"; {tested - told} of them cannot tell, and the table shows no "
+                          "p-value for them")
             adjusted = f" (p-values Holm-adjusted for {which})"
         text = (f"By region, since {month_name(f.settings.break_month)}{adjusted}: "
                 + "; ".join(parts) + ".")

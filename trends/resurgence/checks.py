@@ -197,10 +197,7 @@ def noise_check(
         ps.append(p_value_for(alt, direction))
         verdicts.add(decide(alt, direction))
     low, high = min(ps), max(ps)
-    what = {"rho_at_bound": "its autocorrelation reached the top of its range",
-            "variance_at_cap": "all the extra variation was put down to it",
-            "not_converged": "its bias correction did not settle"}
-    reasons = "; ".join(what[f] for f in test.latent.flags)
+    reasons = test.latent.flag_text()
     blocks = len(verdicts) > 1
     if not kept:
         checked = ("no other setting (independent, moderately or strongly autocorrelated "

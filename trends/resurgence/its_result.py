@@ -169,8 +169,9 @@ class ITSResult(ResultView):
 
     def _inference_text(self) -> str:
         if self.inference == "bootstrap" and self.latent is not None:
-            flags = (f"; noise estimate flagged: {', '.join(self.latent.flags)}"
-                     if self.latent.flags else "")
+            flags = (f"; the noise is not well identified by these data "
+                     f"({self.latent.flag_text()}), so the p-value depends on it: `trends "
+                     "assess` tries other noise settings" if self.latent.flags else "")
             return (
                 f"Inference: parametric bootstrap, {self.bootstrap} replicates (seed "
                 f"{self.seed}; {smallest_p(self.bootstrap)}), latent AR(1) noise rho = "

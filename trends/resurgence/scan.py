@@ -103,8 +103,11 @@ class BreakScanResult(ResultView):
 
     def _inference_text(self) -> str:
         if self.inference == "bootstrap" and self.latent is not None:
+            flags = (f"; the noise is not well identified by these data "
+                     f"({self.latent.flag_text()}), so the p-value depends on it"
+                     if self.latent.flags else "")
             return (f"parametric bootstrap with latent AR(1) noise (rho = {self.latent.rho:.2f}, "
-                    f"sd = {self.latent.sd:.3f})")
+                    f"sd = {self.latent.sd:.3f}{flags})")
         return ("parametric bootstrap with independent counts from the no-break model "
                 "(ignores autocorrelation)")
 
