@@ -205,7 +205,8 @@ def test_summary_table_has_the_headline_numbers():
     lead = headline(f, "Homs").lead
     assert lead == verdict.sentence
     ratio, low, high = re.search(
-        r"(\d+\.\d\d) times the level .*?\(95% CI (\d+\.\d\d) to (\d+\.\d\d)", lead).groups()
+        r"(\d+\.\d\d) times the (?:average )?level .*?\(95% CI (\d+\.\d\d) to (\d+\.\d\d)",
+        lead).groups()
     p = re.search(r"p = (\d\.\d{3})", lead).group(1)
     table = region_table(f)
     (row,) = table.rows

@@ -90,10 +90,13 @@ def _verdict(result: Assessment) -> str:
     cut = any(f.code in ("later_change", "later_break") for f in result.flags)
     span = (f"in the {test.n_after} months from then they were" if cut
             else "since then they have been")
-    level = (f"{span} {_num(test.level_ratio)} times the level the trend "
-             f"before it predicted ({_ci(test.level_ratio_ci)}")
+    baseline = ("the average level before it" if flat_comparison(result)
+                else "the level the trend before it predicted")
+    level = f"{span} {_num(test.level_ratio)} times {baseline} ({_ci(test.level_ratio_ci)}"
     if result.verdict == "no_change":
-        text = f"No detectable change in {subject} at {when}: {level}; {_p_words(result)})."
+        # the opening clause a reader quotes says which months it is about
+        scope = f"in the {test.n_after} months from {when}" if cut else f"at {when}"
+        text = f"No detectable change in {subject} {scope}: {level}; {_p_words(result)})."
         low, high = test.level_ratio_ci
         if low < WIDE[0] or high > WIDE[1]:
             text += (" The interval is wide: the data fit no change and a large change alike, "
