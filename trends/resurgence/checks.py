@@ -94,10 +94,11 @@ def first_year(
     if low <= test.level_ratio <= high:
         return None
     whole_low, whole_high = test.level_ratio_ci
+    baseline = ("the level the trend before predicted" if options.get("trend", True)
+                else "the average level before")
     return first, Flag("later_change", (
         f"the {test.n_after} months to {month_name(test.end)} were {test.level_ratio:.2f} times "
-        f"the level "
-        f"the trend before predicted (95% CI {whole_low:.2f} to {whole_high:.2f}), against "
+        f"{baseline} (95% CI {whole_low:.2f} to {whole_high:.2f}), against "
         f"{first.level_ratio:.2f} ({low:.2f} to {high:.2f}) in the first {FIRST_YEAR}: most "
         f"of the change came later, and the verdict is about the first {FIRST_YEAR} months"),
         False)
