@@ -88,7 +88,8 @@ def _verdict(result: Assessment) -> str:
     assert test is not None
     # when a later change or break cut the months compared, say which months the ratio is of
     cut = any(f.code in ("later_change", "later_break") for f in result.flags)
-    span = (f"in the {test.n_after} months from then they were" if cut
+    span = ("they were" if cut and result.verdict == "no_change"  # its opening says which months
+            else f"in the {test.n_after} months from then they were" if cut
             else "since then they have been")
     baseline = ("the average level before it" if flat_comparison(result)
                 else "the level the trend before it predicted")
