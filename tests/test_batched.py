@@ -97,15 +97,17 @@ def test_detect_and_test_give_the_same_numbers_on_one_thread_as_on_two(monkeypat
     y = pd.Series(simulate(1, 1)[0], index=IDX)
     y.iloc[36:] += 15
 
-    def run() -> list[np.ndarray]:
-        scan = detect_break(y, bootstrap=399, seed=3)
+    def run(side_by_side: str = "threads") -> list[np.ndarray]:
+        found = detect_break(y, bootstrap=399, seed=3, side_by_side=side_by_side)
         known = its_test(y, "2016-01", family="negbin", bootstrap=99, seed=3)
-        return [scan.bootstrap_statistics, known.bootstrap_statistics,
+        return [found.bootstrap_statistics, known.bootstrap_statistics,
                 np.array([known.p_value, *known.level_ratio_ci, *known.slope_ratio_per_year_ci])]
 
     two = run()
-    monkeypatch.setattr(scan, "_SLOW_CALIBRATION", 0.0)  # processes
-    two_processes = run()
+    two_processes = run("processes")
+    monkeypatch.setattr(scan, "_SLOW_CALIBRATION", 0.0)
+    assert [np.array_equal(a, b) for a, b in zip(run("auto"), two_processes, strict=True)] == [
+        True] * 3
     monkeypatch.setattr(batched, "_THREADS", 1)
     for alone, threads, processes in zip(run(), two, two_processes, strict=True):
         np.testing.assert_array_equal(alone, threads)

@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         inference=args.inference,
         min_segment_months=args.min_segment,
         progress=CONSOLE.bars,
+        side_by_side="auto",  # this process has the cores to itself
         **model_inputs(args, table, name),
     )
     if args.max_breaks == 1:

@@ -29,7 +29,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,7 @@ from trends.validate import monthly_series
 
 _BOOT_CHUNK = 100
 _SLOW_CALIBRATION = 0.3  # seconds
+SideBySide = Literal["threads", "processes", "auto"]
 SCREEN = 5  # months per bootstrap series refitted in full after ranking by score
 
 
@@ -185,6 +186,7 @@ def detect_break(
     progress: bool = False,
     offset: pd.Series | None = None,
     covariates: pd.DataFrame | None = None,
+    side_by_side: SideBySide = "threads",
 ) -> BreakScanResult:
     """Find the most likely break month and test whether any break exists.
 
@@ -210,6 +212,12 @@ def detect_break(
         counts from the fitted no-break model ("model").
     progress : bool
         Show a progress bar (tqdm, on stderr) over the bootstrap.
+    side_by_side : {"threads", "processes", "auto"}
+        How the bootstrap's chunks share the cores: threads, forked processes
+        (for fits that creep towards infinite coefficients, whose many small
+        steps threads cannot share; Linux only), or "auto": processes when
+        the noise calibration took over 0.3 s, for a program that has the
+        cores to itself (``trends detect``). The results are the same.
     offset : pandas.Series, optional
         Exposure by month (its log is the offset).
     covariates : pandas.DataFrame, optional
@@ -227,6 +235,7 @@ def detect_break(
     """
     check_choice("family", family, SCAN_FAMILIES)
     check_choice("inference", inference, INFERENCES)
+    check_choice("side_by_side", side_by_side, ("threads", "processes", "auto"))
     series = monthly_series(y)
     n = len(series)
     positions = list(range(min_segment_months, n - min_segment_months + 1))
@@ -250,20 +259,21 @@ def detect_break(
     sup = float(lr[best])
     latent = None
     rng = np.random.default_rng(seed)
-    slow = False
+    processes = side_by_side == "processes"
     if inference == "bootstrap" and bootstrap > 0:
         best_nb = fit_batch(X_alt[best], values[None], family="negbin", offset=off)
         start = time.perf_counter()
         latent = calibrated_latent(values, X_alt[best], off, best_nb, rng)
         # the calibration fits 600 series as the bootstrap fits 999 x 6: slow fits there are
-        # fits creeping towards infinite coefficients, whose many small steps threads cannot
-        # share, so the bootstrap then pays for forking (about 0.05 s) to run in processes
-        slow = time.perf_counter() - start > _SLOW_CALIBRATION
+        # fits creeping towards infinite coefficients, so the bootstrap pays for forking
+        # (about 0.05 s) to run in processes
+        if side_by_side == "auto":
+            processes = time.perf_counter() - start > _SLOW_CALIBRATION
         null_nb = fit_batch(X_null, values[None], family="negbin", offset=off)
     else:
         null_nb = observed.null
     boot = _bootstrap(null_nb, latent, X_null, X_alt, positions, bootstrap, rng, family,
-                      progress, off, slow)
+                      progress, off, processes)
     p_value = (1.0 + np.sum(boot >= sup - 1e-9 * max(1.0, sup))) / (len(boot) + 1.0)
     cutoff = float(chi2_ppf(confidence_level, 1))
     months = [str(series.index[k]) for k in positions]
