@@ -212,16 +212,16 @@ def detect_break(
         counts from the fitted no-break model ("model").
     progress : bool
         Show a progress bar (tqdm, on stderr) over the bootstrap.
+    offset : pandas.Series, optional
+        Exposure by month (its log is the offset).
+    covariates : pandas.DataFrame, optional
+        Numeric regressors by month, in every model of the scan.
     side_by_side : {"threads", "processes", "auto"}
         How the bootstrap's chunks share the cores: threads, forked processes
         (for fits that creep towards infinite coefficients, whose many small
         steps threads cannot share; Linux only), or "auto": processes when
         the noise calibration took over 0.3 s, for a program that has the
         cores to itself (``trends detect``). The results are the same.
-    offset : pandas.Series, optional
-        Exposure by month (its log is the offset).
-    covariates : pandas.DataFrame, optional
-        Numeric regressors by month, in every model of the scan.
 
     Examples
     --------
