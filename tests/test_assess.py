@@ -335,3 +335,14 @@ def test_a_comparison_with_the_average_level_is_not_called_a_trend():
     said = " ".join(evidence(result))
     assert "Compared with the average level from January 2016 to October 2017" in said
     assert "trend before" not in said
+
+
+def test_a_series_named_after_its_place_is_not_named_twice():
+    idx = pd.period_range("2016-01", periods=72, freq="M")
+    rate = np.where(np.arange(72) >= 48, 45.0, 20.0)
+    y = pd.Series(np.random.default_rng(1).poisson(rate), index=idx, name="Syria")
+    named = assess(y, "2020-01", name="Syria", bootstrap=99, scan_bootstrap=99)
+    assert named.sentence.startswith("Syria rose after January 2020: ")
+    counted = assess(y.rename("incidents"), "2020-01", name="Syria", bootstrap=99,
+                     scan_bootstrap=99)
+    assert counted.sentence.startswith("Incidents (Syria) rose after January 2020: ")

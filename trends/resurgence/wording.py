@@ -60,7 +60,10 @@ def _percent(ratio: float) -> str:
 
 
 def _subject(result: Assessment) -> str:
-    return f"{noun(result.measure)} ({result.name})" if result.name else noun(result.measure)
+    # a series named after its place is its own subject: not "Syria (Syria)"
+    if not result.name or result.name == result.measure:
+        return noun(result.measure)
+    return f"{noun(result.measure)} ({result.name})"
 
 
 def sentence(result: Assessment) -> str:
