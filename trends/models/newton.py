@@ -131,6 +131,26 @@ def _rounds(first: int) -> list[int]:
     return sizes
 
 
+def _first_rise(
+    ll: np.ndarray, floor: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of a round of ``size`` halvings, the first whose log-likelihood does not fall, per problem.
+
+    ``ll`` and ``floor`` hold the round's halvings one after another (the first
+    halving of every problem, then the second, ...). Returns whether each
+    problem rose, where its kept values are in ``ll`` (its last halving if it
+    did not rise) and how many halvings it used.
+
+    >>> _first_rise(np.array([1.0, 0.0, 3.0, 0.0]), np.full(4, 2.0), 2)
+    (array([ True, False]), array([2, 3]), array([2, 2]))
+    """
+    rises = (ll >= floor).reshape(size, -1)
+    risen = np.asarray(rises.any(axis=0))
+    first = rises.argmax(axis=0)
+    keep = np.where(risen, first, size - 1) * rises.shape[1] + np.arange(rises.shape[1])
+    return risen, keep, np.where(risen, first + 1, size)
+
+
 def _poisson_ll(Y: np.ndarray, eta: np.ndarray, mu: np.ndarray, log_fact: np.ndarray) -> np.ndarray:
     """Poisson log-likelihood from eta = log(mu); ``log_fact`` is sum(log(y!)) of each series."""
     return np.sum(Y * eta - mu, axis=-1) - log_fact
@@ -176,13 +196,11 @@ def _halve_poisson(
         eta_s = np.concatenate(etas)
         mu_s = np.exp(eta_s)
         ll_s = _poisson_ll(Y_w[at], eta_s, mu_s, fact_w[at])
-        rises = (ll_s >= floor_w[at]).reshape(size, len(s))
-        risen = rises.any(axis=0)
-        keep = np.where(risen, rises.argmax(axis=0), size - 1) * len(s) + np.arange(len(s))
+        risen, keep, halvings = _first_rise(ll_s, floor_w[at], size)
         for target, values in zip((new_beta, eta, mu, ll_new),
                                   (np.concatenate(tried), eta_s, mu_s, ll_s), strict=True):
             target[rows] = values[keep]
-        used[s] += np.where(risen, rises.argmax(axis=0) + 1, size)
+        used[s] += halvings
         s = s[~risen]
         if not s.size:
             break
@@ -311,12 +329,10 @@ def _halve_falls(
         th = np.exp(nphi)
         lls, sls = _negbin_ll(Y_w[at], eta, mu, th, sums_w.pick(at).loggamma(th[None])[0],
                               fact_w[at])
-        rises = (lls >= floor_w[at]).reshape(size, len(s))
-        risen = rises.any(axis=0)
-        keep = np.where(risen, rises.argmax(axis=0), size - 1) * len(s) + np.arange(len(s))
+        risen, keep, halvings = _first_rise(lls, floor_w[at], size)
         for target, values in zip(out, (nb, nphi, eta, mu, lls, sls), strict=True):
             target[s] = values[keep]
-        used[s] += np.where(risen, rises.argmax(axis=0) + 1, size)
+        used[s] += halvings
         s = s[~risen]
         if not s.size:
             break
