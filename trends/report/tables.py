@@ -10,7 +10,7 @@ import pandas as pd
 
 from trends.measures import noun
 from trends.report.analysis import Findings
-from trends.resurgence.wording import month_name
+from trends.resurgence.wording import SHORT_REASONS, month_name
 
 MAX_INCIDENT_ROWS = 30
 NOTE_CHARACTERS = 140
@@ -134,19 +134,6 @@ def _incident_row(r: dict[Any, Any]) -> dict[str, Any]:
     return {"cells": cells, "flag": False, "titles": titles}
 
 
-SHORT_REASONS = {
-    "absurd_counterfactual": "the trend before gives an implausible baseline",
-    "uninformative": "the interval is too wide to tell",
-    "sparse": "too few incidents before",
-    "too_short": "too few months",
-    "noise_unidentified": "the noise cannot be estimated",
-    "pre_trend_misfit": "the trend before fits badly",
-    "short_stable_period": "the stable period is too short",
-    "earlier_break": "a break at another month",
-    "later_break": "a break at another month",
-    "window_dependent": "depends on the months compared",
-}
-"""A few words for each reason a verdict is "cannot tell", for a table cell."""
 
 
 def quoted_p(verdict: Any) -> float:

@@ -7,11 +7,15 @@ documented in docs/models.md ("The verdict").
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from trends.errors import DataError
 from trends.minimums import MIN_ACTIVE_MONTHS, YEAR
-from trends.resurgence.level import LevelChange, level_change
+from trends.resurgence.bootstrap_t import Pivot, exp_pair
+from trends.resurgence.gates import REFINED, Borderline, Gates, near
+from trends.resurgence.level import LevelChange, later_step, level_change
 from trends.resurgence.verdict_parts import Flag, WindowResult, noise_settings
 from trends.resurgence.window import MIN_STABLE, FoundBreak, PrePeriod, sensitivity_starts
 from trends.resurgence.wording import month_name
@@ -76,32 +80,55 @@ def absurd_flags(test: LevelChange) -> list[Flag]:
 
 def first_year(
     series: pd.Series, since: str, test: LevelChange, bootstrap: int,
-    options: dict[str, object],
+    options: dict[str, object], gates: Gates,
 ) -> tuple[LevelChange, Flag] | None:
-    """The first 12 months alone, when the whole period says something they do not.
+    """The first 12 months alone, when the level moved again after them.
 
     A change that comes a year or more after the month asked about (a later
-    escalation, say) raises the level of the whole period; if the whole
-    period's level ratio lies outside the interval of the first 12 months',
-    the change came later, and the test keeps to the first 12 months.
+    escalation, say) would be read as one at that month. The months after
+    the first 12 are tested against the first 12 (:func:`later_step`); when
+    they differ (two-sided p < 0.05, a check in ``gates``), the test keeps to
+    the first 12 months.
     """
     if test.n_after < FIRST_YEAR + NEAR:
+        return None
+    used = bootstrap
+    step = later_step(series, since, FIRST_YEAR, start=test.start, end=test.end,
+                      bootstrap=used, **options)  # type: ignore[arg-type]
+    if used < REFINED and near(step.p_two_sided, used, LEVEL):
+        used = REFINED
+        step = later_step(series, since, FIRST_YEAR, start=test.start, end=test.end,
+                          bootstrap=used, **options)  # type: ignore[arg-type]
+    check = Borderline("later", f"whether the level moved again after the first {FIRST_YEAR} "
+                       "months", "test", step.p_two_sided, used, False,
+                       f"keeping to the first {FIRST_YEAR} months", "taking all the months")
+    if not gates.decide(check, LEVEL):
         return None
     last = str(pd.Period(since, freq="M") + FIRST_YEAR - 1)
     first = level_change(series, since, start=test.start, end=last, bootstrap=bootstrap,
                          **options)  # type: ignore[arg-type]
     low, high = first.level_ratio_ci
-    if low <= test.level_ratio <= high:
-        return None
     whole_low, whole_high = test.level_ratio_ci
     baseline = ("the level the trend before predicted" if options.get("trend", True)
                 else "the average level before")
     return first, Flag("later_change", (
         f"the {test.n_after} months to {month_name(test.end)} were {test.level_ratio:.2f} times "
         f"{baseline} (95% CI {whole_low:.2f} to {whole_high:.2f}), against "
-        f"{first.level_ratio:.2f} ({low:.2f} to {high:.2f}) in the first {FIRST_YEAR}: most "
-        f"of the change came later, and the verdict is about the first {FIRST_YEAR} months"),
-        False)
+        f"{first.level_ratio:.2f} ({low:.2f} to {high:.2f}) in the first {FIRST_YEAR}; the "
+        f"months after those {_step_words(step, test)}: the level moved again after the first "
+        f"year, and the verdict is about the first {FIRST_YEAR} months"), False)
+
+
+def _step_words(step: Pivot, test: LevelChange) -> str:
+    """The later months against the first 12 as a ratio, or as counts when one side has none."""
+    counts = test.counterfactual["observed"].iloc[test.n_before:].to_numpy()
+    first, later = counts[:FIRST_YEAR].sum(), counts[FIRST_YEAR:].sum()
+    low, high = exp_pair(step.ci)
+    if first > 0 and later > 0 and 0.0 < low and math.isfinite(high):
+        return (f"were {math.exp(step.estimate):.2f} times the first {FIRST_YEAR} (95% CI "
+                f"{low:.2f} to {high:.2f}, p = {step.p_two_sided:.3f})")
+    return (f"counted {later:,.0f} against {first:,.0f} in the first {FIRST_YEAR} "
+            f"(p = {step.p_two_sided:.3f})")
 
 
 def elsewhere(

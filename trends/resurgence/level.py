@@ -226,6 +226,40 @@ def level_change(
     )
 
 
+def later_step(
+    y: pd.Series, break_month: str, after: int, *, start: str | None = None,
+    end: str | None = None, harmonics: int = 2, trend: bool = True,
+    offset: pd.Series | None = None, covariates: pd.DataFrame | None = None,
+    bootstrap: int = 999, seed: int = 0, confidence_level: float = 0.95,
+) -> Pivot:
+    """Bootstrap-t of the months from ``after`` months past the break against the ones before.
+
+    The model of :func:`level_change` with a second step at ``after`` months
+    from ``break_month``: its coefficient is the log of the later months'
+    level over the level of the first ``after`` months, with the same latent
+    noise; a small two-sided p-value says the level moved again.
+
+    Examples
+    --------
+    >>> idx = pd.period_range("2016-01", periods=72, freq="M")
+    >>> rate = np.select([np.arange(72) >= 60, np.arange(72) >= 48], [80.0, 40.0], 20.0)
+    >>> y = pd.Series(np.random.default_rng(3).poisson(rate), index=idx)
+    >>> step = later_step(y, "2020-01", 12, harmonics=0, bootstrap=199)
+    >>> 1.6 < math.exp(step.estimate) < 2.5, step.p_two_sided <= 0.01
+    (True, True)
+
+    """
+    series = window_of(monthly_series(y), start, end)
+    position = month_position(series.index, break_month)
+    X = build_design(series.index, trend=trend, harmonics=harmonics, break_position=position,
+                     covariates=aligned_covariates(covariates, series.index))
+    X = X.drop(columns=["tpost"], errors="ignore")
+    X["later"] = (np.arange(len(series)) >= position + after).astype(float)
+    boot = pivot(series.to_numpy(), X.to_numpy(), X.shape[1] - 1,
+                 log_exposure(offset, series.index), bootstrap, seed, confidence_level)
+    return boot.pivot
+
+
 def curvature_p_value(
     y: pd.Series, *, harmonics: int = 2, offset: pd.Series | None = None,
     covariates: pd.DataFrame | None = None, bootstrap: int = 199, seed: int = 0,

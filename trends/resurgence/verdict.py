@@ -39,6 +39,7 @@ from trends.resurgence.checks import (
     window_flags,
     windows,
 )
+from trends.resurgence.gates import Borderline, Gates
 from trends.resurgence.known import by_month
 from trends.resurgence.level import Drift, LevelChange, level_change, past_year
 from trends.resurgence.verdict_parts import AlertMonth, Flag, WindowResult, alerts_since
@@ -48,12 +49,13 @@ from trends.resurgence.window import (
     SCAN_BOOTSTRAP,
     FoundBreak,
     choose_pre_period,
-    scan,
+    gated_scan,
 )
-from trends.resurgence.wording import evidence, sentence
+from trends.resurgence.wording import answer_words, evidence, sentence
 from trends.validate import month_position, monthly_series
 
 Verdict = Literal["rise", "fall", "no_change", "cannot_tell"]
+MAX_FLIPS = 3  # close checks whose other decision is worked out, in the order met
 
 
 @dataclass(frozen=True)
@@ -270,8 +272,65 @@ def assess(
     if any(f.blocks for f in flags):
         return _finish(common, flags, None, None, (), [], alerts, None)
     offset, covariates = by_month(offset, series.index), by_month(covariates, series.index)
-    pre = choose_pre_period(series, position, bootstrap=scan_bootstrap, seed=seed,
-                            offset=offset, covariates=covariates)
+    question = _Question(series, position, common, tuple(flags), alerts, harmonics, offset,
+                         covariates, scan_bootstrap)
+    gates = Gates()
+    result = _compare(question, gates)
+    close = list({check.key: check for check in gates.seen}.values())[:MAX_FLIPS]
+    return settle(result, [(check, _compare(question, gates.other_way(check.key)))
+                           for check in close])
+
+
+def settle(result: Assessment, others: list[tuple[Borderline, Assessment]]) -> Assessment:
+    """The verdict given the checks too close to call, each with its other decision.
+
+    "Cannot tell" if deciding one the other way gives another answer;
+    otherwise the same verdict with a note. ``others`` pairs each such check
+    with the verdict it gives decided the other way (:mod:`trends.resurgence.gates`).
+    """
+    if not others:
+        return result
+    differ = [(check, other) for check, other in others if other.verdict != result.verdict]
+    if not differ:
+        said = "; ".join(f"{check.question} is too close to call ({check.p_text()})"
+                         for check, _ in others)
+        flag = Flag("borderline_check", f"{said}, but the answer is the same either way",
+                    False)
+        return replace(result, flags=(*result.flags, flag))
+    parts = []
+    for check, other in differ:
+        ways = {check.passed: answer_words(result), not check.passed: answer_words(other)}
+        parts.append(f"{check.question} is too close to call ({check.p_text()}, within the "
+                     f"simulation's error of {LEVEL}), and the answer depends on it: "
+                     f"{check.if_passed}, {ways[True]}; {check.if_not}, {ways[False]}")
+    flag = Flag("borderline_check", "; and ".join(parts), True)
+    return with_words(replace(result, verdict="cannot_tell", flags=(*result.flags, flag)))
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What :func:`assess` was asked, checked and ready for :func:`_compare`."""
+
+    series: pd.Series
+    position: int
+    common: dict[str, object]
+    flags: tuple[Flag, ...]
+    alerts: tuple[AlertMonth, ...]
+    harmonics: int
+    offset: pd.Series | None
+    covariates: pd.DataFrame | None
+    scan_bootstrap: int
+
+
+def _compare(question: _Question, gates: Gates) -> Assessment:
+    """The verdict from the comparison period on, with ``gates`` deciding the close checks."""
+    series, position, common = question.series, question.position, question.common
+    flags, alerts = list(question.flags), question.alerts
+    offset, covariates, harmonics = question.offset, question.covariates, question.harmonics
+    since, direction = str(common["since"]), str(common["direction"])
+    seed, bootstrap = int(common["seed"]), int(common["bootstrap"])  # type: ignore[call-overload]
+    pre = choose_pre_period(series, position, bootstrap=question.scan_bootstrap, seed=seed,
+                            offset=offset, covariates=covariates, gates=gates)
     found = list(pre.breaks)
     period = (pre.start, month_before(since))
     if pre.too_short is not None:
@@ -298,9 +357,10 @@ def assess(
             "average level"), False))
     end = str(series.index[min(len(series), position + MAX_AFTER) - 1])
     last = month_position(series.index, end) + 1
-    whole = scan(series.iloc[month_position(series.index, pre.start):last],
-                 bootstrap=scan_bootstrap, seed=seed, offset=offset, covariates=covariates)
-    if whole is not None and whole.p_value < LEVEL:
+    whole, counts = gated_scan(series.iloc[month_position(series.index, pre.start):last],
+                               gates, bootstrap=question.scan_bootstrap, seed=seed,
+                               offset=offset, covariates=covariates)
+    if whole is not None and counts:
         found.append(whole)
         away = elsewhere(whole, since, series)
         if away is not None:
@@ -315,7 +375,7 @@ def assess(
     except DataError as err:
         flags.append(Flag("too_short", str(err), True))
         return _finish(common, flags, None, period, (), found, alerts, None)
-    first = first_year(series, since, test, bootstrap, options)
+    first = first_year(series, since, test, bootstrap, options, gates)
     if first is not None:
         test, flag = first
         flags.append(flag)
@@ -326,7 +386,8 @@ def assess(
         flags.append(flag)
     others = windows(series, position, pre, direction, bootstrap, options, test)
     flags += window_flags(others, direction)
-    drift = past_year(series, offset=offset, bootstrap=bootstrap, seed=seed)
+    drift = gates.remember("past year", lambda: past_year(series, offset=offset,
+                                                          bootstrap=bootstrap, seed=seed))
     return _finish(common, flags, test, period, others, found, alerts, p_range, drift)
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 
 from trends.errors import DataError
 from trends.minimums import MIN_BEFORE_MONTHS, MIN_SEGMENT_MONTHS, MIN_STABLE_MONTHS, YEAR
+from trends.resurgence.gates import REFINED, Borderline, Gates, near
 from trends.resurgence.level import curvature_p_value
 from trends.resurgence.scan import BreakScanResult, detect_break
 
@@ -124,20 +125,54 @@ def scan(
     )
 
 
+def gated_scan(
+    y: pd.Series, gates: Gates, *, bootstrap: int = SCAN_BOOTSTRAP, seed: int = 0,
+    offset: pd.Series | None = None, covariates: pd.DataFrame | None = None,
+) -> tuple[FoundBreak | None, bool]:
+    """:func:`scan` and whether its break counts (p < SCAN_LEVEL), refined when near the level.
+
+    A p-value within the Monte Carlo error of SCAN_LEVEL is simulated again
+    with REFINED series; one still that close is recorded in ``gates``
+    (:mod:`trends.resurgence.gates`).
+    """
+    key = f"scan {y.index[0]} to {y.index[-1]}"
+
+    def run() -> FoundBreak | None:
+        found = scan(y, bootstrap=bootstrap, seed=seed, offset=offset, covariates=covariates)
+        if found is not None and bootstrap < REFINED and near(found.p_value, bootstrap,
+                                                               SCAN_LEVEL):
+            found = scan(y, bootstrap=REFINED, seed=seed, offset=offset, covariates=covariates)
+        return found
+
+    found = gates.remember(key, run)
+    if found is None:
+        return None, False
+    check = Borderline(key, f"whether the series changed around {found.month}", "scan",
+                       found.p_value, found.bootstrap, False, "counting that change",
+                       "not counting it")
+    return found, gates.decide(check, SCAN_LEVEL)
+
+
 def choose_pre_period(
     y: pd.Series, position: int, *, bootstrap: int = SCAN_BOOTSTRAP, seed: int = 0,
     offset: pd.Series | None = None, covariates: pd.DataFrame | None = None,
+    gates: Gates | None = None,
 ) -> PrePeriod:
-    """The longest stable, straight stretch of at most MAX_BEFORE months before ``position``."""
+    """The longest stable, straight stretch of at most MAX_BEFORE months before ``position``.
+
+    ``gates`` records the scans and trend checks too close to call, and
+    decides the ones it names the other way (:mod:`trends.resurgence.gates`).
+    """
+    gates = gates if gates is not None else Gates()
     start = max(0, position - MAX_BEFORE)
     found: list[FoundBreak] = []
     bent: list[str] = []
     while True:
-        best = None
+        best, counts = None, False
         if position - start >= 2 * SCAN_SEGMENT + 8:
-            best = scan(y.iloc[start:position], bootstrap=bootstrap, seed=seed, offset=offset,
-                        covariates=covariates)
-        if best is not None and best.p_value < SCAN_LEVEL:
+            best, counts = gated_scan(y.iloc[start:position], gates, bootstrap=bootstrap,
+                                      seed=seed, offset=offset, covariates=covariates)
+        if best is not None and counts:
             found.append(best)
             at = int(pd.Period(best.month, freq="M").ordinal - y.index[0].ordinal)
             if position - at < MIN_STABLE:
@@ -146,15 +181,36 @@ def choose_pre_period(
             continue
         if position - start < MIN_BEFORE:
             break
-        bend = curvature_p_value(y.iloc[start:position], offset=offset, covariates=covariates,
-                                 bootstrap=bootstrap, seed=seed)
-        if bend >= SCAN_LEVEL:
+        if not _bent(y.iloc[start:position], gates, bootstrap=bootstrap, seed=seed,
+                     offset=offset, covariates=covariates):
             break
         if position - start - YEAR < MIN_BEFORE:
             return PrePeriod(str(y.index[start]), tuple(found), tuple(bent), True, None)
         bent.append(str(y.index[start]))
         start += 12
     return PrePeriod(str(y.index[start]), tuple(found), tuple(bent), False, None)
+
+
+def _bent(
+    y: pd.Series, gates: Gates, *, bootstrap: int, seed: int, offset: pd.Series | None,
+    covariates: pd.DataFrame | None,
+) -> bool:
+    """Whether one straight trend misfits ``y`` (quadratic term p < SCAN_LEVEL), refined."""
+    key = f"curvature {y.index[0]} to {y.index[-1]}"
+
+    def run() -> tuple[float, int]:
+        p = curvature_p_value(y, offset=offset, covariates=covariates, bootstrap=bootstrap,
+                              seed=seed)
+        if bootstrap < REFINED and near(p, bootstrap, SCAN_LEVEL):
+            return curvature_p_value(y, offset=offset, covariates=covariates,
+                                     bootstrap=REFINED, seed=seed), REFINED
+        return p, bootstrap
+
+    p, used = gates.remember(key, run)
+    check = Borderline(key, f"whether one straight trend fits the months from {y.index[0]} "
+                       f"to {y.index[-1]}", "quadratic term", p, used, False, "if it does not",
+                       "if it does")
+    return gates.decide(check, SCAN_LEVEL)
 
 
 def sensitivity_starts(y: pd.Series, position: int, chosen: str) -> list[str]:

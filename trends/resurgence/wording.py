@@ -24,6 +24,20 @@ if TYPE_CHECKING:
     from trends.resurgence.verdict import Assessment
 
 VERBS = {"rise": "rose", "fall": "fell", "either": "changed"}
+SHORT_REASONS = {
+    "absurd_counterfactual": "the trend before gives an implausible baseline",
+    "uninformative": "the interval is too wide to tell",
+    "sparse": "too few incidents before",
+    "too_short": "too few months",
+    "noise_unidentified": "the answer depends on the noise assumed",
+    "pre_trend_misfit": "the trend before fits badly",
+    "short_stable_period": "the stable period is too short",
+    "earlier_break": "a break at another month",
+    "later_break": "a break at another month",
+    "window_dependent": "depends on the months compared",
+    "borderline_check": "depends on a check too close to call",
+}
+"""A few words for each reason a verdict is "cannot tell", for a table cell or an aside."""
 WIDE = (0.5, 2.0)
 """A no-change interval reaching below half or above double the predicted level is called wide."""
 
@@ -131,6 +145,24 @@ def _verdict(result: Assessment) -> str:
                  f"the one-sided 95% bound for the question asked is {side[0]} "
                  f"{_num(side[1])} times.")
     return text
+
+
+def answer_words(result: Assessment) -> str:
+    """The verdict in a few words, for saying how it changes with a check.
+
+    "no detectable change in the 12 months from November 2023 (1.29 times,
+    p = 0.209)", "a rise (2.76 times, p = 0.001)", or "cannot tell (<why>)".
+    """
+    if result.verdict == "cannot_tell":
+        code = next(f.code for f in result.flags if f.blocks)
+        return f"cannot tell ({SHORT_REASONS.get(code, code.replace('_', ' '))})"
+    words = {"rise": "a rise", "fall": "a fall", "no_change": "no detectable change"}
+    text = words[result.verdict]
+    test = result.test
+    assert test is not None
+    if any(f.code in ("later_change", "later_break") for f in result.flags):
+        text += f" in the {test.n_after} months from {month_name(result.since)}"
+    return f"{text} ({_num(test.level_ratio)} times, {_p(result.p_value)})"
 
 
 def _p_words(result: Assessment) -> str:
