@@ -122,6 +122,22 @@ def test_syria_2023_gives_one_answer_whatever_the_seed():
         assert "the answer is the same either way" in result.summary()
 
 
+def test_one_enormous_last_month_is_reported_not_raised():
+    """A month of ten million after seven years of a few a month: the past year's ratio
+    overflowed math.exp and assess raised OverflowError."""
+    counts = [
+        1, 2, 2, 2, 5, 2, 3, 2, 1, 1, 1, 3, 3, 4, 2, 2, 2, 4, 3, 2, 3, 1, 4, 3, 5, 2, 2, 3, 5,
+        5, 3, 3, 4, 3, 3, 6, 3, 3, 1, 3, 1, 2, 1, 3, 4, 2, 2, 2, 1, 4, 0, 4, 1, 5, 3, 3, 3, 2,
+        1, 2, 6, 3, 4, 3, 3, 1, 7, 3, 2, 5, 4, 0, 3, 1, 2, 5, 3, 3, 5, 2, 3, 5, 3,
+        10_000_000]
+    y = pd.Series(counts, index=pd.period_range("2018-01", periods=84, freq="M"), name="killed")
+    result = assess(y, "2022-09", bootstrap=99, scan_bootstrap=99)
+    assert result.drift is not None and result.drift.totals == (41.0, 10_000_035.0)
+    assert ("they were up about 243,903-fold on the 12 months before (10,000,035 against 41)."
+            in result.sentence)
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
 # --- output -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -88,6 +88,19 @@ def test_bad_native_input(capsys, write, label, text, pattern):
     assert re.search(pattern, err[0]), err[0]
 
 
+@pytest.mark.parametrize("command", [["aggregate"], ["detect"], ["test", "--since", "2020-01"]])
+def test_a_file_that_is_not_a_table_gets_a_hint(capsys, write, command):
+    """A newcomer's first try: the folder's README instead of its data."""
+    path = write("README.md", "# Data\n\nThe files, their sources, and how to cite them.\n"
+                 "| file | rows | licence | source |\n")
+    status = main([command[0], str(path), *command[1:]])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1, err
+    assert err[0] == (f"trends {command[0]}: error: {path}:3: expected 1 field as in the header, "
+                      "found 3; is it a data file? trends reads CSV (plain or gzip) and Parquet "
+                      "files of incidents, or a monthly table")
+
+
 def test_wrong_encoding_names_the_line(capsys, write):
     path = write(
         "latin.csv", HEADER + GOOD + "a2,2023-11-09,,Syria,Homs à l'est,1,2,3\n", "latin-1"

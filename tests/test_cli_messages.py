@@ -234,3 +234,20 @@ def test_by_region_with_no_region_analysable_is_one_line_and_status_two(capsys, 
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and "no region could be" in err[0] and "(and 14 other regions)" in err[0]
+
+
+def test_a_by_region_bar_counts_the_regions_as_they_finish(capsys, monkeypatch):
+    """It used to sit at 0 until every region was done."""
+    from trends.cli import console
+
+    counted: list[int] = []
+    advance = console.Bar.advance
+    monkeypatch.setattr(console.Bar, "advance",
+                        lambda bar, count=1: (counted.append(count), advance(bar, count)))
+    args = ["alerts", str(GED), "--actor", "IS", "--by", "region", "--month", "2019-06",
+            "--years-back", "2", "--window", "2", "--progress"]
+    for workers in ("1", "2"):
+        counted.clear()
+        status, _, err = run(capsys, *args, "--workers", workers)
+        assert status == 0 and "| 0/15 " in err
+        assert sum(counted) == 15 and len(counted) > 1, counted

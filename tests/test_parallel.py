@@ -275,3 +275,16 @@ def test_a_warning_from_one_region_names_that_region():
              "Aleppo": pd.Series(zeros, index=idx, name="killed")}
     with pytest.warns(ModelWarning, match="series 'Aleppo': chosen automatically"):
         regions_test(panel, "2020-01", family="auto", bootstrap=19, pooled=False, workers=1)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_every_region_once_whatever_runs_them(workers):
+    from trends.parallel import progress
+
+    counted: list[int] = []
+    with progress(counted.append):
+        assert map_regions(abs, list(range(-9, 9)), workers=workers) == [abs(i) for i in
+                                                                          range(-9, 9)]
+    assert sum(counted) == 18 and min(counted) > 0
+    assert map_regions(abs, [-1], workers=1) == [1]   # no bar outside the block
+    assert sum(counted) == 18

@@ -177,3 +177,17 @@ def test_too_few_replicates_for_the_regions_is_a_warning_also_in_json(capsys):
     assert main(args) == 0
     err = capsys.readouterr().err
     assert "warning: With 19 replicates and 15 regions the smallest Holm-adjusted p-value" in err
+
+
+def test_test_by_region_json_holds_the_regions_and_the_pooled_model(capsys):
+    """The pooled model answers "countrywide or regional?": the JSON keeps it beside the rows."""
+    args = ["test", *IS, "--by", "region", "--since", "2017-11", "--inference", "model",
+            "--json", "--workers", "1"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["break_month"] == "2017-11" and len(out["regions"]) == 15
+    pooled = out["pooled"]
+    assert pooled["regions"] == sum(row["family"] is not None for row in out["regions"]) == 12
+    low, high = pooled["common_level_ratio_ci"]
+    assert 0 < low < pooled["common_level_ratio"] < high
+    assert 0 <= pooled["heterogeneity_p_value"] <= 1 and pooled["interpretation"]

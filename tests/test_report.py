@@ -216,6 +216,17 @@ def test_summary_table_has_the_headline_numbers():
     assert (cells["level ratio"], cells["95% CI"], cells["p"]) == (ratio, f"{low}-{high}", p)
 
 
+def test_a_region_whose_months_were_cut_says_which_months_its_ratio_is_of():
+    from trends.report.tables import _since_break
+    from trends.resurgence.verdict_parts import Flag
+
+    homs = _is_syria("incidents", "homs")
+    verdict = assess(homs, "2017-11", direction="either", name="Homs", bootstrap=99)
+    assert _since_break(verdict) == "fall"
+    cut = dataclasses.replace(verdict, flags=(*verdict.flags, Flag("later_change", "...", False)))
+    assert _since_break(cut) == f"fall (the {verdict.test.n_after} months from then)"
+
+
 def test_an_excess_interval_that_disagrees_with_the_ratio_is_explained():
     homs = _is_syria("incidents", "homs")
     verdict = assess(homs, "2017-11", direction="either", name="Homs", bootstrap=99)

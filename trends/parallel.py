@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -31,6 +32,33 @@ from trends.errors import DataError, InputError
 Item = TypeVar("Item")
 Out = TypeVar("Out")
 TASKS_PER_WORKER = 4
+_PROGRESS: list[Callable[[int], None]] = []
+
+
+@contextmanager
+def progress(done: Callable[[int], None]) -> Iterator[None]:
+    """Call ``done(n)`` as :func:`map_regions` finishes ``n`` more regions (for a bar).
+
+    Examples
+    --------
+    >>> counted = []
+    >>> with progress(counted.append):
+    ...     map_regions(abs, [-2, 3], workers=1)
+    [2, 3]
+    >>> counted
+    [1, 1]
+
+    """
+    _PROGRESS.append(done)
+    try:
+        yield
+    finally:
+        _PROGRESS.pop()
+
+
+def _done(count: int) -> None:
+    for done in _PROGRESS[-1:]:
+        done(count)
 
 
 def region_seed(seed: int, position: int) -> int:
@@ -156,16 +184,25 @@ def map_regions(
         finally:
             if client is None:
                 dask.close()
+        _done(len(items))
         return _unpack(parts)
     n_workers = default_workers() if workers is None else max(1, int(workers))
     if n_workers == 1 or len(items) < 2:
         from trends.models.batched import one_blas_thread
 
+        results = []
         with one_blas_thread():
-            return [func(item) for item in items]
+            for item in items:
+                results.append(func(item))
+                _done(1)
+        return results
     bounds = chunks(len(items), TASKS_PER_WORKER * n_workers)
+    parts = []
     with ProcessPoolExecutor(min(n_workers, len(bounds))) as pool:
-        parts = list(pool.map(_run_chunk, [func] * len(bounds), [items[a:b] for a, b in bounds]))
+        for (a, b), part in zip(bounds, pool.map(_run_chunk, [func] * len(bounds),
+                                                 [items[a:b] for a, b in bounds]), strict=True):
+            parts.append(part)
+            _done(b - a)
     return _unpack(parts)
 
 

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from trends._json import finite_or_none
-from trends.cli.console import CONSOLE
+from trends.cli.console import region_bar
 from trends.cli.series import (
     NotAnalysed,
     add_series_options,
@@ -85,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
             "reweight": not args.no_reweight,
         }
     settings = {"month": args.month, "method": args.method, "side": args.side, "options": options}
-    with CONSOLE.bar("alerts") as bar:
-        bar.step(f"{len(series)} series")
+    with region_bar("alerts", len(series), f"{len(series)} series"):
         jobs = [(region, y, settings, bool(args.by)) for region, y in series]
         results = map_regions(_alert_row, jobs, **where_to_run(args))
     stop_if_none_analysed(results, "assessed")

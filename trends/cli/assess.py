@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from trends.cli.console import CONSOLE
+from trends.cli.console import region_bar
 from trends.cli.series import (
     NotAnalysed,
     add_model_options,
@@ -65,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
     settings = {"direction": args.direction, "bootstrap": args.bootstrap, "seed": args.seed}
     jobs = [(name, y, args.since, {**settings, **model_inputs(args, table, name)}, bool(args.by))
             for name, y in series]
-    with CONSOLE.bar("assessing") as bar:
-        bar.step(f"{len(series)} series, {args.bootstrap} bootstrap series each")
+    with region_bar("assessing", len(series),
+                    f"{len(series)} series, {args.bootstrap} bootstrap series each"):
         results = map_regions(_assess_one, jobs, **where_to_run(args))
     stop_if_none_analysed(results, "assessed")
     if args.by:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from trends.cli.console import CONSOLE
+from trends.cli.console import region_bar
 from trends.cli.series import (
     NotAnalysed,
     add_series_options,
@@ -56,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = {"horizon": args.horizon, "min_train_months": args.min_train,
                 "draws": args.draws, "seed": args.seed}
-    with CONSOLE.bar("backtest") as bar:
-        bar.step(f"{len(series)} series: every origin, {2 + len(BASELINES)} forecasters")
+    with region_bar("backtest", len(series),
+                    f"{len(series)} series: every origin, {2 + len(BASELINES)} forecasters"):
         jobs = [(name, y, settings, bool(args.by)) for name, y in series.items()]
         results = map_regions(_backtest_one, jobs, **where_to_run(args))
     stop_if_none_analysed(results, "backtested")

@@ -81,6 +81,17 @@ def track(items: list[Any], description: str, label: Any = str) -> Iterator[Any]
             yield item
 
 
+@contextmanager
+def region_bar(description: str, count: int, label: str) -> Iterator[None]:
+    """A bar that counts the regions :func:`trends.parallel.map_regions` finishes."""
+    from trends.parallel import progress
+
+    with CONSOLE.bar(description, total=count) as bar:
+        bar.units(label)
+        with progress(bar.advance):
+            yield
+
+
 class Bar:
     """One task's bar: a :class:`~trends.report.progress.Progress` for the library code."""
 
@@ -125,6 +136,12 @@ class Bar:
         if self.label:
             self.console.detail(f"{self.description}: {self.label} done")
         self.steps += 1
+        self.label = label
+        if self._tqdm is not None:
+            self._tqdm.set_postfix_str(label, refresh=True)
+
+    def units(self, label: str) -> None:
+        """Label a bar counted in units (:meth:`advance`) rather than in steps."""
         self.label = label
         if self._tqdm is not None:
             self._tqdm.set_postfix_str(label, refresh=True)

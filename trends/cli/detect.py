@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from trends.cli.console import CONSOLE
+from trends.cli.console import CONSOLE, region_bar
 from trends.cli.series import (
     add_model_options,
     add_series_options,
@@ -114,8 +114,8 @@ def _by_region(args: argparse.Namespace, table: Any) -> int:
     from trends.resurgence.regions_detect import regions_detect
 
     series = series_of(args, table)
-    with CONSOLE.bar("scanning") as bar:
-        bar.step(f"{len(series)} regions, {args.bootstrap} bootstrap series each")
+    with region_bar("scanning", len(series),
+                    f"{len(series)} regions, {args.bootstrap} bootstrap series each"):
         result = regions_detect(series, min_segment_months=args.min_segment,
                                 bootstrap=args.bootstrap, seed=args.seed,
                                 inference=args.inference, **where_to_run(args))

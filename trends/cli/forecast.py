@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from trends.cli.console import CONSOLE
+from trends.cli.console import region_bar
 from trends.cli.series import add_series_options, emit, load_series, where_to_run
 from trends.options import FORECAST_FAMILIES, FORECAST_METHODS
 
@@ -70,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "threshold": args.threshold,
     }
-    with CONSOLE.bar("forecasting") as bar:
-        bar.step(f"{len(series)} series")
+    with region_bar("forecasting", len(series), f"{len(series)} series"):
         results = map_regions(_forecast_one, [(y, args.horizon, settings) for y in series.values()],
                               **where_to_run(args))
     emit(args, results, list(series))

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from trends.cli.console import CONSOLE
+from trends.cli.console import CONSOLE, region_bar
 from trends.cli.series import (
     add_model_options,
     add_series_options,
@@ -92,13 +92,12 @@ def run(args: argparse.Namespace) -> int:
             msg = ("--offset and --covariate need one series (--region NAME); for every region "
                    "with its own exposure use trends assess --by region")
             raise OptionError(msg)
-        with CONSOLE.bar("testing") as bar:
-            bar.step(f"{len(series)} regions, {args.bootstrap} bootstrap series each")
+        with region_bar("testing", len(series),
+                        f"{len(series)} regions, {args.bootstrap} bootstrap series each"):
             result = regions_test(series, args.since, **options, **where_to_run(args))
         if args.json:
-            regions: list[dict[str, Any]] = result.to_dict()["regions"]  # type: ignore[assignment]
-            rows = [dict(row, break_month=args.since) for row in regions]
-            print_json(rows)
+            # the regions' rows and the pooled model, as Python's to_dict() gives them
+            print_json(result.to_dict())
         else:
             sys.stdout.write(result.summary().rstrip() + "\n")
         return 0

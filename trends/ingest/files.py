@@ -165,12 +165,19 @@ def read_raw_reference(
     width = len(header)
     for row, line in zip(body, lines[1:], strict=True):
         if len(row) != width and any(cell.strip() for cell in row):
-            msg = f"expected {width} fields as in the header, found {len(row)}"
+            msg = f"expected {width} field{'s' * (width != 1)} as in the header, found {len(row)}"
+            if not name.lower().endswith(TABLE_SUFFIXES):
+                msg += ("; is it a data file? trends reads CSV (plain or gzip) and Parquet "
+                        "files of incidents, or a monthly table")
             raise InputError(msg, path=name, line=line)
     body_lines = [ln for row, ln in zip(body, lines[1:], strict=True) if len(row) == width]
     body = [row for row in body if len(row) == width]
     cells = pd.DataFrame(body, columns=header, dtype=object)
     return RawTable(name, cells, pd.Series(body_lines, dtype="int64"), latest_date(path))
+
+
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".gz")
+"""Names that say "a table": other files whose rows do not line up get a hint."""
 
 
 def read_header(path: str | Path, *, encoding: str = "utf-8") -> list[str]:

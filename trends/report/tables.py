@@ -154,6 +154,10 @@ def _since_break(test: Any) -> str:
     words = {"no_change": "no detectable change"}.get(test.verdict,
                                                       str(test.verdict).replace("_", " "))
     if test.verdict != "cannot_tell":
+        cut = next((f for f in test.flags if f.code in ("later_change", "later_break")), None)
+        if cut is not None and test.test is not None:
+            # a later change or break cut the months compared: the ratio is of these alone
+            return f"{words} (the {test.test.n_after} months from then)"
         return words
     reasons = [SHORT_REASONS.get(flag.code, flag.code.replace("_", " "))
                for flag in test.flags if flag.blocks]

@@ -123,7 +123,8 @@ def pivot(
     se = latent_standard_error(X, mu, theta, column, rho, variance)[0]
     latent = noise if noise is not None else calibrated_latent(values, X, log_offset, fit,
                                                                pilot_rng)
-    mean = np.exp(X @ beta[0] + log_offset)
+    with np.errstate(over="ignore"):  # a fit heading to an infinite level: its series say so
+        mean = np.exp(X @ beta[0] + log_offset)
     sims = latent.simulate(sim_rng, mean, bootstrap)
     refit = fit_batch(X, sims, family="negbin", offset=log_offset)
     mu_s, moments_s = residual_moments(X, sims, refit.beta[0], refit.theta[0], log_offset)
@@ -142,6 +143,19 @@ def band(
                             axis=0)
     with np.errstate(over="ignore"):
         return means * np.exp(-high), means * np.exp(-low)
+
+
+def exp_value(value: float) -> float:
+    """Exp of a log-scale estimate, inf past the float range (math.exp raises there).
+
+    Examples
+    --------
+    >>> exp_value(0.0), exp_value(1000.0)
+    (1.0, inf)
+
+    """
+    with np.errstate(over="ignore"):
+        return float(np.exp(value))
 
 
 def exp_pair(pair: tuple[float, float]) -> tuple[float, float]:

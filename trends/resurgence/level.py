@@ -28,7 +28,7 @@ from trends.models.design import (
 )
 from trends.models.latent import LatentAR1
 from trends.models.robust import studentizer
-from trends.resurgence.bootstrap_t import Pivot, band, bootstrap_t, exp_pair, pivot
+from trends.resurgence.bootstrap_t import Pivot, band, bootstrap_t, exp_pair, exp_value, pivot
 from trends.validate import month_position, monthly_series
 
 MIN_BOOTSTRAP = 99
@@ -73,7 +73,7 @@ class LevelChange:
     @property
     def level_ratio(self) -> float:
         """exp(b_post): months since the break against the trend before, carried on."""
-        return math.exp(self.level.estimate)
+        return exp_value(self.level.estimate)
 
     @property
     def level_ratio_ci(self) -> tuple[float, float]:
@@ -83,7 +83,7 @@ class LevelChange:
     @property
     def slope_ratio_per_year(self) -> float:
         """Change in the yearly trend factor at the break (1: unchanged)."""
-        return math.exp(12.0 * self.slope.estimate)
+        return exp_value(12.0 * self.slope.estimate)
 
     @property
     def slope_ratio_per_year_ci(self) -> tuple[float, float]:
@@ -342,6 +342,6 @@ def past_year(
     X.insert(1, "year", np.r_[np.zeros(12), np.ones(12)])
     boot = pivot(values, X.to_numpy(), 1, log_exposure(offset, last.index), bootstrap,
                  seed, confidence_level)
-    return Drift(math.exp(boot.pivot.estimate), exp_pair(boot.pivot.ci),
+    return Drift(exp_value(boot.pivot.estimate), exp_pair(boot.pivot.ci),
                  (str(last.index[12]), str(last.index[-1])),
                  (float(values[:12].sum()), float(values[12:].sum())))

@@ -95,6 +95,9 @@ class RegionTestResult(ResultView):
             f"p_value tests {tested}"
             + (": a level interval that excludes 1 with a large p-value, or the reverse, "
                "is no contradiction" if self.change == "both" else ""),
+            "Each region's months before the break, trend carried on; trends assess --by region "
+            "(and a report's table by region) compares with the stable months before it "
+            "instead, so its level ratios can differ",
             regions_text(self.table[cols]),
         ]
         untested = self.table[self.table["p_value"].isna() & (self.table["note"].fillna("") != "")]

@@ -69,6 +69,16 @@ def _p(p: float) -> str:
 
 
 def _percent(ratio: float) -> str:
+    """'up about 39%', 'down about 72%', or for ten times or more 'up about 12-fold'.
+
+    Examples
+    --------
+    >>> _percent(1.39), _percent(0.28), _percent(243902.3)
+    ('up about 39%', 'down about 72%', 'up about 243,902-fold')
+
+    """
+    if ratio >= 10.0:
+        return f"up about {ratio:,.0f}-fold"
     change = 100.0 * (ratio - 1.0)
     return f"{'up' if change >= 0 else 'down'} about {abs(change):.0f}%"
 
@@ -122,10 +132,11 @@ def _verdict(result: Assessment) -> str:
         drift = result.drift
         if drift is not None:
             before, last = drift.totals
+            noise = (f"; allowing for month-to-month noise, a ratio of {_num(drift.ratio)}, "
+                     f"{_ci(drift.ci)}" if math.isfinite(drift.ratio) else "")
             text += (f" Over the 12 months to {month_name(drift.months[1])} they were "
                      f"{_percent(last / before)} on the 12 months before ({last:,.0f} against "
-                     f"{before:,.0f}; allowing for month-to-month noise, a ratio of "
-                     f"{_num(drift.ratio)}, {_ci(drift.ci)}).")
+                     f"{before:,.0f}{noise}).")
         return text
     capital = subject[:1].upper() + subject[1:]
     if result.verdict != result.direction and result.direction != "either":
