@@ -14,6 +14,7 @@ example report is already built, to check it without building it again.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -197,3 +198,15 @@ def test_country_summary_table_holds_the_headline_numbers(site, browser):
     cells = dict(zip(header, row, strict=True))
     assert cells["region"] == "Syria"
     assert (cells["level ratio"], cells["95% CI"], cells["p"]) == (ratio, f"{low}-{high}", p)
+
+
+def test_the_governorate_page_explains_its_two_intervals_for_incidents(site):
+    """The verdict's interval for incidents includes 1 and the averages' excludes it: the
+    page says why, beside the second number, instead of leaving two answers side by side."""
+    text = re.sub(r"\s+", " ", html.unescape((site / PAGES["syria-is-monthly"]).read_text()))
+    verdict = re.search(r"(\d\.\d\d) times the average level before it \(95% CI (\d\.\d\d) to "
+                        r"(\d\.\d\d)", text)
+    assert verdict is not None and float(verdict[2]) < 1 < float(verdict[3])
+    assert re.search(r"For incidents per month this interval \(\d\.\d\d to 0\.\d\d\) excludes 1 "
+                     rf"and the verdict's \({verdict[2]} to {verdict[3]}\) includes it: this one "
+                     r"resamples blocks of 3 months", text), text

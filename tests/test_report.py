@@ -569,3 +569,25 @@ def test_the_page_lists_the_verdicts_caveats_but_not_those_it_shows_elsewhere():
     page.alert_history = None
     assert _caveats(page) == ["Caveat: only 22 months before 2017-11.",
                               "Caveat: the alerts need two years of history."]
+
+
+def test_averages_that_disagree_with_the_verdict_say_why():
+    from types import SimpleNamespace
+
+    from trends.report.headlines import _split_against_verdict
+
+    split = SimpleNamespace(measure="killed_best", block_months=3,
+                            ratio_frequency_ci=(0.23, 0.43), ratio_total_ci=(0.17, 0.52))
+    test = SimpleNamespace(level_ratio_ci=(0.07, 1.28))
+    verdict = SimpleNamespace(measure="incidents", verdict="no_change", test=test)
+    said = _split_against_verdict(SimpleNamespace(verdict=verdict, split=split))
+    assert said.startswith(" For incidents per month this interval (0.23 to 0.43) excludes 1 "
+                           "and the verdict's (0.07 to 1.28) includes it: this one resamples "
+                           "blocks of 3 months")
+    agree = SimpleNamespace(level_ratio_ci=(0.10, 0.60))
+    assert _split_against_verdict(SimpleNamespace(
+        verdict=SimpleNamespace(measure="incidents", verdict="fall", test=agree),
+        split=split)) == ""
+    deaths = SimpleNamespace(measure="killed_best", verdict="no_change", test=test)
+    assert "For deaths (best estimate) per month this interval (0.17 to 0.52)" in \
+        _split_against_verdict(SimpleNamespace(verdict=deaths, split=split))

@@ -142,7 +142,8 @@ def _figures(f: Findings, scope: str) -> list[str]:
     if f.split is not None:
         # plain averages, not the verdict's comparison with the trend carried on: say so
         out.append(f"Averages since {month_name(f.settings.break_month)} against those before "
-                   f"(not against a trend): {_lower(f.split.interpretation)}")
+                   f"(not against a trend): {_lower(f.split.interpretation)}"
+                   + _split_against_verdict(f))
     elif f.settings.break_month and "split" in f.notes:
         out.append(f"More attacks or deadlier ones: not computed: {f.notes['split']}.")
     if f.tail is not None:
@@ -218,6 +219,35 @@ def _excess_against_ratio(f: Findings) -> list[str]:
         "whose coverage the calibration checks) and the verdict follows the level ratio; do "
         "not quote the excess as a finding on its own."
     ]
+
+
+def _split_against_verdict(f: Findings) -> str:
+    """Say why, when the averages' interval and the verdict's disagree about a change.
+
+    Both compare the months since the break with the months before, but the
+    averages' interval resamples blocks of a few months and leaves out slow
+    drift that the verdict's latent noise allows for.
+    """
+    v, split = f.verdict, f.split
+    if v is None or split is None or v.test is None or v.verdict == "cannot_tell":
+        return ""
+    if v.measure == "incidents":
+        what, ci = "incidents per month", split.ratio_frequency_ci
+    elif v.measure == split.measure:
+        what, ci = f"{noun(v.measure)} per month", split.ratio_total_ci
+    else:
+        return ""
+    low, high = v.test.level_ratio_ci
+    if not all(map(math.isfinite, (low, high, *ci))) or (low <= 1 <= high) == (
+            ci[0] <= 1 <= ci[1]):
+        return ""
+    return (f" For {what} this interval ({ci[0]:.2f} to {ci[1]:.2f}) "
+            + ("excludes" if ci[0] > 1 or ci[1] < 1 else "includes")
+            + f" 1 and the verdict's ({low:.2f} to {high:.2f}) "
+            + ("includes" if low <= 1 <= high else "excludes")
+            + f" it: this one resamples blocks of {split.block_months} months, so it leaves out "
+            "the slow month-to-month drift that the verdict's noise model allows for, and the "
+            "verdict follows its own interval.")
 
 
 def _coverage(f: Findings) -> str:
