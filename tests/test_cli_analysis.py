@@ -269,7 +269,7 @@ def test_cli_default_test_is_the_bootstrap_and_keeps_r_numbers_alongside(capsys)
 
 @pytest.mark.slow
 def test_cli_test_by_region_adjusts_for_multiplicity(capsys):
-    rows = run_json(
+    out = run_json(
         capsys,
         "test",
         GED,
@@ -282,13 +282,14 @@ def test_cli_test_by_region_adjusts_for_multiplicity(capsys):
         "--bootstrap",
         "49",
     )
+    assert out["break_month"] == "2017-11" and out["pooled"]["regions"] >= 10
+    rows = out["regions"]
     assert isinstance(rows, list) and len(rows) == 15
     tested = [r for r in rows if r["p_value"] is not None]
     assert len(tested) >= 10
     for row in tested:
         assert {
             "region",
-            "break_month",
             "level_ratio",
             "level_ratio_ci",
             "p_value_holm",

@@ -13,7 +13,7 @@ from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
 from trends.resurgence.gates import Borderline, Gates, near
-from trends.resurgence.verdict import assess, settle
+from trends.resurgence.verdict import assess, settle, with_words
 from trends.resurgence.verdict_parts import Flag
 
 
@@ -94,3 +94,17 @@ def test_an_answer_the_close_check_does_not_change_is_kept_with_a_note(steady):
     assert flag.code == "borderline_check" and not flag.blocks
     assert flag.message.endswith("but the answer is the same either way")
     assert settle(steady, []) is steady
+
+
+def test_the_close_check_leads_the_sentence_of_a_cannot_tell(steady):
+    """Counted, the change leaves no stable trend; not counted, no change: the sentence gives
+    both ways rather than only the reason of the way this seed took."""
+    blocked = with_words(replace(steady, verdict="cannot_tell", flags=(Flag(
+        "earlier_break", "the series changed around 2017-06 (scan p = 0.043): no stable trend",
+        True),)))
+    settled = settle(blocked, [(replace(check(0.043), passed=True), steady)])
+    assert settled.sentence.startswith(
+        "Cannot tell whether incidents rose at July 2019: whether the series changed around "
+        "2017-06 is too close to call")
+    assert ("counting that change, cannot tell (a break at another month); not counting it, "
+            "no detectable change (") in settled.sentence

@@ -108,7 +108,10 @@ def _verdict(result: Assessment) -> str:
     when = month_name(result.since)
     subject = _subject(result)
     if result.verdict == "cannot_tell":
-        reason = next(f.message for f in result.flags if f.blocks)
+        # a close check says both answers, so it leads when it is one of the reasons
+        blocking = sorted((f for f in result.flags if f.blocks),
+                          key=lambda f: f.code != "borderline_check")
+        reason = blocking[0].message
         verb = {"rise": "rose", "fall": "fell", "either": "changed"}[result.direction]
         return f"Cannot tell whether {subject} {verb} at {when}: {reason}."
     test = result.test
