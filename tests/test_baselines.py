@@ -153,3 +153,29 @@ def test_backtest_rejects_bad_input_with_clear_messages():
         rolling_origin(monthly([1] * 40), {"bad": bad})
     with pytest.raises(OptionError, match="not among the forecasters"):
         rolling_origin(monthly([1] * 40), BASELINES, baselines=["naive"])
+
+
+def test_origins_a_method_cannot_forecast_from_are_left_out_for_every_method():
+    """Iraq's deaths had months without any count around 2000, where the count model needs
+    6 months with a count: the backtest stopped there. It now leaves those origins out for
+    every method, says so, and scores the rest."""
+    from trends.forecast import count_model_forecaster
+
+    values = np.r_[[0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0],
+                   np.random.default_rng(4).poisson(20.0, 30)].astype(float)
+    y = pd.Series(values, index=pd.period_range("2016-01", periods=len(values), freq="M"),
+                  name="killed")
+    methods = {"count_model": count_model_forecaster(), **BASELINES}
+    result = rolling_origin(y, methods, horizon=2, min_train_months=12, draws=100)
+    left = {origin for origin, _, _ in result.left_out}
+    assert left and {method for _, method, _ in result.left_out} == {"count_model"}
+    assert all("months with a non-zero count" in reason for _, _, reason in result.left_out)
+    scored = result.forecasts.groupby("method")["origin"].apply(frozenset)
+    assert len(set(scored)) == 1 and not left & next(iter(scored))   # the same origins for all
+    assert len(left) + len(next(iter(scored))) == len(y) - 12
+    assert f"Left out {len(left)} origins (" in result.summary()
+    d = json.loads(json.dumps(result.to_dict()))
+    assert d["n_draws"] == 100 and d["min_train"] == 12
+    assert [row["origin"] for row in d["left_out"]] == sorted(left)
+    with pytest.raises(DataError, match="no origin could be backtested: count_model cannot"):
+        rolling_origin(y.iloc[:20], methods, horizon=2, min_train_months=12, draws=100)

@@ -9,6 +9,7 @@ central-interval coverage and randomised PIT
 
 from __future__ import annotations
 
+import collections
 import math
 import zlib
 from collections.abc import Mapping, Sequence
@@ -84,6 +85,9 @@ class BacktestResult(ResultView):
     seed: int
     levels: tuple[float, ...]
     series_name: str
+    left_out: tuple[tuple[str, str, str], ...] = ()
+    """(origin, method, reason) for each origin left out because a method could not forecast
+    from it; every method is scored on the same origins."""
 
     def tidy(self) -> pd.DataFrame:
         """Mean scores per method and horizon, with the CRPS skill score."""
@@ -127,6 +131,7 @@ class BacktestResult(ResultView):
             f"Rolling-origin backtest of {self.series_name}: {origins.nunique()} origins "
             f"({origins.min()} to {origins.max()}), horizons 1-{self.horizon} months, "
             f"{self.n_draws} draws, seed {self.seed}.",
+            *self._left_out_lines(),
             f"Baselines: {', '.join(self.baselines) or 'none'}. Lower CRPS is better.",
             "",
             "Mean CRPS by method (rows) and horizon (columns):",
@@ -157,6 +162,20 @@ class BacktestResult(ResultView):
             ]
         return "\n".join(lines)
 
+    def _left_out_lines(self) -> list[str]:
+        """Which origins were left out, for which methods, with the first reason."""
+        if not self.left_out:
+            return []
+        count = len(self.left_out)
+        by_method = collections.Counter(method for _, method, _ in self.left_out)
+        who = ", ".join(f"{method} ({n})" if len(by_method) > 1 else method
+                        for method, n in by_method.items())
+        first, _, reason = self.left_out[0]
+        span = first if count == 1 else f"{first} to {self.left_out[-1][0]}"
+        return [f"Left out {count} origin{'s' * (count != 1)} ({span}) for every method, so "
+                f"that all are scored on the same origins: {who} could not forecast from "
+                f"{'it' if count == 1 else 'them'} (at {first}: {reason})."]
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe settings and the per-method, per-horizon table."""
         rows = [
@@ -173,6 +192,8 @@ class BacktestResult(ResultView):
             "seed": self.seed,
             "levels": list(self.levels),
             "scores": rows,
+            "left_out": [{"origin": origin, "method": method, "reason": reason}
+                         for origin, method, reason in self.left_out],
         }
 
 
@@ -259,14 +280,19 @@ def rolling_origin(
             raise OptionError(msg)
     values = y.to_numpy(dtype=float)
     rows: list[pd.DataFrame] = []
+    failed: dict[str, tuple[str, str]] = {}
     for name in names:
         name_key = zlib.crc32(name.encode())
         for origin in range(min_train_months, len(y)):
             steps = min(horizon, len(y) - origin)
             draw_seq, pit_seq = np.random.SeedSequence([seed, name_key, origin]).spawn(2)
-            paths = forecasters[name](
-                y.iloc[:origin], horizon, draws, np.random.default_rng(draw_seq)
-            )
+            try:
+                paths = forecasters[name](
+                    y.iloc[:origin], horizon, draws, np.random.default_rng(draw_seq)
+                )
+            except DataError as err:  # too little history here, say: left out for every method
+                failed.setdefault(str(y.index[origin - 1]), (name, str(err)))
+                continue
             paths = _check_draws(paths, name, draws, horizon)[:, :steps]
             observed = values[origin : origin + steps]
             scores = score_sample(
@@ -284,8 +310,14 @@ def rolling_origin(
                     }
                 )
             )
+    forecasts = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({"origin": []})
+    forecasts = forecasts[~forecasts["origin"].isin(failed)].reset_index(drop=True)
+    if forecasts.empty:
+        name, reason = next(iter(failed.values()))
+        msg = f"no origin could be backtested: {name} cannot forecast from any ({reason})"
+        raise DataError(msg)
     return BacktestResult(
-        forecasts=pd.concat(rows, ignore_index=True),
+        forecasts=forecasts,
         methods=names,
         baselines=base,
         horizon=horizon,
@@ -294,4 +326,5 @@ def rolling_origin(
         seed=seed,
         levels=tuple(levels),
         series_name=str(y.name),
+        left_out=tuple((origin, *failed[origin]) for origin in sorted(failed)),
     )
