@@ -66,6 +66,22 @@ def test_a_monthly_table_is_read_as_it_is_within_the_window():
     assert loaded.panel["syria_killed_best"].tolist() == expected
 
 
+def test_the_months_of_a_monthly_table_outside_the_window_are_counted_and_listed():
+    """They were dropped silently: a page said "Rows read: 86; filtered: 0" of 446."""
+    loaded = load_panel([MONTHLY], measure="syria_killed_best", start="2020-01", end="2020-12")
+    raw = pd.read_csv(MONTHLY)
+    assert loaded.rows_read == len(raw) == 446
+    log = loaded.log.to_frame()
+    assert loaded.log.counts()["filtered"] == len(raw) - 12 == len(log)
+    outside = raw.index[~raw["month"].between("2020-01", "2020-12")]
+    assert log["line"].tolist() == (outside + 2).tolist()     # the header is line 1
+    assert log["incident_id"].tolist() == raw.loc[outside, "month"].tolist()
+    assert set(log["reason"]) == {"month before the start 2020-01", "month after the end 2020-12"}
+    status, _, err = cli("detect", str(MONTHLY), "--measure", "syria_killed_best",
+                         "--start", "2020-01", "--bootstrap", "19")
+    assert status == 0 and "446 rows read; 0 dropped, 372 filtered" in err   # before 2020-01
+
+
 def test_loader_errors_name_what_is_wrong():
     with pytest.raises(OptionError, match=r"no month of .* lies in 2030-01"):
         load_panel([MONTHLY], measure="syria_killed_best", start="2030-01")

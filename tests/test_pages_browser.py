@@ -210,3 +210,15 @@ def test_the_governorate_page_explains_its_two_intervals_for_incidents(site):
     assert re.search(r"For incidents per month this interval \(\d\.\d\d to 0\.\d\d\) excludes 1 "
                      rf"and the verdict's \({verdict[2]} to {verdict[3]}\) includes it: this one "
                      r"resamples blocks of 3 months", text), text
+
+
+def test_the_country_page_says_which_months_its_alerts_could_not_check(site):
+    """With 5 years back, November 2023 to March 2024 have no threshold: the alerts sentence
+    says so instead of reading as if every month since had been checked."""
+    text = re.sub(r"\s+", " ", html.unescape((site / PAGES["syria-country-monthly"]).read_text()))
+    assert ("Alerts since November 2023 (Farrington, 5 years back, window 3 months, both sides "
+            "checked, as in the alert chart; 5 months without a threshold could not be checked: "
+            "2023-11 to 2024-03): unusually high in 2024-11") in text
+    # the months before the definition's start are read, counted and listed, not dropped
+    assert "446 months of the table read, 86 of them used, 2019-01 to 2026-02" in text
+    assert "360 rows filtered: month before the start 2019-01" in text

@@ -530,7 +530,12 @@ def test_the_alerts_in_the_evidence_are_those_of_the_alert_chart(built):
     flagged = {r["month"] for r in rows
                if r["month"] >= "2017-11" and r["status"].startswith("Unusually")}
     sentence = re.search(r"(Alerts since|No month since)[^<]*?(?=Single months|<)", html).group(0)
-    listed = set(re.findall(r"\d{4}-\d{2}", sentence))
+    unchecked = re.search(r"could not be checked: (\d{4}-\d{2}) to (\d{4}-\d{2})\)", sentence)
+    if unchecked:  # the months before the chart's first threshold
+        checked = {r["month"] for r in rows if not r["status"].startswith("No threshold")}
+        assert unchecked[1] >= "2017-11" and unchecked[2] < min(m for m in checked
+                                                                if m >= "2017-11")
+    listed = set(re.findall(r"\d{4}-\d{2}", sentence.split("): ", 1)[-1]))
     assert listed <= flagged
     more = re.findall(r"(\d+) months \(", sentence)
     assert sum(map(int, more)) + len(listed) - 6 * len(more) == len(flagged)

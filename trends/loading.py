@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Unpack
 
+import numpy as np
 import pandas as pd
 
 from trends.aggregate import Rules, check_rules, regions_known, select
@@ -45,6 +46,8 @@ class LoadedPanel:
     incidents: IncidentSet | None = None
     kept: pd.DataFrame | None = None
     log: RowLog = field(default_factory=RowLog)
+    table_rows: int | None = None
+    """Rows read from a monthly table (some may lie outside ``start`` and ``end``)."""
 
     @property
     def monthly(self) -> bool:
@@ -54,7 +57,9 @@ class LoadedPanel:
     @property
     def rows_read(self) -> int:
         """Rows read from the inputs."""
-        return len(self.panel) if self.incidents is None else self.incidents.rows_read
+        if self.incidents is not None:
+            return self.incidents.rows_read
+        return len(self.panel) if self.table_rows is None else self.table_rows
 
 
 def is_monthly_input(paths: Sequence[str | Path], *, encoding: str = "utf-8") -> bool:
@@ -130,7 +135,8 @@ def load_panel(
     if end:
         end = rules["end"] = str(parse_month(end, "end"))
     if is_monthly_input(paths, encoding=encoding):
-        return LoadedPanel(_monthly(paths, measure, start, end, encoding, limits, numbers))
+        table, log, read = _monthly(paths, measure, start, end, encoding, limits, numbers)
+        return LoadedPanel(table, log=log, table_rows=read)
     log = RowLog()
     if scheduler is not None or client is not None:
         from trends.cluster_panel import panel_on_cluster
@@ -164,8 +170,8 @@ def _monthly(
     encoding: str,
     limits: Limits | None,
     numbers: Sequence[str],
-) -> pd.DataFrame:
-    """The one monthly table among the inputs, within ``start`` and ``end``."""
+) -> tuple[pd.DataFrame, RowLog, int]:
+    """The monthly table within ``start`` and ``end``, the log of its other months, rows read."""
     if len(paths) > 1:
         msg = (
             f"{paths[0]} is a monthly table, which is read alone; {len(paths)} inputs were given"
@@ -174,14 +180,26 @@ def _monthly(
     frame = read_monthly(
         paths[0], encoding=encoding, measure=measure, limits=limits, numbers=numbers
     )
+    read, lines = len(frame), frame.attrs.get("lines")
+    outside = pd.Series("", index=frame.index)
     if start:
-        frame = frame[frame["month"] >= start]
+        outside = outside.mask(frame["month"] < start, f"month before the start {start}")
     if end:
-        frame = frame[frame["month"] <= end]
+        outside = outside.mask(frame["month"] > end, f"month after the end {end}")
+    log = RowLog()
+    left = outside != ""
+    if left.any():
+        log.add_rows(pd.DataFrame({
+            "_file": str(paths[0]),
+            "_line": (lines[left.to_numpy()] if lines is not None
+                      else np.flatnonzero(left.to_numpy()) + 2),
+            "incident_id": frame.loc[left, "month"].astype(str).to_numpy()}),
+            "filtered", outside[left])
+    frame = frame[~left]
     if frame.empty:
         msg = (
             f"no month of {paths[0]} lies in {start or 'its first month'} to "
             f"{end or 'its last month'}; choose a start and end within the table"
         )
         raise OptionError(msg)
-    return frame.reset_index(drop=True)
+    return frame.reset_index(drop=True), log, read

@@ -108,6 +108,7 @@ def read_monthly(
         check_total(values, column)
         frame[column] = values
     _check_consecutive(frame, keys, name, lines)
+    frame.attrs["lines"] = lines.to_numpy()  # each row's line, for the row log of a filter
     return frame
 
 

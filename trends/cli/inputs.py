@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from trends.cli.console import CONSOLE
 from trends.cli.suggest import check_region
-from trends.ingest import FORMATS, IncidentSet
+from trends.ingest import FORMATS
 from trends.loading import LoadedPanel, load_panel
 from trends.options import PRECISIONS, SPAN_RULES
 from trends.rowlog import RowLog
@@ -152,15 +152,17 @@ def load_from_args(
         for path, layout in loaded.incidents.formats.items():
             how = "detected" if args.format == "auto" else "given"
             CONSOLE.info(f"{path}: read as {layout} ({how})")
-        report_log(args, loaded.incidents, loaded.log)
+        report_log(args, loaded.rows_read, loaded.log)
+    elif any(loaded.log.counts().values()) or args.rejects:  # months outside --start/--end
+        report_log(args, loaded.rows_read, loaded.log)
     return loaded
 
 
-def report_log(args: argparse.Namespace, incidents: IncidentSet, log: RowLog) -> None:
+def report_log(args: argparse.Namespace, rows_read: int, log: RowLog) -> None:
     """Print the one-line count of the row log and write it with ``--rejects``."""
     from trends.csvout import write_csv
 
     hint = f"listed in {args.rejects}" if args.rejects else "list them with --rejects FILE"
-    CONSOLE.info(f"{incidents.rows_read} rows read; {log.summary()} ({hint})")
+    CONSOLE.info(f"{rows_read} rows read; {log.summary()} ({hint})")
     if args.rejects:
         write_csv(log.to_frame(), args.rejects)

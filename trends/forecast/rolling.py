@@ -314,7 +314,7 @@ def rolling_origin(
     forecasts = forecasts[~forecasts["origin"].isin(failed)].reset_index(drop=True)
     if forecasts.empty:
         name, reason = next(iter(failed.values()))
-        msg = f"no origin could be backtested: {name} cannot forecast from any ({reason})"
+        msg = f"{reason} (from every origin, so {name} cannot be backtested)"
         raise DataError(msg)
     return BacktestResult(
         forecasts=forecasts,

@@ -64,7 +64,8 @@ def load(definition: ReportDefinition) -> ReportData:
         frame = loaded.panel
         if "region" not in frame.columns:
             frame.insert(1, "region", definition.analysis.scope_label or "All")
-        return ReportData(frame, None, RowLog(), len(frame), {definition.inputs[0]: "monthly"})
+        return ReportData(frame, None, loaded.log, loaded.rows_read,
+                          {definition.inputs[0]: "monthly"})
     return ReportData(
         loaded.panel,
         loaded.kept,

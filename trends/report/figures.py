@@ -128,7 +128,7 @@ def _figures(
     if len(forest) > 1:
         out["forest"] = charts.forest_plot(
             forest,
-            title=f"Level since {month_name(f.settings.break_month)} against the trend "
+            title=f"Level since {month_name(f.settings.break_month)} against the months "
             "before, by region",
             subtitle=_forest_subtitle(f),
         )

@@ -171,7 +171,11 @@ def _evidence(f: Findings) -> list[str]:
     if history is None or not since:
         return list(verdict.evidence)
     rows = history.tidy()
-    rows = rows[(rows["month"].astype(str) >= since) & rows["alarm"].astype(bool)]
+    rows = rows[rows["month"].astype(str) >= since]
+    checked = set(rows.loc[rows["upper_bound"].notna(), "month"].astype(str))
+    unchecked = [str(m) for m in pd.period_range(since, f.month, freq="M")
+                 if str(m) not in checked]
+    rows = rows[rows["alarm"].astype(bool)]
     highs = [str(m) for m in rows.loc[rows["direction"] == "high", "month"]]
     lows = [str(m) for m in rows.loc[rows["direction"] == "low", "month"]]
     settings = f.settings
@@ -181,6 +185,12 @@ def _evidence(f: Findings) -> list[str]:
            f"{settings.alert_window} months, both sides checked, as in the alert chart"
            if settings.alert_method == "farrington" else
            f"{method}, both sides checked, as in the alert chart")
+    if unchecked:
+        span = (unchecked[0] if len(unchecked) == 1 else f"{unchecked[0]} to {unchecked[-1]}"
+                if len(unchecked) == pd.Period(unchecked[-1]).ordinal
+                - pd.Period(unchecked[0]).ordinal + 1 else ", ".join(unchecked))
+        how += (f"; {len(unchecked)} month{'s' * (len(unchecked) != 1)} without a threshold "
+                f"could not be checked: {span}")
     return evidence(verdict, alert_sentence(since, highs, lows, how))
 
 

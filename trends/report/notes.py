@@ -61,8 +61,8 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
     files = ", ".join(f"{path.rsplit('/', 1)[-1]} as {fmt}" for path, fmt in data.formats.items())
     if data.incidents is None:  # a monthly table: its rows are months, within the window
         months = f.panel["month"].astype(str)
-        notes = [f"{data.rows_read} months of the table used, {months.min()} to "
-                 f"{months.max()} ({files})."]
+        notes = [f"{data.rows_read} months of the table read, {len(months)} of them used, "
+                 f"{months.min()} to {months.max()} ({files})."]
     else:
         notes = [f"{data.rows_read} input rows read ({files})."]
     if any(counts.values()):

@@ -222,7 +222,8 @@ def region_table(f: Findings) -> Table:
     if f.settings.break_month:
         caption += (
             f"; since {month_name(f.settings.break_month)}: each region's verdict (the "
-            "headline's), its level against the trend before (95% interval for the region "
+            "headline's), its level against the months before (their trend carried on, or "
+            "their average level when they are too few; 95% interval for the region "
             "alone) and the p-value of the question asked, Holm-adjusted for the number of "
             "regions (the all-regions row is not adjusted; no p-value where the verdict is "
             "cannot tell)"
@@ -263,7 +264,7 @@ def sensitivity_table(f: Findings) -> Table | None:
         "sensitivity",
         "Sensitivity to the casualty estimate",
         "The verdict's test, on the same months, for each death estimate: the level since the "
-        "break against the trend before (1 = no change) with its 95% interval, one-sided "
+        "break against the months before (1 = no change) with its 95% interval, one-sided "
         "p-values for a rise and for a fall, and the deaths above (+) or below (-) the trend "
         "before, summed over the months compared",
         ["estimate", "level ratio", "95% CI", "p (rise)", "p (fall)", "excess deaths"],

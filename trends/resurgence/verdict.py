@@ -81,6 +81,8 @@ class Assessment(ResultView):
     drift: Drift | None = None
     regions_tested: int = 1
     p_value_unadjusted: float = math.nan
+    data_end: str = ""
+    """The last month of the series (the months compared may end before it)."""
     test: LevelChange | None = field(repr=False, default=None)
 
     @property
@@ -197,6 +199,7 @@ class Assessment(ResultView):
             "pre_period": None if self.pre_period is None
             else {"start": self.pre_period[0], "end": self.pre_period[1]},
             "months_after": None if t is None else t.n_after,
+            "data_end": self.data_end,
             "window_sensitivity": [w.to_dict() for w in self.windows],
             "breaks_found": [b.to_dict() for b in self.breaks_found],
             "alerts_since": [a.to_dict() for a in self.alerts_since],
@@ -264,7 +267,7 @@ def assess(
     since = str(series.index[position])
     flags = data_flags(series, position)
     common = {"name": label, "measure": measure, "since": since, "direction": direction,
-              "bootstrap": bootstrap, "seed": seed}
+              "bootstrap": bootstrap, "seed": seed, "data_end": str(series.index[-1])}
     alerts = alerts_since(series, position)
     if isinstance(alerts, Flag):
         flags.append(alerts)

@@ -147,7 +147,8 @@ def gated_scan(
     found = gates.remember(key, run)
     if found is None:
         return None, False
-    check = Borderline(key, f"whether the series changed around {found.month}", "scan",
+    check = Borderline(key, f"whether the series changed around {found.month} (in a scan of "
+                       f"{y.index[0]} to {y.index[-1]})", "scan",
                        found.p_value, found.bootstrap, False, "counting that change",
                        "not counting it")
     return found, gates.decide(check, SCAN_LEVEL)

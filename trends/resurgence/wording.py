@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from trends.resurgence.verdict import Assessment
 
 VERBS = {"rise": "rose", "fall": "fell", "either": "changed"}
+LEVEL = 0.05  # the verdict's level (trends.resurgence.checks.LEVEL)
 SHORT_REASONS = {
     "absurd_counterfactual": "the trend before gives an implausible baseline",
     "uninformative": "the interval is too wide to tell",
@@ -116,8 +117,7 @@ def _verdict(result: Assessment) -> str:
         return f"Cannot tell whether {subject} {verb} at {when}: {reason}."
     test = result.test
     assert test is not None
-    # when a later change or break cut the months compared, say which months the ratio is of
-    cut = any(f.code in ("later_change", "later_break") for f in result.flags)
+    cut = window_cut(result)
     span = ("they were" if cut and result.verdict == "no_change"  # its opening says which months
             else f"in the {test.n_after} months from then they were" if cut
             else "since then they have been")
@@ -129,7 +129,9 @@ def _verdict(result: Assessment) -> str:
         scope = f"in the {test.n_after} months from {when}" if cut else f"at {when}"
         text = f"No detectable change in {subject} {scope}: {level}; {_p_words(result)})."
         low, high = test.level_ratio_ci
-        if low < WIDE[0] or high > WIDE[1]:
+        if not low <= 1.0 <= high:  # only after an adjustment for the number of regions
+            text += _adjusted_away(result)
+        elif low < WIDE[0] or high > WIDE[1]:
             text += (" The interval is wide: the data fit no change and a large change alike, "
                      "so this is no evidence that the level held steady.")
         drift = result.drift
@@ -174,9 +176,33 @@ def answer_words(result: Assessment) -> str:
     text = words[result.verdict]
     test = result.test
     assert test is not None
-    if any(f.code in ("later_change", "later_break") for f in result.flags):
+    if window_cut(result):
         text += f" in the {test.n_after} months from {month_name(result.since)}"
     return f"{text} ({_num(test.level_ratio)} times, {_p(result.p_value)})"
+
+
+def window_cut(result: Assessment) -> bool:
+    """Whether the months compared end before the data do, so "since then" would overstate them.
+
+    A later change or break ends them, or the 24 months the test compares at most.
+    """
+    if any(f.code in ("later_change", "later_break") for f in result.flags):
+        return True
+    test = result.test
+    return bool(test is not None and result.data_end and test.end < result.data_end)
+
+
+def _adjusted_away(result: Assessment) -> str:
+    """Why a region whose own interval excludes 1 is "no detectable change"."""
+    count, bootstrap = result.regions_tested, result.bootstrap
+    text = (f" For this region alone the 95% interval excludes no change, but allowing for the "
+            f"{count} regions tested the change is not significant")
+    smallest = count / (bootstrap + 1)
+    if smallest >= LEVEL / 2:
+        text += (f": with {bootstrap} bootstrap series the smallest p-value adjusted for "
+                 f"{count} regions is {smallest:.3g}, so no region can pass whatever the data "
+                 f"(use at least --bootstrap {math.ceil(2 * count / LEVEL)})")
+    return text + "."
 
 
 def _p_words(result: Assessment) -> str:
