@@ -14,7 +14,7 @@ import pandas as pd
 from trends.errors import DataError
 from trends.minimums import MIN_ACTIVE_MONTHS, YEAR
 from trends.resurgence.bootstrap_t import Pivot, exp_pair
-from trends.resurgence.gates import REFINED, Borderline, Gates, near
+from trends.resurgence.gates import Borderline, Gates, refined
 from trends.resurgence.level import LevelChange, later_step, level_change
 from trends.resurgence.verdict_parts import Flag, WindowResult, noise_settings
 from trends.resurgence.window import MIN_STABLE, FoundBreak, PrePeriod, sensitivity_starts
@@ -92,13 +92,10 @@ def first_year(
     """
     if test.n_after < FIRST_YEAR + NEAR:
         return None
-    used = bootstrap
-    step = later_step(series, since, FIRST_YEAR, start=test.start, end=test.end,
-                      bootstrap=used, **options)  # type: ignore[arg-type]
-    if used < REFINED and near(step.p_two_sided, used, LEVEL):
-        used = REFINED
-        step = later_step(series, since, FIRST_YEAR, start=test.start, end=test.end,
-                          bootstrap=used, **options)  # type: ignore[arg-type]
+    step, used = refined(
+        lambda b: later_step(series, since, FIRST_YEAR, start=test.start, end=test.end,
+                             bootstrap=b, **options),  # type: ignore[arg-type]
+        lambda s: s.p_two_sided, bootstrap, LEVEL)
     check = Borderline("later", f"whether the level moved again after the first {FIRST_YEAR} "
                        "months", "test", step.p_two_sided, used, False,
                        f"keeping to the first {FIRST_YEAR} months", "taking all the months")

@@ -53,6 +53,27 @@ def near(p_value: float, bootstrap: int, level: float) -> bool:
     return abs(level - centre) < half
 
 
+def refined(
+    run: Callable[[int], T], p_value: Callable[[T], float], bootstrap: int, level: float,
+) -> tuple[T, int]:
+    """``run(bootstrap)``, or ``run(REFINED)`` when its p-value is :func:`near` ``level``.
+
+    Returns the result and the number of series it used.
+
+    Examples
+    --------
+    >>> refined(lambda b: 0.04 if b == 199 else 0.02, lambda p: p, 199, 0.05)
+    (0.02, 999)
+    >>> refined(lambda b: 0.5, lambda p: p, 199, 0.05)
+    (0.5, 199)
+
+    """
+    result = run(bootstrap)
+    if bootstrap < REFINED and near(p_value(result), bootstrap, level):
+        return run(REFINED), REFINED
+    return result, bootstrap
+
+
 @dataclass(frozen=True)
 class Borderline:
     """A check too close to call: its key, what it decides, and its p-value."""
@@ -109,4 +130,4 @@ class Gates:
         return Gates(flip=frozenset({key}), memo=self.memo)
 
 
-__all__ = ["REFINED", "Borderline", "Gates", "Z", "near"]
+__all__ = ["REFINED", "Borderline", "Gates", "Z", "near", "refined"]

@@ -32,7 +32,7 @@ import pandas as pd
 
 from trends.errors import DataError
 from trends.minimums import MIN_BEFORE_MONTHS, MIN_SEGMENT_MONTHS, MIN_STABLE_MONTHS, YEAR
-from trends.resurgence.gates import REFINED, Borderline, Gates, near
+from trends.resurgence.gates import Borderline, Gates, refined
 from trends.resurgence.level import curvature_p_value
 from trends.resurgence.scan import BreakScanResult, detect_break
 
@@ -138,11 +138,9 @@ def gated_scan(
     key = f"scan {y.index[0]} to {y.index[-1]}"
 
     def run() -> FoundBreak | None:
-        found = scan(y, bootstrap=bootstrap, seed=seed, offset=offset, covariates=covariates)
-        if found is not None and bootstrap < REFINED and near(found.p_value, bootstrap,
-                                                               SCAN_LEVEL):
-            found = scan(y, bootstrap=REFINED, seed=seed, offset=offset, covariates=covariates)
-        return found
+        return refined(lambda b: scan(y, bootstrap=b, seed=seed, offset=offset,
+                                      covariates=covariates),
+                       lambda f: 1.0 if f is None else f.p_value, bootstrap, SCAN_LEVEL)[0]
 
     found = gates.remember(key, run)
     if found is None:
@@ -200,12 +198,9 @@ def _bent(
     key = f"curvature {y.index[0]} to {y.index[-1]}"
 
     def run() -> tuple[float, int]:
-        p = curvature_p_value(y, offset=offset, covariates=covariates, bootstrap=bootstrap,
-                              seed=seed)
-        if bootstrap < REFINED and near(p, bootstrap, SCAN_LEVEL):
-            return curvature_p_value(y, offset=offset, covariates=covariates,
-                                     bootstrap=REFINED, seed=seed), REFINED
-        return p, bootstrap
+        return refined(lambda b: curvature_p_value(y, offset=offset, covariates=covariates,
+                                                   bootstrap=b, seed=seed),
+                       lambda p: p, bootstrap, SCAN_LEVEL)
 
     p, used = gates.remember(key, run)
     check = Borderline(key, f"whether one straight trend fits the months from {y.index[0]} "
