@@ -19,7 +19,7 @@ from trends.resurgence.verdict_parts import Flag
 
 def check(p_value, bootstrap=999):
     return Borderline("scan 2016-01 to 2019-12", "whether the series changed around 2017-06",
-                      "scan", p_value, bootstrap, False, "counting that change",
+                      "scan", p_value, bootstrap, 0.05, "counting that change",
                       "not counting it")
 
 
@@ -43,15 +43,15 @@ def test_near_spans_the_monte_carlo_error_around_the_level():
 
 def test_a_close_check_is_recorded_and_decided_the_other_way_when_asked():
     gates = Gates()
-    assert gates.decide(check(0.043), 0.05) is True
-    assert gates.decide(check(0.20), 0.05) is False
+    assert gates.decide(check(0.043)) is True
+    assert gates.decide(check(0.20)) is False
     assert [b.p_value for b in gates.seen] == [0.043]     # only the close one
     assert gates.seen[0].passed is True
     other = gates.other_way(gates.seen[0].key)
-    assert other.decide(check(0.043), 0.05) is False
-    assert other.decide(replace(check(0.043), key="another"), 0.05) is True
+    assert other.decide(check(0.043)) is False
+    assert other.decide(replace(check(0.043), key="another")) is True
     # a check far from the level is never flipped
-    assert other.decide(check(0.001), 0.05) is True
+    assert other.decide(check(0.001)) is True
 
 
 def test_the_memo_is_shared_by_the_run_decided_the_other_way():
@@ -73,13 +73,13 @@ def test_an_answer_that_depends_on_a_close_check_is_cannot_tell(steady):
     other = replace(steady, verdict="cannot_tell", flags=(Flag(
         "earlier_break", "the series changed around 2017-06 (scan p = 0.043): no stable trend",
         True),))
-    settled = settle(steady, [(replace(check(0.043), passed=False), other)])
+    settled = settle(steady, [(check(0.057), other)])   # this run did not count it
     assert settled.verdict == "cannot_tell"
     flag = settled.flags[-1]
     assert flag.code == "borderline_check" and flag.blocks
     assert settled.sentence.startswith("Cannot tell whether incidents rose at July 2019: "
                                        "whether the series changed around 2017-06 is too "
-                                       "close to call (scan p = 0.043 from 999 bootstrap")
+                                       "close to call (scan p = 0.057 from 999 bootstrap")
     # each way of deciding the check, with the answer it gives
     assert "counting that change, cannot tell (a break at another month)" in flag.message
     assert "; not counting it, no detectable change (" in flag.message
@@ -102,7 +102,7 @@ def test_the_close_check_leads_the_sentence_of_a_cannot_tell(steady):
     blocked = with_words(replace(steady, verdict="cannot_tell", flags=(Flag(
         "earlier_break", "the series changed around 2017-06 (scan p = 0.043): no stable trend",
         True),)))
-    settled = settle(blocked, [(replace(check(0.043), passed=True), steady)])
+    settled = settle(blocked, [(check(0.043), steady)])   # this run counted it
     assert settled.sentence.startswith(
         "Cannot tell whether incidents rose at July 2019: whether the series changed around "
         "2017-06 is too close to call")

@@ -97,9 +97,9 @@ def first_year(
                              bootstrap=b, **options),  # type: ignore[arg-type]
         lambda s: s.p_two_sided, bootstrap, LEVEL)
     check = Borderline("later", f"whether the level moved again after the first {FIRST_YEAR} "
-                       "months", "test", step.p_two_sided, used, False,
+                       "months", "test", step.p_two_sided, used, LEVEL,
                        f"keeping to the first {FIRST_YEAR} months", "taking all the months")
-    if not gates.decide(check, LEVEL):
+    if not gates.decide(check):
         return None
     last = str(pd.Period(since, freq="M") + FIRST_YEAR - 1)
     first = level_change(series, since, start=test.start, end=last, bootstrap=bootstrap,

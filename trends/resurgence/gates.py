@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 REFINED = 999  # series for a check whose first p-value is near its level
@@ -83,11 +83,15 @@ class Borderline:
     test: str
     p_value: float
     bootstrap: int
-    passed: bool
-    """How this run decided it (True: the p-value was under the level)."""
+    level: float
     if_passed: str
     if_not: str
     """How to say each way of deciding it ("counting that change", "not counting it")."""
+
+    @property
+    def passed(self) -> bool:
+        """How its p-value decides it: under the level."""
+        return self.p_value < self.level
 
     def p_text(self) -> str:
         """``scan p = 0.043 from 999 bootstrap series``."""
@@ -113,17 +117,13 @@ class Gates:
             self.memo[key] = compute()
         return self.memo[key]  # type: ignore[return-value]
 
-    def decide(self, check: Borderline, level: float) -> bool:
-        """Whether the check's p-value is under ``level``: recorded if near it, flipped if asked.
-
-        ``check.passed`` is ignored; the p-value decides it.
-        """
-        passed = check.p_value < level
-        if near(check.p_value, check.bootstrap, level):
-            self.seen.append(replace(check, passed=passed))
+    def decide(self, check: Borderline) -> bool:
+        """Whether the check passed: recorded if its p-value is near its level, flipped if asked."""
+        if near(check.p_value, check.bootstrap, check.level):
+            self.seen.append(check)
             if check.key in self.flip:
-                return not passed
-        return passed
+                return not check.passed
+        return check.passed
 
     def other_way(self, key: str) -> Gates:
         """A fresh record for a run that decides ``key`` the other way, sharing the memo."""

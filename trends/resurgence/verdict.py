@@ -25,7 +25,6 @@ from trends.errors import DataError
 from trends.options import DIRECTIONS, Direction, check_choice
 from trends.results import ResultView
 from trends.resurgence.checks import (
-    LEVEL,
     MAX_AFTER,
     NOT_FINDINGS,
     absurd_flags,
@@ -304,7 +303,7 @@ def settle(result: Assessment, others: list[tuple[Borderline, Assessment]]) -> A
     for check, other in differ:
         ways = {check.passed: answer_words(result), not check.passed: answer_words(other)}
         parts.append(f"{check.question} is too close to call ({check.p_text()}, within the "
-                     f"simulation's error of {LEVEL}), and the answer depends on it: "
+                     f"simulation's error of {check.level}), and the answer depends on it: "
                      f"{check.if_passed}, {ways[True]}; {check.if_not}, {ways[False]}")
     flag = Flag("borderline_check", "; and ".join(parts), True)
     return with_words(replace(result, verdict="cannot_tell", flags=(*result.flags, flag)))

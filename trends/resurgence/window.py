@@ -147,9 +147,9 @@ def gated_scan(
         return None, False
     check = Borderline(key, f"whether the series changed around {found.month} (in a scan of "
                        f"{y.index[0]} to {y.index[-1]})", "scan",
-                       found.p_value, found.bootstrap, False, "counting that change",
+                       found.p_value, found.bootstrap, SCAN_LEVEL, "counting that change",
                        "not counting it")
-    return found, gates.decide(check, SCAN_LEVEL)
+    return found, gates.decide(check)
 
 
 def choose_pre_period(
@@ -204,9 +204,9 @@ def _bent(
 
     p, used = gates.remember(key, run)
     check = Borderline(key, f"whether one straight trend fits the months from {y.index[0]} "
-                       f"to {y.index[-1]}", "quadratic term", p, used, False, "if it does not",
-                       "if it does")
-    return gates.decide(check, SCAN_LEVEL)
+                       f"to {y.index[-1]}", "quadratic term", p, used, SCAN_LEVEL,
+                       "if it does not", "if it does")
+    return gates.decide(check)
 
 
 def sensitivity_starts(y: pd.Series, position: int, chosen: str) -> list[str]:
