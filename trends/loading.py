@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Unpack
 
-import numpy as np
 import pandas as pd
 
 from trends.aggregate import Rules, check_rules, regions_known, select
@@ -180,7 +179,7 @@ def _monthly(
     frame = read_monthly(
         paths[0], encoding=encoding, measure=measure, limits=limits, numbers=numbers
     )
-    read, lines = len(frame), frame.attrs.get("lines")
+    read, lines = len(frame), frame.attrs["lines"]
     outside = pd.Series("", index=frame.index)
     if start:
         outside = outside.mask(frame["month"] < start, f"month before the start {start}")
@@ -191,8 +190,7 @@ def _monthly(
     if left.any():
         log.add_rows(pd.DataFrame({
             "_file": str(paths[0]),
-            "_line": (lines[left.to_numpy()] if lines is not None
-                      else np.flatnonzero(left.to_numpy()) + 2),
+            "_line": lines[left.to_numpy()],
             "incident_id": frame.loc[left, "month"].astype(str).to_numpy()}),
             "filtered", outside[left])
     frame = frame[~left]

@@ -152,8 +152,8 @@ def load_from_args(
         for path, layout in loaded.incidents.formats.items():
             how = "detected" if args.format == "auto" else "given"
             CONSOLE.info(f"{path}: read as {layout} ({how})")
-        report_log(args, loaded.rows_read, loaded.log)
-    elif any(loaded.log.counts().values()) or args.rejects:  # months outside --start/--end
+    # a monthly table logs only its months outside --start/--end
+    if loaded.incidents is not None or any(loaded.log.counts().values()) or args.rejects:
         report_log(args, loaded.rows_read, loaded.log)
     return loaded
 

@@ -186,11 +186,12 @@ def _evidence(f: Findings) -> list[str]:
            if settings.alert_method == "farrington" else
            f"{method}, both sides checked, as in the alert chart")
     if unchecked:
-        span = (unchecked[0] if len(unchecked) == 1 else f"{unchecked[0]} to {unchecked[-1]}"
-                if len(unchecked) == pd.Period(unchecked[-1]).ordinal
-                - pd.Period(unchecked[0]).ordinal + 1 else ", ".join(unchecked))
-        how += (f"; {len(unchecked)} month{'s' * (len(unchecked) != 1)} without a threshold "
-                f"could not be checked: {span}")
+        months = len(unchecked)
+        in_a_row = months == pd.Period(unchecked[-1]).ordinal - pd.Period(unchecked[0]).ordinal + 1
+        span = (unchecked[0] if months == 1 else f"{unchecked[0]} to {unchecked[-1]}"
+                if in_a_row else ", ".join(unchecked))
+        how += (f"; {months} month{'s' * (months != 1)} without a threshold could not be "
+                f"checked: {span}")
     return evidence(verdict, alert_sentence(since, highs, lows, how))
 
 

@@ -134,8 +134,6 @@ def _incident_row(r: dict[Any, Any]) -> dict[str, Any]:
     return {"cells": cells, "flag": False, "titles": titles}
 
 
-
-
 def quoted_p(verdict: Any) -> float:
     """The p-value the verdict's sentence quotes.
 
