@@ -136,10 +136,7 @@ def run(args: argparse.Namespace) -> int:
     definition = definition_from(args)
     workers = default_workers()
     if workers > 1:
-        from trends.report.data import may_test_regions
-
-        if may_test_regions(definition):
-            start_fork_server()  # it imports the analyses while this process imports the rest
+        start_fork_server()  # it imports the analyses while this process imports the rest
     from trends.report.build import build_report
 
     with CONSOLE.bar("report") as bar:

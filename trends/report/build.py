@@ -133,7 +133,7 @@ def build_report(
     ``single_file`` inlines the JavaScript bundle in the page instead of
     loading it from the folder's ``assets/`` (default: the definition's
     ``[output] single_file``, else False). ``workers`` > 1 runs the analyses
-    of a page with regions in that many worker processes (the same results,
+    of the page in that many worker processes (the same results,
     sooner); as with any use of :mod:`multiprocessing`, a script that asks
     for them must start its work under ``if __name__ == "__main__":``, since
     each worker imports the script. ``trends report`` uses 2 (or
@@ -155,9 +155,7 @@ def build_report(
     scope = definition.analysis.scope_label or _scope(definition, data)
     bundle = definition.output.single_file or existing_bundle(report_folder(out)) is None
     drawing = Drawing(scope, data.incidents, progress, bundle)
-    # workers pay for themselves when there are regions to test, not for one series
-    many = bool(definition.analysis.break_month) and len(data.regions) > 1
-    with Jobs(workers=workers if many else 1) as jobs:
+    with Jobs(workers=workers) as jobs:
         findings = analyse(data, when, definition.analysis, progress=progress, workers=jobs,
                            ready=drawing)
     stem = f"{definition.slug}-{when}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from trends.errors import OptionError, TrendsError
+from trends.errors import OptionError
 from trends.ingest.files import read_header
 from trends.loading import is_monthly_input, load_panel
 from trends.monthly import KEYS
@@ -74,24 +74,6 @@ def load(definition: ReportDefinition) -> ReportData:
         loaded.incidents.formats,
         loaded.incidents.table["date_end"].max(),
     )
-
-
-def may_test_regions(definition: ReportDefinition) -> bool:
-    """Whether the page will probably test regions, guessed from the definition before reading.
-
-    True for incident files (unless one region is asked for) and for a
-    monthly table with a ``region`` column, when the page asks about a
-    break month. It decides only whether worker processes are started early
-    (see :func:`trends.report.jobs.start_fork_server`); a file that cannot be
-    read is reported when it is loaded.
-    """
-    if not definition.analysis.break_month or len(definition.filters.regions) == 1:
-        return False
-    try:
-        return not is_monthly_input(definition.inputs) or "region" in read_header(
-            definition.inputs[0])
-    except (OSError, TrendsError, ValueError):
-        return False
 
 
 def latest_complete_month(data: ReportData) -> pd.Period:

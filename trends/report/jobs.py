@@ -8,8 +8,7 @@ of running them one after another, in less time on a machine with more than
 one core.
 
 Workers come from a fork server that imports the analyses once (about 1.5 s
-of CPU time, without the charts), so a report uses them only when it has
-regions to test; ``trends report`` starts the server first
+of CPU time, without the charts); ``trends report`` starts the server first
 (:func:`start_fork_server`), so that it imports on the other core while the
 command imports the rest. Each worker also imports the main script, as
 :mod:`multiprocessing` does, so only ``trends report`` (whose script is
