@@ -19,7 +19,7 @@ from trends.cli import main
 from trends.errors import DataError, OptionError
 from trends.resurgence.bootstrap_t import bootstrap_t
 from trends.resurgence.multiplicity import adjust_for_regions, holm
-from trends.resurgence.verdict import assess
+from trends.resurgence.verdict import assess, preliminary_flag
 
 COUNTRY = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
 SEATBELTS = RESULTS / "seatbelts_monthly.csv"
@@ -169,6 +169,37 @@ def test_tidy_summary_and_dict_agree(jump):
     assert d["p_value"] == pytest.approx(table.at["level_ratio", "p_value"])
     assert f"{d['level_ratio']:.2f} times" in jump.summary()
     assert jump.sentence in jump.summary() and jump.sentence == d["sentence"]
+
+
+@given(st.integers(-30, 40))
+@settings(max_examples=40, deadline=None)
+def test_preliminary_months_are_counted_in_the_months_compared(jump, shift):
+    first = pd.Period("2020-01", freq="M") + shift
+    flag = preliminary_flag(jump, first)
+    start, end = jump.pre_period[0], jump.test.end
+    compared = pd.period_range(start, end, freq="M")
+    before, after = compared[compared < "2020-01"], compared[compared >= "2020-01"]
+    if first > pd.Period(jump.data_end, freq="M"):
+        assert flag is None
+        return
+    assert flag is not None and not flag.blocks
+    late_after, late_before = int((after >= first).sum()), int((before >= first).sum())
+    if late_after == 0:  # the test's months end before the first preliminary month
+        assert "end before them" in flag.message
+        return
+    assert f"{late_after} of the {len(after)} months compared from January 2020" in flag.message
+    assert (f"{late_before} of the {len(before)} before it" in flag.message) == (late_before > 0)
+
+
+def test_preliminary_months_are_in_the_sentence_and_checked():
+    rate = np.where(np.arange(72) >= 48, 45.0, 20.0) * np.exp(0.2 * np.sin(np.arange(72)))
+    result = assess(simulated(rate), "2020-01", bootstrap=199, scan_bootstrap=99,
+                    preliminary="2021-07")
+    flag = next(f for f in result.flags if f.code == "preliminary")
+    assert flag.message.startswith("the figures from July 2021 on are preliminary")
+    assert "The figures from July 2021 on are preliminary" in result.sentence
+    with pytest.raises(OptionError, match="preliminary"):
+        assess(simulated(rate), "2020-01", bootstrap=99, preliminary="2021-13")
 
 
 def test_html_is_escaped():

@@ -505,6 +505,23 @@ def test_alert_chart_draws_both_thresholds_the_break_and_months_without_one() ->
         tc.alert_chart(frame, title="t", measure_label="m", break_month="2018-01")
 
 
+def test_alert_chart_shades_the_preliminary_months_from_the_first_to_the_last() -> None:
+    frame = _alert_frame()
+    months = frame["month"].astype(str).tolist()
+    spec = tc.alert_chart(frame, title="t", measure_label="m", preliminary=months[3]).to_dict()
+    band, bars, _lines, label, _hover = spec["layer"]
+    assert band["mark"]["type"] == "rect" and bars["mark"]["type"] == "bar"
+    end = str(pd.Period(months[-1], freq="M") + 1)
+    assert _data(spec, band) == [{"month": months[3], "end": end,
+                                  "label": f"preliminary from {months[3]}"}]
+    assert label["encoding"]["text"] == {"field": "label", "type": "nominal"}
+    # from before the data: the whole chart; after it: nothing
+    early = tc.alert_chart(frame, title="t", measure_label="m", preliminary="1990-01").to_dict()
+    assert _data(early, early["layer"][0])[0]["month"] == months[0]
+    late = tc.alert_chart(frame, title="t", measure_label="m", preliminary="2100-01").to_dict()
+    assert len(late["layer"]) == 3
+
+
 def test_a_band_that_would_squash_the_data_is_cut_and_said_so() -> None:
     """A counterfactual band reaching 1,800 over counts below 300 (as on the governorate page)."""
     frame = _series_frame()

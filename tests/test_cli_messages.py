@@ -203,6 +203,14 @@ def test_a_misspelt_required_option_is_suggested(capsys):
     assert "required: --since (--snice was given; did you mean '--since'?)" in line
 
 
+def test_a_bad_preliminary_month_is_one_line_before_the_input_is_read(capsys):
+    status, _, err = run(capsys, "assess", "missing.csv", "--since", "2024-01",
+                         "--preliminary-from", "2025-13")
+    assert status == 2
+    assert err.strip() == ("trends assess: error: --preliminary-from must be a month written "
+                           "YYYY-MM, the month from 01 to 12; got '2025-13'")
+
+
 def test_a_chart_from_inputs_names_the_country_and_the_actors(tmp_path):
     import json
 

@@ -567,6 +567,7 @@ def test_the_page_lists_the_verdicts_caveats_but_not_those_it_shows_elsewhere():
     flags = (Flag("short_stable_period", "only 22 months before 2017-11", False),
              Flag("later_change", "the 24 months to October 2025 were 2.75 times", False),
              Flag("alerts_unavailable", "the alerts need two years of history", False),
+             Flag("preliminary", "the figures from January 2025 on are preliminary", False),
              Flag("uninformative", "the interval says nothing", True))
     page = SimpleNamespace(verdict=SimpleNamespace(flags=flags), alert_history=object(),
                            settings=SimpleNamespace(break_month="2017-11"))
@@ -574,6 +575,28 @@ def test_the_page_lists_the_verdicts_caveats_but_not_those_it_shows_elsewhere():
     page.alert_history = None
     assert _caveats(page) == ["Caveat: only 22 months before 2017-11.",
                               "Caveat: the alerts need two years of history."]
+
+
+def test_preliminary_months_are_named_in_the_notes_and_this_months_figure():
+    """UCDP Candidate months may be revised: the page must not present them as final."""
+    from trends.report.analysis import analyse
+    from trends.report.build import prepare
+    from trends.report.headlines import _figures
+    from trends.report.notes import data_notes
+
+    definition = ReportDefinition.from_toml("reports/syria-country-monthly.toml")
+    assert definition.analysis.preliminary_from == "2025-01"
+    data, month = prepare(definition)
+    found = analyse(data, month, definition.analysis, only=("alerts",))
+    notes = data_notes(data, found, "x")
+    assert ("The figures from January 2025 on (14 months) are preliminary and may be revised "
+            "in later releases (the definition's preliminary_from).") in notes
+    assert _figures(found, "Syria")[0].startswith(
+        "February 2026: 81 deaths (best estimate) (Syria; a preliminary figure), against")
+    final = dataclasses.replace(definition.analysis, preliminary_from="")
+    found = analyse(data, month, final, only=("alerts",))
+    assert not any("preliminary" in n for n in data_notes(data, found, "x"))
+    assert "(Syria), against" in _figures(found, "Syria")[0]
 
 
 def test_averages_that_disagree_with_the_verdict_say_why():

@@ -18,7 +18,7 @@ from trends.charts._data import (
     records,
 )
 from trends.charts._hover import add_hover_top, hover_column
-from trends.charts.series import break_layers
+from trends.charts.series import break_layers, preliminary_layers
 from trends.errors import OptionError, SchemaError
 
 _REQUIRED = ("month", "observed", "expected", "upper_bound", "alarm")
@@ -73,6 +73,7 @@ def alert_chart(
     measure_label: str,
     subtitle: str | Sequence[str] | None = None,
     break_month: str | None = None,
+    preliminary: str | None = None,
     width: int = theme.WIDTH,
     height: int = theme.HEIGHT,
 ) -> alt.LayerChart:
@@ -96,6 +97,9 @@ def alert_chart(
         Y axis title with its unit, e.g. ``"Incidents per month"``.
     break_month : str, optional
         The month a question is about (``"YYYY-MM"``), drawn as a dotted rule.
+    preliminary : str, optional
+        The first month whose figures are preliminary (``"YYYY-MM"``): the
+        months from it on are shaded and labelled.
     width, height : int
         Size of the plotting area in pixels.
 
@@ -162,6 +166,10 @@ def alert_chart(
         leading=[alt.Tooltip("status:N", title="Status")],
     )
     layers: list[Any] = [bars, lines]
+    if preliminary is not None and preliminary <= rows[-1]["month"]:
+        # the band under the bars, its label over them
+        band, label = preliminary_layers(max(preliminary, rows[0]["month"]), rows[-1]["month"])
+        layers = [band, *layers, label]
     if break_month is not None:
         layers += break_layers(break_month)
     layers.append(hover)

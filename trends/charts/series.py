@@ -48,6 +48,32 @@ def break_layers(break_month: str) -> list[alt.Chart]:
     return [rule, text]
 
 
+def preliminary_layers(first: str, last: str) -> list[alt.Chart]:
+    """A light band over the months ``first`` to ``last``, labelled "preliminary from YYYY-MM".
+
+    Examples
+    --------
+    >>> band, text = preliminary_layers("2025-01", "2026-02")
+    >>> [row["end"] for rows in band.to_dict()["datasets"].values() for row in rows]
+    ['2026-03']
+
+    """
+    end = str(pd.Period(last, freq="M") + 1)
+    data = inline([{"month": first, "end": end, "label": f"preliminary from {first}"}])
+    band = (
+        alt.Chart(data)
+        .mark_rect(color=theme.REFERENCE, opacity=0.1)
+        .encode(x=theme.month_x(band_position=0), x2=alt.X2("end:T"),
+                tooltip=[alt.Tooltip("label:N", title="Figures")])
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", baseline="top", dx=4, dy=2, color=theme.REFERENCE)
+        .encode(x=theme.month_x(band_position=0), y=alt.value(0), text="label:N")
+    )
+    return [band, text]
+
+
 @renamed_keywords(level="confidence_level")
 def series_chart(
     frame: pd.DataFrame,

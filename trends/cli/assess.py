@@ -21,6 +21,7 @@ from trends.cli.series import (
     where_to_run,
 )
 from trends.options import DIRECTIONS
+from trends.validate import parse_month
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,18 +52,25 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--bootstrap", type=int, default=999, metavar="N",
                         help="bootstrap series of the test (999; at least 99)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every simulation (0)")
+    parser.add_argument(
+        "--preliminary-from", metavar="YYYY-MM",
+        help="the first month whose figures are preliminary and may be revised (e.g. the "
+        "first month of UCDP Candidate data): the verdict says how many of its months are")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
+    if args.preliminary_from is not None:
+        args.preliminary_from = str(parse_month(args.preliminary_from, "--preliminary-from"))
     table = load_table(args)  # a bad input stops here, before the models are imported
     series = list(series_of(args, table).items())
     check_since(args, dict(series))
     from trends.parallel import map_regions
     from trends.resurgence.multiplicity import adjust_for_regions
 
-    settings = {"direction": args.direction, "bootstrap": args.bootstrap, "seed": args.seed}
+    settings = {"direction": args.direction, "bootstrap": args.bootstrap, "seed": args.seed,
+                "preliminary": args.preliminary_from}
     jobs = [(name, y, args.since, {**settings, **model_inputs(args, table, name)}, bool(args.by))
             for name, y in series]
     with region_bar("assessing", len(series),

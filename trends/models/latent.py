@@ -44,7 +44,7 @@ CAP_BINDING = 1.2  # the cap binds when the fit wants 20% more latent variance t
 
 _FLAG_WORDS = {"rho_at_bound": "its autocorrelation reached the top of its range",
                "variance_at_cap": "all the extra variation was put down to it",
-               "not_converged": "its bias correction did not settle"}
+               "not_converged": "the months follow one another more closely than it can reproduce"}
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,10 @@ class LatentAR1:
 
         Examples
         --------
-        >>> LatentAR1(0.95, 0.5, 4.0, ("not_converged", "rho_at_bound")).flag_text()
-        'its bias correction did not settle; its autocorrelation reached the top of its range'
+        >>> LatentAR1(0.95, 0.5, 4.0, ("rho_at_bound",)).flag_text()
+        'its autocorrelation reached the top of its range'
+        >>> LatentAR1(0.5, 0.5, 4.0, ("not_converged",)).flag_text()
+        'the months follow one another more closely than it can reproduce'
 
         """
         return "; ".join(_FLAG_WORDS[f] for f in self.flags)

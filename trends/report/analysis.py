@@ -163,7 +163,8 @@ class _Run:
     def submit(self) -> None:
         settings, jobs = self.settings, self.jobs
         question = partial(assess, since=settings.break_month, direction=settings.direction,
-                           bootstrap=settings.bootstrap, seed=settings.seed)
+                           bootstrap=settings.bootstrap, seed=settings.seed,
+                           preliminary=settings.preliminary_from or None)
         incidents = self.now.incidents
         if self.with_tail:
             assert incidents is not None

@@ -10,6 +10,9 @@ the data by :func:`check_with_data` before any analysis runs.
 ``[input]`` takes ``files``, ``format``, ``aliases`` and the ceilings of
 :class:`trends.validate.Limits`: ``max_count`` (deaths in one record),
 ``max_expanded`` (bytes a compressed file may expand to) and ``max_ratio``.
+``[analysis]`` takes the fields of :class:`Analysis`; ``preliminary_from``
+names the first month whose figures are preliminary (UCDP Candidate data,
+say), which the verdicts and the data notes then point out.
 ``[output]`` takes ``single_file``: true inlines the JavaScript bundle in
 each page instead of loading it from the report folder's ``assets/``.
 
@@ -73,7 +76,7 @@ FLAGS = {
     "analysis.month": "--month",
 }
 """The command-line option that sets a key when the report is built from input files."""
-MONTH_KEYS = ("start", "end", "break_month", "month")
+MONTH_KEYS = ("start", "end", "break_month", "month", "preliminary_from")
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class Analysis:
     alert_window: int = 3
     forecast_horizon: int = 6
     scope_label: str = ""
+    preliminary_from: str = ""
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,7 @@ def _figures(
             title=f"{label} against its alert thresholds",
             measure_label=label,
             break_month=shown,
+            preliminary=f.settings.preliminary_from or None,
             subtitle=[
                 f"{scope}; {f.alert_history.method} method, both sides checked",
                 "Each month against the expected count and the bounds from its own history",

@@ -110,7 +110,9 @@ def _figures(f: Findings, scope: str) -> list[str]:
     out = []
     if f.alerts is not None and len(f.alerts):
         total = f.alerts[f.alerts["region"] == "All regions"].iloc[0]
-        sentence = f"{month_name(f.month)}: {total['observed']} {what} ({scope})"
+        first = f.settings.preliminary_from
+        late = "; a preliminary figure" if first and str(f.month) >= first else ""
+        sentence = f"{month_name(f.month)}: {total['observed']} {what} ({scope}{late})"
         if math.isfinite(total["expected"]):
             # not "expected" alone: the forecast below expects from the recent trend instead
             baseline = (f"the same time of year in the past {f.settings.alert_years_back} years"
@@ -198,11 +200,12 @@ def _evidence(f: Findings) -> list[str]:
 def _caveats(f: Findings) -> list[str]:
     """The verdict's caveats (the flags that do not stop it), as the command line lists them.
 
-    The later change is in the verdict's sentence already, and the verdict's
-    alerts give way to the page's alert chart (its own settings) when it has one.
+    The later change and the preliminary months are in the verdict's sentence
+    already, and the verdict's alerts give way to the page's alert chart (its
+    own settings) when it has one.
     """
     assert f.verdict is not None
-    placed = {"later_change"}
+    placed = {"later_change", "preliminary"}
     if f.alert_history is not None and f.settings.break_month:
         placed.add("alerts_unavailable")
     return [f"Caveat: {flag.message}." for flag in f.verdict.flags

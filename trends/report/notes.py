@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from trends.report.analysis import Findings
 from trends.report.data import ReportData
 from trends.resurgence.wording import flat_comparison, month_name
@@ -81,9 +83,9 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
             notes.append(f"{int(rest.sum())} more rows for {len(rest)} other reasons "
                          f"(in the rows log).")
     if data.incidents is not None and len(data.incidents):
-        sources = data.incidents["source"].replace("", "(no source given)").value_counts().head(5)
+        sources = source_counts(data.incidents["source"]).head(5)
         notes.append(
-            "Most frequent sources: "
+            "Most frequent sources (incidents citing each): "
             + "; ".join(f"{name} ({n})" for name, n in sources.items())
             + "."
         )
@@ -95,4 +97,25 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
     else:
         notes.append(f"Monthly counts as given in the table. The page reports data up to "
                      f"{month_name(f.month)}.")
+    first = f.settings.preliminary_from
+    if first and pd.Period(first, freq="M") <= f.month:
+        late = f.panel["month"].astype(str).drop_duplicates() >= first
+        notes.append(f"The figures from {month_name(first)} on ({int(late.sum())} months) are "
+                     "preliminary and may be revised in later releases (the definition's "
+                     "preliminary_from).")
     return notes
+
+
+def source_counts(sources: pd.Series) -> pd.Series:
+    """Incidents citing each source, the ``;``-separated sources of an incident counted once each.
+
+    Examples
+    --------
+    >>> source_counts(pd.Series(["SOHR;SOHR", "SOHR; AFP", ""])).to_dict()
+    {'SOHR': 2, 'AFP': 1, '(no source given)': 1}
+
+    """
+    names = sources.fillna("").astype(str).str.split(";").map(
+        lambda parts: list(dict.fromkeys(p.strip() for p in parts if p.strip()))
+        or ["(no source given)"])
+    return names.explode().value_counts(sort=True)

@@ -34,8 +34,8 @@ def adjust_for_regions(results: list[Assessment]) -> list[Assessment]:
     adjusted = {}
     for r, p, q in zip(tested, asked, other, strict=True):
         assert r.test is not None
-        if r.verdict == "cannot_tell":
-            adjusted[id(r)] = replace(r, regions_tested=count)
+        if r.verdict == "cannot_tell":  # its sentence gives the reason, not a p-value
+            adjusted[id(r)] = replace(r, p_value=p, regions_tested=count)
             continue
         if direction == "rise":
             verdict = decide_from(p, q, r.test.level.estimate, direction)

@@ -50,8 +50,8 @@ from trends.resurgence.window import (
     choose_pre_period,
     gated_scan,
 )
-from trends.resurgence.wording import answer_words, evidence, sentence
-from trends.validate import month_position, monthly_series
+from trends.resurgence.wording import answer_words, evidence, month_name, sentence
+from trends.validate import month_position, monthly_series, parse_month
 
 Verdict = Literal["rise", "fall", "no_change", "cannot_tell"]
 MAX_FLIPS = 3  # close checks whose other decision is worked out, in the order met
@@ -221,6 +221,7 @@ def assess(
     bootstrap: int = 999,
     seed: int = 0,
     scan_bootstrap: int = SCAN_BOOTSTRAP,
+    preliminary: str | None = None,
 ) -> Assessment:
     """Has ``y`` risen (or fallen) since the month ``since``? One verdict, in words.
 
@@ -246,6 +247,10 @@ def assess(
         Seed of every simulation.
     scan_bootstrap : int
         Bootstrap series of each scan for a break at an unknown month.
+    preliminary : str, optional
+        The first month whose figures are preliminary and may be revised
+        ("YYYY-MM"; e.g. the first month of UCDP Candidate data): the verdict
+        says how many of the months it compares are (flag ``preliminary``).
 
     Examples
     --------
@@ -259,6 +264,7 @@ def assess(
 
     """
     check_choice("direction", direction, DIRECTIONS)
+    first_preliminary = None if preliminary is None else parse_month(preliminary, "preliminary")
     series = monthly_series(y)
     measure = str(series.name) if series.name is not None else "count"
     label = name or ""
@@ -279,8 +285,40 @@ def assess(
     gates = Gates()
     result = _compare(question, gates)
     close = list({check.key: check for check in gates.seen}.values())[:MAX_FLIPS]
-    return settle(result, [(check, _compare(question, gates.other_way(check.key)))
-                           for check in close])
+    result = settle(result, [(check, _compare(question, gates.other_way(check.key)))
+                             for check in close])
+    flag = None if first_preliminary is None else preliminary_flag(result, first_preliminary)
+    return result if flag is None else with_words(replace(result, flags=(*result.flags, flag)))
+
+
+def preliminary_flag(result: Assessment, first: pd.Period) -> Flag | None:
+    """What the preliminary figures (``first`` on) are in the verdict; None if it has none.
+
+    The months compared run from the start of the comparison period (or the
+    month asked about) to the last month the test used. When they end before
+    ``first``, the flag still warns of the later months the sentence quotes
+    (the past year, a later change), if the data reach them.
+    """
+    since = pd.Period(result.since, freq="M")
+    start = pd.Period(result.pre_period[0], freq="M") if result.pre_period else since
+    if first > pd.Period(result.data_end, freq="M"):
+        return None
+    said = f"the figures from {month_name(first)} on are preliminary and may be revised"
+    if result.test is None:
+        return Flag("preliminary", said, False)
+    end = pd.Period(result.test.end, freq="M")
+    after, before = (end - since).n + 1, (since - start).n
+    late_after = min(after, max(0, (end - first).n + 1))
+    late_before = min(before, max(0, (since - first).n))
+    if late_after + late_before == 0:
+        quoted = result.drift is not None or any(f.code == "later_change" for f in result.flags)
+        return Flag("preliminary", (
+            f"{said}; the months the verdict compares end before them ({month_name(end)}), "
+            "but the later months it quotes include them"), False) if quoted else None
+    among = f"{late_after} of the {after} months compared from {month_name(since)}"
+    if late_before:
+        among += f" and {late_before} of the {before} before it"
+    return Flag("preliminary", f"{said}, {among} among them", False)
 
 
 def settle(result: Assessment, others: list[tuple[Borderline, Assessment]]) -> Assessment:

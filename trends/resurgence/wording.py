@@ -102,6 +102,9 @@ def sentence(result: Assessment) -> str:
     later = [f.message for f in result.flags if f.code == "later_change"]
     if later and result.verdict != "cannot_tell":
         text += f" Later months differ: {later[0]}."
+    early = [f.message for f in result.flags if f.code == "preliminary"]
+    if early:
+        text += f" {early[0][0].upper()}{early[0][1:]}."
     return text
 
 
