@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from trends.alerts import alerts, glrnb
@@ -290,6 +290,7 @@ def test_errors():
 @settings(max_examples=30, deadline=None)
 @given(obs=st.lists(st.integers(0, 80), min_size=1, max_size=8), mu=st.floats(1, 40),
        alpha=st.floats(0.01, 1.0), method=st.sampled_from(["glr", "cusum"]))
+@example(obs=[30], mu=30.0, alpha=1.0, method="glr")  # the fall chart's statistic was -1.6e-16
 def test_bounds_ordered_and_alarms_consistent_with_them(obs, mu, alpha, method):
     idx = _idx(len(obs))
     t = glrnb(pd.Series(obs, index=idx), months=idx, in_control_mean=np.full(len(obs), mu),

@@ -212,7 +212,10 @@ def test_summary_table_has_the_headline_numbers():
     (row,) = table.rows
     cells = dict(zip(table.columns, row["cells"], strict=True))
     assert cells["region"] == "Homs"
-    assert cells["since the break"] == verdict.verdict.replace("_", " ")
+    # the 24 months compared at most end before the data's November 2019, as the lead says
+    assert "in the 24 months from then" in lead
+    words = verdict.verdict.replace("_", " ")
+    assert cells["since the break"] == f"{words} (the 24 months from then)"
     assert (cells["level ratio"], cells["95% CI"], cells["p"]) == (ratio, f"{low}-{high}", p)
 
 
@@ -221,10 +224,15 @@ def test_a_region_whose_months_were_cut_says_which_months_its_ratio_is_of():
     from trends.resurgence.verdict_parts import Flag
 
     homs = _is_syria("incidents", "homs")
-    verdict = assess(homs, "2017-11", direction="either", name="Homs", bootstrap=99)
-    assert _since_break(verdict) == "fall"
+    # to October 2019: the 24 months compared at most reach the data's end
+    verdict = assess(homs[:"2019-10"], "2017-11", direction="either", name="Homs", bootstrap=99)
+    assert verdict.test.n_after == 24 and _since_break(verdict) == "fall"
     cut = dataclasses.replace(verdict, flags=(*verdict.flags, Flag("later_change", "...", False)))
-    assert _since_break(cut) == f"fall (the {verdict.test.n_after} months from then)"
+    assert _since_break(cut) == "fall (the 24 months from then)"
+    # to November 2019 the cap of 24 months cuts them, as the region's sentence says
+    capped = assess(homs, "2017-11", direction="either", name="Homs", bootstrap=99)
+    assert _since_break(capped) == "fall (the 24 months from then)"
+    assert "in the 24 months from then they were" in capped.sentence
 
 
 def test_an_excess_interval_that_disagrees_with_the_ratio_is_explained():

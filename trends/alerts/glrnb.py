@@ -127,7 +127,8 @@ def _glr_at(
     ks = np.arange(low, n + 1)
     mask = np.arange(n + 1)[None, :] >= ks[:, None]
     kappa = _kappa_ml(x, mu, alpha, mask, sign)
-    return float(np.max(_lnk(kappa, x, mu, alpha, mask)))
+    # a likelihood ratio at its maximum is >= 0; at kappa = 0 rounding can leave -1e-16
+    return max(0.0, float(np.max(_lnk(kappa, x, mu, alpha, mask))))
 
 
 def _glr_bound(

@@ -10,7 +10,7 @@ import pandas as pd
 
 from trends.measures import noun
 from trends.report.analysis import Findings
-from trends.resurgence.wording import SHORT_REASONS, month_name
+from trends.resurgence.wording import SHORT_REASONS, month_name, window_cut
 
 MAX_INCIDENT_ROWS = 30
 NOTE_CHARACTERS = 140
@@ -152,9 +152,8 @@ def _since_break(test: Any) -> str:
     words = {"no_change": "no detectable change"}.get(test.verdict,
                                                       str(test.verdict).replace("_", " "))
     if test.verdict != "cannot_tell":
-        cut = next((f for f in test.flags if f.code in ("later_change", "later_break")), None)
-        if cut is not None and test.test is not None:
-            # a later change or break cut the months compared: the ratio is of these alone
+        if window_cut(test) and test.test is not None:
+            # a later change or break, or the cap, cut the months compared: the ratio is of these
             return f"{words} (the {test.test.n_after} months from then)"
         return words
     reasons = [SHORT_REASONS.get(flag.code, flag.code.replace("_", " "))

@@ -38,11 +38,13 @@ def data_flags(series: pd.Series, position: int) -> list[Flag]:
     after = len(series) - position
     if position < MIN_STABLE:
         flags.append(Flag("too_short", (
-            f"only {position} months before {series.index[position]}; the trend before it "
+            f"only {position} months before {month_name(series.index[position])}; the trend "
+            "before it "
             f"needs at least {MIN_STABLE}"), True))
     if after < MIN_AFTER:
         flags.append(Flag("too_short", (
-            f"only {after} month(s) from {series.index[position]} on; a level needs at least "
+            f"only {after} month(s) from {month_name(series.index[position])} on; a level needs "
+            "at least "
             f"{MIN_AFTER} (to judge single months, see the alerts)"), True))
     before = series.iloc[max(0, position - 120):position]
     active, events = int((before > 0).sum()), float(before.sum())
@@ -50,7 +52,8 @@ def data_flags(series: pd.Series, position: int) -> list[Flag]:
         counted = (f"only {active} month{'s' * (active != 1)} with any count and {events:.0f} "
                    "counted" if active else "no month with any count")
         flags.append(Flag("sparse", (
-            f"{counted} in the {len(before)} months before {series.index[position]}; too few "
+            f"{counted} in the {len(before)} months before {month_name(series.index[position])}; "
+            "too few "
             "to tell a trend"), True))
     return flags
 
@@ -62,14 +65,16 @@ def absurd_flags(test: LevelChange) -> list[Flag]:
     if (ratio < 1.0 / ABSURD_RATIO or ratio > ABSURD_RATIO
             or abs(test.excess) > window_total):
         return [Flag("absurd_counterfactual", (
-            f"the trend before {test.break_month}, carried on, expects "
-            f"{test.expected_after:,.0f} from {test.break_month} to {test.end} against "
+            f"the trend before {month_name(test.break_month)}, carried on, expects "
+            f"{test.expected_after:,.0f} from {month_name(test.break_month)} to "
+            f"{month_name(test.end)} against "
             f"{test.observed_after:,.0f} observed (level ratio {ratio:.3g}): the trend cannot "
             "be extrapolated that far, and no level change is reported"), True)]
     low, high = test.level_ratio_ci
     if high > WIDE * low and low <= 1.0 <= high:
         return [Flag("uninformative", (
-            f"the trend before {test.break_month} does not pin down what to expect after it: "
+            f"the trend before {month_name(test.break_month)} does not pin down what to expect "
+            "after it: "
             f"the level ratio could be anything from {low:.2g} to {high:.3g}"), True)]
     if high > WIDE * low:  # the whole interval on one side of 1: the direction is clear
         return [Flag("imprecise", (
@@ -144,20 +149,22 @@ def elsewhere(
     if since in found.confidence_set or abs(gap) <= NEAR:
         return None
     span = f"{found.confidence_set[0]} to {found.confidence_set[-1]}"
-    where = (f"the series changed around {found.month} (confidence set {span}, scan p = "
+    at, when = month_name(found.month), month_name(since)
+    where = (f"the series changed around {at} (confidence set {span}, scan p = "
              f"{found.p_value:.3f})")
     if gap < 0:
         far = -gap > 12
         return None, Flag("earlier_break", (
-            f"{where}, {-gap} months before {since}: "
+            f"{where}, {-gap} months before {when}: "
             + ("the months before it are not a stable trend to compare with" if far else
-               f"the change may have begun before {since}")), far)
+               f"the change may have begun before {when}")), far)
     if gap < YEAR:
-        return None, Flag("later_break", f"{where}, {gap} months after {since}", False)
+        return None, Flag("later_break", f"{where}, {gap} months after {when}", False)
     last = month_before(found.month)
     return last, Flag("later_break", (
-        f"the series changed again around {found.month} (confidence set {span}, scan p = "
-        f"{found.p_value:.3f}); the test at {since} uses the months up to {last}, so that a "
+        f"the series changed again around {at} (confidence set {span}, scan p = "
+        f"{found.p_value:.3f}); the test at {when} uses the months up to {month_name(last)}, "
+        "so that a "
         "later change is not read as one at the month asked about"), False)
 
 
@@ -272,7 +279,8 @@ def window_flags(windows: tuple[WindowResult, ...], direction: str) -> list[Flag
     if len(seen) > 1:
         return [Flag("window_dependent", (
             "comparison periods starting in different months give a significant rise and a "
-            "significant fall: " + ", ".join(f"from {w.start}: {w.verdict}" for w in stable)),
+            "significant fall: " + ", ".join(f"from {month_name(w.start)}: {w.verdict}"
+                                            for w in stable)),
             True)]
     chosen = next(w for w in windows if w.chosen)
     agree = sum(w.verdict == chosen.verdict for w in stable)

@@ -375,13 +375,15 @@ def _compare(question: _Question, gates: Gates) -> Assessment:
     period = (pre.start, month_before(since))
     if pre.too_short is not None:
         flags.append(Flag("short_stable_period", (
-            f"the series changed around {pre.too_short.month} (scan p = "
-            f"{pre.too_short.p_value:.3f}), less than {MIN_STABLE} months before {since}: "
+            f"the series changed around {month_name(pre.too_short.month)} (scan p = "
+            f"{pre.too_short.p_value:.3f}), less than {MIN_STABLE} months before "
+            f"{month_name(since)}: "
             "there is no stable stretch to carry a trend forward from"), True))
         return _finish(common, flags, None, period, (), found, alerts, None)
     if pre.misfit:
         flags.append(Flag("pre_trend_misfit", (
-            f"one straight trend does not fit the months before {since} even over the last "
+            f"one straight trend does not fit the months before {month_name(since)} even over "
+            "the last "
             f"{MIN_BEFORE} (quadratic term p < 0.05), so it cannot be carried forward"), True))
         return _finish(common, flags, None, period, (), found, alerts, None)
     before = position - month_position(series.index, pre.start)
@@ -389,10 +391,11 @@ def _compare(question: _Question, gates: Gates) -> Assessment:
     options: dict[str, object] = {"harmonics": 0 if short else harmonics, "trend": not short,
                                   "seed": seed, "offset": offset, "covariates": covariates}
     if short:
-        why = (f"the series changed around {found[-1].month}, so only" if found
+        why = (f"the series changed around {month_name(found[-1].month)}, so only" if found
                else "the series has only")
         flags.append(Flag("short_stable_period", (
-            f"{why} {before} months before {since} to compare with: too few to carry a trend "
+            f"{why} {before} months before {month_name(since)} to compare with: too few to "
+            "carry a trend "
             "or a seasonal pattern forward, so the months since are compared with their "
             "average level"), False))
     end = str(series.index[min(len(series), position + MAX_AFTER) - 1])

@@ -9,6 +9,7 @@ import pandas as pd
 
 from trends.errors import TrendsError
 from trends.models.latent import LatentAR1
+from trends.resurgence.wording import month_name
 
 ALERT_WINDOW = 2  # Farrington half-width in months
 
@@ -97,7 +98,7 @@ def alerts_since(series: pd.Series, position: int) -> tuple[AlertMonth, ...] | F
     years = min(5, (position - ALERT_WINDOW) // 12)
     if years < 2:
         return Flag("alerts_unavailable", (
-            f"the alerts need two years of history before {series.index[position]}; "
+            f"the alerts need two years of history before {month_name(series.index[position])}; "
             f"there are {position} months"), False)
     months = [str(m) for m in series.index[position:]]
     try:

@@ -35,6 +35,7 @@ from trends.minimums import MIN_BEFORE_MONTHS, MIN_SEGMENT_MONTHS, MIN_STABLE_MO
 from trends.resurgence.gates import Borderline, Gates, refined
 from trends.resurgence.level import curvature_p_value
 from trends.resurgence.scan import BreakScanResult, detect_break
+from trends.resurgence.wording import month_name
 
 MAX_BEFORE = 60
 MIN_BEFORE = MIN_BEFORE_MONTHS
@@ -145,8 +146,8 @@ def gated_scan(
     found = gates.remember(key, run)
     if found is None:
         return None, False
-    check = Borderline(key, f"whether the series changed around {found.month} (in a scan of "
-                       f"{y.index[0]} to {y.index[-1]})", "scan",
+    check = Borderline(key, f"whether the series changed around {month_name(found.month)} (in "
+                       f"a scan of {month_name(y.index[0])} to {month_name(y.index[-1])})", "scan",
                        found.p_value, found.bootstrap, SCAN_LEVEL, "counting that change",
                        "not counting it")
     return found, gates.decide(check)
