@@ -6,6 +6,7 @@ import pandas as pd
 
 from trends.report.analysis import Findings
 from trends.report.data import ReportData
+from trends.report.tables import source_names
 from trends.resurgence.wording import flat_comparison, month_name
 
 
@@ -115,7 +116,6 @@ def source_counts(sources: pd.Series) -> pd.Series:
     {'SOHR': 2, 'AFP': 1, '(no source given)': 1}
 
     """
-    names = sources.fillna("").astype(str).str.split(";").map(
-        lambda parts: list(dict.fromkeys(p.strip() for p in parts if p.strip()))
-        or ["(no source given)"])
+    names = sources.fillna("").astype(str).map(
+        lambda text: source_names(text) or ["(no source given)"])
     return names.explode().value_counts(sort=True)

@@ -124,14 +124,26 @@ def _incident_row(r: dict[Any, Any]) -> dict[str, Any]:
     sides = " / ".join(t for t in (_text(r["actor 1"]), _text(r["actor 2"])) if t)
     best, low, high = (_text(r[f"killed ({k})"]) for k in ("best", "low", "high"))
     killed = best if low == high == best or not (low or high) else f"{best} ({low}-{high})"
-    sources = [s.strip() for s in _text(r["source"]).split(";") if s.strip()]
     notes = _text(r["notes"])
     cells = [date, where, sides, killed, _text(r["injured"]),
-             ", ".join(dict.fromkeys(sources)), shorten(notes), _text(r["incident id"])]
+             ", ".join(source_names(_text(r["source"]))), shorten(notes),
+             _text(r["incident id"])]
     titles = [""] * len(cells)
     if len(notes) > NOTE_CHARACTERS:
         titles[6] = notes
     return {"cells": cells, "flag": False, "titles": titles}
+
+
+def source_names(text: str) -> list[str]:
+    """The sources of an incident, ``;``-separated, each once, in order.
+
+    Examples
+    --------
+    >>> source_names("SOHR;SOHR; Airwars;")
+    ['SOHR', 'Airwars']
+
+    """
+    return list(dict.fromkeys(part.strip() for part in text.split(";") if part.strip()))
 
 
 def quoted_p(verdict: Any) -> float:
