@@ -518,6 +518,7 @@ def test_alert_chart_shades_the_preliminary_months_from_the_first_to_the_last() 
     # from before the data: the whole chart; after it: nothing
     early = tc.alert_chart(frame, title="t", measure_label="m", preliminary="1990-01").to_dict()
     assert _data(early, early["layer"][0])[0]["month"] == months[0]
+    assert _data(early, early["layer"][0])[0]["label"] == "preliminary: every month shown"
     late = tc.alert_chart(frame, title="t", measure_label="m", preliminary="2100-01").to_dict()
     assert len(late["layer"]) == 3
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import io
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -209,6 +210,23 @@ def test_a_bad_preliminary_month_is_one_line_before_the_input_is_read(capsys):
     assert status == 2
     assert err.strip() == ("trends assess: error: --preliminary-from must be a month written "
                            "YYYY-MM, the month from 01 to 12; got '2025-13'")
+
+
+def test_a_preliminary_month_after_the_data_is_refused_as_a_typo(capsys, tmp_path):
+    status, _, err = run(capsys, "assess", COUNTRY, "--measure", "syria_killed_best",
+                         "--since", "2024-06", "--preliminary-from", "2030-01")
+    assert status == 2
+    assert err.strip() == ("trends assess: error: --preliminary-from 2030-01 lies after the data "
+                           "(1989-01 to 2026-02): no month of it is preliminary")
+    text = Path("reports/syria-country-monthly.toml").read_text()
+    definition = tmp_path / "late.toml"
+    definition.write_text(text.replace('"../data/', f'"{Path("data").resolve()}/')
+                          .replace('preliminary_from = "2025-01"', 'preliminary_from = "2030-01"'))
+    status, _, err = run(capsys, "report", definition, "--out", tmp_path / "out")
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert "'analysis.preliminary_from'" in err
+    assert "lies after the data (2019-01 to 2026-02)" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_chart_from_inputs_names_the_country_and_the_actors(tmp_path):

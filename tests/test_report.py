@@ -598,7 +598,7 @@ def test_preliminary_months_are_named_in_the_notes_and_this_months_figure():
     found = analyse(data, month, definition.analysis, only=("alerts",))
     notes = data_notes(data, found, "x")
     assert ("The figures from January 2025 on (14 months) are preliminary and may be revised "
-            "in later releases (the definition's preliminary_from).") in notes
+            "in later releases (preliminary_from).") in notes
     assert _figures(found, "Syria")[0].startswith(
         "February 2026: 81 deaths (best estimate) (Syria; a preliminary figure), against")
     final = dataclasses.replace(definition.analysis, preliminary_from="")

@@ -84,6 +84,8 @@ PENALTIES: tuple[str, ...] = get_args(Penalty)
 COV_TYPES: tuple[str, ...] = get_args(CovType)
 DIRECTIONS: tuple[str, ...] = get_args(Direction)
 ALERT_METHODS: tuple[str, ...] = get_args(AlertMethod)
+METHOD_NAMES = {"farrington": "Farrington", "glrnb": "NB GLR", "acled": "ACLED-style"}
+"""How a page names each alert method."""
 SIDES: tuple[str, ...] = get_args(Side)
 GLR_METHODS: tuple[str, ...] = get_args(GlrMethod)
 POWER_TRANSFORMS: tuple[str, ...] = get_args(PowerTransform)

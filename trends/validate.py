@@ -50,9 +50,9 @@ RATIO_FLOOR = 64 * 1024**2
 """The ratio is enforced only once a file has expanded past 64 MiB."""
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
-MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$", re.ASCII)  # not "２０２５-01"
 """A month as every table and option writes it: YYYY-MM."""
-_WHOLE = re.compile(r"^\+?(\d+)(?:\.0*)?$")
+_WHOLE = re.compile(r"^\+?(\d+)(?:\.0*)?$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def parse_size(text: str) -> int:
     (2147483648, 65536, 1000)
 
     """
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[iI]?[bB]?\s*", text)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[iI]?[bB]?\s*", text, re.ASCII)
     if not match:
         msg = f"expected a size such as 500M or 2G; got {text!r}"
         raise OptionError(msg)
@@ -238,7 +238,7 @@ def parse_month(value: str, name: str, *, path: str | None = None) -> pd.Period:
     text = value.strip() if isinstance(value, str) else value
     if not isinstance(text, str) or not MONTH_PATTERN.fullmatch(text):
         msg = "must be a month written YYYY-MM"
-        if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}", text):
+        if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}", text, re.ASCII):
             msg += ", the month from 01 to 12"
         raise _error(msg, name=name, value=value, path=path)
     if not EARLIEST.year <= int(text[:4]) <= LATEST.year:

@@ -168,7 +168,10 @@ def alert_chart(
     layers: list[Any] = [bars, lines]
     if preliminary is not None and preliminary <= rows[-1]["month"]:
         # the band under the bars, its label over them
-        band, label = preliminary_layers(max(preliminary, rows[0]["month"]), rows[-1]["month"])
+        start = max(preliminary, rows[0]["month"])
+        band, label = preliminary_layers(
+            start, rows[-1]["month"],
+            None if start == preliminary else "preliminary: every month shown")
         layers = [band, *layers, label]
     if break_month is not None:
         layers += break_layers(break_month)

@@ -48,8 +48,10 @@ def break_layers(break_month: str) -> list[alt.Chart]:
     return [rule, text]
 
 
-def preliminary_layers(first: str, last: str) -> list[alt.Chart]:
+def preliminary_layers(first: str, last: str, label: str | None = None) -> list[alt.Chart]:
     """A light band over the months ``first`` to ``last``, labelled "preliminary from YYYY-MM".
+
+    ``label`` replaces the label (e.g. when the preliminary months begin before the chart).
 
     Examples
     --------
@@ -59,7 +61,7 @@ def preliminary_layers(first: str, last: str) -> list[alt.Chart]:
 
     """
     end = str(pd.Period(last, freq="M") + 1)
-    data = inline([{"month": first, "end": end, "label": f"preliminary from {first}"}])
+    data = inline([{"month": first, "end": end, "label": label or f"preliminary from {first}"}])
     band = (
         alt.Chart(data)
         .mark_rect(color=theme.REFERENCE, opacity=0.1)

@@ -12,6 +12,7 @@ from trends.cli.series import (
     add_model_options,
     add_series_options,
     check_since,
+    data_span,
     load_table,
     model_inputs,
     or_note,
@@ -20,6 +21,7 @@ from trends.cli.series import (
     stop_if_none_analysed,
     where_to_run,
 )
+from trends.errors import OptionError
 from trends.options import DIRECTIONS
 from trends.validate import parse_month
 
@@ -66,6 +68,12 @@ def run(args: argparse.Namespace) -> int:
     table = load_table(args)  # a bad input stops here, before the models are imported
     series = list(series_of(args, table).items())
     check_since(args, dict(series))
+    if args.preliminary_from is not None:
+        first, last = data_span(y for _, y in series)
+        if args.preliminary_from > str(last):
+            msg = (f"--preliminary-from {args.preliminary_from} lies after the data ({first} to "
+                   f"{last}): no month of it is preliminary")
+            raise OptionError(msg)
     from trends.parallel import map_regions
     from trends.resurgence.multiplicity import adjust_for_regions
 

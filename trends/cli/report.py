@@ -11,6 +11,7 @@ from trends.cli.inputs import add_limit_options
 from trends.errors import OptionError
 from trends.report.definition import Analysis, Filters, ReportDefinition
 from trends.report.jobs import default_workers, start_fork_server
+from trends.validate import parse_month
 
 
 def add_parser(subparsers: Any) -> None:
@@ -52,6 +53,9 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
                        "killed_high, or a column of a monthly CSV")
     group.add_argument("--since", metavar="YYYY-MM",
                        help="the month the page asks about: has it risen since then?")
+    group.add_argument("--preliminary-from", metavar="YYYY-MM",
+                       help="the first month whose figures are preliminary and may be revised "
+                       "(UCDP Candidate data, say): the page marks them")
     group.add_argument("--actor", action="append", dest="actors", metavar="NAME",
                        help="keep incidents with this actor on either side (repeatable)")
     group.add_argument("--country", action="append", dest="countries", metavar="NAME",
@@ -61,7 +65,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     add_limit_options(limits, defaults=False)
 
 
-SETTINGS = (("since", "--since"), ("title", "--title"))
+SETTINGS = (("since", "--since"), ("title", "--title"), ("preliminary_from", "--preliminary-from"))
 LISTS = (("actors", "--actor"), ("countries", "--country"))
 LIMITS = (
     ("max_count", "--max-count"),
@@ -88,12 +92,15 @@ def definition_from(args: argparse.Namespace) -> ReportDefinition:
         definition = ReportDefinition.from_toml(args.source[0])
         return replace(definition, limits=replace(definition.limits, **limits))
     base = ReportDefinition.from_inputs(args.source)
+    preliminary = args.preliminary_from or ""
+    if preliminary:
+        preliminary = str(parse_month(preliminary, "--preliminary-from"))
     return replace(
         base,
         title=args.title or base.title,
         filters=Filters(actors=tuple(args.actors or ()), countries=tuple(args.countries or ())),
         analysis=Analysis(measure=args.measure, break_month=args.since or "",
-                          scope_label=_scope(args)),
+                          scope_label=_scope(args), preliminary_from=preliminary),
         limits=replace(base.limits, **limits),
     )
 

@@ -127,5 +127,6 @@ def prepare(
         for c in data.panel.columns
         if c not in ("month", "region", "country") and pd.api.types.is_numeric_dtype(data.panel[c])
     ]
-    check_with_data(definition, first, when, measures)
+    last = pd.Period(data.panel["month"].max(), freq="M")
+    check_with_data(definition, first, when, measures, last=last)
     return data, when

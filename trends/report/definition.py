@@ -72,6 +72,7 @@ RANGES: dict[str, tuple[int, int]] = {
 """Ranges of the numeric keys; ``bootstrap`` needs 99 series for the verdict's 95% intervals."""
 FLAGS = {
     "analysis.break_month": "--since",
+    "analysis.preliminary_from": "--preliminary-from",
     "analysis.measure": "--measure",
     "analysis.month": "--month",
 }
@@ -254,11 +255,14 @@ def shown_path(path: str) -> str:
 
 
 def check_with_data(
-    definition: ReportDefinition, first: pd.Period, month: pd.Period, measures: list[str]
+    definition: ReportDefinition, first: pd.Period, month: pd.Period, measures: list[str],
+    *, last: pd.Period | None = None,
 ) -> None:
     """Check the keys whose meaning depends on the data, before any analysis runs.
 
-    ``first`` is the first month of the data and ``month`` the report month.
+    ``first`` is the first month of the data, ``month`` the report month and
+    ``last`` the data's last month (default: the report month); a
+    ``preliminary_from`` after it is a typo, since no month would be marked.
     A break month must leave at least :data:`BREAK_MARGIN` months on each
     side of it by the report month; the measure must be one the data hold;
     Farrington alert settings given in the definition must fit the history.
@@ -277,6 +281,11 @@ def check_with_data(
                 f"{low} to {high}" + ("" if low <= high else " (there is none: too few months)")
             )
             raise definition.fail(msg, "analysis.break_month", a.break_month)
+    last = month if last is None else last
+    if a.preliminary_from and pd.Period(a.preliminary_from, freq="M") > last:
+        msg = (f"lies after the data ({first} to {last}), so no month of it would be marked "
+               "preliminary")
+        raise definition.fail(msg, "analysis.preliminary_from", a.preliminary_from)
     history = (month - first).n
     need = 12 * a.alert_years_back + a.alert_window
     chosen = {"analysis.alert_years_back", "analysis.alert_window"} & definition.given

@@ -13,7 +13,7 @@ from trends.errors import ModelWarning
 from trends.measures import measure_label
 from trends.models import CountModel
 from trends.models.countmodel import Z975
-from trends.options import CHART_NAMES
+from trends.options import CHART_NAMES, METHOD_NAMES
 from trends.report.analysis import Findings
 from trends.resurgence.wording import flat_comparison, month_name
 
@@ -143,7 +143,8 @@ def _figures(
             break_month=shown,
             preliminary=f.settings.preliminary_from or None,
             subtitle=[
-                f"{scope}; {f.alert_history.method} method, both sides checked",
+                f"{scope}; {METHOD_NAMES.get(f.alert_history.method, f.alert_history.method)} "
+                "method, both sides checked",
                 "Each month against the expected count and the bounds from its own history",
             ],
         )

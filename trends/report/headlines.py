@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from trends.measures import noun
+from trends.options import METHOD_NAMES
 from trends.report.analysis import Findings
 from trends.resurgence.wording import alert_sentence, evidence, month_name
 
@@ -181,8 +182,7 @@ def _evidence(f: Findings) -> list[str]:
     highs = [str(m) for m in rows.loc[rows["direction"] == "high", "month"]]
     lows = [str(m) for m in rows.loc[rows["direction"] == "low", "month"]]
     settings = f.settings
-    method = {"farrington": "Farrington", "glrnb": "NB GLR", "acled": "ACLED-style"}.get(
-        settings.alert_method, settings.alert_method)
+    method = METHOD_NAMES.get(settings.alert_method, settings.alert_method)
     how = (f"{method}, {settings.alert_years_back} years back, window "
            f"{settings.alert_window} months, both sides checked, as in the alert chart"
            if settings.alert_method == "farrington" else
@@ -194,7 +194,8 @@ def _evidence(f: Findings) -> list[str]:
                 if in_a_row else ", ".join(unchecked))
         how += (f"; {months} month{'s' * (months != 1)} without a threshold could not be "
                 f"checked: {span}")
-    return evidence(verdict, alert_sentence(since, highs, lows, how))
+    return evidence(verdict, alert_sentence(since, highs, lows, how,
+                                            preliminary=settings.preliminary_from))
 
 
 def _caveats(f: Findings) -> list[str]:

@@ -100,10 +100,12 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
                      f"{month_name(f.month)}.")
     first = f.settings.preliminary_from
     if first and pd.Period(first, freq="M") <= f.month:
-        late = f.panel["month"].astype(str).drop_duplicates() >= first
-        notes.append(f"The figures from {month_name(first)} on ({int(late.sum())} months) are "
-                     "preliminary and may be revised in later releases (the definition's "
-                     "preliminary_from).")
+        months = f.panel["month"].astype(str).drop_duplicates()
+        late = int((months >= first).sum())
+        which = (f"All {late} months' figures are" if late == len(months) else
+                 f"The figures from {month_name(first)} on ({late} months) are")
+        notes.append(f"{which} preliminary and may be revised in later releases "
+                     "(preliminary_from).")
     return notes
 
 

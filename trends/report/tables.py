@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 
 from trends.measures import noun
+from trends.options import METHOD_NAMES
 from trends.report.analysis import Findings
-from trends.resurgence.wording import SHORT_REASONS, month_name, window_cut
+from trends.resurgence.wording import SHORT_REASONS, flat_comparison, month_name, window_cut
 
 MAX_INCIDENT_ROWS = 30
 NOTE_CHARACTERS = 140
@@ -154,7 +155,7 @@ def quoted_p(verdict: Any) -> float:
     """
     opposite = (verdict.verdict in ("rise", "fall") and verdict.direction != "either"
                 and verdict.verdict != verdict.direction and verdict.test is not None)
-    return float(verdict.test.level.p_two_sided) if opposite else float(verdict.p_value)
+    return float(verdict.p_two_sided_against) if opposite else float(verdict.p_value)
 
 
 def _since_break(test: Any) -> str:
@@ -223,7 +224,7 @@ def region_table(f: Findings) -> Table:
     caption = (
         f"{noun(f.measure).capitalize()} in {month_name(f.month)}; alarms (shaded: high above "
         "the upper bound, low below the lower bound) by the "
-        f"{f.settings.alert_method} method; "
+        f"{METHOD_NAMES.get(f.settings.alert_method, f.settings.alert_method)} method; "
         + ("a blank upper bound means fewer than 5 counts in the last 4 months, R's minimum "
            "for one" if f.settings.alert_method == "farrington"
            else "a blank bound could not be computed")
@@ -255,6 +256,8 @@ def sensitivity_table(f: Findings) -> Table | None:
         if "measure" not in f.sensitivity.columns
         else f.sensitivity
     )
+    # the excess is against what the verdict compares with: a trend, or the average level
+    baseline = "level" if f.verdict is not None and flat_comparison(f.verdict) else "trend"
     rows = [
         {
             "cells": [
@@ -274,8 +277,8 @@ def sensitivity_table(f: Findings) -> Table | None:
         "Sensitivity to the casualty estimate",
         "The verdict's test, on the same months, for each death estimate: the level since the "
         "break against the months before (1 = no change) with its 95% interval, one-sided "
-        "p-values for a rise and for a fall, and the deaths above (+) or below (-) the trend "
-        "before, summed over the months compared",
+        "p-values for a rise and for a fall, and the deaths above (+) or below (-) the "
+        f"{baseline} before, summed over the months compared",
         ["estimate", "level ratio", "95% CI", "p (rise)", "p (fall)", "excess deaths"],
         rows,
         frame=frame,

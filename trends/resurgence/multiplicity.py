@@ -44,8 +44,10 @@ def adjust_for_regions(results: list[Assessment]) -> list[Assessment]:
         else:
             verdict = decide_from(p / 2, p / 2, r.test.level.estimate, direction)
         adjusted[id(r)] = with_words(replace(r, verdict=verdict, p_value=p,
+                                              p_value_against=min(1.0, 2.0 * q),
                                               regions_tested=count))
-    return [adjusted.get(id(r), r) for r in results]
+    # a region with no test is in the family too: its regions_tested says of how many
+    return [adjusted.get(id(r), replace(r, regions_tested=count)) for r in results]
 
 
 def holm(p_values: list[float]) -> list[float]:

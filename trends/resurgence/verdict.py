@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from trends.errors import DataError
+from trends.errors import DataError, OptionError
 from trends.options import DIRECTIONS, Direction, check_choice
 from trends.results import ResultView
 from trends.resurgence.checks import (
@@ -82,7 +82,22 @@ class Assessment(ResultView):
     p_value_unadjusted: float = math.nan
     data_end: str = ""
     """The last month of the series (the months compared may end before it)."""
+    p_value_against: float = math.nan
+    """Two-sided p-value of a change against the direction asked, Holm-adjusted with the
+    regions (:func:`trends.resurgence.multiplicity.adjust_for_regions`); NaN: the test's own."""
+    preliminary_from: str = ""
+    """The first month whose figures are preliminary ("" if none was given)."""
+    later_end: str = ""
+    """The last month of the months compared before the verdict kept to the first 12 of them
+    (flag ``later_change``; "" otherwise)."""
     test: LevelChange | None = field(repr=False, default=None)
+
+    @property
+    def p_two_sided_against(self) -> float:
+        """The two-sided p-value quoted when the change went against the direction asked."""
+        if not math.isnan(self.p_value_against):
+            return self.p_value_against
+        return math.nan if self.test is None else self.test.level.p_two_sided
 
     @property
     def level_ratio(self) -> float:
@@ -199,6 +214,7 @@ class Assessment(ResultView):
             else {"start": self.pre_period[0], "end": self.pre_period[1]},
             "months_after": None if t is None else t.n_after,
             "data_end": self.data_end,
+            "preliminary_from": self.preliminary_from or None,
             "window_sensitivity": [w.to_dict() for w in self.windows],
             "breaks_found": [b.to_dict() for b in self.breaks_found],
             "alerts_since": [a.to_dict() for a in self.alerts_since],
@@ -264,8 +280,9 @@ def assess(
 
     """
     check_choice("direction", direction, DIRECTIONS)
-    first_preliminary = None if preliminary is None else parse_month(preliminary, "preliminary")
     series = monthly_series(y)
+    first_preliminary = None if preliminary is None else preliminary_start(
+        parse_month(preliminary, "preliminary"), series.index, "preliminary")
     measure = str(series.name) if series.name is not None else "count"
     label = name or ""
     position = month_position(series.index, since)
@@ -287,38 +304,72 @@ def assess(
     close = list({check.key: check for check in gates.seen}.values())[:MAX_FLIPS]
     result = settle(result, [(check, _compare(question, gates.other_way(check.key)))
                              for check in close])
-    flag = None if first_preliminary is None else preliminary_flag(result, first_preliminary)
-    return result if flag is None else with_words(replace(result, flags=(*result.flags, flag)))
+    if first_preliminary is None:
+        return result
+    result = replace(result, preliminary_from=str(first_preliminary))
+    flag = preliminary_flag(result, first_preliminary)
+    # the alerts' sentence counts the preliminary months it names, flag or not
+    return with_words(result if flag is None else replace(result, flags=(*result.flags, flag)))
+
+
+def preliminary_start(first: pd.Period, index: pd.Index, name: str) -> pd.Period:
+    """The first preliminary month within the data: an error after them, their start before.
+
+    Examples
+    --------
+    >>> index = pd.period_range("2020-01", periods=24, freq="M")
+    >>> str(preliminary_start(pd.Period("2019-06", freq="M"), index, "--preliminary-from"))
+    '2020-01'
+
+    """
+    if first > index[-1]:
+        msg = (f"{name} {first} lies after the data ({index[0]} to {index[-1]}): no month "
+               "of it is preliminary")
+        raise OptionError(msg)
+    return max(first, index[0])
 
 
 def preliminary_flag(result: Assessment, first: pd.Period) -> Flag | None:
-    """What the preliminary figures (``first`` on) are in the verdict; None if it has none.
+    """How many of the months each figure of the verdict rests on are preliminary (``first`` on).
 
-    The months compared run from the start of the comparison period (or the
-    month asked about) to the last month the test used. When they end before
-    ``first``, the flag still warns of the later months the sentence quotes
-    (the past year, a later change), if the data reach them.
+    The months compared (from the start of the comparison period to the last
+    month the test used), and, when the sentence quotes them, the months after
+    the first 12 (a later change), the past year's 24 months and the month of a
+    break the scan places since. None when none of them is preliminary.
     """
+    def late(start: pd.Period, end: pd.Period) -> tuple[int, int]:
+        return max(0, (end - max(first, start)).n + 1), (end - start).n + 1
+
     since = pd.Period(result.since, freq="M")
-    start = pd.Period(result.pre_period[0], freq="M") if result.pre_period else since
-    if first > pd.Period(result.data_end, freq="M"):
-        return None
     said = f"the figures from {month_name(first)} on are preliminary and may be revised"
     if result.test is None:
-        return Flag("preliminary", said, False)
+        return Flag("preliminary", said, False) if result.verdict != "cannot_tell" else None
+    start = pd.Period(result.pre_period[0], freq="M") if result.pre_period else since
     end = pd.Period(result.test.end, freq="M")
-    after, before = (end - since).n + 1, (since - start).n
-    late_after = min(after, max(0, (end - first).n + 1))
-    late_before = min(before, max(0, (since - first).n))
-    if late_after + late_before == 0:
-        quoted = result.drift is not None or any(f.code == "later_change" for f in result.flags)
-        return Flag("preliminary", (
-            f"{said}; the months the verdict compares end before them ({month_name(end)}), "
-            "but the later months it quotes include them"), False) if quoted else None
-    among = f"{late_after} of the {after} months compared from {month_name(since)}"
-    if late_before:
-        among += f" and {late_before} of the {before} before it"
-    return Flag("preliminary", f"{said}, {among} among them", False)
+    parts = []
+    k, n = late(since, end)
+    parts.append(f"{_count(k)} of the {n} months compared from {month_name(since)}")
+    if start < since:
+        k, n = late(start, since - 1)
+        if k:
+            parts.append(f"{k} of the {n} before them")
+    if result.later_end:
+        k, n = late(end + 1, pd.Period(result.later_end, freq="M"))
+        parts.append(f"{_count(k)} of the {n} after the first 12")
+    if result.drift is not None:
+        last = pd.Period(result.drift.months[1], freq="M")
+        k, n = late(last - 23, last)
+        parts.append(f"{_count(k)} of the {n} months of the past year's comparison")
+    breaks = [b.month for b in result.breaks_found if b.month >= str(first)]
+    if breaks:
+        parts.append(f"and the break the scan places at {month_name(breaks[-1])} is among them")
+    if all(part.startswith("none of") for part in parts):
+        return None
+    return Flag("preliminary", f"{said}: {'; '.join(parts)}", False)
+
+
+def _count(k: int) -> str:
+    return str(k) if k else "none"
 
 
 def settle(result: Assessment, others: list[tuple[Borderline, Assessment]]) -> Assessment:
@@ -419,7 +470,9 @@ def _compare(question: _Question, gates: Gates) -> Assessment:
         flags.append(Flag("too_short", str(err), True))
         return _finish(common, flags, None, period, (), found, alerts, None)
     first = first_year(series, since, test, bootstrap, options, gates)
+    later_end = ""
     if first is not None:
+        later_end = test.end
         test, flag = first
         flags.append(flag)
     flags += absurd_flags(test)
@@ -431,7 +484,8 @@ def _compare(question: _Question, gates: Gates) -> Assessment:
     flags += window_flags(others, direction)
     drift = gates.remember("past year", lambda: past_year(series, offset=offset,
                                                           bootstrap=bootstrap, seed=seed))
-    return _finish(common, flags, test, period, others, found, alerts, p_range, drift)
+    result = _finish(common, flags, test, period, others, found, alerts, p_range, drift)
+    return replace(result, later_end=later_end)
 
 
 def _finish(

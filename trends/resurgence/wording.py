@@ -66,22 +66,36 @@ def _ci(pair: tuple[float, float]) -> str:
 
 
 def _p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def _percent(ratio: float) -> str:
-    """'up about 39%', 'down about 72%', or for ten times or more 'up about 12-fold'.
+    """'p = 0.021', 'p < 0.001'; a p-value that rounds to the 0.05 level keeps a fourth digit.
 
     Examples
     --------
-    >>> _percent(1.39), _percent(0.28), _percent(243902.3)
-    ('up about 39%', 'down about 72%', 'up about 243,902-fold')
+    >>> _p(0.0213), _p(0.0004), _p(0.04987), _p(0.0503), _p(0.05)
+    ('p = 0.021', 'p < 0.001', 'p = 0.0499', 'p = 0.0503', 'p = 0.050')
+
+    """
+    if p < 0.001:
+        return "p < 0.001"
+    if round(p, 3) == LEVEL and p != LEVEL:
+        return f"p = {p:.4f}"
+    return f"p = {p:.3f}"
+
+
+def _percent_on(ratio: float) -> str:
+    """A ratio of totals in words, before "the 12 months before".
+
+    Examples
+    --------
+    >>> _percent_on(1.39), _percent_on(0.28), _percent_on(243902.3), _percent_on(1.002)
+    ('up about 39% on', 'down about 72% on', 'up about 243,902-fold on', 'about level with')
 
     """
     if ratio >= 10.0:
-        return f"up about {ratio:,.0f}-fold"
+        return f"up about {ratio:,.0f}-fold on"
     change = 100.0 * (ratio - 1.0)
-    return f"{'up' if change >= 0 else 'down'} about {abs(change):.0f}%"
+    if round(abs(change)) == 0:
+        return "about level with"
+    return f"{'up' if change >= 0 else 'down'} about {abs(change):.0f}% on"
 
 
 def _subject(result: Assessment) -> str:
@@ -140,10 +154,11 @@ def _verdict(result: Assessment) -> str:
         drift = result.drift
         if drift is not None:
             before, last = drift.totals
-            noise = (f"; allowing for month-to-month noise, a ratio of {_num(drift.ratio)}, "
-                     f"{_ci(drift.ci)}" if math.isfinite(drift.ratio) else "")
+            noise = (f"; a model that weighs each month by its noise gives a ratio of "
+                     f"{_num(drift.ratio)}, {_ci(drift.ci)}" if math.isfinite(drift.ratio)
+                     else "")
             text += (f" Over the 12 months to {month_name(drift.months[1])} they were "
-                     f"{_percent(last / before)} on the 12 months before ({last:,.0f} against "
+                     f"{_percent_on(last / before)} the 12 months before ({last:,.0f} against "
                      f"{before:,.0f}{noise}).")
         return text
     capital = subject[:1].upper() + subject[1:]
@@ -151,7 +166,7 @@ def _verdict(result: Assessment) -> str:
         asked = {"rise": "rise", "fall": "fall"}[result.direction]
         return (f"{capital} did not {asked} after {when}; they "
                 f"{VERBS[result.verdict]}: {level}; two-sided "
-                f"p = {test.level.p_two_sided:.3f}).")
+                f"{_p(result.p_two_sided_against)}{_holm_words(result)}).")
     text = f"{capital} {VERBS[result.verdict]} after {when}: {level}; {_p_words(result)})."
     if any(flag.code == "imprecise" for flag in result.flags):
         text += " How much is very uncertain; only the direction is clear."
@@ -198,23 +213,36 @@ def window_cut(result: Assessment) -> bool:
 def _adjusted_away(result: Assessment) -> str:
     """Why a region whose own interval excludes 1 is "no detectable change"."""
     count, bootstrap = result.regions_tested, result.bootstrap
+    assert result.test is not None
+    change = "fall" if result.test.level_ratio_ci[1] < 1.0 else "rise"
+    what = f"the {change}"
+    against = result.direction not in ("either", change)
+    if against:  # the p-value quoted before is the other side's
+        what += (f" (against the {result.direction} asked about; two-sided "
+                 f"{_p(result.p_two_sided_against)}, Holm-adjusted)")
     text = (f" For this region alone the 95% interval excludes no change, but allowing for the "
-            f"{count} regions tested the change is not significant")
-    smallest = count / (bootstrap + 1)
-    if smallest >= LEVEL / 2:
-        text += (f": with {bootstrap} bootstrap series the smallest p-value adjusted for "
-                 f"{count} regions is {smallest:.3g}, so no region can pass whatever the data "
-                 f"(use at least --bootstrap {math.ceil(2 * count / LEVEL)})")
+            f"{count} regions tested {what} is not significant")
+    # the smallest p-value a bootstrap of B series gives is 1 / (B + 1), twice that two-sided
+    sides = 2 if against or result.direction == "either" else 1
+    smallest = sides * count / (bootstrap + 1)
+    if smallest >= LEVEL:
+        text += (f": with {bootstrap} bootstrap series the smallest "
+                 f"{'two-sided ' if sides == 2 else ''}p-value adjusted for {count} regions is "
+                 f"{smallest:.3g}, so no region can pass whatever the data (use at least "
+                 f"--bootstrap {math.ceil(sides * count / LEVEL)})")
     return text + "."
 
 
 def _p_words(result: Assessment) -> str:
     side = ("two-sided " if result.direction == "either"
             else f"one-sided, for a {result.direction}, ")
-    text = f"{side}{_p(result.p_value)}"
+    return f"{side}{_p(result.p_value)}{_holm_words(result)}"
+
+
+def _holm_words(result: Assessment) -> str:
     if result.regions_tested > 1:
-        text += f", Holm-adjusted for {result.regions_tested} regions"
-    return text
+        return f", Holm-adjusted for {result.regions_tested} regions"
+    return ""
 
 
 def flat_comparison(result: Assessment) -> bool:
@@ -284,17 +312,22 @@ def _alert_words(result: Assessment) -> list[str]:
         return []
     highs = [a.month for a in result.alerts_since if a.direction == "high"]
     lows = [a.month for a in result.alerts_since if a.direction == "low"]
-    return [alert_sentence(result.since, highs, lows)]
+    return [alert_sentence(result.since, highs, lows, preliminary=result.preliminary_from)]
 
 
 def alert_sentence(since: str, highs: list[str], lows: list[str],
-                   how: str = "Farrington, both sides checked") -> str:
+                   how: str = "Farrington, both sides checked", preliminary: str = "") -> str:
     """The months since ``since`` flagged unusually high or low, in one sentence.
+
+    ``preliminary`` is the first month whose figures are preliminary: the
+    sentence says how many of the flagged months are.
 
     Examples
     --------
     >>> alert_sentence("2023-11", ["2024-02"], [])[:62]
     'Alerts since November 2023 (Farrington, both sides checked): u'
+    >>> alert_sentence("2023-11", ["2024-02", "2025-03"], ["2025-09"], preliminary="2025-01")[-44:]
+    '2 of these 3 months are preliminary figures.'
     """
     when = month_name(since)
     if not highs and not lows:
@@ -304,14 +337,29 @@ def alert_sentence(since: str, highs: list[str], lows: list[str],
         parts.append("unusually high in " + _months(highs))
     if lows:
         parts.append("unusually low in " + _months(lows))
-    return (f"Alerts since {when} ({how}): " + "; ".join(parts)
+    text = (f"Alerts since {when} ({how}): " + "; ".join(parts)
             + ". Single months can be unusual without the level changing, and a level can "
             "change without any single month being unusual.")
+    late = sum(month >= preliminary for month in highs + lows) if preliminary else 0
+    if late:
+        flagged = len(highs) + len(lows)
+        text += (f" {late} of these {flagged} months are preliminary figures." if flagged > 1
+                 else " That month's figure is preliminary.")
+    return text
 
 
 def _months(months: list[str], shown: int = 6) -> str:
-    """'2024-02, 2024-03' or, for many, the first few and how many more."""
-    if len(months) <= shown:
+    """'2024-02, 2024-03' or, for many, the first few and how many more (never "1 more").
+
+    Examples
+    --------
+    >>> _months(["2024-01", "2024-02", "2024-03"], shown=2)
+    '2024-01, 2024-02, 2024-03'
+    >>> _months(["2024-01", "2024-02", "2024-03", "2024-05"], shown=2)
+    '4 months (2024-01, 2024-02 and 2 more)'
+
+    """
+    if len(months) <= shown + 1:  # naming the last month takes no more room than "and 1 more"
         return ", ".join(months)
     return f"{len(months)} months ({', '.join(months[:shown])} and {len(months) - shown} more)"
 
