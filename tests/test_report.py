@@ -18,7 +18,7 @@ from browser import CHROMIUM, OFFLINE
 from conftest import GED, RESULTS
 
 from trends.cli import main
-from trends.errors import InputError
+from trends.errors import InputError, OptionError
 from trends.report import ReportDefinition, build_report
 from trends.report.analysis import Findings, _alerts
 from trends.report.definition import Analysis, Filters
@@ -512,6 +512,20 @@ def test_cli_report_and_chart(tmp_path, capsys):
             == 0
         )
         assert out.read_bytes().startswith(magic)
+
+
+def test_report_from_inputs_takes_the_preliminary_month_and_rebuilds_with_it():
+    from trends.cli import build_parser
+    from trends.cli.report import definition_from, rebuild_words
+
+    args = build_parser().parse_args(["report", str(RESULTS / "x.csv"), "--out", "o",
+                                      "--preliminary-from", "2025-01"])
+    definition = definition_from(args)
+    assert definition.analysis.preliminary_from == "2025-01"
+    assert rebuild_words(args, definition)[-2:] == ["--preliminary-from", "2025-01"]
+    args.preliminary_from = "2025-13"
+    with pytest.raises(OptionError, match="--preliminary-from must be a month"):
+        definition_from(args)
 
 
 def test_cli_report_errors_are_one_line(tmp_path, capsys):
