@@ -340,10 +340,10 @@ def preliminary_flag(result: Assessment, first: pd.Period) -> Flag | None:
     def late(start: pd.Period, end: pd.Period) -> tuple[int, int]:
         return max(0, (end - max(first, start)).n + 1), (end - start).n + 1
 
+    if result.test is None:  # "cannot tell" for a reason of its own, before any test
+        return None
     since = pd.Period(result.since, freq="M")
     said = f"the figures from {month_name(first)} on are preliminary and may be revised"
-    if result.test is None:
-        return Flag("preliminary", said, False) if result.verdict != "cannot_tell" else None
     start = pd.Period(result.pre_period[0], freq="M") if result.pre_period else since
     end = pd.Period(result.test.end, freq="M")
     parts = []
