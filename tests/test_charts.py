@@ -601,6 +601,22 @@ def test_forecast_fan_spec() -> None:
     ]
 
 
+def test_forecast_fan_shades_the_preliminary_history() -> None:
+    history, forecast = _history_forecast()
+    months = history["month"].astype(str).tolist()
+    spec = tc.forecast_fan(history, forecast, title="t", measure_label="m",
+                           preliminary=months[-3]).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["rect", "area", "area", "area", "line", "line", "point", "text", "bar", "bar"]
+    end = str(pd.Period(months[-1], freq="M") + 1)
+    assert _data(spec, spec["layer"][0]) == [{"month": months[-3], "end": end,
+                                              "label": f"preliminary from {months[-3]}"}]
+    # the forecast months are not shaded: they are not figures at all
+    after = tc.forecast_fan(history, forecast, title="t", measure_label="m",
+                            preliminary=str(forecast["month"].iloc[0])).to_dict()
+    assert [layer["mark"]["type"] for layer in after["layer"]][0] == "area"
+
+
 def test_forecast_fan_rejects_bad_forecasts() -> None:
     history, forecast = _history_forecast()
     crossed = forecast.assign(lo50=forecast["hi95"] + 1)

@@ -224,7 +224,7 @@ def test_a_preliminary_month_after_the_data_is_refused_as_a_typo(capsys, tmp_pat
                           .replace('preliminary_from = "2025-01"', 'preliminary_from = "2030-01"'))
     status, _, err = run(capsys, "report", definition, "--out", tmp_path / "out")
     assert status == 2 and len(err.strip().splitlines()) == 1
-    assert "'analysis.preliminary_from'" in err
+    assert "key 'analysis.preliminary_from'" in err
     assert "lies after the data (2019-01 to 2026-02)" in err
     assert not (tmp_path / "out").exists()
 

@@ -133,7 +133,7 @@ def test_option_months_and_ranges():
     for bad in ("2023-13", "23-11", "9999-01", "1899-12", ""):
         with pytest.raises(OptionError, match="--since"):
             parse_month(bad, "--since")
-    with pytest.raises(InputError, match=r"r.toml: column 'analysis.month'"):
+    with pytest.raises(InputError, match=r"r.toml: key 'analysis.month'"):
         parse_month("2023/11", "analysis.month", path="r.toml")
     check_options({"bootstrap": 999, "seed": 0, "horizon": 24, "window": 0, "alpha": 0.05})
     check_options({"bootstrap": 0, "inference": "model", "command": "test"})

@@ -20,6 +20,8 @@ class InputError(TrendsError, ValueError):
     --------
     >>> str(InputError("bad date", path="a.csv", line=3, column="date_start", value="2020-13-01"))
     "a.csv:3: column 'date_start': bad date (value '2020-13-01')"
+    >>> str(InputError("expected int", path="r.toml", column="analysis.seed", value="x"))
+    "r.toml: key 'analysis.seed': expected int (value 'x')"
 
     """
 
@@ -37,8 +39,9 @@ class InputError(TrendsError, ValueError):
         if line is not None:
             where += f":{line}"
         parts = [where] if where else []
-        if column is not None:
-            parts.append(f"column {column!r}")
+        if column is not None:  # in a report definition (TOML) it is a key, not a column
+            kind = "key" if path is not None and path.endswith(".toml") else "column"
+            parts.append(f"{kind} {column!r}")
         text = ": ".join([*parts, message])
         if value is not None:
             text += f" (value {str(value)!r})"

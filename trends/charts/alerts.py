@@ -165,14 +165,8 @@ def alert_chart(
         measure_label=measure_label,
         leading=[alt.Tooltip("status:N", title="Status")],
     )
-    layers: list[Any] = [bars, lines]
-    if preliminary is not None and preliminary <= rows[-1]["month"]:
-        # the band under the bars, its label over them
-        start = max(preliminary, rows[0]["month"])
-        band, label = preliminary_layers(
-            start, rows[-1]["month"],
-            None if start == preliminary else "preliminary: every month shown")
-        layers = [band, *layers, label]
+    shaded = preliminary_layers(preliminary, rows[0]["month"], rows[-1]["month"])
+    layers: list[Any] = [*shaded[:1], bars, lines, *shaded[1:]]  # band under, label over
     if break_month is not None:
         layers += break_layers(break_month)
     layers.append(hover)

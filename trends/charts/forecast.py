@@ -21,6 +21,7 @@ from trends.charts._data import (
 )
 from trends.charts._hover import HOVER_FIELD, add_hover_top, hover_column
 from trends.charts._scale import band_cut, cut_note, y_scale
+from trends.charts.series import preliminary_layers
 from trends.errors import SchemaError
 
 _QUANTILES = ("lo95", "lo80", "lo50", "median", "hi50", "hi80", "hi95")
@@ -56,6 +57,7 @@ def forecast_fan(
     title: str,
     measure_label: str,
     subtitle: str | Sequence[str] | None = None,
+    preliminary: str | None = None,
     width: int = theme.WIDTH,
     height: int = theme.HEIGHT,
 ) -> alt.LayerChart:
@@ -75,6 +77,9 @@ def forecast_fan(
         Chart title and optional subtitle.
     measure_label : str
         Y axis title with its unit, e.g. ``"Incidents per month"``.
+    preliminary : str, optional
+        The first month whose figures are preliminary: the history from it
+        on is shaded and labelled.
     width, height : int
         Size of the plotting area in pixels.
 
@@ -192,7 +197,9 @@ def forecast_fan(
         measure_label=measure_label,
         data=inline(_capped(add_hover_top(fc_rows, ["hi95"]), cut)),
     )
-    chart = alt.layer(*bands, history_line, median, history_points, history_hover, forecast_hover)
+    shaded = preliminary_layers(preliminary, hist_rows[0]["month"], last["month"])
+    chart = alt.layer(*shaded[:1], *bands, history_line, median, history_points, *shaded[1:],
+                      history_hover, forecast_hover)
     return cast(
         alt.LayerChart,
         chart.properties(title=theme.title_params(title, subtitles), width=width, height=height),

@@ -48,20 +48,30 @@ def break_layers(break_month: str) -> list[alt.Chart]:
     return [rule, text]
 
 
-def preliminary_layers(first: str, last: str, label: str | None = None) -> list[alt.Chart]:
-    """A light band over the months ``first`` to ``last``, labelled "preliminary from YYYY-MM".
+def preliminary_layers(preliminary: str | None, first: str, last: str) -> list[alt.Chart]:
+    """A light band over the preliminary months of a chart of ``first`` to ``last``, labelled.
 
-    ``label`` replaces the label (e.g. when the preliminary months begin before the chart).
+    ``preliminary`` is the first preliminary month ("YYYY-MM"); the band runs
+    from it (or from ``first``, labelled "preliminary: every month shown") to
+    the end of ``last``. Returns the band and its label, to draw under and over
+    the data; none when ``preliminary`` is None or after ``last``.
 
     Examples
     --------
-    >>> band, text = preliminary_layers("2025-01", "2026-02")
+    >>> band, text = preliminary_layers("2025-01", "2024-03", "2026-02")
     >>> [row["end"] for rows in band.to_dict()["datasets"].values() for row in rows]
     ['2026-03']
+    >>> preliminary_layers("2027-01", "2024-03", "2026-02")
+    []
 
     """
+    if preliminary is None or preliminary > last:
+        return []
+    start = max(preliminary, first)
+    label = (f"preliminary from {start}" if start == preliminary
+             else "preliminary: every month shown")
     end = str(pd.Period(last, freq="M") + 1)
-    data = inline([{"month": first, "end": end, "label": label or f"preliminary from {first}"}])
+    data = inline([{"month": start, "end": end, "label": label}])
     band = (
         alt.Chart(data)
         .mark_rect(color=theme.REFERENCE, opacity=0.1)

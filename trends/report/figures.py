@@ -157,6 +157,7 @@ def _figures(
             measure_label=label,
             title=f"{label}: forecast with 50/80/95% intervals",
             subtitle=subtitle,
+            preliminary=f.settings.preliminary_from or None,
         )
     if "severity" in only and f.tail is not None and incidents is not None:
         now = incidents[incidents["month"] <= f.month]

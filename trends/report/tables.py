@@ -234,9 +234,10 @@ def region_table(f: Findings) -> Table:
             f"; since {month_name(f.settings.break_month)}: each region's verdict (the "
             "headline's), its level against the months before (their trend carried on, or "
             "their average level when they are too few; 95% interval for the region "
-            "alone) and the p-value of the question asked, Holm-adjusted for the number of "
-            "regions (the all-regions row is not adjusted; no p-value where the verdict is "
-            "cannot tell)"
+            "alone) and the p-value of the question asked"
+            + (", Holm-adjusted for the number of regions (the all-regions row is not "
+               "adjusted; no p-value where the verdict is cannot tell)" if len(records) > 1
+               else " (none where the verdict is cannot tell)")
         )
         if "regions" in f.notes:
             caption += f"; regions {f.notes['regions']}"
