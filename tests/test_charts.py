@@ -614,7 +614,7 @@ def test_forecast_fan_shades_the_preliminary_history() -> None:
     # the forecast months are not shaded: they are not figures at all
     after = tc.forecast_fan(history, forecast, title="t", measure_label="m",
                             preliminary=str(forecast["month"].iloc[0])).to_dict()
-    assert [layer["mark"]["type"] for layer in after["layer"]][0] == "area"
+    assert after["layer"][0]["mark"]["type"] == "area"
 
 
 def test_forecast_fan_rejects_bad_forecasts() -> None:
