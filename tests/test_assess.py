@@ -342,6 +342,17 @@ def test_a_fall_against_a_rise_asked_is_quoted_with_its_adjusted_p_value():
     assert quoted and float(quoted.group(1)) == pytest.approx(q, abs=5e-4)
 
 
+def test_the_noise_check_of_a_fall_against_a_rise_asked_quotes_the_two_sided_p():
+    """It quoted the p-value for a rise (1.000), which says nothing of the fall found."""
+    homs, _ = monthly(RESULTS / "ged_is_homs_monthly.csv", "incidents")
+    result = assess(homs, "2017-11", direction="rise", name="Homs", bootstrap=99)
+    assert result.verdict == "fall"
+    flag = next(f for f in result.flags if f.code == "noise_unidentified")
+    assert "the two-sided p-value (this series alone" in flag.message
+    assert result.p_value_range[0] <= result.test.level.p_two_sided <= result.p_value_range[1]
+    assert result.p_value_range[1] < 0.05
+
+
 # --- command line -------------------------------------------------------------------------
 
 def test_cli_json_on_the_bundled_country_series(capsys):

@@ -327,6 +327,9 @@ def test_provenance_names_inputs_by_hash_and_the_rebuild_command(built):
     assert hashlib.sha256(GED.read_bytes()).hexdigest() in html
     assert "trends report" in html and "--month 2019-11" in html
     assert "Built " not in html
+    # built from input files, not a definition: the rebuild says where to run it from
+    assert "run from the folder the input files are named relative to" in html
+    assert "holds the definition" not in html
 
 
 @pytest.mark.slow
@@ -491,6 +494,7 @@ def test_cli_report_and_chart(tmp_path, capsys):
     assert main(["report", str(definition), "--out", str(tmp_path / "site"), "--single-file"]) == 0
     page = (tmp_path / "site" / "homs-2019-11.html").read_text()
     assert "trends report r.toml --single-file --month 2019-11 --out FOLDER" in page
+    assert "run from the folder that holds the definition" in page
     assert "window.vegaEmbed" in page and not (tmp_path / "site" / "assets").exists()
     for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<svg"), ("json", b"{")):
         out = tmp_path / f"alerts.{fmt}"

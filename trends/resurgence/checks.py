@@ -216,8 +216,11 @@ def noise_check(
     settings share the test's seed, so their bootstrap series share their
     underlying draws and the p-values differ by the setting, not by chance.
     """
-    ps = [p_value_for(test, direction)]
-    verdicts = {decide(test, direction)}
+    # a change against the direction asked is judged, and quoted, by its two-sided p-value
+    verdict = decide(test, direction)
+    side = "either" if verdict not in ("no_change", direction) else direction
+    ps = [p_value_for(test, side)]
+    verdicts = {verdict}
     kept = []
     for label, noise in zip(("independent", "moderately", "strongly"),
                             noise_settings(test.theta), strict=True):
@@ -226,7 +229,7 @@ def noise_check(
         if alt.plausibility < LEVEL:
             continue
         kept.append(label)
-        ps.append(p_value_for(alt, direction))
+        ps.append(p_value_for(alt, side))
         verdicts.add(decide(alt, direction))
     low, high = min(ps), max(ps)
     reasons = test.latent.flag_text()
@@ -238,7 +241,7 @@ def noise_check(
         spread = (f"stays {low:.3f}" if f"{low:.3f}" == f"{high:.3f}"
                   else f"ranges from {low:.3f} to {high:.3f}")
         which = {"rise": "one-sided p-value for a rise", "fall": "one-sided p-value for a fall",
-                 "either": "two-sided p-value"}.get(direction, "p-value")
+                 "either": "two-sided p-value"}.get(side, "p-value")
         checked = (f"with the other settings the data allow ({', '.join(kept)} autocorrelated"
                    f" noise) the {which} (this series alone, before any adjustment for "
                    f"regions) {spread}"

@@ -328,6 +328,8 @@ def alert_sentence(since: str, highs: list[str], lows: list[str],
     'Alerts since November 2023 (Farrington, both sides checked): u'
     >>> alert_sentence("2023-11", ["2024-02", "2025-03"], ["2025-09"], preliminary="2025-01")[-44:]
     '2 of these 3 months are preliminary figures.'
+    >>> alert_sentence("2023-11", ["2024-02"], ["2025-09"], preliminary="2025-01")[-44:]
+    '1 of these 2 months is a preliminary figure.'
     """
     when = month_name(since)
     if not highs and not lows:
@@ -343,8 +345,9 @@ def alert_sentence(since: str, highs: list[str], lows: list[str],
     late = sum(month >= preliminary for month in highs + lows) if preliminary else 0
     if late:
         flagged = len(highs) + len(lows)
-        text += (f" {late} of these {flagged} months are preliminary figures." if flagged > 1
-                 else " That month's figure is preliminary.")
+        text += (" That month's figure is preliminary." if flagged == 1 else
+                 f" {late} of these {flagged} months {'is a' if late == 1 else 'are'} "
+                 f"preliminary figure{'' if late == 1 else 's'}.")
     return text
 
 
