@@ -247,6 +247,26 @@ def parse_month(value: str, name: str, *, path: str | None = None) -> pd.Period:
     return pd.Period(text, freq="M")
 
 
+def preliminary_start(first: pd.Period, start: Any, end: Any, name: str) -> pd.Period:
+    """The first preliminary month within data of ``start`` to ``end`` months.
+
+    After the data it is an error (a typo: no month would be marked); before
+    them it is their first month.
+
+    Examples
+    --------
+    >>> start, end = pd.Period("2020-01", freq="M"), pd.Period("2021-12", freq="M")
+    >>> str(preliminary_start(pd.Period("2019-06", freq="M"), start, end, "--preliminary-from"))
+    '2020-01'
+
+    """
+    if first > end:
+        msg = (f"{name} {first} lies after the data ({start} to {end}): no month of it is "
+               "preliminary")
+        raise OptionError(msg)
+    return max(first, start)
+
+
 def latest_date(path: str | Path) -> date:
     """The last date a file's records may carry: the day after it was last written.
 

@@ -21,9 +21,8 @@ from trends.cli.series import (
     stop_if_none_analysed,
     where_to_run,
 )
-from trends.errors import OptionError
 from trends.options import DIRECTIONS
-from trends.validate import parse_month
+from trends.validate import parse_month, preliminary_start
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,10 +69,8 @@ def run(args: argparse.Namespace) -> int:
     check_since(args, dict(series))
     if args.preliminary_from is not None:
         first, last = data_span(y for _, y in series)
-        if args.preliminary_from > str(last):
-            msg = (f"--preliminary-from {args.preliminary_from} lies after the data ({first} to "
-                   f"{last}): no month of it is preliminary")
-            raise OptionError(msg)
+        preliminary_start(parse_month(args.preliminary_from, "--preliminary-from"), first, last,
+                          "--preliminary-from")
     from trends.parallel import map_regions
     from trends.resurgence.multiplicity import adjust_for_regions
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from trends.errors import DataError, OptionError
+from trends.errors import DataError
 from trends.options import DIRECTIONS, Direction, check_choice
 from trends.results import ResultView
 from trends.resurgence.checks import (
@@ -51,7 +51,7 @@ from trends.resurgence.window import (
     gated_scan,
 )
 from trends.resurgence.wording import answer_words, evidence, month_name, sentence
-from trends.validate import month_position, monthly_series, parse_month
+from trends.validate import month_position, monthly_series, parse_month, preliminary_start
 
 Verdict = Literal["rise", "fall", "no_change", "cannot_tell"]
 MAX_FLIPS = 3  # close checks whose other decision is worked out, in the order met
@@ -282,7 +282,8 @@ def assess(
     check_choice("direction", direction, DIRECTIONS)
     series = monthly_series(y)
     first_preliminary = None if preliminary is None else preliminary_start(
-        parse_month(preliminary, "preliminary"), series.index, "preliminary")
+        parse_month(preliminary, "preliminary"), series.index[0], series.index[-1],
+        "preliminary")
     measure = str(series.name) if series.name is not None else "count"
     label = name or ""
     position = month_position(series.index, since)
@@ -310,23 +311,6 @@ def assess(
     flag = preliminary_flag(result, first_preliminary)
     # the alerts' sentence counts the preliminary months it names, flag or not
     return with_words(result if flag is None else replace(result, flags=(*result.flags, flag)))
-
-
-def preliminary_start(first: pd.Period, index: pd.Index, name: str) -> pd.Period:
-    """The first preliminary month within the data: an error after them, their start before.
-
-    Examples
-    --------
-    >>> index = pd.period_range("2020-01", periods=24, freq="M")
-    >>> str(preliminary_start(pd.Period("2019-06", freq="M"), index, "--preliminary-from"))
-    '2020-01'
-
-    """
-    if first > index[-1]:
-        msg = (f"{name} {first} lies after the data ({index[0]} to {index[-1]}): no month "
-               "of it is preliminary")
-        raise OptionError(msg)
-    return max(first, index[0])
 
 
 def preliminary_flag(result: Assessment, first: pd.Period) -> Flag | None:

@@ -130,8 +130,7 @@ def _verdict(result: Assessment) -> str:
         blocking = sorted((f for f in result.flags if f.blocks),
                           key=lambda f: f.code != "borderline_check")
         reason = blocking[0].message
-        verb = {"rise": "rose", "fall": "fell", "either": "changed"}[result.direction]
-        return f"Cannot tell whether {subject} {verb} at {when}: {reason}."
+        return f"Cannot tell whether {subject} {VERBS[result.direction]} at {when}: {reason}."
     test = result.test
     assert test is not None
     cut = window_cut(result)
