@@ -153,9 +153,7 @@ def quoted_p(verdict: Any) -> float:
     A change against the direction asked ("did not rise; they fell") is
     quoted with its two-sided p-value; every other verdict with its own.
     """
-    opposite = (verdict.verdict in ("rise", "fall") and verdict.direction != "either"
-                and verdict.verdict != verdict.direction and verdict.test is not None)
-    return float(verdict.p_two_sided_against) if opposite else float(verdict.p_value)
+    return float(verdict.p_two_sided_against if verdict.against_direction else verdict.p_value)
 
 
 def _since_break(test: Any) -> str:

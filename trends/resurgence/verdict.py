@@ -93,6 +93,12 @@ class Assessment(ResultView):
     test: LevelChange | None = field(repr=False, default=None)
 
     @property
+    def against_direction(self) -> bool:
+        """Whether the verdict is a rise or fall the other way from the one asked about."""
+        return self.direction in ("rise", "fall") and self.verdict == (
+            "fall" if self.direction == "rise" else "rise")
+
+    @property
     def p_two_sided_against(self) -> float:
         """The two-sided p-value quoted when the change went against the direction asked."""
         if not math.isnan(self.p_value_against):

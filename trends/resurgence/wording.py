@@ -161,7 +161,7 @@ def _verdict(result: Assessment) -> str:
                      f"{before:,.0f}{noise}).")
         return text
     capital = subject[:1].upper() + subject[1:]
-    if result.verdict != result.direction and result.direction != "either":
+    if result.against_direction:
         asked = {"rise": "rise", "fall": "fall"}[result.direction]
         return (f"{capital} did not {asked} after {when}; they "
                 f"{VERBS[result.verdict]}: {level}; two-sided "
