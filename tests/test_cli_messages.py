@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import re
 from pathlib import Path
 
@@ -277,3 +278,30 @@ def test_a_by_region_bar_counts_the_regions_as_they_finish(capsys, monkeypatch):
         status, _, err = run(capsys, *args, "--workers", workers)
         assert status == 0 and "| 0/15 " in err
         assert sum(counted) == 15 and len(counted) > 1, counted
+
+
+def test_alerts_and_forecasts_say_which_months_are_preliminary(capsys):
+    status, out, _ = run(capsys, "alerts", COUNTRY, "--measure", "syria_killed_best",
+                         "--preliminary-from", "2025-01")
+    assert status == 0
+    assert out.startswith("Syria 2026-02: observed 81 (a preliminary figure), expected")
+    status, out, _ = run(capsys, "alerts", COUNTRY, "--measure", "syria_killed_best",
+                         "--month", "2024-12", "--preliminary-from", "2025-01", "--json")
+    assert status == 0 and json.loads(out)["preliminary"] is False
+    status, out, _ = run(capsys, "forecast", SYRIA_IS, "--horizon", "1",
+                         "--preliminary-from", "2019-01")
+    assert status == 0
+    assert ("Preliminary figures: 11 of the 47 months of history (from 2019-01) may be "
+            "revised, and the forecast with them.") in out
+    # a month before the data means all of them
+    status, out, _ = run(capsys, "forecast", SYRIA_IS, "--horizon", "1", "--json",
+                         "--preliminary-from", "2010-01")
+    assert json.loads(out)["preliminary_from"] == "2016-01"
+
+
+@pytest.mark.parametrize("command", ["alerts", "forecast"])
+def test_a_preliminary_month_after_the_data_is_refused_by_every_command(capsys, command):
+    status, _, err = run(capsys, command, SYRIA_IS, "--preliminary-from", "2030-01")
+    assert status == 2
+    assert err.strip() == (f"trends {command}: error: --preliminary-from 2030-01 lies after "
+                           "the data (2016-01 to 2019-11): no month of it is preliminary")

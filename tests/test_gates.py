@@ -108,3 +108,14 @@ def test_the_close_check_leads_the_sentence_of_a_cannot_tell(steady):
         "2017-06 is too close to call")
     assert ("counting that change, cannot tell (a break at another month); not counting it, "
             "no detectable change (") in settled.sentence
+
+
+def test_the_trend_check_names_its_months_as_the_sentences_do(monkeypatch):
+    from trends.resurgence import window
+
+    monkeypatch.setattr(window, "curvature_p_value", lambda *a, **k: 0.05)
+    y = pd.Series(np.arange(48.0), index=pd.period_range("2016-01", periods=48, freq="M"))
+    gates = Gates()
+    window._bent(y, gates, bootstrap=999, seed=0, offset=None, covariates=None)
+    assert [b.question for b in gates.seen] == [
+        "whether one straight trend fits the months from January 2016 to December 2019"]

@@ -185,8 +185,8 @@ def test_page_opens_with_the_verdict_then_its_evidence_then_the_figures(built):
     # every figure has its interval and says what it means
     items = re.findall(r"<li>([^<]*)</li>", figures.group(1))
     forecast = next(i for i in items if i.startswith("Forecast for December 2019"))
-    assert re.search(r"\(the median; 80% interval \d+-\d+: the count should fall in such an "
-                     r"interval about 8 months in 10", forecast)
+    assert re.search(r": a median of \d+ incidents \(80% interval \d+-\d+: the count should "
+                     r"fall in such an interval about 8 months in 10", forecast)
     tail = next(i for i in items if i.startswith("Deaths per incident"))
     assert re.search(r"95% CI \d\.\d\d-\d\.\d\d; .*times rarer", tail)
     assert "Not computed" not in html and "Also not computed" not in html
@@ -619,11 +619,11 @@ def test_preliminary_months_are_named_in_the_notes_and_this_months_figure():
     assert ("The figures from January 2025 on (14 months) are preliminary and may be revised "
             "in later releases (preliminary_from).") in notes
     assert _figures(found, "Syria")[0].startswith(
-        "February 2026: 81 deaths (best estimate) (Syria; a preliminary figure), against")
+        "February 2026: 81 deaths (best estimate; Syria; a preliminary figure), against")
     final = dataclasses.replace(definition.analysis, preliminary_from="")
     found = analyse(data, month, final, only=("alerts",))
     assert not any("preliminary" in n for n in data_notes(data, found, "x"))
-    assert "(Syria), against" in _figures(found, "Syria")[0]
+    assert "(best estimate; Syria), against" in _figures(found, "Syria")[0]
 
 
 def test_averages_that_disagree_with_the_verdict_say_why():

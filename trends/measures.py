@@ -41,3 +41,22 @@ def noun(measure: str) -> str:
     """
     words = _known(measure)
     return words[1] if words else measure.replace("_", " ")
+
+
+def noun_of(measure: str, *notes: str) -> str:
+    """:func:`noun` with notes in parentheses, inside its own if it has them.
+
+    Examples
+    --------
+    >>> noun_of("killed_best", "Syria")
+    'deaths (best estimate; Syria)'
+    >>> noun_of("incidents", "Homs", "a preliminary figure")
+    'incidents (Homs; a preliminary figure)'
+    """
+    words = noun(measure)
+    given = "; ".join(n for n in notes if n)
+    if not given:
+        return words
+    if words.endswith(")"):
+        return f"{words[:-1]}; {given})"
+    return f"{words} ({given})"

@@ -10,10 +10,12 @@ from trends._json import finite_or_none
 from trends.cli.console import region_bar
 from trends.cli.series import (
     NotAnalysed,
+    add_preliminary_option,
     add_series_options,
     data_span,
     load_series,
     or_note,
+    preliminary_from,
     print_json,
     stop_if_none_analysed,
     where_to_run,
@@ -54,6 +56,7 @@ def add_parser(subparsers: Any) -> None:
         help="look for unusually high months, unusually low ones, or both (default both; "
         "each side at --alpha, so about twice the false alarms of one side)",
     )
+    add_preliminary_option(parser, "each row says whether its month is one")
     group = parser.add_argument_group("Farrington settings (R's defaults)")
     group.add_argument("--years-back", type=int, default=5, help="b: years of history (5)")
     group.add_argument("--window", type=int, default=3, help="w: half-width in months (3)")
@@ -75,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             whose = f"of {series[0][0]} " if len(series) == 1 else ""
             msg = f"--month {month}: the data {whose}run from {first} to {last}"
             raise OptionError(msg)
+    preliminary = preliminary_from(args, (y for _, y in series))
     options: dict[str, Any] = {}
     if args.method == "farrington":
         options = {
@@ -91,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     stop_if_none_analysed(results, "assessed")
     rows = [{"region": r.name, "month": settings["month"], "note": r.summary()}
             if isinstance(r, NotAnalysed) else r for r in results]
+    if preliminary is not None:
+        for row in rows:
+            if "note" not in row:
+                row["preliminary"] = row["month"] >= preliminary
     if args.json:
         out = rows if args.by else rows[0]
         print_json(out)
@@ -100,8 +108,9 @@ def run(args: argparse.Namespace) -> int:
                 sys.stdout.write(f"{show_controls(row['region'])}: {row['note']}\n")
                 continue
             flag = f"ALARM ({row['direction']})" if row["alarm"] else "no alarm"
+            late = " (a preliminary figure)" if row.get("preliminary") else ""
             sys.stdout.write(
-                f"{show_controls(row['region'])} {row['month']}: observed {row['observed']}, "
+                f"{show_controls(row['region'])} {row['month']}: observed {row['observed']}{late}, "
                 f"expected {_num(row['expected'])}, bounds {_num(row['lower_bound'])} to "
                 f"{_num(row['upper_bound'])}: {flag}; {row['verdict']}\n"
             )

@@ -10,19 +10,20 @@ from trends.cli.console import region_bar
 from trends.cli.series import (
     NotAnalysed,
     add_model_options,
+    add_preliminary_option,
     add_series_options,
     check_since,
-    data_span,
     load_table,
     model_inputs,
     or_note,
+    preliminary_from,
     print_json,
     series_of,
     stop_if_none_analysed,
     where_to_run,
 )
 from trends.options import DIRECTIONS
-from trends.validate import parse_month, preliminary_start
+from trends.validate import parse_month
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,10 +54,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--bootstrap", type=int, default=999, metavar="N",
                         help="bootstrap series of the test (999; at least 99)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every simulation (0)")
-    parser.add_argument(
-        "--preliminary-from", metavar="YYYY-MM",
-        help="the first month whose figures are preliminary and may be revised (e.g. the "
-        "first month of UCDP Candidate data): the verdict says how many of its months are")
+    add_preliminary_option(parser, "the verdict says how many of its months are")
     parser.set_defaults(run=run)
 
 
@@ -67,10 +65,7 @@ def run(args: argparse.Namespace) -> int:
     table = load_table(args)  # a bad input stops here, before the models are imported
     series = list(series_of(args, table).items())
     check_since(args, dict(series))
-    if args.preliminary_from is not None:
-        first, last = data_span(y for _, y in series)
-        preliminary_start(parse_month(args.preliminary_from, "--preliminary-from"), first, last,
-                          "--preliminary-from")
+    preliminary_from(args, (y for _, y in series))  # a month after the data is an error
     from trends.parallel import map_regions
     from trends.resurgence.multiplicity import adjust_for_regions
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from trends.cli.console import region_bar
-from trends.cli.series import add_series_options, emit, load_series, where_to_run
+from trends.cli.series import (
+    add_preliminary_option,
+    add_series_options,
+    emit,
+    load_series,
+    preliminary_from,
+    where_to_run,
+)
 from trends.options import FORECAST_FAMILIES, FORECAST_METHODS
 
 if TYPE_CHECKING:
@@ -52,6 +60,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--draws", type=int, default=4000, metavar="N",
                         help="simulated paths (4000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulations (0)")
+    add_preliminary_option(parser, "the forecast says how many months of its history are")
     parser.set_defaults(run=run)
 
 
@@ -60,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     from trends.parallel import map_regions
 
     series = load_series(args)
+    preliminary = preliminary_from(args, series.values())
     settings = {
         "method": args.method,
         "family": args.family,
@@ -73,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
     with region_bar("forecasting", len(series), f"{len(series)} series"):
         results = map_regions(_forecast_one, [(y, args.horizon, settings) for y in series.values()],
                               **where_to_run(args))
+    if preliminary is not None:
+        results = [replace(r, preliminary_from=max(preliminary, str(y.index[0])))
+                   for r, y in zip(results, series.values(), strict=True)]
     emit(args, results, list(series))
     return 0
 

@@ -27,10 +27,10 @@ from trends.cluster import check_reachable
 from trends.errors import DataError, OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
-from trends.measures import noun
+from trends.measures import noun_of
 from trends.monthly import is_monthly_header, to_series
 from trends.options import CHANGES
-from trends.validate import month_position
+from trends.validate import month_position, parse_month, preliminary_start
 
 Out = TypeVar("Out")
 MEASURE_HELP = "incidents, killed_best, killed_low, killed_high, or a column of a monthly CSV"
@@ -190,6 +190,26 @@ def data_span(series: Iterable[pd.Series]) -> tuple[pd.Period, pd.Period]:
     return min(m[0] for m in months), max(m[1] for m in months)
 
 
+def add_preliminary_option(parser: argparse.ArgumentParser, effect: str) -> None:
+    """``--preliminary-from YYYY-MM``; ``effect`` says what the command does with it."""
+    parser.add_argument(
+        "--preliminary-from", metavar="YYYY-MM",
+        help="the first month whose figures are preliminary and may be revised (e.g. the "
+        f"first month of UCDP Candidate data): {effect}")
+
+
+def preliminary_from(args: argparse.Namespace, series: Iterable[pd.Series]) -> str | None:
+    """``--preliminary-from`` as YYYY-MM, None if not given; after the data it is an error.
+
+    A month before the data means their first month (:func:`trends.validate.preliminary_start`).
+    """
+    if args.preliminary_from is None:
+        return None
+    first, last = data_span(series)
+    month = parse_month(args.preliminary_from, "--preliminary-from")
+    return str(preliminary_start(month, first, last, "--preliminary-from"))
+
+
 @dataclass(frozen=True)
 class NotAnalysed:
     """A region of ``--by region`` the analysis could not run on, and why (printed, in the JSON).
@@ -323,9 +343,10 @@ def emit(args: argparse.Namespace, results: list[Any], names: list[str]) -> None
         out = payload if getattr(args, "by", None) else payload[0]
         print_json(out)
         return
-    what = noun(args.measure) if getattr(args, "measure", None) else "the series"
+    measure = getattr(args, "measure", None)
     for result, name in zip(results, names, strict=True):
         # say what was analysed: the summaries speak of "the series"
-        heading = f"{what} ({name})" if len(results) == 1 else f"== {name} =="
+        what = noun_of(measure, name) if measure else f"the series ({name})"
+        heading = what if len(results) == 1 else f"== {name} =="
         sys.stdout.write(show_controls(heading[:1].upper() + heading[1:]) + "\n")
         sys.stdout.write(show_controls(result.summary().rstrip()) + "\n")

@@ -40,6 +40,8 @@ class ForecastResult(ResultView):
     weights: tuple[tuple[str, float], ...] = ()
     skill: Skill | None = None
     warning: str | None = None
+    preliminary_from: str | None = None
+    """The first month of ``history`` whose figures are preliminary (None: none said to be)."""
 
     def quantiles(self, probs: Sequence[float]) -> np.ndarray:
         """Predictive quantiles, shape (len(probs), horizon); type-1 (inverse CDF) for counts."""
@@ -91,6 +93,11 @@ class ForecastResult(ResultView):
             ]
         if self.warning:
             lines.append(f"Warning: {self.warning}.")
+        if self.preliminary_from is not None:
+            late = int((self.history.index >= pd.Period(self.preliminary_from, freq="M")).sum())
+            lines.append(f"Preliminary figures: {late} of the {len(self.history)} months of "
+                         f"history (from {self.preliminary_from}) may be revised, and the "
+                         "forecast with them.")
         return lines
 
     def summary(self) -> str:
@@ -122,7 +129,7 @@ class ForecastResult(ResultView):
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe forecast table, forecaster, backtest (or None) and warning."""
+        """JSON-safe forecast table, forecaster, backtest (or None), warning, preliminary start."""
         rows = [
             {k: (v if isinstance(v, str) else finite_or_none(v)) for k, v in row.items()}
             for row in self.tidy().to_dict(orient="records")
@@ -135,6 +142,7 @@ class ForecastResult(ResultView):
             "weights": {name: weight for name, weight in self.weights} or None,
             "backtest": None if self.skill is None else self.skill.to_dict(),
             "warning": self.warning,
+            "preliminary_from": self.preliminary_from,
             "history_end": str(self.history.index[-1]),
             "n_draws": int(self.draws.shape[0]),
             "threshold": self.threshold,

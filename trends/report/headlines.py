@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from trends.measures import noun
+from trends.measures import noun, noun_of
 from trends.options import METHOD_NAMES
 from trends.report.analysis import Findings
 from trends.resurgence.wording import alert_sentence, evidence, month_name
@@ -87,7 +87,7 @@ def headline(f: Findings, scope: str) -> Headline:
         evidence = _evidence(f) + _excess_against_ratio(f) + _caveats(f)
     elif f.settings.break_month:
         why = f.notes.get("verdict", "no test could be run")
-        lead = (f"Cannot tell whether {noun(f.measure)} ({scope}) changed at "
+        lead = (f"Cannot tell whether {noun_of(f.measure, scope)} changed at "
                 f"{month_name(f.settings.break_month)}: {_lower(why).rstrip('.')}.")
         evidence = []
     else:
@@ -112,8 +112,8 @@ def _figures(f: Findings, scope: str) -> list[str]:
     if f.alerts is not None and len(f.alerts):
         total = f.alerts[f.alerts["region"] == "All regions"].iloc[0]
         first = f.settings.preliminary_from
-        late = "; a preliminary figure" if first and str(f.month) >= first else ""
-        sentence = f"{month_name(f.month)}: {total['observed']} {what} ({scope}{late})"
+        late = "a preliminary figure" if first and str(f.month) >= first else ""
+        sentence = f"{month_name(f.month)}: {total['observed']} {noun_of(f.measure, scope, late)}"
         if math.isfinite(total["expected"]):
             # not "expected" alone: the forecast below expects from the recent trend instead
             baseline = (f"the same time of year in the past {f.settings.alert_years_back} years"
@@ -136,8 +136,8 @@ def _figures(f: Findings, scope: str) -> list[str]:
     if f.forecast is not None:
         row = f.forecast.tidy().iloc[0]
         out.append(
-            f"Forecast for {month_name(row['month'])}: {row['median']:.0f} {what} "
-            f"(the median; 80% interval {row['lo80']:.0f}-{row['hi80']:.0f}: the count should "
+            f"Forecast for {month_name(row['month'])}: a median of {row['median']:.0f} {what} "
+            f"(80% interval {row['lo80']:.0f}-{row['hi80']:.0f}: the count should "
             f"fall in such an interval about 8 months in 10{_coverage(f)})."
         )
     elif "forecast" in f.notes:

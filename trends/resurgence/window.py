@@ -204,9 +204,9 @@ def _bent(
                        lambda p: p, bootstrap, SCAN_LEVEL)
 
     p, used = gates.remember(key, run)
-    check = Borderline(key, f"whether one straight trend fits the months from {y.index[0]} "
-                       f"to {y.index[-1]}", "quadratic term", p, used, SCAN_LEVEL,
-                       "if it does not", "if it does")
+    months = f"{month_name(y.index[0])} to {month_name(y.index[-1])}"
+    check = Borderline(key, f"whether one straight trend fits the months from {months}",
+                       "quadratic term", p, used, SCAN_LEVEL, "if it does not", "if it does")
     return gates.decide(check)
 
 

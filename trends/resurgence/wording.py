@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from trends.measures import noun
+from trends.measures import noun, noun_of
 
 if TYPE_CHECKING:
     from trends.resurgence.verdict import Assessment
@@ -102,7 +102,7 @@ def _subject(result: Assessment) -> str:
     # a series named after its place is its own subject: not "Syria (Syria)"
     if not result.name or result.name == result.measure:
         return noun(result.measure)
-    return f"{noun(result.measure)} ({result.name})"
+    return noun_of(result.measure, result.name)
 
 
 def sentence(result: Assessment) -> str:
