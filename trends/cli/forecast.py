@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from trends.cli.console import region_bar
@@ -69,7 +68,6 @@ def run(args: argparse.Namespace) -> int:
     from trends.parallel import map_regions
 
     series = load_series(args)
-    preliminary = preliminary_from(args, series.values())
     settings = {
         "method": args.method,
         "family": args.family,
@@ -79,13 +77,11 @@ def run(args: argparse.Namespace) -> int:
         "draws": args.draws,
         "seed": args.seed,
         "threshold": args.threshold,
+        "preliminary": preliminary_from(args, series.values()),
     }
     with region_bar("forecasting", len(series), f"{len(series)} series"):
         results = map_regions(_forecast_one, [(y, args.horizon, settings) for y in series.values()],
                               **where_to_run(args))
-    if preliminary is not None:
-        results = [replace(r, preliminary_from=max(preliminary, str(y.index[0])))
-                   for r, y in zip(results, series.values(), strict=True)]
     emit(args, results, list(series))
     return 0
 

@@ -15,6 +15,7 @@ stays available.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ from trends.forecast.result import ForecastResult
 from trends.forecast.skill import FIRST_ORIGIN
 from trends.models.countmodel import FamilyChoice
 from trends.options import FORECAST_METHODS, ForecastMethod, check_choice
-from trends.validate import monthly_series
+from trends.validate import monthly_series, parse_month, preliminary_start
 
 Method = ForecastMethod
 METHODS = FORECAST_METHODS
@@ -87,6 +88,7 @@ def forecast(
     draws: int = 4000,
     seed: int = 0,
     threshold: float | None = None,
+    preliminary: str | None = None,
 ) -> ForecastResult:
     """Forecast a monthly count series ``horizon`` months ahead.
 
@@ -109,6 +111,11 @@ def forecast(
         Simulated paths and their seed.
     threshold
         Report the probability that each month's count exceeds it.
+    preliminary
+        The first month ("YYYY-MM") whose figures are preliminary and may be
+        revised: the result says how many months of its history are
+        (``preliminary_from``; a month before the history means all of them,
+        one after it is an error).
 
     Examples
     --------
@@ -133,12 +140,16 @@ def forecast(
         msg = f"draws must be at least 1; got {draws}"
         raise OptionError(msg)
     series = monthly_series(y)
+    first = None if preliminary is None else str(preliminary_start(
+        parse_month(preliminary, "preliminary"), series.index[0], series.index[-1],
+        "preliminary"))
     if chosen == "count_model":
-        return count_model_forecast(
+        result = count_model_forecast(
             series, horizon, family=family, trend=trend, harmonics=harmonics,
             break_month=break_month, train_months=train_months, draws=draws, seed=seed,
             threshold=threshold,
         )  # fmt: skip
+        return replace(result, preliminary_from=first)
     if len(series) < FIRST_ORIGIN:
         msg = (
             f"a forecast needs at least {FIRST_ORIGIN} months of history; got {len(series)} "
@@ -146,7 +157,8 @@ def forecast(
         )
         raise DataError(msg)
     fit = fit_ensemble(series, horizon, seed=seed)
-    return _auto_result(series, fit, horizon, draws, seed, threshold)
+    return replace(_auto_result(series, fit, horizon, draws, seed, threshold),
+                   preliminary_from=first)
 
 
 def count_model_forecaster(**settings: Any) -> Forecaster:

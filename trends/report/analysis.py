@@ -180,7 +180,8 @@ class _Run:
                                                  **_alert_options(settings)))
         if "forecast" in self.wanted:
             jobs.submit("forecast", partial(forecast, self.total, settings.forecast_horizon,
-                                            seed=settings.seed))
+                                            seed=settings.seed,
+                                            preliminary=settings.preliminary_from or None))
         if self.split_asked:
             panel = self.now.panel
             by_month = panel.groupby("month", as_index=False)[["incidents", "killed_best"]].sum()
