@@ -635,14 +635,48 @@ def test_averages_that_disagree_with_the_verdict_say_why():
                             ratio_frequency_ci=(0.23, 0.43), ratio_total_ci=(0.17, 0.52))
     test = SimpleNamespace(level_ratio_ci=(0.07, 1.28))
     verdict = SimpleNamespace(measure="incidents", verdict="no_change", test=test)
-    said = _split_against_verdict(SimpleNamespace(verdict=verdict, split=split))
+    said = _split_against_verdict(SimpleNamespace(verdict=verdict, split=split, sensitivity=None))
     assert said.startswith(" For incidents per month this interval (0.23 to 0.43) excludes 1 "
                            "and the verdict's (0.07 to 1.28) includes it: this one resamples "
                            "blocks of 3 months")
     agree = SimpleNamespace(level_ratio_ci=(0.10, 0.60))
     assert _split_against_verdict(SimpleNamespace(
         verdict=SimpleNamespace(measure="incidents", verdict="fall", test=agree),
-        split=split)) == ""
+        split=split, sensitivity=None)) == ""
     deaths = SimpleNamespace(measure="killed_best", verdict="no_change", test=test)
     assert "For deaths (best estimate) per month this interval (0.17 to 0.52)" in \
-        _split_against_verdict(SimpleNamespace(verdict=deaths, split=split))
+        _split_against_verdict(SimpleNamespace(verdict=deaths, split=split, sensitivity=None))
+    # an incidents verdict: its test on deaths is in the sensitivity table
+    test = SimpleNamespace(level_ratio_ci=(0.20, 0.50), break_month="2017-11",
+                           start="2016-01", end="2019-10")
+    verdict = SimpleNamespace(measure="incidents", verdict="fall", test=test)
+    table = pd.DataFrame({"measure": ["killed_low", "killed_best"], "level ratio": [0.5, 0.56],
+                          "95% CI low": [0.1, 0.03], "95% CI high": [2.0, 14.15]})
+    said = _split_against_verdict(SimpleNamespace(verdict=verdict, split=split,
+                                                  sensitivity=table))
+    assert said == (" For deaths (best estimate) per month this interval (0.17 to 0.52) excludes "
+                    "1 and the verdict's test on them (0.56, 95% CI 0.03 to 14.15, in the "
+                    "sensitivity table) includes it: that test compares the months from "
+                    "November 2017 to October 2019 with those from January 2016 on, and allows "
+                    "for the slow month-to-month drift that blocks of months leave out.")
+    table["95% CI high"] = [2.0, 0.9]
+    assert _split_against_verdict(SimpleNamespace(verdict=verdict, split=split,
+                                                  sensitivity=table)) == ""
+
+
+def test_the_sensitivity_table_runs_the_verdicts_own_model():
+    """A verdict that compares with the average level before (too few stable months for a
+    trend) has its test on each death estimate compare with that level too."""
+    from trends.report.analysis import _estimates
+
+    idx = pd.period_range("2016-01", periods=40, freq="M")
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(np.where(np.arange(40) < 20, 20.0, 35.0))
+    y = pd.Series(counts, index=idx, name="incidents")
+    verdict = assess(y, "2017-09", bootstrap=99, scan_bootstrap=99)
+    assert not verdict.test.trend and verdict.test.harmonics == 0, verdict.summary()
+    panel = pd.DataFrame({"month": idx.astype(str), "killed_low": counts,
+                          "killed_best": counts, "killed_high": counts})
+    rows = _estimates(panel, verdict.test, Analysis(bootstrap=99))
+    assert rows["level ratio"].tolist() == [verdict.test.level_ratio] * 3
+

@@ -275,7 +275,7 @@ class _Run:
 
 
 def _estimates(panel: pd.DataFrame, test: Any, settings: Analysis) -> pd.DataFrame:
-    """The verdict's test, on its own months, for the low, best and high death estimates."""
+    """The verdict's test (its months and model) for the low, best and high death estimates."""
     frame = panel.groupby("month", as_index=False)[
         ["killed_low", "killed_best", "killed_high"]].sum()
     rows = []
@@ -283,6 +283,7 @@ def _estimates(panel: pd.DataFrame, test: Any, settings: Analysis) -> pd.DataFra
         y = pd.Series(frame[measure].to_numpy(dtype=float),
                       index=pd.PeriodIndex(frame["month"], freq="M"), name=measure)
         one = level_change(y, test.break_month, start=test.start, end=test.end,
+                           harmonics=test.harmonics, trend=test.trend,
                            bootstrap=settings.bootstrap, seed=settings.seed, slope=False)
         low, high = one.level_ratio_ci
         rows.append({"measure": measure, "level ratio": one.level_ratio, "95% CI low": low,

@@ -252,17 +252,52 @@ def _split_against_verdict(f: Findings) -> str:
         what, ci = f"{noun(v.measure)} per month", split.ratio_total_ci
     else:
         return ""
-    low, high = v.test.level_ratio_ci
-    if not all(map(math.isfinite, (low, high, *ci))) or (low <= 1 <= high) == (
-            ci[0] <= 1 <= ci[1]):
+    text = ""
+    if _disagree(ci, v.test.level_ratio_ci):
+        low, high = v.test.level_ratio_ci
+        text = (f" For {what} this interval ({ci[0]:.2f} to {ci[1]:.2f}) {_on_one(ci)} 1 and "
+                f"the verdict's ({low:.2f} to {high:.2f}) {_on_one((low, high))} it: this one "
+                f"resamples blocks of {split.block_months} months, so it leaves out the slow "
+                "month-to-month drift that the verdict's noise model allows for, and the verdict "
+                "follows its own interval.")
+    return text + _deaths_against_sensitivity(f)
+
+
+def _deaths_against_sensitivity(f: Findings) -> str:
+    """Say why, when the averages' deaths interval and the verdict's test on deaths disagree.
+
+    An incidents page shows that test in its sensitivity table, on the
+    verdict's own months; the averages use every month of the page.
+    """
+    v, split, table = f.verdict, f.split, f.sensitivity
+    if (v is None or split is None or table is None or v.test is None
+            or v.measure != "incidents" or "measure" not in table.columns):
         return ""
-    return (f" For {what} this interval ({ci[0]:.2f} to {ci[1]:.2f}) "
-            + ("excludes" if ci[0] > 1 or ci[1] < 1 else "includes")
-            + f" 1 and the verdict's ({low:.2f} to {high:.2f}) "
-            + ("includes" if low <= 1 <= high else "excludes")
-            + f" it: this one resamples blocks of {split.block_months} months, so it leaves out "
-            "the slow month-to-month drift that the verdict's noise model allows for, and the "
-            "verdict follows its own interval.")
+    rows = table[table["measure"] == split.measure]
+    if rows.empty:
+        return ""
+    row = rows.iloc[0]
+    ci, test_ci = split.ratio_total_ci, (row["95% CI low"], row["95% CI high"])
+    if not _disagree(ci, test_ci):
+        return ""
+    t = v.test
+    return (f" For {noun(split.measure)} per month this interval ({ci[0]:.2f} to {ci[1]:.2f}) "
+            f"{_on_one(ci)} 1 and the verdict's test on them ({row['level ratio']:.2f}, 95% CI "
+            f"{test_ci[0]:.2f} to {test_ci[1]:.2f}, in the sensitivity table) {_on_one(test_ci)} "
+            f"it: that test compares the months from {month_name(t.break_month)} to "
+            f"{month_name(t.end)} with those from {month_name(t.start)} on, and allows for the "
+            "slow month-to-month drift that blocks of months leave out.")
+
+
+def _disagree(ci: tuple[float, float], other: tuple[float, float]) -> bool:
+    """Whether one of two finite intervals excludes 1 and the other does not."""
+    if not all(map(math.isfinite, (*ci, *other))):
+        return False
+    return (ci[0] <= 1 <= ci[1]) != (other[0] <= 1 <= other[1])
+
+
+def _on_one(ci: tuple[float, float]) -> str:
+    return "includes" if ci[0] <= 1 <= ci[1] else "excludes"
 
 
 def _coverage(f: Findings) -> str:

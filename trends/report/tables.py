@@ -274,9 +274,9 @@ def sensitivity_table(f: Findings) -> Table | None:
     return Table(
         "sensitivity",
         "Sensitivity to the casualty estimate",
-        "The verdict's test, on the same months, for each death estimate: the level since the "
-        "break against the months before (1 = no change) with its 95% interval, one-sided "
-        "p-values for a rise and for a fall, and the deaths above (+) or below (-) the "
+        "The verdict's test, with its months and model, for each death estimate: the level "
+        "since the break against the months before (1 = no change) with its 95% interval, "
+        "one-sided p-values for a rise and for a fall, and the deaths above (+) or below (-) the "
         f"{baseline} before, summed over the months compared",
         ["estimate", "level ratio", "95% CI", "p (rise)", "p (fall)", "excess deaths"],
         rows,

@@ -69,6 +69,9 @@ class LevelChange:
     counterfactual: pd.DataFrame = field(repr=False)
     """By month of the window: observed, fitted (with the level change) and expected (the
     trend before the break carried on), each with its band (``_low``/``_high``)."""
+    harmonics: int = 2
+    trend: bool = True
+    """The model's seasonal pairs, and whether it carries a trend forward (else the level)."""
 
     @property
     def level_ratio(self) -> float:
@@ -223,6 +226,8 @@ def level_change(
         seed=seed,
         confidence_level=confidence_level,
         counterfactual=table,
+        harmonics=harmonics,
+        trend=trend,
     )
 
 
