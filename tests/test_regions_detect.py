@@ -176,7 +176,8 @@ def test_too_few_replicates_for_the_regions_is_a_warning_also_in_json(capsys):
     args = ["detect", *IS, "--by", "region", "--bootstrap", "19", "--json", "--workers", "1"]
     assert main(args) == 0
     err = capsys.readouterr().err
-    assert "warning: With 19 replicates and 15 regions the smallest Holm-adjusted p-value" in err
+    # Latakia, Quneitra and Tartus have too few months with a count for a p-value
+    assert "warning: With 19 replicates and 12 regions the smallest Holm-adjusted p-value" in err
 
 
 def test_test_by_region_json_holds_the_regions_and_the_pooled_model(capsys):

@@ -51,9 +51,12 @@ class RegionDetectResult(ResultView):
         scanned = shown[shown["note"] == ""]
         noise = ("latent AR(1) noise estimated in each region" if self.inference == "bootstrap"
                  else "independent counts from each region's no-break model")
+        tested = int(scanned["p_value"].notna().sum())
+        across = (f"the {len(scanned)} regions scanned" if tested == len(scanned)
+                  else f"the {tested} of the {len(scanned)} regions scanned that have a p-value")
         lines = [
-            "Break at an unknown month, by region (sup-LR scan; Holm and BH adjusted across "
-            f"the {len(scanned)} regions scanned)",
+            f"Break at an unknown month, by region (sup-LR scan; Holm and BH adjusted across "
+            f"{across})",
             f"Inference: parametric bootstrap, {noise}, {self.bootstrap} replicates "
             f"(seed {self.seed} + region number; {smallest_p(self.bootstrap)})",
             "p_value tests whether there is any break; break_month is the most likely month, "
@@ -66,7 +69,10 @@ class RegionDetectResult(ResultView):
         lines += [f"{row.region}: not scanned ({row.note})" for row in untested.itertuples()]
         lines += [f"{region}: level ratio not estimated ({why})"
                   for region, why in zip(shown["region"], shown["level_note"], strict=True) if why]
-        note = replicates_note(self.bootstrap, int(scanned["p_value"].notna().sum()))
+        lines += [f"{region}: no p-value ({why})"
+                  for region, why in zip(shown["region"], shown["p_value_note"], strict=True)
+                  if why]
+        note = replicates_note(self.bootstrap, tested)
         lines += [note] if note else []
         return "\n".join(lines)
 
@@ -81,6 +87,7 @@ class RegionDetectResult(ResultView):
             for name in (*_NUMBERS, "p_value_holm", "p_value_bh"):
                 entry[name] = finite_or_none(row[name])
             entry["level_ratio_note"] = row["level_note"]
+            entry["p_value_note"] = row["p_value_note"]
             entry["note"] = row["note"]
             rows.append(entry)
         return {"test": "detect_regions", "inference": self.inference,
@@ -129,11 +136,11 @@ def _detect_row(job: tuple[str, pd.Series, int, dict[str, Any]]) -> dict[str, An
     except DataError as err:
         return {"region": region, "n_months": len(y), "break_month": "",
                 "confidence_set": (), **dict.fromkeys(_NUMBERS, np.nan), "level_note": "",
-                "note": str(err)}
+                "p_value_note": "", "note": str(err)}
     return {"region": region, "n_months": res.n_months, "break_month": res.break_month,
             "confidence_set": tuple(res.confidence_set), "level_ratio": res.level_ratio,
             "statistic": res.statistic, "p_value": res.p_value, "level_note": res.level_note,
-            "note": ""}
+            "p_value_note": res.p_value_note, "note": ""}
 
 
 def regions_detect(

@@ -55,6 +55,7 @@ from trends.validate import monthly_series
 
 _BOOT_CHUNK = 100
 _SLOW_CALIBRATION = 0.3  # seconds
+MIN_TESTED_MONTHS = 2 * MIN_ACTIVE_MONTHS  # months with a count for a p-value (5 a side)
 SideBySide = Literal["threads", "processes", "auto"]
 SCREEN = 5  # months per bootstrap series refitted in full after ranking by score
 
@@ -79,6 +80,8 @@ class BreakScanResult(ResultView):
     seed: int = 0
     latent: LatentAR1 | None = None
     level_note: str = ""
+    p_value_note: str = ""
+    """Why there is no p-value, when the bootstrap was asked for and not run ("" otherwise)."""
 
     def tidy(self) -> pd.DataFrame:
         """Scan table: month, lr, in_confidence_set."""
@@ -96,9 +99,11 @@ class BreakScanResult(ResultView):
             + (f"level ratio {self.level_ratio:.3f}: the level in the break month over the "
                "trend before it, carried on)" if not self.level_note
                else f"level ratio not estimated: {self.level_note})"),
-            f"sup LR = {self.statistic:.3f}, bootstrap p = {self.p_value:.4g} "
-            f"({self.bootstrap} replicates, seed {self.seed}; {smallest_p(self.bootstrap)})",
-            f"Inference: {self._inference_text()}",
+            f"sup LR = {self.statistic:.3f}, "
+            + (f"bootstrap p not computed: {self.p_value_note}" if self.p_value_note else
+               f"bootstrap p = {self.p_value:.4g} ({self.bootstrap} replicates, seed "
+               f"{self.seed}; {smallest_p(self.bootstrap)})"),
+            *([] if self.p_value_note else [f"Inference: {self._inference_text()}"]),
             f"Confidence set (LR within {chi2_ppf(0.95, 1):.2f} of the maximum): {months}",
         ])
 
@@ -138,6 +143,7 @@ class BreakScanResult(ResultView):
             "min_segment_months": self.min_segment_months,
             "level_ratio": finite_or_none(self.level_ratio),
             "level_ratio_note": self.level_note,
+            "p_value_note": self.p_value_note,
             "n_not_converged": self.n_not_converged,
             "scan": [
                 {"month": m, "lr": float(v)}
@@ -187,6 +193,7 @@ def detect_break(
     offset: pd.Series | None = None,
     covariates: pd.DataFrame | None = None,
     side_by_side: SideBySide = "threads",
+    min_active_months: int = MIN_TESTED_MONTHS,
 ) -> BreakScanResult:
     """Find the most likely break month and test whether any break exists.
 
@@ -216,6 +223,12 @@ def detect_break(
         Exposure by month (its log is the offset).
     covariates : pandas.DataFrame, optional
         Numeric regressors by month, in every model of the scan.
+    min_active_months : int
+        Months with a count the series needs for a p-value: with fewer, the
+        scan is made but the bootstrap is not run (``p_value`` NaN, and
+        ``p_value_note`` says why). A few months of counts among zeros fit
+        any model of a break and none; the p-value would be an artefact of
+        the model drawn from.
     side_by_side : {"threads", "processes", "auto"}
         How the bootstrap's chunks share the cores: threads, forked processes
         (for fits that creep towards infinite coefficients, whose many small
@@ -260,6 +273,12 @@ def detect_break(
     latent = None
     rng = np.random.default_rng(seed)
     processes = side_by_side == "processes"
+    active = int(np.count_nonzero(values))
+    too_few = (f"only {active} of the {n} months {'has' if active == 1 else 'have'} a count; "
+               f"a p-value needs at least {min_active_months}"
+               if 0 < bootstrap and active < min_active_months else "")
+    if too_few:
+        bootstrap = 0
     if inference == "bootstrap" and bootstrap > 0:
         best_nb = fit_batch(X_alt[best], values[None], family="negbin", offset=off)
         start = time.perf_counter()
@@ -297,6 +316,7 @@ def detect_break(
         seed=seed,
         latent=latent,
         level_note=level_note,
+        p_value_note=too_few,
     )
 
 

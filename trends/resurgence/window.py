@@ -113,7 +113,7 @@ def scan(
     try:
         result: BreakScanResult = detect_break(
             y, min_segment_months=SCAN_SEGMENT, bootstrap=bootstrap, seed=seed,
-            offset=offset, covariates=covariates,
+            offset=offset, covariates=covariates, min_active_months=0,
         )
     except DataError:
         return None
