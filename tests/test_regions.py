@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from trends.errors import InputError
@@ -52,3 +54,17 @@ def test_alias_file_for_an_unknown_region_needs_its_country(write):
     path = write("aliases.csv", "alias,region,country\nGaza City,Gaza,\n")
     with pytest.raises(InputError, match=r"aliases.csv:2: column 'country': region 'Gaza'"):
         Gazetteer.default().with_aliases(path)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("alias,region\nHoms,Aleppo\n", "alias 'Homs' already names 'Homs' (the gazetteer)"),
+    ("alias,region,country\nTell X,Aleppo,\ntell x,Homs,\n",
+     "aliases.csv:3: column 'alias': alias 'tell x' already names 'Aleppo' (line 2)"),
+    ("alias,region\nTell X,Aleppo,Syria\n", "aliases.csv:2: expected alias,region[,country]"),
+])
+def test_an_alias_names_one_region_only(write, text, words):
+    with pytest.raises(InputError, match=re.escape(words)):
+        Gazetteer.default().with_aliases(write("aliases.csv", text))
+    # the same spelling twice for the same region is only said twice
+    same = write("same.csv", "alias,region\nTell X,Aleppo\ntell x,Aleppo\n")
+    assert Gazetteer.default().with_aliases(same).canonical("TELL X") == "Aleppo"

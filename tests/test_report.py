@@ -680,3 +680,19 @@ def test_the_sensitivity_table_runs_the_verdicts_own_model():
     rows = _estimates(panel, verdict.test, Analysis(bootstrap=99))
     assert rows["level ratio"].tolist() == [verdict.test.level_ratio] * 3
 
+
+
+def test_a_band_past_the_float_range_is_left_out_of_the_series_chart():
+    """Two counts among 48 zero months: the plain trend fit's band overflows; the chart draws
+    the observed and fitted counts and no band there, instead of failing the page."""
+    from trends.charts import series_chart
+    from trends.report.figures import fitted_frame
+
+    idx = pd.period_range("2019-01", periods=48, freq="M")
+    counts = np.zeros(48)
+    counts[[15, 42]] = 5
+    y = pd.Series(counts, index=idx, name="killed")
+    frame = fitted_frame(Findings(idx[-1], Analysis(measure="killed"), y, pd.DataFrame()))
+    assert frame["fitted_high"].isna().any() and np.isfinite(frame["fitted"]).all()
+    assert not np.isinf(frame[["fitted_low", "fitted_high"]].to_numpy()).any()
+    series_chart(frame, measure_label="Killed per month", title="Mostly zero")

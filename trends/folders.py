@@ -64,6 +64,10 @@ def expand_folders(paths: Sequence[str | Path]) -> list[str | Path]:
     for path in paths:
         if os.path.isdir(path):
             out.extend(folder_files(path))
-        else:
-            out.append(path)
+            continue
+        if os.path.exists(path) and not os.path.isfile(path):
+            # a device or a pipe has no end to check against the limits (/dev/zero)
+            msg = "not a regular file (a device or a pipe); save the data to a file and give that"
+            raise InputError(msg, path=str(path))
+        out.append(path)
     return out

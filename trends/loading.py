@@ -134,7 +134,9 @@ def load_panel(
     if end:
         end = rules["end"] = str(parse_month(end, "end"))
     if is_monthly_input(paths, encoding=encoding):
+        _incident_options_refused(paths[0], rules, format, aliases)
         table, log, read = _monthly(paths, measure, start, end, encoding, limits, numbers)
+        table = _monthly_filtered(table, paths[0], rules, log)
         return LoadedPanel(table, log=log, table_rows=read)
     log = RowLog()
     if scheduler is not None or client is not None:
@@ -159,6 +161,59 @@ def load_panel(
         rules["regions"] = [check_region(r, known, incidents.gazetteer) for r in regions]
     kept, window, pairs = select(incidents, log=log, **rules)
     return LoadedPanel(build_panel(kept, window, pairs, list(by)), incidents, kept, log)
+
+
+def _incident_options_refused(
+    path: str | Path, rules: Rules, format: Format, aliases: str | Path | None
+) -> None:
+    """Options that apply to incident records only are an error with a monthly table.
+
+    Ignored, they would label a result as filtered (by actor, say) when it is not.
+    """
+    given = [name for name, on in (
+        ("actors (--actor)", rules.get("actors")),
+        (f"format {format!r} (--format)", format != "auto"),
+        ("aliases (--aliases)", aliases),
+        ("span_rule (--span-rule)", rules.get("span_rule", "start") != "start"),
+        ("min_precision (--min-precision)", rules.get("min_precision", "year") != "year"),
+    ) if on]
+    if given:
+        verb = "applies" if len(given) == 1 else "apply"
+        msg = (f"{path} is a monthly table: {', '.join(given)} {verb} to incident records "
+               "only; drop them, or give the incident files")
+        raise OptionError(msg)
+
+
+def _monthly_filtered(
+    table: pd.DataFrame, path: str | Path, rules: Rules, log: RowLog
+) -> pd.DataFrame:
+    """The rows of the regions and countries asked for; each row left out is logged.
+
+    A monthly table without the column, or without a name asked for, is an error.
+    """
+    for column, wanted in (("region", rules.get("regions")), ("country", rules.get("countries"))):
+        if not wanted:
+            continue
+        if column not in table.columns:
+            msg = (f"{path} is a monthly table with no {column} column, so it cannot be "
+                   f"filtered by {column} ({', '.join(map(repr, wanted))})")
+            raise OptionError(msg)
+        held = list(dict.fromkeys(table[column].astype(str)))
+        missing = [name for name in wanted if name not in held]
+        if missing:
+            msg = (f"{column} {missing[0]!r} is not in {path} (its {column} values: "
+                   f"{', '.join(held[:10])}{', ...' if len(held) > 10 else ''})")
+            raise OptionError(msg)
+        left = ~table[column].astype(str).isin(list(wanted))
+        if left.any():
+            log.add_rows(pd.DataFrame({
+                "_file": str(path), "_line": table.attrs["lines"][left.to_numpy()],
+                "incident_id": table.loc[left, "month"].astype(str).to_numpy()}),
+                "filtered", f"{column} not {' or '.join(wanted)}")
+            lines = table.attrs["lines"][~left.to_numpy()]
+            table = table[~left].reset_index(drop=True)
+            table.attrs["lines"] = lines
+    return table
 
 
 def _monthly(
@@ -193,11 +248,12 @@ def _monthly(
             "_line": lines[left.to_numpy()],
             "incident_id": frame.loc[left, "month"].astype(str).to_numpy()}),
             "filtered", outside[left])
-    frame = frame[~left]
+    frame = frame[~left].reset_index(drop=True)
+    frame.attrs["lines"] = lines[~left.to_numpy()]
     if frame.empty:
         msg = (
             f"no month of {paths[0]} lies in {start or 'its first month'} to "
             f"{end or 'its last month'}; choose a start and end within the table"
         )
         raise OptionError(msg)
-    return frame.reset_index(drop=True), log, read
+    return frame, log, read

@@ -93,11 +93,17 @@ class Gazetteer:
         except (OSError, UnicodeDecodeError) as err:
             msg = f"cannot read the alias file: {err}"
             raise InputError(msg, path=str(path)) from err
+        given: dict[str, int] = {}  # the line that set each alias
         for line, row in enumerate(rows, start=2):
+            if None in row:  # more fields than the header names
+                msg = "expected alias,region[,country]; this row has more fields"
+                raise InputError(msg, path=str(path), line=line,
+                                 value=",".join(map(str, row[None])))
             alias, region = (row.get("alias") or "").strip(), (row.get("region") or "").strip()
             if not alias or not region:
                 msg = "each row needs an 'alias' and a 'region'"
-                raise InputError(msg, path=str(path), line=line, value=",".join(row.values()))
+                raise InputError(msg, path=str(path), line=line,
+                                 value=",".join(v or "" for v in row.values()))
             country = (row.get("country") or "").strip()
             if region not in country_of:
                 if not country:
@@ -105,7 +111,14 @@ class Gazetteer:
                     raise InputError(msg, path=str(path), line=line, column="country")
                 country_of[region] = country
                 by_key[fold(region)] = region
+            named = by_key.get(fold(alias))
+            if named is not None and named != region:
+                where = f"line {given[fold(alias)]}" if fold(alias) in given else "the gazetteer"
+                msg = (f"alias {alias!r} already names {named!r} ({where}); a spelling names "
+                       "one region")
+                raise InputError(msg, path=str(path), line=line, column="alias", value=alias)
             by_key[fold(alias)] = region
+            given.setdefault(fold(alias), line)
         return Gazetteer(by_key, country_of)
 
     def canonical(self, name: str) -> str | None:

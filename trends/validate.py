@@ -149,7 +149,7 @@ OPTION_RULES: dict[str, Rule] = {
     "min_segment": Rule("--min-segment", 1),
     "years_back": Rule("--years-back", 1, 50),
     "window": Rule("--window", 0, 11),
-    "alpha": Rule("--alpha", 0, 1, whole=False, above_low=True, below_high=True),
+    "alpha": Rule("--alpha", 0, 0.5, whole=False, above_low=True, below_high=True),
     "threshold": Rule("--threshold", 0, whole=False),
     "width": Rule("--width", 1, 20_000),
     "height": Rule("--height", 1, 20_000),
@@ -171,7 +171,7 @@ def check_options(options: Mapping[str, Any]) -> None:
 
     ``--bootstrap 0`` is allowed only where no bootstrap p-value is asked
     for (``trends test --inference model``). ``--alpha`` must lie strictly
-    between 0 and 1 and ``--scale`` must be above 0.
+    between 0 and 0.5 and ``--scale`` must be above 0.
 
     Examples
     --------
@@ -200,6 +200,23 @@ def check_options(options: Mapping[str, Any]) -> None:
         if rule.below_high and value == rule.high:
             msg = f"must be below {_show(rule.high or 0)}"
             raise _error(msg, name=rule.flag, value=value)
+    if options.get("chart_format") == "png":
+        _png_size(options)
+
+
+MAX_PIXELS = 100_000_000
+"""Largest PNG a chart is drawn into (about 400 MB of memory)."""
+
+
+def _png_size(options: Mapping[str, Any]) -> None:
+    """Refuse a PNG too large to draw (a width or height not given is taken as 1,000)."""
+    scale = options.get("scale") or 1.0
+    pixels = (options.get("width") or 1000) * (options.get("height") or 1000) * scale * scale
+    if pixels > MAX_PIXELS:
+        msg = (f"--width, --height and --scale ask for a PNG of {pixels / 1e6:,.0f} million "
+               f"pixels; at most {MAX_PIXELS // 1_000_000} million can be drawn: lower them, "
+               "or ask for --format svg")
+        raise OptionError(msg)
 
 
 def parse_size(text: str) -> int:

@@ -11,7 +11,9 @@ from trends.cli.series import (
     add_series_options,
     emit,
     load_series,
+    or_note,
     preliminary_from,
+    stop_if_none_analysed,
     where_to_run,
 )
 from trends.options import FORECAST_FAMILIES, FORECAST_METHODS
@@ -80,15 +82,19 @@ def run(args: argparse.Namespace) -> int:
         "preliminary": preliminary_from(args, series.values()),
     }
     with region_bar("forecasting", len(series), f"{len(series)} series"):
-        results = map_regions(_forecast_one, [(y, args.horizon, settings) for y in series.values()],
-                              **where_to_run(args))
+        jobs = [(name, y, args.horizon, settings, bool(args.by)) for name, y in series.items()]
+        results = map_regions(_forecast_one, jobs, **where_to_run(args))
+    stop_if_none_analysed(results, "forecast")
     emit(args, results, list(series))
     return 0
 
 
-def _forecast_one(job: tuple[pd.Series, int, dict[str, Any]]) -> Any:
-    """One series' forecast (every region gets the same seed, as in a one-series run)."""
+def _forecast_one(job: tuple[str, pd.Series, int, dict[str, Any], bool]) -> Any:
+    """One series' forecast (every region gets the same seed, as in a one-series run).
+
+    With ``--by region`` a region that cannot be forecast gets a note; alone it is an error.
+    """
     from trends.forecast import forecast
 
-    y, horizon, settings = job
-    return forecast(y, horizon, **settings)
+    name, y, horizon, settings, by_region = job
+    return or_note(by_region, name, "forecast", lambda: forecast(y, horizon, **settings))

@@ -24,7 +24,7 @@ from trends.cli.inputs import (
 )
 from trends.cli.suggest import check_measure, check_region
 from trends.cluster import check_reachable
-from trends.errors import DataError, OptionError
+from trends.errors import DataError, InputError, OptionError
 from trends.escape import show_controls
 from trends.ingest.files import read_header
 from trends.measures import noun_of
@@ -105,9 +105,24 @@ def load_table(args: argparse.Namespace) -> pd.DataFrame:
     if is_monthly_header(header):
         check_measure(args.measure, header, args.inputs[0])
         return read_monthly_input(args, args.measure)
-    check_measure(args.measure, INCIDENT_MEASURES, "an incident table")
     regions = [args.series_region] if args.series_region else args.regions
+    if args.measure not in INCIDENT_MEASURES:
+        if not _incident_header(header, args.inputs[0]):
+            # a damaged or unreadable file shows no measure either: the reader says what is wrong
+            load_from_args(args, regions=regions)
+        check_measure(args.measure, INCIDENT_MEASURES, "an incident table")
     return load_from_args(args, regions=regions).panel
+
+
+def _incident_header(header: list[str], path: str) -> bool:
+    """Whether ``header`` is that of a known incident layout."""
+    from trends.ingest import layout_of
+
+    try:
+        layout_of(header, path)
+    except InputError:
+        return False
+    return True
 
 
 def read_monthly_input(args: argparse.Namespace, measure: str) -> pd.DataFrame:

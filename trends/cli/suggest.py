@@ -37,6 +37,8 @@ def check_region(name: str, in_data: Iterable[str], gazetteer: Gazetteer | None 
     --------
     >>> check_region("Deir Ezzor", ["Deir ez-Zor", "Homs"])
     'Deir ez-Zor'
+    >>> check_region("homs", ["Homs", "homs"])
+    'homs'
     >>> check_region("Deir Ezor", ["Deir ez-Zor", "Homs"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -45,12 +47,18 @@ def check_region(name: str, in_data: Iterable[str], gazetteer: Gazetteer | None 
     """
     gazetteer = gazetteer or Gazetteer.default()
     present = list(dict.fromkeys(in_data))
+    if name in present:
+        return name
+    alike = [r for r in present if fold(r) == fold(name)]
+    if len(alike) > 1:
+        msg = (f"--region {name!r}: the data have {len(alike)} regions spelt like it ("
+               f"{', '.join(map(repr, alike[:5]))}); give one of them exactly")
+        raise OptionError(msg)
     canonical = gazetteer.canonical(name) or name
     if canonical in present:
         return canonical
-    exact = {fold(r): r for r in present}
-    if fold(name) in exact:
-        return exact[fold(name)]
+    if alike:
+        return alike[0]
     known = region_names(gazetteer, present)
     found = difflib.get_close_matches(fold(name), list(known), n=6, cutoff=CUTOFF)
     meant = list(dict.fromkeys(known[k] for k in found))
@@ -79,6 +87,8 @@ def check_measure(measure: str, columns: Iterable[str], where: str) -> None:
     if measure in choices:
         return
     # measure names share prefixes (killed_low, killed_best), so a looser match still helps
+    shown = ", ".join(choices[:20]) + (f" and {len(choices) - 20:,} more" if len(choices) > 20
+                                       else "")
     msg = (f"--measure {measure!r}: not in {where}{did_you_mean(measure, choices, cutoff=0.6)} "
-           f"(measures: {', '.join(choices)})")
+           f"(measures: {shown})")
     raise OptionError(msg)

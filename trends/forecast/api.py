@@ -150,15 +150,20 @@ def forecast(
             threshold=threshold,
         )  # fmt: skip
         return replace(result, preliminary_from=first)
+    fit = fit_ensemble(_long_enough(series), horizon, seed=seed)
+    return replace(_auto_result(series, fit, horizon, draws, seed, threshold),
+                   preliminary_from=first)
+
+
+def _long_enough(series: pd.Series) -> pd.Series:
+    """``series``, or an error when it is too short for the default forecaster."""
     if len(series) < FIRST_ORIGIN:
         msg = (
             f"a forecast needs at least {FIRST_ORIGIN} months of history; got {len(series)} "
             f"({series.index[0]} to {series.index[-1]})"
         )
         raise DataError(msg)
-    fit = fit_ensemble(series, horizon, seed=seed)
-    return replace(_auto_result(series, fit, horizon, draws, seed, threshold),
-                   preliminary_from=first)
+    return series
 
 
 def count_model_forecaster(**settings: Any) -> Forecaster:
@@ -225,7 +230,7 @@ def auto_backtest_forecaster(y: pd.Series, horizon: int, *, seed: int = 0) -> Fo
     >>> bool(np.array_equal(fast(y.iloc[:30], 2, 100, rng), slow(y.iloc[:30], 2, 100, rng)))
     True
     """
-    series = monthly_series(y)
+    series = _long_enough(monthly_series(y))
     check_horizon(horizon)
     fit = fit_ensemble(series, horizon, seed=seed)
     fitted = horizon

@@ -76,12 +76,13 @@ class ForecastResult(ResultView):
             lines.append(f"Weights: {shares}.")
         if self.skill is not None:
             s = self.skill
+            shown = round(s.ratio, 3)  # the words follow the ratio as printed
             if not np.isfinite(s.ratio):
                 verdict = "cannot tell whether better than every baseline"
-            elif s.ratio > 1:
+            elif shown > 1:
                 verdict = f"worse than the {s.best_baseline} baseline"
             else:
-                verdict = "better than every baseline" if s.ratio < 1 else "as good as the best"
+                verdict = "better than every baseline" if shown < 1 else "as good as the best"
             cover = ", ".join(f"{key}%: {value:.2f}" for key, value in s.coverage.items())
             best = s.baseline_crps[s.best_baseline]
             lines += [

@@ -102,6 +102,7 @@ def build_design(
                 msg = f"covariate {name!r} has the name of a model term; rename it"
                 raise InputError(msg)
             columns[str(name)] = covariates[name].to_numpy(dtype=float)
+        _check_covariates(columns, list(map(str, covariates.columns)), index)
     if lagged is not None:
         columns["lag"] = lag_column(np.asarray(lagged, dtype=float))
     return pd.DataFrame(columns, index=index)
@@ -122,6 +123,24 @@ def scan_designs(
         for k in positions
     ]
     return np.stack(mats)
+
+
+def _check_covariates(columns: dict[str, np.ndarray], names: list[str], index: pd.Index) -> None:
+    """A covariate that adds nothing to the terms before it is an error naming it.
+
+    A constant covariate repeats the intercept, one equal to the month number
+    repeats the trend: the model could not tell their effects apart.
+    """
+    scaled, rank = [], 0
+    for name, values in columns.items():
+        largest = float(np.max(np.abs(values))) if len(values) else 0.0
+        scaled.append(values / largest if largest > 0 else values)
+        before, rank = rank, int(np.linalg.matrix_rank(np.column_stack(scaled)))
+        if name in names and rank == before:
+            msg = (f"covariate {name!r} is constant, or a combination of the model's other "
+                   f"terms (trend, season, break, earlier covariates) over {index[0]} to "
+                   f"{index[-1]}: its effect cannot be told apart from theirs; drop it")
+            raise InputError(msg)
 
 
 def aligned_covariates(covariates: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame | None:
@@ -177,4 +196,15 @@ def log_exposure(offset: pd.Series | None, index: pd.Index) -> np.ndarray:
             f"({index[0]} to {index[-1]}); check for missing or zero values"
         )
         raise InputError(msg)
-    return np.log(values)
+    logs = np.log(values)
+    if logs.max() - logs.min() > EXPOSURE_SPAN:
+        low, high = int(np.argmin(logs)), int(np.argmax(logs))
+        msg = (f"offset: the exposure runs from {values[low]:.3g} ({index[low]}) to "
+               f"{values[high]:.3g} ({index[high]}), a factor above 1e20; no count model can "
+               "span that, check its values and units")
+        raise InputError(msg)
+    return logs
+
+
+EXPOSURE_SPAN = 20 * np.log(10.0)
+"""Largest spread of the log exposure: the fits' means span 1e-13 to 1e13."""

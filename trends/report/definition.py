@@ -155,8 +155,13 @@ class ReportDefinition:
                            "output"}, name)
         allowed = {"files", "format", "aliases", "max_count", "max_expanded", "max_ratio"}
         source = _take(top.get("input", {}), allowed, name, "input")
+        for key in ("title", "slug", "description"):
+            if not isinstance(top.get(key, ""), str):
+                msg = "expected a string"
+                raise InputError(msg, path=name, column=key, value=top[key])
         files = source.get("files")
-        if not files or not all(isinstance(f, str) and f.strip() for f in files):
+        if (not files or not isinstance(files, list)
+                or not all(isinstance(f, str) and f.strip() for f in files)):
             msg = "[input] files must be a list of file paths"
             raise InputError(msg, path=name, column="input.files")
         aliases = source.get("aliases", "")
@@ -172,11 +177,15 @@ class ReportDefinition:
         shown = tuple(zip(inputs, files, strict=True))
         if aliases:
             shown += ((str((base / aliases).resolve()), aliases),)
-        analysis = dict(top.get("analysis", {}))
+        analysis = dict(_take(top.get("analysis", {}), {f.name for f in fields(Analysis)}, name,
+                              "analysis"))
         if "alternative" in analysis and "direction" not in analysis:
             # the older key: the one-sided test of an increase asked "has it risen?"
-            legacy = {"increase": "rise", "two-sided": "either"}
-            analysis["direction"] = legacy.get(analysis["alternative"], analysis["alternative"])
+            older = analysis["alternative"]
+            if older not in ("increase", "two-sided"):
+                msg = "expected one of increase, two-sided (or use direction)"
+                raise InputError(msg, path=name, column="analysis.alternative", value=older)
+            analysis["direction"] = {"increase": "rise", "two-sided": "either"}[older]
         definition = cls(
             title=str(top.get("title") or Path(path).stem),
             slug=_slug(str(top.get("slug") or Path(path).stem), name),

@@ -44,13 +44,18 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
     X = fit.design.to_numpy()
     eta = X @ fit.glm.beta + fit.offset
     se = np.sqrt(np.einsum("ij,jk,ik->i", X, fit.glm.cov, X))
+    with np.errstate(over="ignore", invalid="ignore"):
+        # a few counts among zeros leave the fit so unsure that its band leaves the float
+        # range: the chart draws no band there rather than one to infinity
+        low, high = (np.exp(eta - Z975 * se), np.exp(eta + Z975 * se))
+    unsure = ~(np.isfinite(low) & np.isfinite(high))
     return pd.DataFrame(
         {
             "month": fit.months.astype(str),
             "observed": fit.y,
             "fitted": np.exp(eta),
-            "fitted_low": np.exp(eta - Z975 * se),
-            "fitted_high": np.exp(eta + Z975 * se),
+            "fitted_low": np.where(unsure, np.nan, low),
+            "fitted_high": np.where(unsure, np.nan, high),
         }
     )
 

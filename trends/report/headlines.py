@@ -126,7 +126,8 @@ def _figures(f: Findings, scope: str) -> list[str]:
                 sentence += (" A month outside its bounds happens by chance in about 1 month "
                              "in 20 on each side when nothing has changed.")
         else:
-            sentence += f"; whether that is unusual cannot be told: {total['verdict']}."
+            why = str(total["verdict"]).removeprefix("cannot tell: ").rstrip(".")
+            sentence += f"; whether that is unusual cannot be told: {why}."
         out.append(sentence)
         if f.alerts["region"].nunique() > 2:
             out.append(_regions_outside(f.alerts))

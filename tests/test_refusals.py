@@ -1,0 +1,195 @@
+"""Options that do not apply and inputs no model can use: one line, status 2, never ignored."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trends.cli import main
+
+MONTHS = pd.period_range("2020-01", periods=48, freq="M").astype(str)
+
+
+def run(capsys, *args):
+    status = main([str(a) for a in args])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return status, out.out, out.err.strip()
+
+
+@pytest.fixture
+def by_country(tmp_path) -> Path:
+    """A monthly table of two countries' regions: Homs about 20 a month, Anbar about 40."""
+    rng = np.random.default_rng(1)
+    rows = [(m, country, region, rng.poisson(mean)) for m in MONTHS
+            for country, region, mean in (("Syria", "Homs", 20), ("Iraq", "Anbar", 40))]
+    path = tmp_path / "by_country.csv"
+    pd.DataFrame(rows, columns=["month", "country", "region", "killed"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def plain(tmp_path) -> Path:
+    path = tmp_path / "plain.csv"
+    counts = np.random.default_rng(2).poisson(20, 48)
+    pd.DataFrame({"month": MONTHS, "killed": counts, "flat": 3.0}).to_csv(path, index=False)
+    return path
+
+
+def test_a_country_filter_on_a_monthly_table_filters_it_and_logs_the_rows_left_out(
+        capsys, by_country, tmp_path):
+    rejects = tmp_path / "rejects.csv"
+    status, out, err = run(capsys, "forecast", by_country, "--measure", "killed", "--horizon",
+                           "1", "--json", "--country", "Syria", "--rejects", rejects)
+    homs = run(capsys, "forecast", by_country, "--measure", "killed", "--horizon", "1",
+               "--json", "--region", "Homs")[1]
+    assert status == 0 and json.loads(out)["forecast"] == json.loads(homs)["forecast"]
+    assert "48 filtered" in err
+    log = pd.read_csv(rejects)
+    assert len(log) == 48 and set(log["reason"]) == {"country not Syria"}
+
+
+@pytest.mark.parametrize(("option", "words"), [
+    (["--country", "Narnia"], "country 'Narnia' is not in"),
+    (["--actor", "IS"], "actors (--actor) applies to incident records only"),
+    (["--format", "gtd"], "format 'gtd' (--format) applies to incident records only"),
+    (["--span-rule", "end"], "span_rule (--span-rule) applies to incident records only"),
+])
+def test_options_for_incident_records_are_refused_on_a_monthly_table(
+        capsys, by_country, option, words):
+    status, _, err = run(capsys, "assess", by_country, "--measure", "killed", "--since",
+                         "2022-07", *option)
+    assert status == 2 and len(err.splitlines()) == 1 and words in err
+
+
+def test_a_country_filter_needs_a_country_column(capsys, plain):
+    status, _, err = run(capsys, "detect", plain, "--measure", "killed", "--country", "Syria")
+    assert status == 2
+    assert err == (f"trends detect: error: {plain} is a monthly table with no country column, "
+                   "so it cannot be filtered by country ('Syria')")
+
+
+def test_a_region_is_matched_exactly_before_any_looser_spelling(capsys, tmp_path):
+    path = tmp_path / "cases.csv"
+    rows = [(m, region, count) for m in MONTHS[:24]
+            for region, count in (("Homs", 19), ("homs", 17), ("Idlib", 5))]
+    pd.DataFrame(rows, columns=["month", "region", "killed"]).to_csv(path, index=False)
+    status, out, _ = run(capsys, "alerts", path, "--measure", "killed", "--region", "homs",
+                         "--method", "acled", "--json")
+    assert status == 0 and json.loads(out)["observed"] == 17
+    status, _, err = run(capsys, "alerts", path, "--measure", "killed", "--region", "HOMS")
+    assert status == 2
+    assert err.endswith("the data have 2 regions spelt like it ('Homs', 'homs'); give one of "
+                        "them exactly")
+    status, out, _ = run(capsys, "alerts", path, "--measure", "killed", "--region", "idlib",
+                         "--method", "acled", "--json")
+    assert status == 0 and json.loads(out)["region"] == "Idlib"
+
+
+@pytest.mark.parametrize("alpha", ["0.5", "0.95"])
+def test_an_alert_level_from_one_half_is_refused(capsys, plain, alpha):
+    status, _, err = run(capsys, "alerts", plain, "--measure", "killed", "--years-back", "2",
+                         "--alpha", alpha)
+    assert status == 2 and err.startswith("trends alerts: error: --alpha must be")
+    assert "0.5" in err
+
+
+def test_a_png_too_large_to_draw_is_refused_before_anything_runs(capsys, plain, tmp_path):
+    status, _, err = run(capsys, "chart", "series", plain, "--measure", "killed", "--width",
+                         "20000", "--height", "20000", "--scale", "10",
+                         "--out", tmp_path / "big.png")
+    assert status == 2 and "a PNG of 40,000 million pixels" in err
+    assert not (tmp_path / "big.png").exists()
+
+
+def test_a_backtest_of_too_short_a_series_is_one_line(capsys, plain, tmp_path):
+    short = tmp_path / "short.csv"
+    pd.read_csv(plain).head(11).to_csv(short, index=False)
+    status, _, err = run(capsys, "backtest", short, "--measure", "killed")
+    assert status == 2
+    assert err == ("trends backtest: error: a forecast needs at least 12 months of history; "
+                   "got 11 (2020-01 to 2020-11)")
+
+
+def test_a_region_too_short_to_forecast_gets_a_note_and_the_others_their_forecasts(
+        capsys, by_country, tmp_path):
+    table = pd.read_csv(by_country)
+    late = table[table["region"] == "Homs"].tail(8).assign(region="Late")
+    path = tmp_path / "late.csv"
+    pd.concat([table, late]).to_csv(path, index=False)
+    status, out, _ = run(capsys, "forecast", path, "--measure", "killed", "--by", "region",
+                         "--horizon", "1", "--json")
+    rows = {row["region"]: row for row in json.loads(out)}
+    assert status == 0 and "forecast" in rows["Homs"] and "forecast" in rows["Anbar"]
+    assert rows["Late"]["note"].startswith("not forecast: a forecast needs at least 12 months")
+
+
+def test_a_covariate_the_model_cannot_tell_apart_is_named(capsys, plain):
+    status, _, err = run(capsys, "assess", plain, "--measure", "killed", "--since", "2022-07",
+                         "--covariate", "flat")
+    assert status == 2 and len(err.splitlines()) == 1
+    assert "covariate 'flat' is constant, or a combination of the model's other terms" in err
+
+
+def test_an_exposure_spanning_more_than_any_model_can_is_refused(capsys, plain, tmp_path):
+    table = pd.read_csv(plain).assign(pop=1000.0)
+    table.loc[7, "pop"] = 1e308
+    path = tmp_path / "pop.csv"
+    table.to_csv(path, index=False)
+    status, _, err = run(capsys, "test", path, "--measure", "killed", "--since", "2022-07",
+                         "--offset", "pop")
+    assert status == 2 and "a factor above 1e20" in err and "2020-08" in err
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ('analysis = 5\n', "analysis"),
+    ('analysis = "abc"\n', "analysis"),
+    ('analysis = [["measure", "killed"]]\n', "analysis"),
+    ('[analysis]\nalternative = ["x"]\n', "analysis.alternative"),
+    ('title = {a = 1}\n', "title"),
+])
+def test_a_definition_with_a_wrong_type_is_one_line(capsys, tmp_path, plain, text, key):
+    definition = tmp_path / "bad.toml"
+    definition.write_text(text + f'[input]\nfiles = ["{plain.name}"]\n')
+    status, _, err = run(capsys, "report", definition, "--out", tmp_path / "out")
+    assert status == 2 and len(err.splitlines()) == 1 and key in err
+
+
+def test_files_given_as_one_string_are_refused(capsys, tmp_path, plain):
+    definition = tmp_path / "bad.toml"
+    definition.write_text(f'[input]\nfiles = "{plain.name}"\n')
+    status, _, err = run(capsys, "report", definition, "--out", tmp_path / "out")
+    assert status == 2 and "[input] files must be a list of file paths" in err
+
+
+def test_a_damaged_file_is_reported_as_damaged_whatever_the_measure(capsys, tmp_path, plain):
+    whole = gzip.compress(plain.read_bytes())
+    damaged = tmp_path / "damaged.csv.gz"
+    damaged.write_bytes(whole[: len(whole) // 2])
+    status, _, err = run(capsys, "assess", damaged, "--measure", "killed", "--since", "2022-07")
+    assert status == 2 and "--measure" not in err and "damaged" in err
+
+
+def test_a_scan_of_a_few_counts_among_zeros_gives_no_p_value(capsys, tmp_path):
+    path = tmp_path / "sparse.csv"
+    counts = np.zeros(48, dtype=int)
+    counts[[3, 30]] = 5
+    pd.DataFrame({"month": MONTHS, "killed": counts}).to_csv(path, index=False)
+    status, out, _ = run(capsys, "detect", path, "--measure", "killed", "--json")
+    found = json.loads(out)
+    assert status == 0 and found["p_value"] is None and found["bootstrap"] == 0
+    assert found["p_value_note"] == ("only 2 of the 48 months have a count; a p-value needs at "
+                                     "least 10")
+
+
+@pytest.mark.parametrize("command", [["forecast"], ["aggregate"]])
+def test_a_device_is_refused_before_it_is_read(capsys, command):
+    status, _, err = run(capsys, *command, "/dev/zero")
+    assert status == 2
+    assert err.endswith("/dev/zero: not a regular file (a device or a pipe); save the data to "
+                        "a file and give that")
