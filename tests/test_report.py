@@ -696,3 +696,21 @@ def test_a_band_past_the_float_range_is_left_out_of_the_series_chart():
     assert frame["fitted_high"].isna().any() and np.isfinite(frame["fitted"]).all()
     assert not np.isinf(frame[["fitted_low", "fitted_high"]].to_numpy()).any()
     series_chart(frame, measure_label="Killed per month", title="Mostly zero")
+
+
+def test_a_folder_of_one_monthly_table_is_read_and_listed_file_by_file(tmp_path):
+    from trends.report.data import load
+    from trends.report.provenance import provenance
+
+    folder = tmp_path / "monthly"
+    folder.mkdir()
+    months = pd.period_range("2020-01", periods=24, freq="M").astype(str)
+    pd.DataFrame({"month": months, "killed": np.arange(24)}).to_csv(folder / "a.csv",
+                                                                   index=False)
+    definition = ReportDefinition.from_inputs([str(folder)], measure="killed")
+    assert load(definition).panel["killed"].sum() == sum(range(24))
+    block = provenance(inputs=[("monthly", str(folder))], rows_read=24, log_counts={},
+                       parameters={}, command=["trends"])
+    assert [entry["file"] for entry in block["inputs"]] == ["monthly/a.csv"]
+    assert block["inputs"][0]["sha256"] == hashlib.sha256((folder / "a.csv").read_bytes()
+                                                          ).hexdigest()

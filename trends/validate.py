@@ -499,13 +499,15 @@ def parse_count(text: str, max_count: int = DEFAULT_MAX_COUNT) -> int | str:
     --------
     >>> parse_count("12"), parse_count("4.0"), parse_count("1e3")
     (12, 4, 1000)
-    >>> parse_count("2.5")
-    'casualty counts must be whole numbers'
+    >>> parse_count("2.5"), parse_count("1_000")
+    ('casualty counts must be whole numbers', 'not a number')
 
     """
     match = _WHOLE.fullmatch(text)
     if match:
         value = int(match.group(1))
+    elif "_" in text:  # Python reads 1_000; no data source writes numbers so
+        return "not a number"
     else:
         try:
             number = float(text)

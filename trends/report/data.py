@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from trends.errors import OptionError
+from trends.folders import expand_folders
 from trends.ingest.files import read_header
 from trends.loading import is_monthly_input, load_panel
 from trends.monthly import KEYS
@@ -47,7 +48,7 @@ def load(definition: ReportDefinition) -> ReportData:
     """Read the definition's inputs and apply its filters (with :func:`trends.load_panel`)."""
     if is_monthly_input(definition.inputs):
         measure = definition.analysis.measure
-        header = read_header(definition.inputs[0])
+        header = read_header(expand_folders(definition.inputs[:1])[0])
         if measure not in header or measure in (*KEYS, "month"):
             measures = [c for c in header if c not in (*KEYS, "month")]
             msg = f"the monthly table has no such measure; choose one of {', '.join(measures)}"

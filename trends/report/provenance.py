@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from trends import __version__
+from trends.folders import folder_files
 
 PACKAGES = (
     "trends",
@@ -62,9 +63,15 @@ def provenance(
     parameters: dict[str, Any],
     command: list[str],
 ) -> dict[str, Any]:
-    """The provenance block of a page; ``inputs`` are (name shown, path read) pairs."""
+    """The provenance block of a page; ``inputs`` are (name shown, path read) pairs.
+
+    A folder is listed file by file, as it was read (:func:`trends.folders.folder_files`).
+    """
+    files = [pair for shown, path in inputs for pair in (
+        [(f"{shown.rstrip('/')}/{Path(one).name}", one) for one in folder_files(path)]
+        if os.path.isdir(path) else [(shown, path)])]
     return {
-        "inputs": [{"file": shown, "sha256": sha256(path)} for shown, path in inputs],
+        "inputs": [{"file": shown, "sha256": sha256(path)} for shown, path in files],
         "rows_read": rows_read,
         "rows_by_action": log_counts,
         "versions": versions(),
