@@ -170,8 +170,9 @@ def its_test(
         raise OptionError(msg)
     if inference == "bootstrap" and bootstrap < MIN_BOOTSTRAP:
         msg = (
-            f"bootstrap must be at least {MIN_BOOTSTRAP} replicates with inference='bootstrap'; "
-            f"got {bootstrap} (999 is the default; use inference='model' for chi-square p-values)"
+            f"bootstrap (--bootstrap) must be at least {MIN_BOOTSTRAP} replicates with "
+            f"inference='bootstrap'; got {bootstrap} (999 is the default; use inference='model', "
+            "--inference model, for chi-square p-values)"
         )
         raise OptionError(msg)
     check_choice("change", change, CHANGES)

@@ -157,7 +157,7 @@ def level_change(
 
     """
     if bootstrap < MIN_BOOTSTRAP:
-        msg = f"bootstrap must be at least {MIN_BOOTSTRAP} series; got {bootstrap}"
+        msg = f"bootstrap (--bootstrap) must be at least {MIN_BOOTSTRAP} series; got {bootstrap}"
         raise OptionError(msg)
     if not 0.5 <= confidence_level < 1.0:
         msg = f"confidence_level must be in [0.5, 1); got {confidence_level}"
