@@ -305,3 +305,11 @@ def test_a_preliminary_month_after_the_data_is_refused_by_every_command(capsys, 
     assert status == 2
     assert err.strip() == (f"trends {command}: error: --preliminary-from 2030-01 lies after "
                            "the data (2016-01 to 2019-11): no month of it is preliminary")
+
+
+def test_acled_alerts_print_their_thresholds_where_other_methods_print_bounds(capsys):
+    status, out, _ = run(capsys, "alerts", SYRIA_IS, "--method", "acled")
+    assert status == 0 and ", thresholds " in out and "bounds n/a" not in out
+    status, out, _ = run(capsys, "alerts", SYRIA_IS, "--method", "acled", "--json")
+    row = json.loads(out)
+    assert 0 < row["drop_threshold"] < row["expected"] < row["surge_threshold"]

@@ -109,10 +109,13 @@ def run(args: argparse.Namespace) -> int:
                 continue
             flag = f"ALARM ({row['direction']})" if row["alarm"] else "no alarm"
             late = " (a preliminary figure)" if row.get("preliminary") else ""
+            low, high, what = (("drop_threshold", "surge_threshold", "thresholds")
+                               if "surge_threshold" in row else
+                               ("lower_bound", "upper_bound", "bounds"))
             sys.stdout.write(
                 f"{show_controls(row['region'])} {row['month']}: observed {row['observed']}{late}, "
-                f"expected {_num(row['expected'])}, bounds {_num(row['lower_bound'])} to "
-                f"{_num(row['upper_bound'])}: {flag}; {row['verdict']}\n"
+                f"expected {_num(row['expected'])}, {what} {_num(row[low])} to "
+                f"{_num(row[high])}: {flag}; {row['verdict']}\n"
             )
     return 0
 
@@ -152,6 +155,9 @@ def _alert(region: str, y: pd.Series, settings: dict[str, Any]) -> dict[str, Any
         "direction": last["direction"],
         "verdict": last["verdict"],
         **({"change_level": last["change_level"]} if "change_level" in last else {}),
+        # ACLED's rules have a drop and a surge threshold instead of bounds
+        **{name: finite_or_none(last[name]) for name in ("drop_threshold", "surge_threshold")
+           if name in last},
     }
 
 
