@@ -165,6 +165,6 @@ def _heavy_tail_note(tidy: pd.DataFrame) -> list[str]:
     if above.empty:
         return []
     months = ", ".join(str(m) for m in above["month"])
-    return [f"Mean above the 95% upper bound in {months}: fewer than 1 simulated path in 40 "
+    return [f"Mean above the 95% upper bound in {months}: at most 1 simulated path in 40 "
             "carries counts far above the rest, so quote the median and the interval, not the "
             "mean."]
