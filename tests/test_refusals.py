@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 from trends.cli import main
+from trends.errors import OptionError
 
 MONTHS = pd.period_range("2020-01", periods=48, freq="M").astype(str)
 
@@ -193,3 +195,85 @@ def test_a_device_is_refused_before_it_is_read(capsys, command):
     assert status == 2
     assert err.endswith("/dev/zero: not a regular file (a device or a pipe); save the data to "
                         "a file and give that")
+
+
+def test_a_png_of_small_multiples_is_measured_before_it_is_drawn():
+    from trends.charts.export import _check_pixels
+
+    _check_pixels('<svg class="marks" width="800" height="600" viewBox="0 0 800 600">', 2.0)
+    with pytest.raises(OptionError, match=r"7,200 x 134,530 pixels, above the 100 million"):
+        _check_pixels('<svg class="marks" width="720" height="13453">', 10.0)
+
+
+def test_the_regions_chart_takes_a_width_for_each_panel(capsys, by_country, tmp_path):
+    out = tmp_path / "regions.svg"
+    status, _, _ = run(capsys, "chart", "regions", by_country, "--measure", "killed",
+                       "--width", "150", "--height", "60", "--format", "svg", "--out", out)
+    assert status == 0 and out.read_text().startswith("<svg")
+
+
+def test_an_alias_file_or_a_definition_that_is_a_device_is_refused(capsys, tmp_path, plain):
+    from conftest import SEEDS
+
+    status, _, err = run(capsys, "aggregate", SEEDS, "--aliases", "/dev/zero")
+    assert status == 2 and "/dev/zero: not a regular file" in err
+    status, _, err = run(capsys, "report", "/dev/zero", "--out", tmp_path / "out")
+    assert status == 2 and "/dev/zero: not a regular file" in err
+
+
+def test_a_pipe_among_a_folders_files_is_not_skipped(capsys, tmp_path, plain):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(plain.read_bytes())
+    os.mkfifo(folder / "b.csv")
+    status, _, err = run(capsys, "detect", folder, "--measure", "killed")
+    assert status == 2 and err.endswith("b.csv: not a regular file (a device or a pipe); save "
+                                        "the data to a file and give that")
+
+
+def test_a_gzip_damaged_near_its_start_is_one_line(capsys, tmp_path):
+    from conftest import GED
+
+    data = bytearray(GED.read_bytes())
+    data[20_000:20_004] = b"\xff\xff\xff\xff"
+    damaged = tmp_path / "flip.csv.gz"
+    damaged.write_bytes(bytes(data))
+    status, _, err = run(capsys, "assess", damaged, "--since", "2017-11", "--measure", "killed")
+    assert status == 2 and "the gzip file is damaged or truncated" in err
+
+
+def test_a_covariate_in_units_too_large_for_the_fit_is_refused(capsys, plain, tmp_path):
+    table = pd.read_csv(plain)
+    table["rain"] = np.random.default_rng(3).gamma(2.0, 10.0, len(table)) * 1e12
+    path = tmp_path / "rain.csv"
+    table.to_csv(path, index=False)
+    status, _, err = run(capsys, "test", path, "--measure", "killed", "--since", "2022-07",
+                         "--covariate", "rain", "--inference", "model")
+    assert status == 2 and "covariate 'rain' reaches" in err and "between 1e-9 and 1e9" in err
+
+
+def test_a_table_of_countries_without_regions_sums_them(capsys, by_country, tmp_path):
+    table = pd.read_csv(by_country).drop(columns="region")
+    path = tmp_path / "countries.csv"
+    table.to_csv(path, index=False)
+    status, out, _ = run(capsys, "alerts", path, "--measure", "killed", "--method", "acled",
+                         "--json")
+    assert status == 0
+    assert json.loads(out)["observed"] == int(table[table["month"] == MONTHS[-1]]["killed"].sum())
+
+
+def test_every_filter_name_is_checked_against_the_whole_table(capsys, by_country):
+    from trends.loading import load_panel
+
+    with pytest.raises(OptionError, match=r"no row of .* is of country 'Syria' and region 'Anbar'"):
+        load_panel([by_country], measure="killed", countries=["Syria"], regions=["Anbar"])
+    with pytest.raises(OptionError, match="region 'Aleppo' is not in"):
+        load_panel([by_country], measure="killed", countries=["Syria"], regions=["Aleppo"])
+
+
+def test_a_spelling_the_gazetteer_gives_two_regions_of_the_data_is_an_error():
+    from trends.cli.suggest import check_region
+
+    with pytest.raises(OptionError, match="2 regions spelt like it"):
+        check_region("Deir el-Zour", ["Deir ez-Zor", "Deir Ez-Zor", "Homs"])
+    assert check_region("Deir el-Zour", ["Deir ez-Zor", "Homs"]) == "Deir ez-Zor"

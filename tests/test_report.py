@@ -643,6 +643,10 @@ def test_averages_that_disagree_with_the_verdict_say_why():
     assert _split_against_verdict(SimpleNamespace(
         verdict=SimpleNamespace(measure="incidents", verdict="fall", test=agree),
         split=split, sensitivity=None)) == ""
+    unsure = SimpleNamespace(measure="incidents", verdict="cannot_tell", test=test)
+    assert _split_against_verdict(SimpleNamespace(verdict=unsure, split=split,
+                                                  sensitivity=None)).endswith(
+        "allows for, and the verdict cannot tell.")
     deaths = SimpleNamespace(measure="killed_best", verdict="no_change", test=test)
     assert "For deaths (best estimate) per month this interval (0.17 to 0.52)" in \
         _split_against_verdict(SimpleNamespace(verdict=deaths, split=split, sensitivity=None))

@@ -35,13 +35,14 @@ def folder_files(folder: str | Path) -> list[str]:
 
     """
     where = str(folder)
-    names = sorted(
+    named = sorted(
         entry.name
         for entry in os.scandir(where)
-        if not entry.name.startswith(".")
-        and entry.name.lower().endswith(SUFFIXES)
-        and entry.is_file()
+        if not entry.name.startswith(".") and entry.name.lower().endswith(SUFFIXES)
     )
+    for name in named:  # a pipe or device named like data is not skipped without a word
+        regular_file(os.path.join(where, name))
+    names = [name for name in named if not os.path.isdir(os.path.join(where, name))]
     if not names:
         msg = (
             f"the folder holds no incident file (names ending in {', '.join(SUFFIXES)}); "
@@ -65,9 +66,24 @@ def expand_folders(paths: Sequence[str | Path]) -> list[str | Path]:
         if os.path.isdir(path):
             out.extend(folder_files(path))
             continue
-        if os.path.exists(path) and not os.path.isfile(path):
-            # a device or a pipe has no end to check against the limits (/dev/zero)
-            msg = "not a regular file (a device or a pipe); save the data to a file and give that"
-            raise InputError(msg, path=str(path))
-        out.append(path)
+        out.append(regular_file(path))
     return out
+
+
+def regular_file(path: str | Path) -> str | Path:
+    """``path``, unless it is a device or a pipe (which has no end to check against the limits).
+
+    A folder or a missing path is left to the reader, whose error says so.
+
+    Examples
+    --------
+    >>> regular_file("/dev/zero")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    trends.errors.InputError: /dev/zero: not a regular file (a device or a pipe); ...
+
+    """
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        msg = "not a regular file (a device or a pipe); save the data to a file and give that"
+        raise InputError(msg, path=str(path))
+    return path

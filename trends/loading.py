@@ -191,9 +191,9 @@ def _monthly_filtered(
 
     A monthly table without the column, or without a name asked for, is an error.
     """
-    for column, wanted in (("region", rules.get("regions")), ("country", rules.get("countries"))):
-        if not wanted:
-            continue
+    asked = [(column, wanted) for column, wanted in (
+        ("country", rules.get("countries")), ("region", rules.get("regions"))) if wanted]
+    for column, wanted in asked:  # every name against the whole table, before any filter
         if column not in table.columns:
             msg = (f"{path} is a monthly table with no {column} column, so it cannot be "
                    f"filtered by {column} ({', '.join(map(repr, wanted))})")
@@ -204,6 +204,7 @@ def _monthly_filtered(
             msg = (f"{column} {missing[0]!r} is not in {path} (its {column} values: "
                    f"{', '.join(held[:10])}{', ...' if len(held) > 10 else ''})")
             raise OptionError(msg)
+    for column, wanted in asked:
         left = ~table[column].astype(str).isin(list(wanted))
         if left.any():
             log.add_rows(pd.DataFrame({
@@ -213,6 +214,10 @@ def _monthly_filtered(
             lines = table.attrs["lines"][~left.to_numpy()]
             table = table[~left].reset_index(drop=True)
             table.attrs["lines"] = lines
+    if table.empty:
+        msg = (f"no row of {path} is of " + " and ".join(
+            f"{column} {' or '.join(map(repr, wanted))}" for column, wanted in asked))
+        raise OptionError(msg)
     return table
 
 

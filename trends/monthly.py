@@ -173,7 +173,7 @@ def to_series(frame: pd.DataFrame, measure: str, region: str | None = None) -> p
         if frame.empty:
             msg = f"no region {region!r} in the data"
             raise OptionError(msg)
-    elif "region" in frame.columns and frame["region"].nunique() > 1:
+    elif frame["month"].duplicated().any():  # several regions or countries: their sum
         frame = frame.groupby("month", as_index=False).agg({measure: "sum"})
     values = frame[measure]
     if values.isna().any():

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from trends.errors import InputError
+from trends.folders import regular_file
 
 UNASSIGNED = "Unassigned"
 """Region of an incident whose source names no admin-1 region."""
@@ -88,7 +89,7 @@ class Gazetteer:
         """
         by_key, country_of = dict(self.by_key), dict(self.country_of)
         try:
-            with open(path, encoding="utf-8-sig", newline="") as handle:
+            with open(regular_file(path), encoding="utf-8-sig", newline="") as handle:
                 rows = list(csv.DictReader(handle))
         except (OSError, UnicodeDecodeError) as err:
             msg = f"cannot read the alias file: {err}"

@@ -30,6 +30,7 @@ from trends.errors import OptionError
 from trends.escape import show_controls_in
 from trends.options import CHART_FORMATS, ChartFormat, check_choice
 from trends.outputs import write_atomic
+from trends.validate import MAX_PIXELS
 
 Format = ChartFormat
 FORMATS = CHART_FORMATS
@@ -220,6 +221,19 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+def _check_pixels(svg: str, scale: float) -> None:
+    """Refuse to draw a PNG of more than :data:`MAX_PIXELS` (a faceted chart of many regions)."""
+    root = re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg)
+    if root is None:
+        return
+    width, height = (float(v) * scale for v in root.groups())
+    if width * height > MAX_PIXELS:
+        msg = (f"the PNG would be {width:,.0f} x {height:,.0f} pixels, above the "
+               f"{MAX_PIXELS // 1_000_000} million that can be drawn: lower --scale, --width or "
+               "--height, show fewer regions, or ask for --format svg")
+        raise OptionError(msg)
+
+
 def save_chart(
     chart: alt.TopLevelMixin | dict[str, Any],
     path: str | os.PathLike[str],
@@ -278,7 +292,10 @@ def save_chart(
     spec = _spec(chart)
     version = vegalite_version()
     if format == "png":
-        data = vl_convert.vegalite_to_png(spec, vl_version=version, scale=scale, ppi=ppi)
+        # laid out once as SVG (the same PNG bytes), so that its size is known before drawing
+        svg = vl_convert.vegalite_to_svg(spec, vl_version=version)
+        _check_pixels(svg, scale)
+        data = vl_convert.svg_to_png(svg, scale=scale, ppi=ppi)
     elif format == "svg":
         data = stable_ids(vl_convert.vegalite_to_svg(spec, vl_version=version)).encode("utf-8")
     elif format == "json":

@@ -31,8 +31,10 @@ def add_parser(subparsers: Any) -> None:
         default="png",
         help="png (default), svg, json (Vega-Lite) or html (a page with the chart alone)",
     )
-    parser.add_argument("--width", type=int, help="width in pixels (default: the chart's)")
-    parser.add_argument("--height", type=int, help="height in pixels")
+    parser.add_argument("--width", type=int,
+                        help="width in pixels (default: the chart's; of each panel of the "
+                        "regions chart)")
+    parser.add_argument("--height", type=int, help="height in pixels (of each panel, likewise)")
     parser.add_argument("--scale", type=float, default=2.0, help="PNG scale factor (2)")
     parser.add_argument("--month", metavar="YYYY-MM", help="month of the data to chart up to")
     parser.add_argument("--out", metavar="FILE", help="output file (default: NAME.FORMAT)")
@@ -47,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     with CONSOLE.bar(f"chart {args.name}") as bar:
         data, month = prepare(definition, args.month, bar)
         # a bad input has stopped by now, before the analyses and charts are imported
+        import altair as alt
+
         from trends.charts import save_chart
         from trends.report.analysis import analyse
         from trends.report.figures import NEEDS, build_figures
@@ -68,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
         raise OptionError(msg)
     chart = figures[args.name]
     size = {k: v for k, v in (("width", args.width), ("height", args.height)) if v}
-    if size:
+    if size and isinstance(chart, alt.FacetChart):  # small multiples: the size of each
+        chart = chart.copy()
+        chart.spec = chart.spec.properties(**size)
+    elif size:
         chart = chart.properties(**size)
     suffix = {"json": ".vl.json"}.get(args.chart_format, "." + args.chart_format)
     out = Path(args.out or f"{args.name}{suffix}")

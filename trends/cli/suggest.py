@@ -49,12 +49,13 @@ def check_region(name: str, in_data: Iterable[str], gazetteer: Gazetteer | None 
     present = list(dict.fromkeys(in_data))
     if name in present:
         return name
-    alike = [r for r in present if fold(r) == fold(name)]
+    canonical = gazetteer.canonical(name) or name
+    alike = [r for r in present if fold(r) == fold(name)
+             or (gazetteer.canonical(r) or r) == canonical]
     if len(alike) > 1:
         msg = (f"--region {name!r}: the data have {len(alike)} regions spelt like it ("
                f"{', '.join(map(repr, alike[:5]))}); give one of them exactly")
         raise OptionError(msg)
-    canonical = gazetteer.canonical(name) or name
     if canonical in present:
         return canonical
     if alike:

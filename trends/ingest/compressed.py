@@ -91,8 +91,12 @@ def read_head(path: str | Path, size: int = _CHUNK) -> bytes:
     if not is_gzip(path):
         with open(path, "rb") as handle:
             return handle.read(size)
-    with gzip.open(path, "rb") as stream:
-        return stream.read(size)
+    try:
+        with gzip.open(path, "rb") as stream:
+            return stream.read(size)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        msg = f"the gzip file is damaged or truncated: {err}"
+        raise InputError(msg, path=str(path)) from err
 
 
 def check_parquet_size(path: str | Path, limits: Limits | None = None) -> None:

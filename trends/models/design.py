@@ -134,6 +134,10 @@ def _check_covariates(columns: dict[str, np.ndarray], names: list[str], index: p
     scaled, rank = [], 0
     for name, values in columns.items():
         largest = float(np.max(np.abs(values))) if len(values) else 0.0
+        if name in names and not (largest == 0 or 1e-9 <= largest <= 1e9):
+            msg = (f"covariate {name!r} reaches {largest:.3g} at most: give it in units that "
+                   "keep its values between 1e-9 and 1e9 (the fit loses its precision beyond)")
+            raise InputError(msg)
         scaled.append(values / largest if largest > 0 else values)
         before, rank = rank, int(np.linalg.matrix_rank(np.column_stack(scaled)))
         if name in names and rank == before:

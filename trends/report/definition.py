@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from trends.errors import InputError, OptionError
+from trends.folders import regular_file
 from trends.options import (
     ALERT_METHODS,
     ALTERNATIVES,
@@ -143,7 +144,7 @@ class ReportDefinition:
         """Read and check a definition file."""
         name = str(path)
         try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            data = tomllib.loads(Path(regular_file(path)).read_text(encoding="utf-8"))
         except OSError as err:
             msg = f"cannot read the report definition: {err.strerror}"
             raise InputError(msg, path=name) from err

@@ -245,7 +245,7 @@ def _split_against_verdict(f: Findings) -> str:
     drift that the verdict's latent noise allows for.
     """
     v, split = f.verdict, f.split
-    if v is None or split is None or v.test is None or v.verdict == "cannot_tell":
+    if v is None or split is None or v.test is None:
         return ""
     if v.measure == "incidents":
         what, ci = "incidents per month", split.ratio_frequency_ci
@@ -260,7 +260,7 @@ def _split_against_verdict(f: Findings) -> str:
                 f"the verdict's ({low:.2f} to {high:.2f}) {_on_one((low, high))} it: this one "
                 f"resamples blocks of {split.block_months} months, so it leaves out the slow "
                 "month-to-month drift that the verdict's noise model allows for, and the verdict "
-                "follows its own interval.")
+                + ("cannot tell." if v.verdict == "cannot_tell" else "follows its own interval."))
     return text + _deaths_against_sensitivity(f)
 
 

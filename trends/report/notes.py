@@ -62,10 +62,13 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
     """What was read, what was set aside and why, where the sources are."""
     counts = data.log.counts()
     files = ", ".join(f"{path.rsplit('/', 1)[-1]} as {fmt}" for path, fmt in data.formats.items())
-    if data.incidents is None:  # a monthly table: its rows are months, within the window
+    if data.incidents is None:  # a monthly table: a row a month, or a row a month and region
         months = f.panel["month"].astype(str)
+        span = f"{months.min()} to {months.max()}"
         notes = [f"{data.rows_read} months of the table read, {len(months)} of them used, "
-                 f"{months.min()} to {months.max()} ({files})."]
+                 f"{span} ({files})." if months.is_unique else
+                 f"{data.rows_read} rows of the table read, {len(months)} of them used "
+                 f"({months.nunique()} months, {span}; {files})."]
     else:
         notes = [f"{data.rows_read} input rows read ({files})."]
     if any(counts.values()):
