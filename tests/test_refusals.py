@@ -277,3 +277,11 @@ def test_a_spelling_the_gazetteer_gives_two_regions_of_the_data_is_an_error():
     with pytest.raises(OptionError, match="2 regions spelt like it"):
         check_region("Deir el-Zour", ["Deir ez-Zor", "Deir Ez-Zor", "Homs"])
     assert check_region("Deir el-Zour", ["Deir ez-Zor", "Homs"]) == "Deir ez-Zor"
+
+
+def test_a_scan_that_places_no_break_says_so(capsys, tmp_path):
+    path = tmp_path / "constant.csv"
+    pd.DataFrame({"month": MONTHS, "killed": 7}).to_csv(path, index=False)
+    status, out, _ = run(capsys, "detect", path, "--measure", "killed", "--bootstrap", "99")
+    assert status == 0
+    assert out.rstrip().endswith("every candidate month: the data do not place a break")

@@ -193,6 +193,10 @@ def check_options(options: Mapping[str, Any]) -> None:
         low = rule.low
         if dest == "bootstrap" and options.get("inference") == "model":
             low = 0 if options.get("command") == "test" else low
+        if rule.above_low and rule.below_high and not low < value < (rule.high or 0):
+            # "from 0 to 0.5" would read as if the ends were allowed
+            msg = f"must be a number above {_show(low or 0)} and below {_show(rule.high or 0)}"
+            raise _error(msg, name=rule.flag, value=value)
         check_range(rule.flag, value, low=low, high=rule.high, whole=rule.whole)
         if rule.above_low and value == low:
             msg = f"must be above {_show(low or 0)}"

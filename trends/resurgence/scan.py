@@ -104,7 +104,9 @@ class BreakScanResult(ResultView):
                f"bootstrap p = {self.p_value:.4g} ({self.bootstrap} replicates, seed "
                f"{self.seed}; {smallest_p(self.bootstrap)})"),
             *([] if self.p_value_note else [f"Inference: {self._inference_text()}"]),
-            f"Confidence set (LR within {chi2_ppf(0.95, 1):.2f} of the maximum): {months}",
+            f"Confidence set (LR within {chi2_ppf(0.95, 1):.2f} of the maximum): {months}"
+            + ("; every candidate month: the data do not place a break"
+               if len(self.confidence_set) == len(self.scan) else ""),
         ])
 
     def _inference_text(self) -> str:
