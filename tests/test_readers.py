@@ -122,3 +122,16 @@ def test_latin1_gtd_export_reads_with_its_encoding(write):
     path = write("gtd_latin1.csv", text, encoding="latin-1")
     s = read_incidents(path, encoding="latin-1")
     assert "Tadmur à l'est" in set(s.table["subregion"])
+
+
+def test_a_region_of_another_country_is_kept_and_noted(write):
+    header = SEEDS.read_text().splitlines()[0]
+    rows = ["a1,2024-01-05,2024-01-05,day,Syria,Anbar,,IS,SDF,ambush,soldiers,2,3,4,,x,",
+            "a2,2024-01-06,2024-01-06,day,Syria,Homs,,IS,SDF,ambush,soldiers,2,3,4,,x,",
+            "a3,2024-01-07,2024-01-07,day,Iraq,Anbar,,IS,ISF,ambush,soldiers,1,1,1,,x,"]
+    found = read_incidents([write("wrong.csv", "\n".join([header, *rows]) + "\n")])
+    assert found.table["region"].tolist() == ["Anbar", "Homs", "Anbar"]
+    log = found.log.to_frame()
+    assert log[["incident_id", "action"]].values.tolist() == [["a1", "note"]]
+    assert log["reason"].iloc[0] == ("region 'Anbar' is in Iraq in the gazetteer, the record "
+                                     "says 'Syria'; kept as published")

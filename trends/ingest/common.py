@@ -73,8 +73,30 @@ def map_regions(table: pd.DataFrame, ctx: ReadContext) -> pd.Series:
         ctx.log.add_rows(
             table[empty], "changed", f"no admin-1 region given; counted under {UNASSIGNED!r}"
         )
+    if "country" in table.columns:
+        _note_other_country(table, canonical, ~(unknown.astype(bool) | empty), ctx)
     canonical[empty] = UNASSIGNED
     return canonical
+
+
+def _note_other_country(
+    table: pd.DataFrame, canonical: pd.Series, known: pd.Series, ctx: ReadContext
+) -> None:
+    """Note each record whose region the gazetteer places in another country than the record.
+
+    The record is kept as published (a source may have the country or the
+    region wrong, and which one is not for the reader to guess).
+    """
+    theirs = map_text(canonical, lambda name: ctx.gazetteer.country_of.get(name, ""))
+    country = as_text(table["country"])
+    other = known & (theirs != "") & (country != "") & (theirs != country)
+    if other.any():
+        ctx.log.add_rows(
+            table[other], "note",
+            "region " + canonical[other].map(repr) + " is in " + theirs[other]
+            + " in the gazetteer, the record says " + country[other].map(repr)
+            + "; kept as published",
+        )
 
 
 def check_estimates(table: pd.DataFrame, ctx: ReadContext, path: str, strict: bool) -> None:
