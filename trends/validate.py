@@ -268,19 +268,25 @@ def parse_month(value: str, name: str, *, path: str | None = None) -> pd.Period:
     return pd.Period(text, freq="M")
 
 
-def preliminary_start(first: pd.Period, start: Any, end: Any, name: str) -> pd.Period:
-    """The first preliminary month within data of ``start`` to ``end`` months.
+def preliminary_start(text: str | None, start: Any, end: Any, name: str) -> pd.Period | None:
+    """The first preliminary month, written ``text`` (YYYY-MM), in data of ``start`` to ``end``.
 
-    After the data it is an error (a typo: no month would be marked); before
-    them it is their first month.
+    None when none was given. After the data it is an error (a typo: no
+    month would be marked); before them it is their first month. ``name``
+    is the option or argument named in an error.
 
     Examples
     --------
     >>> start, end = pd.Period("2020-01", freq="M"), pd.Period("2021-12", freq="M")
-    >>> str(preliminary_start(pd.Period("2019-06", freq="M"), start, end, "--preliminary-from"))
+    >>> str(preliminary_start("2019-06", start, end, "--preliminary-from"))
     '2020-01'
+    >>> preliminary_start(None, start, end, "preliminary") is None
+    True
 
     """
+    if text is None:
+        return None
+    first = parse_month(text, name)
     if first > end:
         msg = (f"{name} {first} lies after the data ({start} to {end}): no month of it is "
                "preliminary")

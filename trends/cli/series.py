@@ -30,7 +30,7 @@ from trends.ingest.files import read_header
 from trends.measures import noun_of
 from trends.monthly import is_monthly_header, to_series
 from trends.options import CHANGES
-from trends.validate import month_position, parse_month, preliminary_start
+from trends.validate import month_position, preliminary_start
 
 Out = TypeVar("Out")
 MEASURE_HELP = "incidents, killed_best, killed_low, killed_high, or a column of a monthly CSV"
@@ -221,8 +221,7 @@ def preliminary_from(args: argparse.Namespace, series: Iterable[pd.Series]) -> s
     if args.preliminary_from is None:
         return None
     first, last = data_span(series)
-    month = parse_month(args.preliminary_from, "--preliminary-from")
-    return str(preliminary_start(month, first, last, "--preliminary-from"))
+    return str(preliminary_start(args.preliminary_from, first, last, "--preliminary-from"))
 
 
 @dataclass(frozen=True)

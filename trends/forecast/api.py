@@ -30,7 +30,7 @@ from trends.forecast.result import ForecastResult
 from trends.forecast.skill import FIRST_ORIGIN
 from trends.models.countmodel import FamilyChoice
 from trends.options import FORECAST_METHODS, ForecastMethod, check_choice
-from trends.validate import monthly_series, parse_month, preliminary_start
+from trends.validate import monthly_series, preliminary_start
 
 Method = ForecastMethod
 METHODS = FORECAST_METHODS
@@ -140,19 +140,18 @@ def forecast(
         msg = f"draws must be at least 1; got {draws}"
         raise OptionError(msg)
     series = monthly_series(y)
-    first = None if preliminary is None else str(preliminary_start(
-        parse_month(preliminary, "preliminary"), series.index[0], series.index[-1],
-        "preliminary"))
+    first = preliminary_start(preliminary, series.index[0], series.index[-1], "preliminary")
+    marked = None if first is None else str(first)
     if chosen == "count_model":
         result = count_model_forecast(
             series, horizon, family=family, trend=trend, harmonics=harmonics,
             break_month=break_month, train_months=train_months, draws=draws, seed=seed,
             threshold=threshold,
         )  # fmt: skip
-        return replace(result, preliminary_from=first)
+        return replace(result, preliminary_from=marked)
     fit = fit_ensemble(_long_enough(series), horizon, seed=seed)
     return replace(_auto_result(series, fit, horizon, draws, seed, threshold),
-                   preliminary_from=first)
+                   preliminary_from=marked)
 
 
 def _long_enough(series: pd.Series) -> pd.Series:

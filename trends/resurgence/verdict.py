@@ -51,7 +51,7 @@ from trends.resurgence.window import (
     gated_scan,
 )
 from trends.resurgence.wording import answer_words, evidence, month_name, sentence
-from trends.validate import month_position, monthly_series, parse_month, preliminary_start
+from trends.validate import month_position, monthly_series, preliminary_start
 
 Verdict = Literal["rise", "fall", "no_change", "cannot_tell"]
 MAX_FLIPS = 3  # close checks whose other decision is worked out, in the order met
@@ -287,9 +287,8 @@ def assess(
     """
     check_choice("direction", direction, DIRECTIONS)
     series = monthly_series(y)
-    first_preliminary = None if preliminary is None else preliminary_start(
-        parse_month(preliminary, "preliminary"), series.index[0], series.index[-1],
-        "preliminary")
+    first_preliminary = preliminary_start(preliminary, series.index[0], series.index[-1],
+                                          "preliminary")
     measure = str(series.name) if series.name is not None else "count"
     label = name or ""
     position = month_position(series.index, since)
