@@ -131,16 +131,20 @@ def _check_covariates(columns: dict[str, np.ndarray], names: list[str], index: p
     A constant covariate repeats the intercept, one equal to the month number
     repeats the trend: the model could not tell their effects apart.
     """
-    scaled, rank = [], 0
-    for name, values in columns.items():
-        largest = float(np.max(np.abs(values))) if len(values) else 0.0
-        if name in names and not (largest == 0 or 1e-9 <= largest <= 1e9):
+    for name in names:
+        largest = float(np.max(np.abs(columns[name]))) if len(columns[name]) else 0.0
+        if not (largest == 0 or 1e-9 <= largest <= 1e9):
             msg = (f"covariate {name!r} reaches {largest:.3g} at most: give it in units that "
                    "keep its values between 1e-9 and 1e9 (the fit loses its precision beyond)")
             raise InputError(msg)
-        scaled.append(values / largest if largest > 0 else values)
-        before, rank = rank, int(np.linalg.matrix_rank(np.column_stack(scaled)))
-        if name in names and rank == before:
+    # each column scaled to at most 1, so that the rank does not depend on units
+    scaled = [values / largest if (largest := float(np.max(np.abs(values), initial=0.0))) > 0
+              else values for values in columns.values()]
+    terms = len(columns) - len(names)  # the model's own terms come first
+    rank = int(np.linalg.matrix_rank(np.column_stack(scaled[:terms])))
+    for number, name in enumerate(names, start=terms + 1):
+        before, rank = rank, int(np.linalg.matrix_rank(np.column_stack(scaled[:number])))
+        if rank == before:
             msg = (f"covariate {name!r} is constant, or a combination of the model's other "
                    f"terms (trend, season, break, earlier covariates) over {index[0]} to "
                    f"{index[-1]}: its effect cannot be told apart from theirs; drop it")
