@@ -2,12 +2,13 @@
 
 The goal is under 3 s of wall time for any 84-month series (start-up, reading
 and the 999-replicate bootstrap test). The series are the two bundled
-country-month death series (84 months each), a synthetic NB2 series and 26
-hostile ones built with fixed seeds: 4 or 10 isolated spikes of up to a
-million among zeros, a handful of small counts among zeros, one count in the
-first or last month only, steps to zero and to 100 million, exponential
-growth, extreme overdispersion, alternating zeros and millions. Fits on the sparse
-ones creep towards infinite coefficients, which is where detect is slowest.
+country-month death series (84 months each), a synthetic NB2 series and 32
+hostile ones built with fixed seeds: 4, 10, 15 or 25 isolated spikes of up to
+a million among zeros or among counts of about 1, a handful of small counts
+among zeros, one count in the first or last month only, steps to zero and to
+100 million, exponential growth, extreme overdispersion, alternating zeros and
+millions. Fits on the sparse ones creep towards infinite coefficients, which
+is where detect is slowest.
 
 Each series is run ``--runs`` times (the median is printed) and, with
 ``--baseline DIR`` (an older checkout, e.g. ``git archive REV | tar -x -C
@@ -57,6 +58,20 @@ def _ten_spikes(seed: int) -> np.ndarray:
     return y
 
 
+def _many_spikes(seed: int, count: int, low: int) -> np.ndarray:
+    rng = _rng(40 + seed)
+    y = np.zeros(N, dtype=np.int64)
+    y[rng.choice(N, count, replace=False)] = rng.integers(low, 1_000_000, count)
+    return y
+
+
+def _ones_and_spikes(seed: int) -> np.ndarray:
+    rng = _rng(60 + seed)
+    y = rng.poisson(1.0, N)
+    y[rng.choice(N, 6, replace=False)] += rng.integers(10_000, 1_000_000, 6)
+    return y
+
+
 def _at(positions: list[int], value: int) -> np.ndarray:
     y = np.zeros(N, dtype=np.int64)
     y[positions] = value
@@ -69,6 +84,11 @@ HOSTILE: dict[str, Callable[[], np.ndarray]] = {
        for k in range(4)},
     **{f"10 spikes of up to 1,000,000 among zeros ({k})": (lambda k=k: _ten_spikes(k))
        for k in range(2)},
+    **{f"15 spikes of up to 1,000,000 among zeros ({k})": (lambda k=k: _many_spikes(k, 15, 1_000))
+       for k in range(2)},
+    "25 spikes of 1 to 1,000,000 among zeros": lambda: _many_spikes(2, 25, 1),
+    **{f"Poisson, mean 1, with 6 spikes of up to 1,000,000 ({k})":
+       (lambda k=k: _ones_and_spikes(k)) for k in range(3)},
     "Poisson, mean 0.05": lambda: _rng(10).poisson(0.05, N),
     "Poisson, mean 0.3": lambda: _rng(11).poisson(0.3, N),
     "Poisson, mean 0.08, and a 1 in month 4": lambda: _rng(12).poisson(0.08, N) + (t == 3),

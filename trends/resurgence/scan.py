@@ -58,6 +58,9 @@ _SLOW_CALIBRATION = 0.3  # seconds
 MIN_TESTED_MONTHS = 2 * MIN_ACTIVE_MONTHS  # months with a count for a p-value (5 a side)
 SideBySide = Literal["threads", "processes", "auto"]
 SCREEN = 5  # months per bootstrap series refitted in full after ranking by score
+MAX_MEAN_RATIO = 100.0
+"""A break model whose fitted mean exceeds the largest count this many times does not describe
+the series (real series stay within 2 times; a few spikes among zeros reach 1e7)."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ def detect_break(
     covariates: pd.DataFrame | None = None,
     side_by_side: SideBySide = "threads",
     min_active_months: int = MIN_TESTED_MONTHS,
+    max_mean_ratio: float = MAX_MEAN_RATIO,
 ) -> BreakScanResult:
     """Find the most likely break month and test whether any break exists.
 
@@ -231,6 +235,12 @@ def detect_break(
         ``p_value_note`` says why). A few months of counts among zeros fit
         any model of a break and none; the p-value would be an artefact of
         the model drawn from.
+    max_mean_ratio : float
+        When the best break model's fitted mean in some month exceeds the
+        largest count this many times, the model does not describe the series
+        (it chases a few spikes with means of up to 1e13 where the count was
+        0): the bootstrap, which draws from it, is not run, and the level
+        ratio is not estimated.
     side_by_side : {"threads", "processes", "auto"}
         How the bootstrap's chunks share the cores: threads, forked processes
         (for fits that creep towards infinite coefficients, whose many small
@@ -279,7 +289,9 @@ def detect_break(
     too_few = (f"only {active} of the {n} months {'has' if active == 1 else 'have'} a count; "
                f"a p-value needs at least {min_active_months}"
                if 0 < bootstrap and active < min_active_months else "")
-    if too_few:
+    runaway, runaway_short = ("", "") if too_few else _runaway(
+        values, X_alt[best], observed.alt.beta[best, 0], off, series.index, max_mean_ratio)
+    if too_few or runaway:
         bootstrap = 0
     if inference == "bootstrap" and bootstrap > 0:
         best_nb = fit_batch(X_alt[best], values[None], family="negbin", offset=off)
@@ -300,7 +312,7 @@ def detect_break(
     months = [str(series.index[k]) for k in positions]
     conf = tuple(m for m, v in zip(months, lr, strict=True) if v >= sup - cutoff)
     post = 2
-    level_note = _level_note(values, positions[best])
+    level_note = _level_note(values, positions[best]) or runaway_short
     return BreakScanResult(
         break_month=months[best],
         statistic=sup,
@@ -318,8 +330,42 @@ def detect_break(
         seed=seed,
         latent=latent,
         level_note=level_note,
-        p_value_note=too_few,
+        p_value_note=too_few or runaway,
     )
+
+
+def _runaway(
+    values: np.ndarray, X: np.ndarray, beta: np.ndarray, offset: np.ndarray,
+    months: pd.Index, max_ratio: float,
+) -> tuple[str, str]:
+    """Why the break model fitted with ``beta`` does not describe ``values``, long and short.
+
+    Both are "" when it does.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(4), np.arange(4.0)])
+    >>> months = pd.period_range("2020-01", periods=4, freq="M")
+    >>> _runaway(np.array([0, 5, 0, 9]), X, np.array([0.0, 1.0]), np.zeros(4), months, 100.0)
+    ('', '')
+    >>> _runaway(np.array([0, 5, 0, 9]), X, np.array([0.0, 3.0]), np.zeros(4), months, 100.0)[1]
+    "the break model's fitted mean reaches 900 times the largest count (9)"
+
+    """
+    mean = np.exp(np.clip(X @ beta + offset, -ETA_LIMIT, ETA_LIMIT))
+    top = float(values.max())
+    at = int(np.argmax(mean))
+    if not mean[at] > max_ratio * top:
+        return "", ""
+    times = f"{_large(mean[at] / top)} times the largest count ({top:,.0f})"
+    return (f"the break model fits a mean of {_large(mean[at])} in {months[at]}, {times}; "
+            "it does not describe these counts",
+            f"the break model's fitted mean reaches {times}")
+
+
+def _large(x: float) -> str:
+    """``x`` in digits up to a million, then in powers of ten: '192', '1.3e+07'."""
+    return f"{x:,.0f}" if x < 1e6 else f"{x:.2g}"
 
 
 def _level_note(values: np.ndarray, position: int) -> str:

@@ -26,6 +26,7 @@ reported next to the chosen one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -114,6 +115,7 @@ def scan(
         result: BreakScanResult = detect_break(
             y, min_segment_months=SCAN_SEGMENT, bootstrap=bootstrap, seed=seed,
             offset=offset, covariates=covariates, min_active_months=0,
+            max_mean_ratio=math.inf,
         )
     except DataError:
         return None
