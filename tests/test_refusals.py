@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SEEDS
 
 from trends.cli import main
 from trends.errors import OptionError
@@ -93,12 +94,13 @@ def test_a_region_is_matched_exactly_before_any_looser_spelling(capsys, tmp_path
     assert status == 0 and json.loads(out)["region"] == "Idlib"
 
 
-@pytest.mark.parametrize("alpha", ["0.5", "0.95"])
-def test_an_alert_level_from_one_half_is_refused(capsys, plain, alpha):
+@pytest.mark.parametrize("alpha", ["0.5", "0.95", "0", "1e-300"])
+def test_an_alert_level_from_one_half_or_too_small_to_compute_is_refused(capsys, plain, alpha):
+    """From 0.5 the bounds cross; at 1e-300 every bound was "not computed", with no reason."""
     status, _, err = run(capsys, "alerts", plain, "--measure", "killed", "--years-back", "2",
                          "--alpha", alpha)
-    assert status == 2 and err.startswith("trends alerts: error: --alpha must be")
-    assert "0.5" in err
+    assert status == 2 and err == ("trends alerts: error: --alpha must be a number from 1e-10 "
+                                   f"and below 0.5; got {float(alpha)}")
 
 
 def test_a_png_too_large_to_draw_is_refused_before_anything_runs(capsys, plain, tmp_path):
@@ -187,6 +189,26 @@ def test_a_scan_of_a_few_counts_among_zeros_gives_no_p_value(capsys, tmp_path):
     assert status == 0 and found["p_value"] is None and found["bootstrap"] == 0
     assert found["p_value_note"] == ("only 2 of the 48 months have a count; a p-value needs at "
                                      "least 10")
+
+
+def test_a_scan_whose_break_model_runs_off_far_beyond_the_counts_gives_no_p_value(
+        capsys, tmp_path):
+    """Ten spikes of up to 850,000 among zeros: the best break model fits a mean of 1e13 in a
+    month with no count, and the bootstrap drawn from it said p = 0.003, level ratio 0.000."""
+    counts = np.zeros(84, dtype=int)
+    counts[[30, 32, 33, 38, 40, 43, 56, 57, 69, 81]] = [
+        365351, 284391, 782524, 579121, 707260, 89681, 76617, 854621, 816609, 676290]
+    path = tmp_path / "spikes.csv"
+    months = pd.period_range("2018-01", periods=84, freq="M").astype(str)
+    pd.DataFrame({"month": months, "killed": counts}).to_csv(path, index=False)
+    status, out, _ = run(capsys, "detect", path, "--measure", "killed", "--json",
+                         "--max-count", "10000000")
+    found = json.loads(out)
+    assert status == 0 and found["p_value"] is None and found["bootstrap"] == 0
+    assert found["level_ratio"] is None
+    assert found["p_value_note"].startswith("the break model fits a mean of 1.1e+13 in 2020-09")
+    assert found["p_value_note"].endswith(
+        "times the largest count (854,621); it does not describe these counts")
 
 
 @pytest.mark.parametrize("command", [["forecast"], ["aggregate"]])
@@ -285,3 +307,20 @@ def test_a_scan_that_places_no_break_says_so(capsys, tmp_path):
     status, out, _ = run(capsys, "detect", path, "--measure", "killed", "--bootstrap", "99")
     assert status == 0
     assert out.rstrip().endswith("every candidate month: the data do not place a break")
+
+
+def test_a_utf8_file_read_as_utf16_is_said_to_be_in_another_encoding(capsys):
+    status, _, err = run(capsys, "aggregate", SEEDS, "--encoding", "utf-16")
+    assert status == 2
+    assert err.endswith(f"{SEEDS}:1: the file does not read as utf-16 text: its "
+                        "line breaks are lost; leave out --encoding for UTF-8, or name the "
+                        "file's own encoding")
+
+
+def test_a_backtest_of_a_constant_series_says_why_its_skill_is_not_a_number(capsys, tmp_path):
+    path = tmp_path / "constant.csv"
+    pd.DataFrame({"month": MONTHS, "killed": 40}).to_csv(path, index=False)
+    status, out, err = run(capsys, "backtest", path, "--measure", "killed")
+    assert status == 0 and "warning" not in err
+    assert out.rstrip().endswith("NaN: last_value forecast every month exactly (CRPS 0), so no "
+                                 "method can be compared with it by skill")
