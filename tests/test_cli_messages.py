@@ -285,9 +285,13 @@ def test_alerts_and_forecasts_say_which_months_are_preliminary(capsys):
                          "--preliminary-from", "2025-01")
     assert status == 0
     assert out.startswith("Syria 2026-02: observed 81 (a preliminary figure), expected")
+    assert out.endswith("(the 13 months before it from 2025-01 are preliminary too, and the "
+                        "expected level may draw on them)\n")
     status, out, _ = run(capsys, "alerts", COUNTRY, "--measure", "syria_killed_best",
                          "--month", "2024-12", "--preliminary-from", "2025-01", "--json")
-    assert status == 0 and json.loads(out)["preliminary"] is False
+    found = json.loads(out)
+    assert status == 0 and found["preliminary"] is False
+    assert found["preliminary_from"] == "2025-01" and found["preliminary_history"] == 0
     status, out, _ = run(capsys, "forecast", SYRIA_IS, "--horizon", "1",
                          "--preliminary-from", "2019-01")
     assert status == 0

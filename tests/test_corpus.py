@@ -161,6 +161,7 @@ BAD_DEFINITIONS: list[tuple[str, str, str]] = [
     ("break month before the data", "[analysis]\nbreak_month = '2010-01'", "analysis.break_month"),
     ("break month at the end", "[analysis]\nbreak_month = '2019-10'", "analysis.break_month"),
     ("break month not a month", "[analysis]\nbreak_month = '2019-13'", "analysis.break_month"),
+    ("break month left blank", "[analysis]\nbreak_month = ''", "analysis.break_month"),
     ("horizon 0", "[analysis]\nforecast_horizon = 0", "analysis.forecast_horizon"),
     ("horizon 30", "[analysis]\nforecast_horizon = 30", "analysis.forecast_horizon"),
     ("negative bootstrap", "[analysis]\nbootstrap = -5", "analysis.bootstrap"),

@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, GED, SEEDS
 
+from trends.errors import InputError
 from trends.ingest import read_incidents
+from trends.monthly import read_monthly
 from trends.schema import COLUMNS
 
 
@@ -115,6 +117,22 @@ def test_parquet_reads_like_csv(tmp_path):
     a = read_incidents(SEEDS).table.drop(columns=["_file", "_line"])
     b = read_incidents(tmp_path / "seeds.parquet").table.drop(columns=["_file", "_line"])
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_monthly_parquet_table_may_give_its_months_as_dates(tmp_path):
+    months = pd.period_range("2020-01", periods=30, freq="M")
+    text = pd.DataFrame({"month": months.astype(str), "killed": range(30)})
+    dated = text.assign(month=[m.to_timestamp().date() for m in months])
+    dated.to_parquet(tmp_path / "dated.parquet")
+    stamped = text.assign(month=months.to_timestamp())
+    stamped.to_parquet(tmp_path / "stamped.parquet")
+    for name in ("dated.parquet", "stamped.parquet"):
+        pd.testing.assert_frame_equal(read_monthly(tmp_path / name), text, check_dtype=False)
+    dated.assign(month=[m.to_timestamp().date().replace(day=15) for m in months]).to_parquet(
+        tmp_path / "mid.parquet")
+    with pytest.raises(InputError, match=r"expected a month written YYYY-MM, or its first day "
+                                         r"\(value '2020-01-15'\)"):
+        read_monthly(tmp_path / "mid.parquet")
 
 
 def test_latin1_gtd_export_reads_with_its_encoding(write):

@@ -52,6 +52,7 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$", re.ASCII)  # not "２０２５-01"
 """A month as every table and option writes it: YYYY-MM."""
+_FIRST_DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-01$", re.ASCII)
 _WHOLE = re.compile(r"^\+?(\d+)(?:\.0*)?$", re.ASCII)
 
 
@@ -149,7 +150,7 @@ OPTION_RULES: dict[str, Rule] = {
     "min_segment": Rule("--min-segment", 1),
     "years_back": Rule("--years-back", 1, 50),
     "window": Rule("--window", 0, 11),
-    "alpha": Rule("--alpha", 0, 0.5, whole=False, above_low=True, below_high=True),
+    "alpha": Rule("--alpha", 1e-10, 0.5, whole=False, below_high=True),
     "threshold": Rule("--threshold", 0, whole=False),
     "width": Rule("--width", 1, 20_000),
     "height": Rule("--height", 1, 20_000),
@@ -170,8 +171,9 @@ def check_options(options: Mapping[str, Any]) -> None:
     numbers must lie in the ranges of :data:`OPTION_RULES`.
 
     ``--bootstrap 0`` is allowed only where no bootstrap p-value is asked
-    for (``trends test --inference model``). ``--alpha`` must lie strictly
-    between 0 and 0.5 and ``--scale`` must be above 0.
+    for (``trends test --inference model``). ``--alpha`` must lie from 1e-10
+    (below, the bounds' quantile loses its digits to rounding) up to 0.5, and
+    ``--scale`` must be above 0.
 
     Examples
     --------
@@ -193,16 +195,13 @@ def check_options(options: Mapping[str, Any]) -> None:
         low = rule.low
         if dest == "bootstrap" and options.get("inference") == "model":
             low = 0 if options.get("command") == "test" else low
-        if rule.above_low and rule.below_high and not low < value < (rule.high or 0):
-            # "from 0 to 0.5" would read as if the ends were allowed
-            msg = f"must be a number above {_show(low or 0)} and below {_show(rule.high or 0)}"
+        if rule.below_high and not (low or 0) <= value < (rule.high or 0):
+            # "from 1e-10 to 0.5" would read as if 0.5 were allowed
+            msg = f"must be a number from {_show(low or 0)} and below {_show(rule.high or 0)}"
             raise _error(msg, name=rule.flag, value=value)
         check_range(rule.flag, value, low=low, high=rule.high, whole=rule.whole)
         if rule.above_low and value == low:
             msg = f"must be above {_show(low or 0)}"
-            raise _error(msg, name=rule.flag, value=value)
-        if rule.below_high and value == rule.high:
-            msg = f"must be below {_show(rule.high or 0)}"
             raise _error(msg, name=rule.flag, value=value)
     if options.get("chart_format") == "png":
         _png_size(options)
@@ -312,17 +311,21 @@ def parse_month_column(
 ) -> pd.Series:
     """Months written ``YYYY-MM`` in a table, each within the dates a file may hold.
 
+    A month's first day (``YYYY-MM-01``, as a spreadsheet or a Parquet date
+    column gives it) is read as the month.
+
     Examples
     --------
-    >>> parse_month_column(pd.Series(["2020-01"]), column="month", path="f",
-    ...                    lines=pd.Series([2])).tolist()
-    ['2020-01']
+    >>> parse_month_column(pd.Series(["2020-01", "2020-02-01"]), column="month", path="f",
+    ...                    lines=pd.Series([2, 3])).tolist()
+    ['2020-01', '2020-02']
 
     """
     text = as_text(raw)
+    text = text.where(~text.str.fullmatch(_FIRST_DAY), text.str[:7])
     bad = ~text.str.fullmatch(MONTH_PATTERN)
     if bad.any():
-        msg = "expected a month written YYYY-MM"
+        msg = "expected a month written YYYY-MM, or its first day"
         raise first_bad(msg, path, lines, bad, column, text)
     years = text.str[:4].astype(int)
     early = years < EARLIEST.year

@@ -303,9 +303,10 @@ def farrington(
     if past_months_excluded is None:
         past_months_excluded = window_half_width
     _check_int("past_months_excluded", past_months_excluded, 0)
-    if not 0 < alpha < 0.5:
-        # each bound is a one-sided (1 - alpha) quantile: from 0.5 on the bounds cross
-        msg = (f"alpha must lie strictly between 0 and 0.5 (0.05: a false alarm in about 1 "
+    if not 1e-10 <= alpha < 0.5:
+        # each bound is a one-sided (1 - alpha) quantile: from 0.5 on the bounds cross, and
+        # below 1e-10 the quantile of 1 - alpha, as R computes it, loses its digits to rounding
+        msg = (f"alpha must lie from 1e-10 up to 0.5 (0.05: a false alarm in about 1 "
                f"month in 20 on each side); got {alpha!r}")
         raise OptionError(msg)
     if len(limit54) != 2 or limit54[0] < 0 or limit54[1] < 1:

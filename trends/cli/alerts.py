@@ -98,7 +98,10 @@ def run(args: argparse.Namespace) -> int:
     if preliminary is not None:
         for row in rows:
             if "note" not in row:
+                row["preliminary_from"] = str(preliminary)
                 row["preliminary"] = row["month"] >= preliminary
+                row["preliminary_history"] = max(0, (parse_month(row["month"], "month")
+                                                     - parse_month(preliminary, "month")).n)
     if args.json:
         out = rows if args.by else rows[0]
         print_json(out)
@@ -109,13 +112,19 @@ def run(args: argparse.Namespace) -> int:
                 continue
             flag = f"ALARM ({row['direction']})" if row["alarm"] else "no alarm"
             late = " (a preliminary figure)" if row.get("preliminary") else ""
+            history = ""
+            if row.get("preliminary_history"):
+                many = row["preliminary_history"]
+                history = (f" (the {many} month{'s' if many > 1 else ''} before it from "
+                           f"{row['preliminary_from']} {'are' if many > 1 else 'is'} preliminary "
+                           "too, and the expected level may draw on them)")
             low, high, what = (("drop_threshold", "surge_threshold", "thresholds")
                                if "surge_threshold" in row else
                                ("lower_bound", "upper_bound", "bounds"))
             sys.stdout.write(
                 f"{show_controls(row['region'])} {row['month']}: observed {row['observed']}{late}, "
                 f"expected {_num(row['expected'])}, {what} {_num(row[low])} to "
-                f"{_num(row[high])}: {flag}; {row['verdict']}\n"
+                f"{_num(row[high])}: {flag}; {row['verdict']}{history}\n"
             )
     return 0
 

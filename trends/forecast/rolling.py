@@ -160,6 +160,11 @@ class BacktestResult(ResultView):
                 .round(3)
                 .to_string(),
             ]
+            exact = sorted(set(table.loc[table["skill"].isna() & table["best_baseline"].notna(),
+                                         "best_baseline"]))
+            if exact and models["skill"].isna().any():
+                lines.append(f"NaN: {', '.join(exact)} forecast every month exactly "
+                             "(CRPS 0), so no method can be compared with it by skill")
         return "\n".join(lines)
 
     def _left_out_lines(self) -> list[str]:

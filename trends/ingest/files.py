@@ -216,6 +216,10 @@ def _decode(data: bytes, name: str, encoding: str) -> str:
     except LookupError as err:
         msg = f"unknown encoding {encoding!r}"
         raise InputError(msg, path=name) from err
+    if b"\n" in data and "\n" not in text:
+        msg = (f"the file does not read as {encoding} text: its line breaks are lost; "
+               "leave out --encoding for UTF-8, or name the file's own encoding")
+        raise InputError(msg, path=name, line=1)
     if "\x00" in text:
         msg = "the file holds NUL bytes: it is binary, or UTF-16 text; save it as UTF-8 CSV"
         raise InputError(msg, path=name, line=text.count("\n", 0, text.index("\x00")) + 1)

@@ -86,7 +86,8 @@ def ljung_box(residuals: np.ndarray, lags: int | None = None) -> TestResult:
     # statsmodels' acorr_ljungbox, step for step (its import takes 0.5 s)
     xo = x - x.mean()
     acov = np.array([xo @ xo, *(xo[k:] @ xo[:-k] for k in range(1, lags + 1))]) / n
-    acf = acov / acov[0]
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant residuals: no test (NaN)
+        acf = acov / acov[0]
     q = n * (n + 2) * np.cumsum(acf[1:] ** 2 / (n - np.arange(1, lags + 1)))[lags - 1]
     return TestResult(
         "ljung_box", float(q), float(chi2_sf(q, lags)),

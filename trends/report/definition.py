@@ -351,7 +351,7 @@ def _section(kind: type, data: object, name: str, section: str) -> Any:
         if key in CHOICES and value not in CHOICES[key]:
             msg = f"expected one of {', '.join(CHOICES[key])}"
             raise InputError(msg, path=name, column=f"{section}.{key}", value=value)
-        if key in MONTH_KEYS and value:
+        if key in MONTH_KEYS:  # an empty month is a slip (a template left blank), not "none"
             value = str(parse_month(value, f"{section}.{key}", path=name))
         if key in RANGES:
             value = _number(value, key, name, section)
