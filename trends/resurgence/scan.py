@@ -60,7 +60,7 @@ SideBySide = Literal["threads", "processes", "auto"]
 SCREEN = 5  # months per bootstrap series refitted in full after ranking by score
 MAX_MEAN_RATIO = 100.0
 """A break model whose fitted mean exceeds the largest count this many times does not describe
-the series (49 real series stay within 2.7 times; a few spikes among zeros reach 1e7)."""
+the series (52 real series stay within 2.7 times; a few spikes among zeros reach 1e7)."""
 
 
 @dataclass(frozen=True)
