@@ -16,9 +16,10 @@ from trends.minimums import MIN_ACTIVE_MONTHS, YEAR
 from trends.resurgence.bootstrap_t import Pivot, exp_pair
 from trends.resurgence.gates import Borderline, Gates, refined
 from trends.resurgence.level import LevelChange, later_step, level_change
+from trends.resurgence.scan import ABSURD_RATIO
 from trends.resurgence.verdict_parts import Flag, WindowResult, noise_settings
 from trends.resurgence.window import MIN_STABLE, FoundBreak, PrePeriod, sensitivity_starts
-from trends.resurgence.wording import month_name
+from trends.resurgence.wording import count_words, month_name
 from trends.validate import month_position
 
 LEVEL = 0.05
@@ -28,7 +29,6 @@ NEAR = 6  # a break found this close to the month asked about is taken to be the
 FIRST_YEAR = 12  # months from the month asked about checked on their own (see first_year)
 MIN_ACTIVE = MIN_ACTIVE_MONTHS  # months with a non-zero count before the break
 MIN_EVENTS = 20  # counted before the break
-ABSURD_RATIO = 100.0
 WIDE = 25.0  # an interval spanning more than this factor answers nothing
 NOT_FINDINGS = ("absurd_counterfactual", "uninformative")
 
@@ -66,10 +66,10 @@ def absurd_flags(test: LevelChange) -> list[Flag]:
             or abs(test.excess) > window_total):
         return [Flag("absurd_counterfactual", (
             f"the trend before {month_name(test.break_month)}, carried on, expects "
-            f"{test.expected_after:,.0f} from {month_name(test.break_month)} to "
+            f"{count_words(test.expected_after)} from {month_name(test.break_month)} to "
             f"{month_name(test.end)} against "
-            f"{test.observed_after:,.0f} observed (level ratio {ratio:.3g}): the trend cannot "
-            "be extrapolated that far, and no level change is reported"), True)]
+            f"{count_words(test.observed_after)} observed (level ratio {ratio:.3g}): the trend "
+            "cannot be extrapolated that far, and no level change is reported"), True)]
     low, high = test.level_ratio_ci
     if high > WIDE * low and low <= 1.0 <= high:
         return [Flag("uninformative", (

@@ -58,6 +58,9 @@ _SLOW_CALIBRATION = 0.3  # seconds
 MIN_TESTED_MONTHS = 2 * MIN_ACTIVE_MONTHS  # months with a count for a p-value (5 a side)
 SideBySide = Literal["threads", "processes", "auto"]
 SCREEN = 5  # months per bootstrap series refitted in full after ranking by score
+ABSURD_RATIO = 100.0
+"""A level ratio beyond this factor either way says the trend before cannot be carried on
+(in the verdict too: :func:`trends.resurgence.checks.absurd_flags`)."""
 MAX_MEAN_RATIO = 100.0
 """A break model whose fitted mean exceeds the largest count this many times does not describe
 the series (52 real series stay within 2.7 times; a few spikes among zeros reach 1e7)."""
@@ -110,6 +113,9 @@ class BreakScanResult(ResultView):
             f"Confidence set (LR within {chi2_ppf(0.95, 1):.2f} of the maximum): {months}"
             + ("; every candidate month: the data do not place a break"
                if len(self.confidence_set) == len(self.scan) else ""),
+            *(["With no p-value, the break month and its confidence set only say where the "
+               "scan's models fit best, not that anything changed."]
+              if self.p_value_note else []),
         ])
 
     def _inference_text(self) -> str:
@@ -239,8 +245,8 @@ def detect_break(
         When the best break model's fitted mean in some month exceeds the
         largest count this many times, the model does not describe the series
         (it chases a few spikes with means of up to 1e13 where the count was
-        0): the bootstrap, which draws from it, is not run, and the level
-        ratio is not estimated.
+        0): the bootstrap, whose noise is estimated from that model's
+        residuals, is not run, and the level ratio is not estimated.
     side_by_side : {"threads", "processes", "auto"}
         How the bootstrap's chunks share the cores: threads, forked processes
         (for fits that creep towards infinite coefficients, whose many small
@@ -311,8 +317,11 @@ def detect_break(
     cutoff = float(chi2_ppf(confidence_level, 1))
     months = [str(series.index[k]) for k in positions]
     conf = tuple(m for m, v in zip(months, lr, strict=True) if v >= sup - cutoff)
-    post = 2
-    level_note = _level_note(values, positions[best]) or runaway_short
+    post = 2  # the level-change column of each break design
+    with np.errstate(over="ignore"):
+        ratio = float(np.exp(observed.alt.beta[best, 0, post]))
+    level_note = (_level_note(values, positions[best]) or runaway_short
+                  or _absurd_note(ratio))
     return BreakScanResult(
         break_month=months[best],
         statistic=sup,
@@ -322,7 +331,7 @@ def detect_break(
         family=family,
         n_months=n,
         min_segment_months=min_segment_months,
-        level_ratio=math.nan if level_note else float(np.exp(observed.alt.beta[best, 0, post])),
+        level_ratio=math.nan if level_note else ratio,
         scan=pd.DataFrame({"month": months, "lr": lr}),
         bootstrap_statistics=boot,
         n_not_converged=int((~observed.alt.converged).sum()),
@@ -361,6 +370,23 @@ def _runaway(
     return (f"the break model fits a mean of {_large(mean[at])} in {months[at]}, {times}; "
             "it does not describe these counts",
             f"the break model's fitted mean reaches {times}")
+
+
+def _absurd_note(ratio: float) -> str:
+    """Why a level ratio too far from 1 is not given, or "" when it is not.
+
+    Examples
+    --------
+    >>> _absurd_note(0.4)
+    ''
+    >>> _absurd_note(2e-5).split(":")[0]
+    'the trend before the break, carried on, gives a level ratio of 2e-05'
+
+    """
+    if 1.0 / ABSURD_RATIO <= ratio <= ABSURD_RATIO:
+        return ""
+    return (f"the trend before the break, carried on, gives a level ratio of {ratio:.2g}: "
+            "the trend cannot be extrapolated that far")
 
 
 def _large(x: float) -> str:

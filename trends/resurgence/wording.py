@@ -55,6 +55,20 @@ def month_name(month: object) -> str:
     return pd.Period(str(month), freq="M").strftime("%B %Y")
 
 
+def count_words(value: float) -> str:
+    """A count in digits up to a trillion, then in powers of ten.
+
+    Examples
+    --------
+    >>> count_words(1020919.4), count_words(5.378e30), count_words(float("inf"))
+    ('1,020,919', '5.4e+30', 'infinitely many')
+
+    """
+    if math.isinf(value):
+        return "infinitely many"
+    return f"{value:,.0f}" if abs(value) < 1e12 else f"{value:.2g}"
+
+
 def _num(value: float) -> str:
     if not math.isfinite(value):
         return "n/a"
