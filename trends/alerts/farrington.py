@@ -132,6 +132,19 @@ def _reference_mask(
     return levels
 
 
+def reference_positions(k: int, years_back: int, window_half_width: int) -> np.ndarray:
+    """Months the expected level of month ``k`` is fitted to (one period, R's defaults).
+
+    Examples
+    --------
+    >>> reference_positions(30, 2, 1).tolist()
+    [5, 6, 7, 17, 18, 19]
+
+    """
+    w = window_half_width
+    return np.flatnonzero(_reference_mask(k + w + 1, k, years_back, w, 1, w))
+
+
 def _assess(
     y: np.ndarray, k: int, opts: dict[str, object]
 ) -> tuple[float, tuple[float, float], bool | None, float, bool]:
@@ -165,7 +178,8 @@ def _assess(
         mu0, _ = _predict(model, x0_arr, yy)
         j = model.x_names.index("trend")
         se = np.sqrt(model.fit.r_inv[j] @ model.fit.r_inv[j] * _summary_dispersion(model, yy))
-        pval = 2 * t_sf(abs(model.fit.coef[j] / se), model.fit.df_residual)
+        with np.errstate(divide="ignore"):  # a reference series fitted exactly: se 0, t infinite
+            pval = 2 * t_sf(abs(model.fit.coef[j] / se), model.fit.df_residual)
         trend_used = bool(b >= 3 and pval < 0.05 and mu0 <= yy.max())
         if not trend_used:
             keep = [i for i, nm in enumerate(names) if nm != "trend"]
@@ -306,7 +320,7 @@ def farrington(
     if not 1e-10 <= alpha < 0.5:
         # each bound is a one-sided (1 - alpha) quantile: from 0.5 on the bounds cross, and
         # below 1e-10 the quantile of 1 - alpha, as R computes it, loses its digits to rounding
-        msg = (f"alpha must lie from 1e-10 up to 0.5 (0.05: a false alarm in about 1 "
+        msg = (f"alpha must be at least 1e-10 and below 0.5 (0.05: a false alarm in about 1 "
                f"month in 20 on each side); got {alpha!r}")
         raise OptionError(msg)
     if len(limit54) != 2 or limit54[0] < 0 or limit54[1] < 1:

@@ -14,6 +14,8 @@ an independence working model). With c = 0 it is the model-based A^-1.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from trends.models.latent import fit_latent_grid, residual_autocovariances
@@ -64,7 +66,7 @@ def latent_standard_error(
     info = np.einsum("np,bn,nq->bpq", X, weight, X)
     unit = np.zeros((len(mu), X.shape[1]))
     unit[:, column] = 1.0
-    a = np.linalg.solve(info, unit[..., None])[..., 0]
+    a = _solve_each(info, unit)
     base = a[:, column]
     v = weight * (a @ X.T)
     extra = np.zeros(len(mu))
@@ -75,7 +77,32 @@ def latent_standard_error(
         if not np.any(c > _NEGLIGIBLE):
             break
         extra += 2.0 * c * np.sum(v[:, :-k] * v[:, k:], axis=1)
-    return np.sqrt(np.maximum(base + extra, base))
+    with np.errstate(invalid="ignore"):  # a singular refit's NaN (see _solve_each)
+        return np.sqrt(np.maximum(base + extra, base))
+
+
+def _solve_each(info: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``info[b] x = rhs[b]`` for every b; NaN where ``info[b]`` is singular.
+
+    A refit whose means all but vanish (a level run off to zero among a few
+    spikes) has a singular information matrix: its standard error is not a
+    number, and the bootstrap leaves that replicate out.
+
+    Examples
+    --------
+    >>> info = np.stack([np.eye(2), np.zeros((2, 2))])
+    >>> _solve_each(info, np.ones((2, 2))).tolist()
+    [[1.0, 1.0], [nan, nan]]
+
+    """
+    try:
+        return np.linalg.solve(info, rhs[..., None])[..., 0]
+    except np.linalg.LinAlgError:  # the same solves one by one (the same digits)
+        out = np.full(rhs.shape, np.nan)
+        for b in range(len(info)):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                out[b] = np.linalg.solve(info[b], rhs[b])
+        return out
 
 
 def residual_moments(

@@ -68,7 +68,7 @@ def zero_probability(mu: np.ndarray, theta: float | np.ndarray) -> np.ndarray:
     theta = np.asarray(theta, dtype=float)[..., None]  # one theta per series (last axis)
     finite = np.isfinite(theta)
     safe = np.where(finite, theta, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # mu / theta past 1e308: 0
         nb = np.exp(-safe * np.log1p(mu / safe))
     return np.asarray(np.where(finite, nb, np.exp(-mu)))
 

@@ -141,7 +141,7 @@ def band(
     """Basic-bootstrap band of ``means`` from the refits' log-scale ``shifts`` (B, n)."""
     high, low = np.quantile(shifts, [(1 + confidence_level) / 2, (1 - confidence_level) / 2],
                             axis=0)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # a mean of 0 by an infinite shift: NaN
         return means * np.exp(-high), means * np.exp(-low)
 
 

@@ -55,12 +55,12 @@ def counterfactual(fit: CountFit, position: int, *, draws: int = 2000, seed: int
     cov = fit.glm.cov if cov is None else cov
     inflated = isinstance(fit.glm, ZeroInflatedFit)
     if isinstance(fit.glm, ZeroInflatedFit):
-        joint = rng.multivariate_normal(np.r_[fit.glm.beta, fit.glm.inflation_logit],
-                                        fit.glm.joint_cov, size=draws, method="cholesky")
+        joint = _normal_draws(rng, np.r_[fit.glm.beta, fit.glm.inflation_logit],
+                              fit.glm.joint_cov, draws)
         coef, keep = joint[:, :-1], special.expit(-joint[:, -1])
         keep_point = 1.0 - fit.glm.inflation_probability
     else:
-        coef = rng.multivariate_normal(fit.glm.beta, cov, size=draws, method="cholesky")
+        coef = _normal_draws(rng, fit.glm.beta, cov, draws)
         keep, keep_point = np.ones(draws), 1.0
     if "lag" in design:
         j = list(design.columns).index("lag")
@@ -106,3 +106,26 @@ def counterfactual(fit: CountFit, position: int, *, draws: int = 2000, seed: int
     totals = observed.sum() - sims.sum(axis=1)
     interval = (float(np.quantile(totals, 0.025)), float(np.quantile(totals, 0.975)))
     return table, float(observed.sum() - point.sum()), interval
+
+
+def _normal_draws(rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray,
+                  draws: int) -> np.ndarray:
+    """``draws`` coefficient vectors from N(mean, cov), by Cholesky as always where it exists.
+
+    A bootstrap covariance can be singular (every refit of a series of ones
+    and one month of a billion gives one coefficient the same value); its
+    draws then come from its eigen-decomposition, which needs no inverse.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> _normal_draws(rng, np.zeros(2), np.array([[1.0, 1.0], [1.0, 1.0]]), 3).shape
+    (3, 2)
+
+    """
+    state = rng.bit_generator.state
+    try:
+        return rng.multivariate_normal(mean, cov, size=draws, method="cholesky")
+    except np.linalg.LinAlgError:
+        rng.bit_generator.state = state
+        return rng.multivariate_normal(mean, cov, size=draws, method="eigh", check_valid="ignore")

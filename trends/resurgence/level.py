@@ -188,14 +188,18 @@ def level_change(
                                         (math.nan, math.nan), (math.nan, math.nan)))
     cf_design = X_level.copy()
     cf_design[:, j_level] = 0.0
-    expected = np.exp(cf_design @ beta[0] + log_offset)
+    with np.errstate(over="ignore"):  # a trend before run off to infinity: an absurd baseline
+        expected = np.exp(cf_design @ beta[0] + log_offset)
     after = slice(position, None)
     # each bootstrap series' excess minus the excess its own model implies
-    boot_expected = np.exp(refit.beta[0] @ cf_design[after].T + log_offset[after]).sum(axis=1)
-    boot_excess = sims[:, after].sum(axis=1) - boot_expected
-    true_excess = mean[after].sum() - expected[after].sum()
-    shift = np.quantile(boot_excess - true_excess, [(1 + confidence_level) / 2,
-                                                     (1 - confidence_level) / 2])
+    # a refit heading to an infinite level expects inf: its excess is -inf, and a quantile
+    # between it and a finite one is NaN (an interval with no end there)
+    with np.errstate(over="ignore", invalid="ignore"):
+        boot_expected = np.exp(refit.beta[0] @ cf_design[after].T + log_offset[after]).sum(axis=1)
+        boot_excess = sims[:, after].sum(axis=1) - boot_expected
+        true_excess = mean[after].sum() - expected[after].sum()
+        shift = np.quantile(boot_excess - true_excess, [(1 + confidence_level) / 2,
+                                                         (1 - confidence_level) / 2])
     observed_after = float(values[after].sum())
     excess = observed_after - float(expected[after].sum())
     fitted_band = band(mean, refit.beta[0] @ X_level.T - X_level @ beta[0], confidence_level)
