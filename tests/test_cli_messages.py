@@ -285,13 +285,19 @@ def test_alerts_and_forecasts_say_which_months_are_preliminary(capsys):
                          "--preliminary-from", "2025-01")
     assert status == 0
     assert out.startswith("Syria 2026-02: observed 81 (a preliminary figure), expected")
-    assert out.endswith("(the 13 months before it from 2025-01 are preliminary too, and the "
-                        "expected level may draw on them)\n")
+    # Farrington's reference windows of 2026-02 take in 2024-11 to 2025-05; ACLED's the year before
+    assert out.endswith("; the expected level draws on 5 earlier preliminary months\n")
+    status, out, _ = run(capsys, "alerts", COUNTRY, "--measure", "syria_killed_best",
+                         "--preliminary-from", "2025-01", "--method", "acled")
+    assert out.endswith("; the expected level draws on 12 earlier preliminary months\n")
+    status, out, _ = run(capsys, "alerts", COUNTRY, "--measure", "syria_killed_best",
+                         "--preliminary-from", "2025-06", "--json")
+    assert json.loads(out)["preliminary_baseline"] == 0
     status, out, _ = run(capsys, "alerts", COUNTRY, "--measure", "syria_killed_best",
                          "--month", "2024-12", "--preliminary-from", "2025-01", "--json")
     found = json.loads(out)
     assert status == 0 and found["preliminary"] is False
-    assert found["preliminary_from"] == "2025-01" and found["preliminary_history"] == 0
+    assert found["preliminary_from"] == "2025-01" and found["preliminary_baseline"] == 0
     status, out, _ = run(capsys, "forecast", SYRIA_IS, "--horizon", "1",
                          "--preliminary-from", "2019-01")
     assert status == 0

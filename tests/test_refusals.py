@@ -99,8 +99,8 @@ def test_an_alert_level_from_one_half_or_too_small_to_compute_is_refused(capsys,
     """From 0.5 the bounds cross; at 1e-300 every bound was "not computed", with no reason."""
     status, _, err = run(capsys, "alerts", plain, "--measure", "killed", "--years-back", "2",
                          "--alpha", alpha)
-    assert status == 2 and err == ("trends alerts: error: --alpha must be a number from 1e-10 "
-                                   f"and below 0.5; got {float(alpha)}")
+    assert status == 2 and err == ("trends alerts: error: --alpha must be a number of at least "
+                                   f"1e-10 and below 0.5; got {float(alpha)}")
 
 
 def test_a_png_too_large_to_draw_is_refused_before_anything_runs(capsys, plain, tmp_path):
@@ -322,5 +322,59 @@ def test_a_backtest_of_a_constant_series_says_why_its_skill_is_not_a_number(caps
     pd.DataFrame({"month": MONTHS, "killed": 40}).to_csv(path, index=False)
     status, out, err = run(capsys, "backtest", path, "--measure", "killed")
     assert status == 0 and "warning" not in err
-    assert out.rstrip().endswith("NaN: last_value forecast every month exactly (CRPS 0), so no "
-                                 "method can be compared with it by skill")
+    assert out.rstrip().endswith("NaN: the last_value baseline forecast every month exactly "
+                                 "(CRPS 0), so no method can be compared with it by skill")
+
+
+MASSACRES = (  # counts of 0-9 a month and two massacres (767 and 432, then 899), from 2016-01
+    "0,2,0,0,0,4,6,767,432,0,1,3,4,5,5,1,8,0,3,0,3,9,6,0,0,0,5,0,5,2,0,4,3,0,0,3,8,899,8,4,1,4,"
+    "4,6,2,0,0,4,5,0,1,2,4,0,6,0,0,0,7,3,0,0,4,3,6,7,4,0,0,0,8,6,0,0,0,0,6,0,0,4,0,0,0,0")
+
+
+def test_a_scan_gives_no_level_ratio_the_trend_before_cannot_reach(capsys, tmp_path):
+    """The break lands on the first candidate month after the massacres, where the trend before
+    carried on is vast: the ratio read 0.000. The verdict's bound applies (100 either way)."""
+    path = tmp_path / "massacres.csv"
+    months = pd.period_range("2016-01", periods=84, freq="M").astype(str)
+    pd.DataFrame({"month": months, "killed": [int(c) for c in MASSACRES.split(",")]}).to_csv(
+        path, index=False)
+    status, out, _ = run(capsys, "detect", path, "--measure", "killed", "--json",
+                         "--bootstrap", "99")
+    found = json.loads(out)
+    assert status == 0 and found["level_ratio"] is None and found["p_value"] is not None
+    assert found["level_ratio_note"] == ("the trend before the break, carried on, gives a level "
+                                         "ratio of 0.00014: the trend cannot be extrapolated "
+                                         "that far")
+
+
+def test_a_scan_without_a_p_value_says_its_break_month_is_no_finding(capsys, tmp_path):
+    path = tmp_path / "sparse.csv"
+    counts = np.zeros(48, dtype=int)
+    counts[[3, 30]] = 5
+    pd.DataFrame({"month": MONTHS, "killed": counts}).to_csv(path, index=False)
+    status, out, _ = run(capsys, "detect", path, "--measure", "killed")
+    assert status == 0 and out.rstrip().endswith(
+        "With no p-value, the break month and its confidence set only say where the scan's "
+        "models fit best, not that anything changed.")
+
+
+SPIKES = {7: 883971, 12: 428942, 17: 802179, 20: 443849, 38: 285583, 44: 901553, 48: 155731,
+          49: 172904, 55: 402222, 57: 324104, 59: 729783, 65: 881292, 72: 663883, 74: 866367,
+          76: 501695}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("command", "counts"), [
+    ("assess", SPIKES),  # a singular information matrix in a bootstrap refit: a traceback
+    ("test", {**dict.fromkeys(range(83), 1), 83: 10**9}),  # a singular bootstrap covariance
+])
+def test_extreme_series_are_analysed_without_tracebacks_or_warnings(capsys, tmp_path, command,
+                                                                    counts):
+    path = tmp_path / "extreme.csv"
+    values = np.zeros(84, dtype=np.int64)
+    values[list(counts)] = list(counts.values())
+    months = pd.period_range("2018-01", periods=84, freq="M").astype(str)
+    pd.DataFrame({"month": months, "killed": values}).to_csv(path, index=False)
+    status, out, err = run(capsys, command, path, "--measure", "killed", "--since", "2021-06",
+                           "--max-count", "10000000000")
+    assert status == 0 and "warning" not in err and out

@@ -52,7 +52,8 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$", re.ASCII)  # not "２０２５-01"
 """A month as every table and option writes it: YYYY-MM."""
-_FIRST_DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-01$", re.ASCII)
+_FIRST_DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-01([ T]00:00(:00(\.0+)?)?)?$", re.ASCII)
+"""A month's first day, at midnight if a time is written (as spreadsheets export dates)."""
 _WHOLE = re.compile(r"^\+?(\d+)(?:\.0*)?$", re.ASCII)
 
 
@@ -197,7 +198,8 @@ def check_options(options: Mapping[str, Any]) -> None:
             low = 0 if options.get("command") == "test" else low
         if rule.below_high and not (low or 0) <= value < (rule.high or 0):
             # "from 1e-10 to 0.5" would read as if 0.5 were allowed
-            msg = f"must be a number from {_show(low or 0)} and below {_show(rule.high or 0)}"
+            msg = (f"must be a number of at least {_show(low or 0)} and below "
+                   f"{_show(rule.high or 0)}")
             raise _error(msg, name=rule.flag, value=value)
         check_range(rule.flag, value, low=low, high=rule.high, whole=rule.whole)
         if rule.above_low and value == low:
@@ -316,9 +318,9 @@ def parse_month_column(
 
     Examples
     --------
-    >>> parse_month_column(pd.Series(["2020-01", "2020-02-01"]), column="month", path="f",
-    ...                    lines=pd.Series([2, 3])).tolist()
-    ['2020-01', '2020-02']
+    >>> parse_month_column(pd.Series(["2020-01", "2020-02-01", "2020-03-01 00:00:00"]),
+    ...                    column="month", path="f", lines=pd.Series([2, 3, 4])).tolist()
+    ['2020-01', '2020-02', '2020-03']
 
     """
     text = as_text(raw)

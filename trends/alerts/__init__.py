@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from trends.alerts.acled import acled_heuristic
@@ -23,6 +24,7 @@ __all__ = [
     "Side",
     "acled_heuristic",
     "alerts",
+    "baseline_positions",
     "farrington",
     "glrnb",
 ]
@@ -77,3 +79,30 @@ def alerts(
     if method == "glrnb":
         return glrnb(y, months=months, side=side, **options)
     return acled_heuristic(y, months=months, side=side, **options)
+
+
+def baseline_positions(
+    k: int, method: AlertMethod = "farrington", **options: Any
+) -> np.ndarray:
+    """Positions of the earlier months whose counts the expected level of month ``k`` draws on.
+
+    Farrington's reference windows in past years (its current window left
+    out), ACLED's ``baseline_months`` before it, and for GLR (monitoring
+    from ``k``) every month before it.
+
+    Examples
+    --------
+    >>> baseline_positions(40, "farrington", years_back=2, window_half_width=1).tolist()
+    [15, 16, 17, 27, 28, 29]
+    >>> baseline_positions(40, "acled").tolist()[:2], len(baseline_positions(40, "glrnb"))
+    ([28, 29], 40)
+
+    """
+    if method == "farrington":
+        from trends.alerts.farrington import reference_positions
+
+        return reference_positions(k, int(options.get("years_back", 3)),
+                                   int(options.get("window_half_width", 3)))
+    if method == "acled":
+        return np.arange(max(0, k - int(options.get("baseline_months", 12))), k)
+    return np.arange(k)

@@ -88,20 +88,14 @@ def run(args: argparse.Namespace) -> int:
             "trend": not args.no_trend,
             "reweight": not args.no_reweight,
         }
-    settings = {"month": args.month, "method": args.method, "side": args.side, "options": options}
+    settings = {"month": args.month, "method": args.method, "side": args.side, "options": options,
+                "preliminary": None if preliminary is None else str(preliminary)}
     with region_bar("alerts", len(series), f"{len(series)} series"):
         jobs = [(region, y, settings, bool(args.by)) for region, y in series]
         results = map_regions(_alert_row, jobs, **where_to_run(args))
     stop_if_none_analysed(results, "assessed")
     rows = [{"region": r.name, "month": settings["month"], "note": r.summary()}
             if isinstance(r, NotAnalysed) else r for r in results]
-    if preliminary is not None:
-        for row in rows:
-            if "note" not in row:
-                row["preliminary_from"] = str(preliminary)
-                row["preliminary"] = row["month"] >= preliminary
-                row["preliminary_history"] = max(0, (parse_month(row["month"], "month")
-                                                     - parse_month(preliminary, "month")).n)
     if args.json:
         out = rows if args.by else rows[0]
         print_json(out)
@@ -113,11 +107,10 @@ def run(args: argparse.Namespace) -> int:
             flag = f"ALARM ({row['direction']})" if row["alarm"] else "no alarm"
             late = " (a preliminary figure)" if row.get("preliminary") else ""
             history = ""
-            if row.get("preliminary_history"):
-                many = row["preliminary_history"]
-                history = (f" (the {many} month{'s' if many > 1 else ''} before it from "
-                           f"{row['preliminary_from']} {'are' if many > 1 else 'is'} preliminary "
-                           "too, and the expected level may draw on them)")
+            if row.get("preliminary_baseline"):
+                many = row["preliminary_baseline"]
+                history = (f"; the expected level draws on {many} earlier preliminary "
+                           f"month{'s' if many > 1 else ''}")
             low, high, what = (("drop_threshold", "surge_threshold", "thresholds")
                                if "surge_threshold" in row else
                                ("lower_bound", "upper_bound", "bounds"))
@@ -150,6 +143,7 @@ def _alert(region: str, y: pd.Series, settings: dict[str, Any]) -> dict[str, Any
     result = alerts(y, [str(month)], method=method, side=side, **settings["options"])
     last = result.tidy().iloc[-1]
     return {
+        **_preliminary(y, month, settings),
         "region": region,
         "month": str(last["month"]),
         "method": method,
@@ -168,6 +162,19 @@ def _alert(region: str, y: pd.Series, settings: dict[str, Any]) -> dict[str, Any
         **{name: finite_or_none(last[name]) for name in ("drop_threshold", "surge_threshold")
            if name in last},
     }
+
+
+def _preliminary(y: pd.Series, month: pd.Period, settings: dict[str, Any]) -> dict[str, Any]:
+    """Whether the month's figure is preliminary, and how many of its baseline's months are."""
+    from trends.alerts import baseline_positions
+
+    if settings["preliminary"] is None:
+        return {}
+    first = parse_month(settings["preliminary"], "--preliminary-from")
+    k = (month - y.index[0]).n  # the month's position: the index is every month, in order
+    used = y.index[baseline_positions(k, settings["method"], **settings["options"])]
+    return {"preliminary_from": str(first), "preliminary": bool(month >= first),
+            "preliminary_baseline": int((used >= first).sum())}
 
 
 def _num(value: float | None) -> str:

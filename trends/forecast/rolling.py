@@ -163,8 +163,9 @@ class BacktestResult(ResultView):
             exact = sorted(set(table.loc[table["skill"].isna() & table["best_baseline"].notna(),
                                          "best_baseline"]))
             if exact and models["skill"].isna().any():
-                lines.append(f"NaN: {', '.join(exact)} forecast every month exactly "
-                             "(CRPS 0), so no method can be compared with it by skill")
+                which = ", ".join(f"the {name} baseline" for name in exact)
+                lines.append(f"NaN: {which} forecast every month exactly (CRPS 0), so no "
+                             "method can be compared with it by skill")
         return "\n".join(lines)
 
     def _left_out_lines(self) -> list[str]:

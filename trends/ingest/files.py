@@ -208,10 +208,11 @@ def _decode(data: bytes, name: str, encoding: str) -> str:
         text = data.decode(_codec(encoding))
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        msg = (
-            f"the file is not valid {encoding} text; save it as UTF-8 "
-            "or name its encoding with --encoding (e.g. latin-1)"
-        )
+        msg = (f"the file is not valid {encoding} text; save it as UTF-8 "
+               "or name its encoding with --encoding (e.g. latin-1)"
+               if _codec(encoding) == "utf-8-sig" else
+               f"the file is not valid {encoding} text; check --encoding (a UTF-8 file needs "
+               "none)")
         raise InputError(msg, path=name, line=line, value=data[err.start : err.end]) from err
     except LookupError as err:
         msg = f"unknown encoding {encoding!r}"
