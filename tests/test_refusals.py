@@ -378,3 +378,14 @@ def test_extreme_series_are_analysed_without_tracebacks_or_warnings(capsys, tmp_
     status, out, err = run(capsys, command, path, "--measure", "killed", "--since", "2021-06",
                            "--max-count", "10000000000")
     assert status == 0 and "warning" not in err and out
+
+
+def test_unknown_regions_spelt_alike_but_for_case_are_kept_apart_with_a_word(capsys, tmp_path):
+    path = tmp_path / "case.csv"
+    path.write_text("incident_id,date_start,country,region,killed_best\n"
+                    "a,2020-01-05,Syria,Xyzzy,3\nb,2020-02-05,Syria,xyzzy,2\n")
+    status, out, err = run(capsys, "aggregate", path)
+    assert status == 0 and ",Xyzzy," in out and ",xyzzy," in out
+    assert err.endswith("trends: regions spelt alike but for case or spaces are kept apart: "
+                        "'Xyzzy', 'xyzzy'; to count them as one, map the spellings to one name "
+                        "in an alias file (--aliases)")

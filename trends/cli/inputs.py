@@ -155,7 +155,27 @@ def load_from_args(
     # a monthly table logs only its months outside --start/--end
     if loaded.incidents is not None or any(loaded.log.counts().values()) or args.rejects:
         report_log(args, loaded.rows_read, loaded.log)
+    if "region" in loaded.panel:
+        for names in alike_names(loaded.panel["region"].unique()):
+            CONSOLE.info(f"regions spelt alike but for case or spaces are kept apart: "
+                         f"{', '.join(map(repr, names))}; to count them as one, map the "
+                         "spellings to one name in an alias file (--aliases)")
     return loaded
+
+
+def alike_names(names: Sequence[str]) -> list[list[str]]:
+    """Groups of names that differ only in case or spacing, each sorted.
+
+    Examples
+    --------
+    >>> alike_names(["Xyzzy", "Homs", "xyzzy ", "Idlib"])
+    [['Xyzzy', 'xyzzy ']]
+
+    """
+    groups: dict[str, list[str]] = {}
+    for name in sorted(names):
+        groups.setdefault(" ".join(name.casefold().split()), []).append(name)
+    return [group for group in groups.values() if len(group) > 1]
 
 
 def report_log(args: argparse.Namespace, rows_read: int, log: RowLog) -> None:
