@@ -156,7 +156,7 @@ def load_from_args(
     if loaded.incidents is not None or any(loaded.log.counts().values()) or args.rejects:
         report_log(args, loaded.rows_read, loaded.log)
     if "region" in loaded.panel:
-        for names in alike_names(loaded.panel["region"].unique()):
+        for names in alike_names(loaded.panel["region"].unique().tolist()):
             CONSOLE.info(f"regions spelt alike but for case or spaces are kept apart: "
                          f"{', '.join(map(repr, names))}; to count them as one, map the "
                          "spellings to one name in an alias file (--aliases)")
