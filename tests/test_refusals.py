@@ -389,3 +389,40 @@ def test_unknown_regions_spelt_alike_but_for_case_are_kept_apart_with_a_word(cap
     assert err.endswith("trends: regions spelt alike but for case or spaces are kept apart: "
                         "'Xyzzy', 'xyzzy'; to count them as one, map the spellings to one name "
                         "in an alias file (--aliases)")
+
+
+FOUR_SPIKES = {17: 643_457, 38: 863_579, 66: 569_247, 83: 283_347}  # among 80 zero months
+
+
+def four_spikes(tmp_path) -> Path:
+    values = np.zeros(84, dtype=np.int64)
+    values[list(FOUR_SPIKES)] = list(FOUR_SPIKES.values())
+    path = tmp_path / "spikes.csv"
+    months = pd.period_range("2018-01", periods=84, freq="M").astype(str)
+    pd.DataFrame({"month": months, "killed": values}).to_csv(path, index=False)
+    return path
+
+
+def test_a_count_model_whose_means_run_off_to_infinity_is_refused_with_the_reason():
+    """Its fit ended with coefficients near 1e10 and infinite means, and the zero-excess test
+    then crashed drawing from them."""
+    from trends.errors import DataError
+    from trends.models import CountModel
+
+    y = pd.Series(0, index=pd.period_range("2018-01", periods=84, freq="M"), name="killed")
+    y.iloc[list(FOUR_SPIKES)] = list(FOUR_SPIKES.values())
+    with pytest.raises(DataError, match=r"^series 'killed': the count model's fitted means run "
+                                        r"off to infinity; 4 months with a count among 84 "
+                                        r"cannot fix its 6 coefficients$"):
+        CountModel().fit(y)
+
+
+@pytest.mark.slow
+def test_a_report_on_four_spikes_among_zeros_shows_the_counts_without_a_trend(capsys, tmp_path):
+    out = tmp_path / "out"
+    status, _, err = run(capsys, "report", four_spikes(tmp_path), "--measure", "killed",
+                         "--since", "2021-06", "--out", out, "--max-count", "10000000000")
+    assert status == 0 and "warning" not in err
+    page = (out / "spikes-2024-12.html").read_text(encoding="utf-8")
+    assert "Killed per month: observed (no trend model fits these counts)" in page
+    assert "only 2 months with any count and 1,507,036 counted" in page

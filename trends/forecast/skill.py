@@ -97,7 +97,7 @@ def skill_of(checked: pd.DataFrame, horizon: int) -> tuple[Skill | None, str | N
         },
     )
     warning = None
-    if ratio > 1:
+    if round(ratio, 3) > 1:  # as printed: "ratio 1.000, as good as the best" is no warning
         warning = (
             f"in its backtest on this series the default forecaster did worse than the "
             f"{best} baseline (CRPS ratio {ratio:.3f}); prefer that baseline's forecast here"

@@ -304,10 +304,17 @@ class CountModel:
         X, names = design.to_numpy(), tuple(design.columns)
         cov_type = "hac" if self.autocorrelation == "hac" else "fisher"
         kwargs = {"names": names, "offset": offset, "hac_lags": self.hac_lags}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ModelWarning)
-            poisson = fit_glm(values, X, family="poisson", **kwargs)  # type: ignore[arg-type]
-            negbin = fit_glm(values, X, family="negbin", **kwargs)  # type: ignore[arg-type]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ModelWarning)
+                poisson = fit_glm(values, X, family="poisson", **kwargs)  # type: ignore[arg-type]
+                negbin = fit_glm(values, X, family="negbin", **kwargs)  # type: ignore[arg-type]
+        except DataError as err:
+            active = int(np.count_nonzero(values))
+            msg = (f"series {label!r}: the count model's fitted means run off to infinity; "
+                   f"{active} month{'s' * (active != 1)} with a count among {len(values)} "
+                   f"cannot fix its {p} coefficients")
+            raise DataError(msg) from err
         over = overdispersion_lr(poisson, negbin)
         base = choose_family(over)
         zeros = zero_excess_test(values, X, negbin if base == "negbin" else poisson, offset=offset)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from trends.errors import ModelWarning
+from trends.errors import DataError, ModelWarning
 from trends.models.batched import fit_batch
 from trends.models.families import irls_weights
 from trends.options import CovType, GlmFamily
@@ -161,7 +161,12 @@ def fit_glm(
             ModelWarning,
             stacklevel=2,
         )
-    mu = np.exp(X @ beta + off)
+    with np.errstate(over="ignore"):
+        mu = np.exp(X @ beta + off)
+    if not np.all(np.isfinite(mu)):
+        msg = (f"the {family} fit's means run off to infinity: the counts cannot fix its "
+               f"{X.shape[1]} coefficients")
+        raise DataError(msg)
     w = irls_weights(mu, None if not math.isfinite(theta) else np.array(theta))
     info = X.T @ (w[:, None] * X)
     cov = np.linalg.inv(info)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from trends import charts
-from trends.errors import ModelWarning
+from trends.errors import DataError, ModelWarning
 from trends.measures import measure_label
 from trends.models import CountModel
 from trends.models.countmodel import Z975
@@ -38,9 +38,13 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
             "counterfactual_low": cf["expected_low"].where(after),
             "counterfactual_high": cf["expected_high"].where(after),
         })
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ModelWarning)
-        fit = CountModel(family=f.settings.family).fit(f.total)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ModelWarning)
+            fit = CountModel(family=f.settings.family).fit(f.total)
+    except DataError:  # no model fits (a few spikes among zeros): the counts alone
+        return pd.DataFrame({"month": f.total.index.astype(str), "observed": f.total.to_numpy(),
+                             **dict.fromkeys(("fitted", "fitted_low", "fitted_high"), np.nan)})
     X = fit.design.to_numpy()
     eta = X @ fit.glm.beta + fit.offset
     se = np.sqrt(np.einsum("ij,jk,ik->i", X, fit.glm.cov, X))
@@ -101,6 +105,8 @@ def _figures(
         title = f"{label}: observed and fitted trend"
     if "series" in only:
         frame = fitted_frame(f)
+        if test is None and frame["fitted"].isna().all():
+            title = f"{label}: observed (no trend model fits these counts)"
         series_subtitle = subtitle
         if test is not None and len(frame):
             first, last = (month_name(str(m)) for m in (frame["month"].min(), frame["month"].max()))

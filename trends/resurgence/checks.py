@@ -49,7 +49,7 @@ def data_flags(series: pd.Series, position: int) -> list[Flag]:
     before = series.iloc[max(0, position - 120):position]
     active, events = int((before > 0).sum()), float(before.sum())
     if position >= MIN_STABLE and (active < MIN_ACTIVE or events < MIN_EVENTS):
-        counted = (f"only {active} month{'s' * (active != 1)} with any count and {events:.0f} "
+        counted = (f"only {active} month{'s' * (active != 1)} with any count and {events:,.0f} "
                    "counted" if active else "no month with any count")
         flags.append(Flag("sparse", (
             f"{counted} in the {len(before)} months before {month_name(series.index[position])}; "
