@@ -19,6 +19,7 @@ from scipy import special
 from trends.errors import DataError, ModelWarning
 from trends.models.batched import fit_batch
 from trends.models.families import irls_weights
+from trends.models.newton import ETA_LIMIT
 from trends.options import CovType, GlmFamily
 
 Family = GlmFamily
@@ -161,12 +162,12 @@ def fit_glm(
             ModelWarning,
             stacklevel=2,
         )
-    with np.errstate(over="ignore"):
-        mu = np.exp(X @ beta + off)
-    if not np.all(np.isfinite(mu)):
+    eta = X @ beta + off
+    if not np.all(eta <= ETA_LIMIT):  # past the fitter's own cap, a mean of 1e13
         msg = (f"the {family} fit's means run off to infinity: the counts cannot fix its "
                f"{X.shape[1]} coefficients")
         raise DataError(msg)
+    mu = np.exp(eta)
     w = irls_weights(mu, None if not math.isfinite(theta) else np.array(theta))
     info = X.T @ (w[:, None] * X)
     cov = np.linalg.inv(info)
