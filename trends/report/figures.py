@@ -47,10 +47,10 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
                              **dict.fromkeys(("fitted", "fitted_low", "fitted_high"), np.nan)})
     X = fit.design.to_numpy()
     eta = X @ fit.glm.beta + fit.offset
-    se = np.sqrt(np.einsum("ij,jk,ik->i", X, fit.glm.cov, X))
     with np.errstate(over="ignore", invalid="ignore"):
+        se = np.sqrt(np.einsum("ij,jk,ik->i", X, fit.glm.cov, X))
         # a few counts among zeros leave the fit so unsure that its band leaves the float
-        # range: the chart draws no band there rather than one to infinity
+        # range (or its variance rounds below 0): the chart draws no band there
         low, high = (np.exp(eta - Z975 * se), np.exp(eta + Z975 * se))
     unsure = ~(np.isfinite(low) & np.isfinite(high))
     return pd.DataFrame(
