@@ -153,3 +153,17 @@ def test_a_region_of_another_country_is_kept_and_noted(write):
     assert log[["incident_id", "action"]].values.tolist() == [["a1", "note"]]
     assert log["reason"].iloc[0] == ("region 'Anbar' is in Iraq in the gazetteer, the record "
                                      "says 'Syria'; kept as published")
+
+
+def test_a_parquet_file_is_known_by_its_suffix_in_any_case_and_its_errors_name_records(
+        tmp_path):
+    """A folder listed 'E.Parquet' as Parquet, and then it was read as CSV text ('not valid
+    utf-8'); Parquet has no lines, so its errors say "record"."""
+    rows = pd.DataFrame({"incident_id": ["a", "b"], "date_start": ["2020-01-05", "2020-13-05"],
+                         "country": "Syria", "region": "Homs", "killed_best": [1, 2]})
+    rows.to_parquet(tmp_path / "E.Parquet")
+    with pytest.raises(InputError) as caught:
+        read_incidents(tmp_path / "E.Parquet")
+    assert str(caught.value) == (f"{tmp_path / 'E.Parquet'}: record 2: column 'date_start': "
+                                 "unparseable date; expected YYYY-MM-DD, YYYY-MM or YYYY "
+                                 "(value '2020-13-05')")

@@ -22,6 +22,8 @@ class InputError(TrendsError, ValueError):
     "a.csv:3: column 'date_start': bad date (value '2020-13-01')"
     >>> str(InputError("expected int", path="r.toml", column="analysis.seed", value="x"))
     "r.toml: key 'analysis.seed': expected int (value 'x')"
+    >>> str(InputError("bad date", path="a.parquet", line=2))  # Parquet has records, not lines
+    'a.parquet: record 2: bad date'
 
     """
 
@@ -37,7 +39,8 @@ class InputError(TrendsError, ValueError):
         self.path, self.line, self.column, self.value = path, line, column, value
         where = path or ""
         if line is not None:
-            where += f":{line}"
+            parquet = path is not None and path.lower().endswith((".parquet", ".pq"))
+            where += f": record {line}" if parquet else f":{line}"
         parts = [where] if where else []
         if column is not None:  # in a report definition (TOML) it is a key, not a column
             kind = "key" if path is not None and path.endswith(".toml") else "column"

@@ -50,6 +50,18 @@ class RawTable:
 
 
 
+def is_parquet(name: str) -> bool:
+    """Whether a file is read as Parquet: by its suffix, in any case.
+
+    Examples
+    --------
+    >>> is_parquet("events.parquet"), is_parquet("EVENTS.Parquet"), is_parquet("e.csv")
+    (True, True, False)
+
+    """
+    return name.lower().endswith((".parquet", ".pq"))
+
+
 def read_raw(
     path: str | Path,
     *,
@@ -86,7 +98,7 @@ def read_raw(
     name = str(path)
     if engine != "python" and not Path(path).is_dir():
         try:
-            if name.endswith((".parquet", ".pq")):
+            if is_parquet(name):
                 cells, lines, header = read_parquet_arrow(name, limits=limits, columns=columns)
             else:
                 cells, lines, header = read_csv_arrow(
@@ -118,7 +130,7 @@ def iter_raw(
     name = str(path)
     if Path(path).is_dir():
         raise Unsure
-    if name.endswith((".parquet", ".pq")):
+    if is_parquet(name):
         pieces = iter_parquet_arrow(name, limits=limits, columns=columns, rows=rows)
     else:
         pieces = iter_csv_arrow(
@@ -144,7 +156,7 @@ def read_raw_reference(
     if Path(path).is_dir():
         msg = "this is a folder; name the data file inside it"
         raise InputError(msg, path=name)
-    if name.endswith((".parquet", ".pq")):
+    if is_parquet(name):
         return _read_parquet(name, limits)
     try:
         data = read_bytes(path, limits)
@@ -188,7 +200,7 @@ def read_header(path: str | Path, *, encoding: str = "utf-8") -> list[str]:
     """
     name = str(path)
     try:
-        if name.endswith((".parquet", ".pq")):
+        if is_parquet(name):
             import pyarrow.parquet as pq
 
             return list(pq.read_schema(name).names)
