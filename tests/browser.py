@@ -62,7 +62,9 @@ class Browser:
             msg = "chromium is not installed"
             raise BrowserError(msg)
         self.timeout = timeout
-        self._profile = tempfile.TemporaryDirectory(prefix="trends-chromium-")
+        # chromium may still be writing its profile as it exits: a leftover file is no failure
+        self._profile = tempfile.TemporaryDirectory(prefix="trends-chromium-",
+                                                    ignore_cleanup_errors=True)
         to_child, self._write = os.pipe()
         self._read, from_child = os.pipe()
 

@@ -426,3 +426,33 @@ def test_a_report_on_four_spikes_among_zeros_shows_the_counts_without_a_trend(ca
     page = (out / "spikes-2024-12.html").read_text(encoding="utf-8")
     assert "Killed per month: observed (no trend model fits these counts)" in page
     assert "only 2 months with any count and 1,507,036 counted" in page
+
+
+def test_a_series_that_stops_is_not_called_an_absurd_extrapolation(capsys, tmp_path):
+    """About 10 a month, then a year of zeros: the verdict said the trend before 'cannot be
+    extrapolated that far' (level ratio 2.7e-12), as if the trend were at fault."""
+    counts = np.r_[np.random.default_rng(3).poisson(10.0, 48), np.zeros(12, dtype=int)]
+    path = tmp_path / "stops.csv"
+    months = pd.period_range("2000-01", periods=60, freq="M").astype(str)
+    pd.DataFrame({"month": months, "incidents": counts}).to_csv(path, index=False)
+    status, out, _ = run(capsys, "assess", path, "--since", "2004-01", "--direction", "either",
+                         "--json")
+    found = json.loads(out)
+    assert status == 0 and found["verdict"] == "cannot_tell"
+    assert found["flags"][0]["code"] == "none_after"
+    assert found["sentence"].startswith(
+        "Cannot tell whether incidents (all regions) changed at January 2004: none were counted "
+        "in the 12 months from January 2004 to December 2004, against ")
+
+
+def test_a_forecast_after_a_one_off_spike_says_it_treats_it_so(capsys, tmp_path):
+    """95 zero months and then 10,000: the default forecaster caps the spike and gave a 95%
+    interval of 0-5 without a word."""
+    path = tmp_path / "spike.csv"
+    months = pd.period_range("2015-01", periods=96, freq="M").astype(str)
+    pd.DataFrame({"month": months, "incidents": np.r_[np.zeros(95, dtype=int), 10_000]}).to_csv(
+        path, index=False)
+    status, out, _ = run(capsys, "forecast", path, "--horizon", "3", "--json")
+    assert status == 0 and json.loads(out)["spike_note"] == (
+        "2022-12's 10,000 is over 5 times every other month of the last 12; the forecast "
+        "treats it as a one-off, so its intervals are too low if it starts a new level")

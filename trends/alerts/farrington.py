@@ -327,13 +327,11 @@ def farrington(
         msg = f"limit54 must be (cases >= 0, months >= 1); got {limit54!r}"
         raise OptionError(msg)
     need = _FREQ * years_back + window_half_width
-    n = len(series)
     positions = resolve_months(series, months, default_start=need)
     check_history(
         series, positions, need,
         needs=f"farrington needs {need} months of history before each month assessed "
-        f"(12 * years_back={years_back} + window_half_width={window_half_width}), i.e. "
-        f"{need / _FREQ:.1f} years of the series' {n / _FREQ:.1f}",
+        f"(12 * years_back={years_back} + window_half_width={window_half_width})",
         advice="Assess later months, lower years_back (--years-back), or use a longer series",
     )  # fmt: skip
     opts: dict[str, object] = {

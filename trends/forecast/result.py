@@ -43,6 +43,26 @@ class ForecastResult(ResultView):
     preliminary_from: str | None = None
     """The first month of ``history`` whose figures are preliminary (None: none said to be)."""
 
+    @property
+    def spike_note(self) -> str:
+        """What the default forecaster made of a one-off spike in the last year, or "".
+
+        It caps the spike (:func:`trends.forecast.levels.despike`), so a month
+        of 10,000 after years of zeros gives intervals of a few: right for a
+        one-off, too low if the spike starts a new level.
+        """
+        from trends.forecast.levels import SPIKE_FACTOR, despike
+
+        if self.method != "auto":
+            return ""
+        changed = np.flatnonzero(despike(self.history).to_numpy() != self.history.to_numpy())
+        if not changed.size:
+            return ""
+        at = int(changed[0])
+        return (f"{self.history.index[at]}'s {float(self.history.iloc[at]):,.0f} is over "
+                f"{SPIKE_FACTOR:g} times every other month of the last 12; the forecast treats "
+                "it as a one-off, so its intervals are too low if it starts a new level")
+
     def quantiles(self, probs: Sequence[float]) -> np.ndarray:
         """Predictive quantiles, shape (len(probs), horizon); type-1 (inverse CDF) for counts."""
         return np.quantile(self.draws, probs, axis=0, method="inverted_cdf")
@@ -94,6 +114,8 @@ class ForecastResult(ResultView):
             ]
         if self.warning:
             lines.append(f"Warning: {self.warning}.")
+        if self.spike_note:
+            lines.append(f"Spike: {self.spike_note}.")
         if self.preliminary_from is not None:
             late = int((self.history.index >= pd.Period(self.preliminary_from, freq="M")).sum())
             lines.append(f"Preliminary figures: {late} of the {len(self.history)} months of "
@@ -143,6 +165,7 @@ class ForecastResult(ResultView):
             "weights": {name: weight for name, weight in self.weights} or None,
             "backtest": None if self.skill is None else self.skill.to_dict(),
             "warning": self.warning,
+            "spike_note": self.spike_note or None,
             "preliminary_from": self.preliminary_from,
             "history_end": str(self.history.index[-1]),
             "n_draws": int(self.draws.shape[0]),

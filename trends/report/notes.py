@@ -70,7 +70,7 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
                  f"{data.rows_read} rows of the table read, {len(months)} of them used "
                  f"({months.nunique()} months, {span}; {files})."]
     else:
-        notes = [f"{data.rows_read} input rows read ({files})."]
+        notes = [f"{data.rows_read:,} input rows read ({files})."]
     if any(counts.values()):
         notes.append(
             "Rows set aside or altered by a rule: "

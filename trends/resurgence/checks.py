@@ -30,7 +30,7 @@ FIRST_YEAR = 12  # months from the month asked about checked on their own (see f
 MIN_ACTIVE = MIN_ACTIVE_MONTHS  # months with a non-zero count before the break
 MIN_EVENTS = 20  # counted before the break
 WIDE = 25.0  # an interval spanning more than this factor answers nothing
-NOT_FINDINGS = ("absurd_counterfactual", "uninformative")
+NOT_FINDINGS = ("none_after", "absurd_counterfactual", "uninformative")
 
 
 def data_flags(series: pd.Series, position: int) -> list[Flag]:
@@ -62,6 +62,14 @@ def absurd_flags(test: LevelChange) -> list[Flag]:
     """Flags for a counterfactual that is absurd or that pins nothing down."""
     ratio = test.level_ratio
     window_total = float(test.counterfactual["observed"].sum())
+    if test.observed_after == 0:  # a ratio of 1e-12 says where the fit stopped, not how far
+        months = test.n_after
+        return [Flag("none_after", (
+            f"none were counted in the {months} month{'s' * (months != 1)} from "
+            f"{month_name(test.break_month)} to {month_name(test.end)}, against "
+            f"{count_words(test.expected_after)} expected from the trend before: either they "
+            "stopped or those months are not yet in the data (check the source); no ratio can "
+            "measure a fall to zero"), True)]
     if (ratio < 1.0 / ABSURD_RATIO or ratio > ABSURD_RATIO
             or abs(test.excess) > window_total):
         return [Flag("absurd_counterfactual", (

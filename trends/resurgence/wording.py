@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 VERBS = {"rise": "rose", "fall": "fell", "either": "changed"}
 LEVEL = 0.05  # the verdict's level (trends.resurgence.checks.LEVEL)
 SHORT_REASONS = {
+    "none_after": "none counted after it",
     "absurd_counterfactual": "the trend before gives an implausible baseline",
     "uninformative": "the interval is too wide to tell",
     "sparse": "too few incidents before",
@@ -239,9 +240,11 @@ def _adjusted_away(result: Assessment) -> str:
     sides = 2 if against or result.direction == "either" else 1
     smallest = sides * count / (bootstrap + 1)
     if smallest >= LEVEL:
+        # Holm caps adjusted p-values at 1: say the bound, not a "p-value" of 4.96
+        bound = f"{smallest:.3g}" if smallest < 1 else "1"
         text += (f": with {bootstrap} bootstrap series the smallest "
                  f"{'two-sided ' if sides == 2 else ''}p-value adjusted for {count} regions is "
-                 f"{smallest:.3g}, so no region can pass whatever the data (use at least "
+                 f"{bound}, so no region can pass whatever the data (use at least "
                  f"--bootstrap {math.ceil(sides * count / LEVEL)})")
     return text + "."
 
