@@ -76,6 +76,21 @@ def _num(value: float) -> str:
     return f"{value:.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
+def _whole(value: float, sign: bool = False) -> str:
+    """A count-like number in whole units, never "-0".
+
+    Examples
+    --------
+    >>> _whole(-0.4, sign=True), _whole(-65.53), _whole(604.2, sign=True), _whole(float("nan"))
+    ('0', '-66', '+604', 'n/a')
+
+    """
+    if not math.isfinite(value):
+        return "n/a"
+    text = f"{value:+,.0f}" if sign else f"{value:,.0f}"
+    return "0" if text in ("-0", "+0") else text
+
+
 def _ci(pair: tuple[float, float]) -> str:
     return f"95% CI {_num(pair[0])} to {_num(pair[1])}"
 
@@ -295,7 +310,8 @@ def evidence(result: Assessment, alerts: str | None = None) -> list[str]:
             f"From {when} to {month_name(test.end)}: {test.observed_after:,.0f} observed "
             f"against {test.expected_after:,.0f} expected from the "
             f"{'level' if flat_comparison(result) else 'trend'} before, an excess of "
-            f"{test.excess:+,.0f} ({_ci(test.excess_ci)}).")
+            f"{_whole(test.excess, sign=True)} (95% CI {_whole(test.excess_ci[0])} to "
+            f"{_whole(test.excess_ci[1])}).")
     out += _scan_words(result)
     out += _alert_words(result) if alerts is None else [alerts]
     out += _window_words(result)
