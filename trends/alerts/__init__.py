@@ -101,7 +101,7 @@ def baseline_positions(
     if method == "farrington":
         from trends.alerts.farrington import reference_positions
 
-        return reference_positions(k, int(options.get("years_back", 3)),
+        return reference_positions(k, int(options.get("years_back", 5)),  # farrington's defaults
                                    int(options.get("window_half_width", 3)))
     if method == "acled":
         return np.arange(max(0, k - int(options.get("baseline_months", 12))), k)
