@@ -467,7 +467,9 @@ def problems(case: Case, result: dict) -> list[str]:
     line = errors[0]
     if str(case.path) not in line:
         found.append(f"file not named: {line}")
-    if case.line is not None and f"{case.path}:{case.line}" not in line:
+    where = (f"{case.path}: record {case.line}" if case.path.suffix.lower() == ".parquet"
+             else f"{case.path}:{case.line}")  # Parquet has records, not lines
+    if case.line is not None and where not in line:
         found.append(f"line {case.line} not named: {line}")
     if case.column is not None and f"column '{case.column}'" not in line:
         found.append(f"column {case.column!r} not named: {line}")
