@@ -39,8 +39,9 @@ class InputError(TrendsError, ValueError):
         self.path, self.line, self.column, self.value = path, line, column, value
         where = path or ""
         if line is not None:
-            parquet = path is not None and path.lower().endswith((".parquet", ".pq"))
-            where += f": record {line}" if parquet else f":{line}"
+            from trends.folders import is_parquet  # folders raises InputError: import on use
+
+            where += f": record {line}" if path is not None and is_parquet(path) else f":{line}"
         parts = [where] if where else []
         if column is not None:  # in a report definition (TOML) it is a key, not a column
             kind = "key" if path is not None and path.endswith(".toml") else "column"

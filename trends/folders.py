@@ -21,6 +21,18 @@ from trends.errors import InputError
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
 
+def is_parquet(name: str) -> bool:
+    """Whether a file is read as Parquet: by its suffix, in any case.
+
+    Examples
+    --------
+    >>> is_parquet("events.parquet"), is_parquet("EVENTS.Parquet"), is_parquet("e.csv")
+    (True, True, False)
+
+    """
+    return name.lower().endswith((".parquet", ".pq"))
+
+
 def folder_files(folder: str | Path) -> list[str]:
     """The incident files of ``folder``, in sorted name order.
 

@@ -172,9 +172,9 @@ def check_options(options: Mapping[str, Any]) -> None:
     numbers must lie in the ranges of :data:`OPTION_RULES`.
 
     ``--bootstrap 0`` is allowed only where no bootstrap p-value is asked
-    for (``trends test --inference model``). ``--alpha`` must lie from 1e-10
-    (below, the bounds' quantile loses its digits to rounding) up to 0.5, and
-    ``--scale`` must be above 0.
+    for (``trends test --inference model``). ``--alpha`` must be at least
+    1e-10 (below, the bounds' quantile loses its digits to rounding) and below
+    0.5, and ``--scale`` must be above 0.
 
     Examples
     --------

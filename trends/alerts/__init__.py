@@ -6,6 +6,7 @@ Every method checks the high side, the low side or both (``side``).
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -101,8 +102,14 @@ def baseline_positions(
     if method == "farrington":
         from trends.alerts.farrington import reference_positions
 
-        return reference_positions(k, int(options.get("years_back", 5)),  # farrington's defaults
-                                   int(options.get("window_half_width", 3)))
+        years, half = (_option(farrington, options, key)
+                       for key in ("years_back", "window_half_width"))
+        return reference_positions(k, years, half)
     if method == "acled":
-        return np.arange(max(0, k - int(options.get("baseline_months", 12))), k)
+        return np.arange(max(0, k - _option(acled_heuristic, options, "baseline_months")), k)
     return np.arange(k)
+
+
+def _option(method: Any, options: dict[str, Any], key: str) -> int:
+    """``options[key]``, or the method's own default for it."""
+    return int(options.get(key, inspect.signature(method).parameters[key].default))

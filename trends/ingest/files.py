@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from trends.errors import InputError
+from trends.folders import is_parquet
 from trends.ingest.arrow_csv import Chooser, iter_csv_arrow, read_csv_arrow
 from trends.ingest.arrow_parquet import cell_text, iter_parquet_arrow, read_parquet_arrow
 from trends.ingest.compressed import check_parquet_size, read_bytes, read_head
@@ -48,18 +49,6 @@ class RawTable:
         return list(self.names) if self.names is not None else list(self.cells.columns)
 
 
-
-
-def is_parquet(name: str) -> bool:
-    """Whether a file is read as Parquet: by its suffix, in any case.
-
-    Examples
-    --------
-    >>> is_parquet("events.parquet"), is_parquet("EVENTS.Parquet"), is_parquet("e.csv")
-    (True, True, False)
-
-    """
-    return name.lower().endswith((".parquet", ".pq"))
 
 
 def read_raw(
