@@ -456,3 +456,17 @@ def test_a_forecast_after_a_one_off_spike_says_it_treats_it_so(capsys, tmp_path)
     assert status == 0 and json.loads(out)["spike_note"] == (
         "2022-12's 10,000 is over 5 times every other month of the last 12; the forecast "
         "treats it as a one-off, so its intervals are too low if it starts a new level")
+
+
+def test_a_wide_interval_blames_the_level_before_when_no_trend_is_carried_on(capsys):
+    """Deir ez-Zor has 22 months before November 2017, compared by their average level; the
+    reason said 'the trend before ... does not pin down', a trend the model does not have."""
+    from conftest import GED
+
+    status, out, _ = run(capsys, "assess", GED, "--actor", "IS", "--region", "Deir ez-Zor",
+                         "--since", "2017-11", "--bootstrap", "199", "--json")
+    found = json.loads(out)
+    assert status == 0 and found["verdict"] == "cannot_tell"
+    reasons = {flag["code"]: flag["message"] for flag in found["flags"]}
+    assert reasons["uninformative"].startswith(
+        "the level before November 2017 does not pin down what to expect after it")

@@ -575,8 +575,10 @@ def test_data_notes_account_for_every_logged_row(built):
     notes = re.search(r'<h2 id="data-notes">Data notes</h2>\s*<ul>(.*?)</ul>', html, re.S)
     assert notes is not None
     items = re.findall(r"<li>(.*?)</li>", notes.group(1), re.S)
-    listed = sum(int(m) for i in items for m in re.findall(r"^(\d+) rows \w+:", i))
-    more = sum(int(m) for i in items for m in re.findall(r"^(\d+) more rows for", i))
+    listed = sum(int(m.replace(",", "")) for i in items
+                 for m in re.findall(r"^([\d,]+) rows \w+:", i))
+    more = sum(int(m.replace(",", "")) for i in items
+               for m in re.findall(r"^([\d,]+) more rows for", i))
     log = (out / "tables").glob("*-rows-log.csv")
     total = sum(len(pd.read_csv(path)) for path in log)
     assert listed + more == total

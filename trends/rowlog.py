@@ -75,4 +75,4 @@ class RowLog:
 
     def summary(self) -> str:
         """One line of counts, for stderr."""
-        return ", ".join(f"{n} {a}" for a, n in self.counts().items())
+        return ", ".join(f"{n:,} {a}" for a, n in self.counts().items())

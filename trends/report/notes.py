@@ -65,32 +65,32 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
     if data.incidents is None:  # a monthly table: a row a month, or a row a month and region
         months = f.panel["month"].astype(str)
         span = f"{months.min()} to {months.max()}"
-        notes = [f"{data.rows_read} months of the table read, {len(months)} of them used, "
+        notes = [f"{data.rows_read:,} months of the table read, {len(months):,} of them used, "
                  f"{span} ({files})." if months.is_unique else
-                 f"{data.rows_read} rows of the table read, {len(months)} of them used "
+                 f"{data.rows_read:,} rows of the table read, {len(months):,} of them used "
                  f"({months.nunique()} months, {span}; {files})."]
     else:
         notes = [f"{data.rows_read:,} input rows read ({files})."]
     if any(counts.values()):
         notes.append(
             "Rows set aside or altered by a rule: "
-            + ", ".join(f"{n} {a}" for a, n in counts.items() if n)
+            + ", ".join(f"{n:,} {a}" for a, n in counts.items() if n)
             + f"; every one is listed with its reason in tables/{stem}-rows-log.csv."
         )
         frame = data.log.to_frame()
         sizes = frame.groupby(["action", "reason"]).size().sort_values(ascending=False)
         top = sizes.head(5)
         for (action, reason), n in zip(top.index.tolist(), top.tolist(), strict=True):
-            notes.append(f"{n} rows {action}: {reason}.")
+            notes.append(f"{n:,} rows {action}: {reason}.")
         rest = sizes.iloc[5:]
         if len(rest):
-            notes.append(f"{int(rest.sum())} more rows for {len(rest)} other reasons "
+            notes.append(f"{int(rest.sum()):,} more rows for {len(rest)} other reasons "
                          f"(in the rows log).")
     if data.incidents is not None and len(data.incidents):
         sources = source_counts(data.incidents["source"]).head(5)
         notes.append(
             "Most frequent sources (incidents citing each): "
-            + "; ".join(f"{name} ({n})" for name, n in sources.items())
+            + "; ".join(f"{name} ({n:,})" for name, n in sources.items())
             + "."
         )
     if data.incidents is not None:

@@ -62,27 +62,28 @@ def absurd_flags(test: LevelChange) -> list[Flag]:
     """Flags for a counterfactual that is absurd or that pins nothing down."""
     ratio = test.level_ratio
     window_total = float(test.counterfactual["observed"].sum())
+    before = "trend" if test.trend else "level"
     if test.observed_after == 0:  # a ratio of 1e-12 says where the fit stopped, not how far
         months = test.n_after
         return [Flag("none_after", (
             f"none were counted in the {months} month{'s' * (months != 1)} from "
             f"{month_name(test.break_month)} to {month_name(test.end)}, against "
-            f"{count_words(test.expected_after)} expected from the trend before: either they "
+            f"{count_words(test.expected_after)} expected from the {before} before: either they "
             "stopped or those months are not yet in the data (check the source); no ratio can "
             "measure a fall to zero"), True)]
     if (ratio < 1.0 / ABSURD_RATIO or ratio > ABSURD_RATIO
             or abs(test.excess) > window_total):
         return [Flag("absurd_counterfactual", (
-            f"the trend before {month_name(test.break_month)}, carried on, expects "
+            f"the {before} before {month_name(test.break_month)}, carried on, expects "
             f"{count_words(test.expected_after)} from {month_name(test.break_month)} to "
             f"{month_name(test.end)} against "
-            f"{count_words(test.observed_after)} observed (level ratio {ratio:.3g}): the trend "
+            f"{count_words(test.observed_after)} observed (level ratio {ratio:.3g}): the {before} "
             "cannot be extrapolated that far, and no level change is reported"), True)]
     low, high = test.level_ratio_ci
     if high > WIDE * low and low <= 1.0 <= high:
         return [Flag("uninformative", (
-            f"the trend before {month_name(test.break_month)} does not pin down what to expect "
-            "after it: "
+            f"the {before} before {month_name(test.break_month)} does not pin down what to "
+            "expect after it: "
             f"the level ratio could be anything from {low:.2g} to {high:.3g}"), True)]
     if high > WIDE * low:  # the whole interval on one side of 1: the direction is clear
         return [Flag("imprecise", (
