@@ -470,3 +470,18 @@ def test_a_wide_interval_blames_the_level_before_when_no_trend_is_carried_on(cap
     reasons = {flag["code"]: flag["message"] for flag in found["flags"]}
     assert reasons["uninformative"].startswith(
         "the level before November 2017 does not pin down what to expect after it")
+
+
+def test_a_forecast_beaten_by_an_exact_baseline_says_so_without_a_nan_ratio(capsys, tmp_path):
+    """One month of 5 and then zeros: the zero baseline is exact (CRPS 0). The line read
+    'ratio nan, cannot tell whether better than every baseline'."""
+    path = tmp_path / "first-only.csv"
+    months = pd.period_range("2018-01", periods=84, freq="M").astype(str)
+    pd.DataFrame({"month": months, "killed": np.r_[5, np.zeros(83, dtype=int)]}).to_csv(
+        path, index=False)
+    status, out, _ = run(capsys, "forecast", path, "--measure", "killed")
+    assert status == 0 and "nan" not in out
+    assert ("no ratio, as the zero baseline forecast every month exactly (CRPS 0); worse than "
+            "that baseline.") in out
+    assert ("Warning: the zero baseline forecast every backtest month exactly (CRPS 0) and the "
+            "default forecaster did not") in out

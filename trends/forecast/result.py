@@ -97,19 +97,22 @@ class ForecastResult(ResultView):
         if self.skill is not None:
             s = self.skill
             shown = round(s.ratio, 3)  # the words follow the ratio as printed
-            if not np.isfinite(s.ratio):
-                verdict = "cannot tell whether better than every baseline"
+            if not np.isfinite(s.ratio):  # the best baseline was exact: CRPS 0
+                verdict = (f"no ratio, as the {s.best_baseline} baseline forecast every month "
+                           "exactly (CRPS 0); " + ("worse than that baseline" if s.crps > 0
+                                                   else "as good as that baseline"))
             elif shown > 1:
-                verdict = f"worse than the {s.best_baseline} baseline"
+                verdict = f"ratio {s.ratio:.3f}, worse than the {s.best_baseline} baseline"
             else:
-                verdict = "better than every baseline" if shown < 1 else "as good as the best"
+                verdict = f"ratio {s.ratio:.3f}, " + (
+                    "better than every baseline" if shown < 1 else "as good as the best")
             cover = ", ".join(f"{key}%: {value:.2f}" for key, value in s.coverage.items())
             best = s.baseline_crps[s.best_baseline]
             lines += [
                 f"Backtest on this series ({s.n_origins} origins {s.first_origin} to "
                 f"{s.last_origin}, horizons 1-{s.horizon}, each forecast made with earlier "
                 f"months only): mean CRPS {s.crps:.4g} against {best:.4g} for the best "
-                f"baseline ({s.best_baseline}); ratio {s.ratio:.3f}, {verdict}.",
+                f"baseline ({s.best_baseline}); {verdict}.",
                 f"Interval coverage in that backtest: {cover} (nominal 0.50, 0.80, 0.95).",
             ]
         if self.warning:

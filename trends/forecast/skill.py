@@ -102,9 +102,9 @@ def skill_of(checked: pd.DataFrame, horizon: int) -> tuple[Skill | None, str | N
             f"in its backtest on this series the default forecaster did worse than the "
             f"{best} baseline (CRPS ratio {ratio:.3f}); prefer that baseline's forecast here"
         )
-    elif not np.isfinite(ratio):
+    elif not np.isfinite(ratio) and crps > 0:
         warning = (
-            f"the {best} baseline forecast every backtest month exactly, so the backtest "
-            "cannot tell whether the default forecaster is better"
+            f"the {best} baseline forecast every backtest month exactly (CRPS 0) and the "
+            f"default forecaster did not (CRPS {crps:.3g}); prefer that baseline's forecast here"
         )
     return skill, warning
