@@ -52,7 +52,8 @@ def add_parser(subparsers: Any) -> None:
     )
     add_model_options(parser)
     parser.add_argument("--bootstrap", type=int, default=999, metavar="N",
-                        help="bootstrap series of the test (999; at least 99)")
+                        help="bootstrap series of the test (999; at least 99); the scans for "
+                        "breaks before it keep their own: 199, or 999 when close to call")
     parser.add_argument("--seed", type=int, default=0, help="seed of every simulation (0)")
     add_preliminary_option(parser, "the verdict says how many of its months are")
     parser.set_defaults(run=run)
