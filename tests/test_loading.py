@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -100,3 +101,19 @@ def test_aggregate_refuses_a_monthly_table():
     status, out, err = cli("aggregate", MONTHLY)
     assert status == 2 and out == ""
     assert "already a monthly table; aggregate reads incident files" in err
+
+
+def test_a_monthly_table_may_head_its_month_and_region_columns_in_any_case(tmp_path):
+    """A spreadsheet's 'Month' and 'Region ' columns were 'cannot tell the layout'."""
+    months = pd.period_range("2020-01", periods=30, freq="M").astype(str)
+    lower = pd.DataFrame({"month": list(months) * 2, "region": ["A"] * 30 + ["B"] * 30,
+                          "Killed": [(7 * i) % 11 for i in range(60)]})
+    lower.to_csv(tmp_path / "lower.csv", index=False)
+    lower.rename(columns={"month": "MONTH", "region": " Region"}).to_csv(
+        tmp_path / "upper.csv", index=False)
+    runs = [cli("forecast", tmp_path / f"{name}.csv", "--measure", "Killed", "--by", "region",
+                "--json") for name in ("lower", "upper")]
+    assert runs[0][0] == 0 and runs[0][1] == runs[1][1]
+    assert [r["region"] for r in json.loads(runs[1][1])] == ["A", "B"]
+    status, _, err = cli("forecast", tmp_path / "upper.csv", "--measure", "killed")
+    assert status == 2 and "measures: Killed)" in err

@@ -11,13 +11,14 @@ not hold counts (a price, a note) are ignored unless named as the measure.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from trends.errors import DataError, InputError, OptionError
-from trends.ingest.files import read_raw
+from trends.ingest.files import RawTable, read_raw
 from trends.validate import (
     Limits,
     check_total,
@@ -32,9 +33,25 @@ KEYS = ("region", "country")
 """Columns of a monthly table that name a series rather than count."""
 
 
+def headed(columns: Sequence[str], name: str) -> str | None:
+    """The column headed ``name`` in any case or with spaces around it, the exact one first.
+
+    Examples
+    --------
+    >>> headed(["Month", "Killed"], "month"), headed(["month ", "Month"], "region")
+    ('Month', None)
+
+    """
+    if name in columns:
+        return name
+    alike = [c for c in columns if c.strip().casefold() == name]
+    return alike[0] if len(alike) == 1 else None
+
+
 def is_monthly_header(columns: list[str]) -> bool:
     """True for a monthly table: a ``month`` column and no incident dates."""
-    return "month" in columns and not {"date_start", "event_date", "iyear"} & set(columns)
+    return (headed(columns, "month") is not None
+            and not {"date_start", "event_date", "iyear"} & set(columns))
 
 
 def read_monthly(
@@ -62,7 +79,7 @@ def read_monthly(
     ['month', 'syria_killed_best', 'iraq_killed_best']
     """
     limits = limits or Limits()
-    raw = read_raw(path, encoding=encoding, limits=limits)
+    raw = _keys_named(read_raw(path, encoding=encoding, limits=limits))
     name, lines = raw.path, raw.lines.set_axis(raw.cells.index)
     if "month" not in raw.header:
         msg = "a monthly table needs a 'month' column (YYYY-MM)"
@@ -110,6 +127,16 @@ def read_monthly(
     _check_consecutive(frame, keys, name, lines)
     frame.attrs["lines"] = lines.to_numpy()  # each row's line, for the row log of a filter
     return frame
+
+
+def _keys_named(raw: RawTable) -> RawTable:
+    """``raw`` with its month and key columns headed in lower case ("Month" is "month")."""
+    names = {c: key for key in ("month", *KEYS)
+             if (c := headed(raw.header, key)) is not None and c != key}
+    if not names:
+        return raw
+    every = None if raw.names is None else tuple(names.get(c, c) for c in raw.names)
+    return replace(raw, cells=raw.cells.rename(columns=names), names=every)
 
 
 def _check_consecutive(frame: pd.DataFrame, keys: list[str], name: str, lines: pd.Series) -> None:

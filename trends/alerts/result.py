@@ -237,7 +237,7 @@ def check_history(
     >>> check_history(y, np.array([1]), 2, needs="m needs 2 months", advice="Wait.")
     Traceback (most recent call last):
     ...
-    trends.errors.DataError: m needs 2 months; series 'series' has 1 months before 2020-02 \
+    trends.errors.DataError: m needs 2 months; series 'series' has 1 month before 2020-02 \
 (3 months, 2020-01 to 2020-03). Wait.
 
     """
@@ -246,7 +246,7 @@ def check_history(
     have = int(positions[0]) if len(positions) else len(y)
     where = f"before {y.index[positions[0]]}" if len(positions) else "in total"
     msg = (
-        f"{needs}; series {y.name or 'series'!r} has {have} months {where} "
+        f"{needs}; series {y.name or 'series'!r} has {have} month{'s' * (have != 1)} {where} "
         f"({len(y)} months, {y.index[0]} to {y.index[-1]}). {advice}"
     )
     raise DataError(msg)

@@ -84,7 +84,7 @@ def check_measure(measure: str, columns: Iterable[str], where: str) -> None:
     trends.errors.OptionError: --measure 'incidnets': not in the data; did you mean 'incidents'? ...
 
     """
-    choices = [c for c in columns if c not in ("month", "region", "country")]
+    choices = [c for c in columns if c.strip().casefold() not in ("month", "region", "country")]
     if measure in choices:
         return
     # measure names share prefixes (killed_low, killed_best), so a looser match still helps

@@ -66,7 +66,7 @@ def layout_of(columns: list[str], path: str) -> str:
     share = {name: len(r.SIGNATURE & header) / len(r.SIGNATURE) for name, r in READERS.items()}
     best = max(share.values())
     matches = [name for name, value in share.items() if value == best]
-    if best < 0.5 and "month" in header:
+    if best < 0.5 and any(c.strip().casefold() == "month" for c in header):
         msg = (
             "this looks like a monthly table (it has a month column): give it alone, "
             "not with incident files"
