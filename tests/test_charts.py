@@ -318,6 +318,16 @@ def test_small_multiples_spec() -> None:
         "type": "quantitative",
     }
     assert _tooltip_titles(hover["encoding"]) == ["Month", "Region", "Incidents per month"]
+
+
+@pytest.mark.parametrize(("regions", "columns"), [(15, 5), (16, 4), (9, 3), (14, 5), (3, 4)])
+def test_small_multiples_fill_their_last_row_where_they_can(regions, columns) -> None:
+    """15 governorates in rows of 4 left a 16th panel empty but for its month axis."""
+    panel = pd.DataFrame({"month": ["2020-01", "2020-02"] * regions,
+                          "region": [f"r{i:02d}" for i in range(regions) for _ in range(2)],
+                          "incidents": 1})
+    spec = tc.small_multiples(panel, measure="incidents", measure_label="x", title="t").to_dict()
+    assert spec["columns"] == columns
     assert (spec["spec"]["width"], spec["spec"]["height"]) == (150, 90)
     rows = _data(spec)
     assert len(rows) == len(panel)

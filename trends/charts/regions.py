@@ -19,7 +19,7 @@ def small_multiples(
     *,
     measure: str,
     measure_label: str,
-    columns: int = 4,
+    columns: int | None = None,
     title: str,
     subtitle: str | None = None,
     y_scale: YScale = "shared",
@@ -37,8 +37,9 @@ def small_multiples(
         Column to draw, e.g. ``"incidents"``.
     measure_label : str
         Y axis title with its unit, e.g. ``"Incidents per month"``.
-    columns : int
-        Panels per row.
+    columns : int, optional
+        Panels per row; by default 4, or 3 or 5 when fewer panels of the last
+        row are left empty (an empty one still draws its month axis).
     title, subtitle : str
         Chart title and optional subtitle.
     y_scale : {"shared", "independent"}
@@ -64,6 +65,8 @@ def small_multiples(
 
     """
     check_choice("y_scale", y_scale, Y_SCALES)
+    if columns is None:
+        columns = fill_rows(panel["region"].nunique())
     if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
         msg = f"columns must be a positive integer; got {columns!r}"
         raise OptionError(msg)
@@ -99,6 +102,18 @@ def small_multiples(
         .resolve_scale(y=y_scale)
         .properties(title=theme.title_params(title, subtitle))
     )
+
+
+def fill_rows(panels: int) -> int:
+    """Panels per row, 4 unless 3 or 5 leave fewer of the last row empty.
+
+    Examples
+    --------
+    >>> fill_rows(15), fill_rows(16), fill_rows(9), fill_rows(2)
+    (5, 4, 3, 4)
+
+    """
+    return min((4, 5, 3), key=lambda c: -panels % c if panels > c else 0)
 
 
 def heatmap(
