@@ -276,8 +276,9 @@ def sensitivity_table(f: Findings) -> Table | None:
         "Sensitivity to the casualty estimate",
         "The verdict's test, with its months and model, for each death estimate: the level "
         "since the break against the months before (1 = no change) with its 95% interval, "
-        "one-sided p-values for a rise and for a fall, and the deaths above (+) or below (-) the "
-        f"{baseline} before, summed over the months compared",
+        "one-sided p-values for a rise and for a fall (the interval leaves out 1 on a side "
+        "exactly when that side's p-value is below 0.025, not 0.05), and the deaths above (+) or "
+        f"below (-) the {baseline} before, summed over the months compared",
         ["estimate", "level ratio", "95% CI", "p (rise)", "p (fall)", "excess deaths"],
         rows,
         frame=frame,
