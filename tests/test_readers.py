@@ -61,6 +61,27 @@ def test_candidate_release_layout_is_read():
     assert notes["reason"].str.contains("not yet identified").sum() == 1
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_candidate_events_not_yet_cleared_are_counted_and_noted(tmp_path, suffix):
+    """UCDP marks Candidate events it has not vetted with a code_status such as 'Check dyad'."""
+    cells = pd.read_csv(FIXTURES / "ged_candidate_sample.csv", dtype=str, keep_default_na=False)
+    cells.loc[1, "code_status"] = "Check dyad"
+    path = tmp_path / f"candidate{suffix}"
+    if suffix == ".csv":
+        cells.to_csv(path, index=False)
+    else:
+        cells.to_parquet(path, index=False)
+    s = read_incidents(path, compact=True)
+    clear = read_incidents(FIXTURES / "ged_candidate_sample.csv", compact=True)
+    assert s.table["killed_best"].tolist() == clear.table["killed_best"].tolist()
+    notes = s.log.to_frame().query("reason.str.contains('cleared')")
+    line = 3 if suffix == ".csv" else 2  # a Parquet file's records count from 1, with no header
+    assert notes[["line", "incident_id", "action"]].values.tolist() == [
+        [line, cells.loc[1, "id"], "note"]]
+    assert notes["reason"].tolist() == [
+        "a UCDP Candidate event not yet cleared (code_status 'Check dyad')"]
+
+
 def test_yearly_plus_candidate_release_counts_each_event_once():
     s = read_incidents([GED, FIXTURES / "ged_candidate_sample.csv"])
     assert len(s.table) == 16566 + 3

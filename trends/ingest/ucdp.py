@@ -7,7 +7,8 @@ Follows the GED codebook: one row per event; ``low``/``best``/``high`` deaths;
 ``adm_1`` the admin-1 region. Yearly files write dates as ``YYYY-MM-DD``,
 Candidate releases as ``YYYY-MM-DD 00:00:00.000`` and spell regions
 "... governorate"; both are read here. Candidate releases mark actors not
-yet identified with codes such as ``XXX652``: those rows are kept and noted.
+yet identified with codes such as ``XXX652``, and events not yet cleared with a
+``code_status`` other than "Clear": those rows are kept and noted.
 GED's own low/best/high inconsistencies are kept as published and noted
 (``--strict`` makes them errors).
 """
@@ -44,7 +45,7 @@ REQUIRED = (
     "best",
     "high",
 )
-COLUMNS = (*REQUIRED, "adm_2", "source_office", "source_headline")
+COLUMNS = (*REQUIRED, "adm_2", "code_status", "source_office", "source_headline")
 """Every column the reader looks at."""
 FREE_TEXT = ("source_office", "source_headline")
 """Columns read only into ``source`` and ``notes``, which no count depends on."""
@@ -100,9 +101,18 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
         ctx.log.add_rows(
             table[unassigned], "note", "an actor is not yet identified by UCDP (code XXX...)"
         )
+    _note_uncleared(text(raw, "code_status"), table, ctx)
     check_estimates(table, ctx, path, strict=False)
     table["region"] = map_regions(table, ctx)
     return table
+
+
+def _note_uncleared(status: pd.Series, table: pd.DataFrame, ctx: ReadContext) -> None:
+    """Note the Candidate events UCDP has not cleared (``code_status`` other than Clear)."""
+    uncleared = (status != "") & (status.str.casefold() != "clear")
+    for value in sorted(set(status[uncleared])):
+        ctx.log.add_rows(table[uncleared & (status == value)], "note",
+                         f"a UCDP Candidate event not yet cleared (code_status {value!r})")
 
 
 def _unidentified(actor: pd.Series) -> pd.Series:
