@@ -720,3 +720,31 @@ def test_a_folder_of_one_monthly_table_is_read_and_listed_file_by_file(tmp_path)
     assert [entry["file"] for entry in block["inputs"]] == ["monthly/a.csv"]
     assert block["inputs"][0]["sha256"] == hashlib.sha256((folder / "a.csv").read_bytes()
                                                           ).hexdigest()
+
+
+def test_the_page_says_when_no_region_can_pass_the_adjustment_for_regions():
+    """96 regions and 999 series: Holm's smallest p-value is 0.096, so a region 2.8 times its
+    level before (95% CI 1.9 to 4.1 alone) read 'no detectable change' without a word why."""
+    from types import SimpleNamespace
+
+    from trends.report.headlines import _region_verdicts
+
+    def region(name, ci):
+        return SimpleNamespace(name=name, verdict="no_change", regions_tested=96,
+                               direction="rise", test=SimpleNamespace(level_ratio_ci=ci))
+
+    found = SimpleNamespace(
+        region_verdicts=[region("A", (1.9, 4.1)), region("B", (0.7, 1.3)),
+                         *(region(f"r{i:02d}", (0.8, 1.2)) for i in range(94))],
+        notes={}, settings=SimpleNamespace(break_month="2024-01", bootstrap=999))
+    assert _region_verdicts(found) == (
+        "By region, since January 2024 (p-values Holm-adjusted for 96 regions): no detectable "
+        "change: A, B, r00, r01, r02 and 91 more (96 regions; see the table). For A the 95% "
+        "interval of the region alone excludes no change, but not after allowing for the 96 "
+        "regions tested: with 999 bootstrap series the smallest p-value adjusted for 96 regions "
+        "is 0.096, so no region can pass whatever the data (build the page with at least 1920 "
+        "(--bootstrap, or bootstrap under [analysis])).")
+    found.settings.bootstrap = 1999
+    assert _region_verdicts(found).endswith(
+        "For A the 95% interval of the region alone excludes no change, but not after allowing "
+        "for the 96 regions tested.")

@@ -17,7 +17,7 @@ NO_LOW_POSSIBLE = "the lower bound is below 1, so no count can be unusually low"
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}"
+    return f"{value:,.1f}"
 
 
 def _usable(value: float) -> bool:

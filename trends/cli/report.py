@@ -9,9 +9,9 @@ from typing import Any
 from trends.cli.console import CONSOLE
 from trends.cli.inputs import add_limit_options
 from trends.errors import OptionError
-from trends.report.definition import Analysis, Filters, ReportDefinition
+from trends.report.definition import RANGES, Analysis, Filters, ReportDefinition
 from trends.report.jobs import default_workers, start_fork_server
-from trends.validate import parse_month
+from trends.validate import check_range, parse_month
 
 
 def add_parser(subparsers: Any) -> None:
@@ -61,11 +61,14 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--country", action="append", dest="countries", metavar="NAME",
                        help="keep this country (repeatable)")
     group.add_argument("--title", help="page title")
+    group.add_argument("--bootstrap", type=int, metavar="N",
+                       help="bootstrap series of each verdict (999; at least 99)")
     limits = parser.add_argument_group("limits (override a definition's [input] settings)")
     add_limit_options(limits, defaults=False)
 
 
-SETTINGS = (("since", "--since"), ("title", "--title"), ("preliminary_from", "--preliminary-from"))
+SETTINGS = (("since", "--since"), ("title", "--title"), ("preliminary_from", "--preliminary-from"),
+            ("bootstrap", "--bootstrap"))
 LISTS = (("actors", "--actor"), ("countries", "--country"))
 LIMITS = (
     ("max_count", "--max-count"),
@@ -95,12 +98,16 @@ def definition_from(args: argparse.Namespace) -> ReportDefinition:
     preliminary = args.preliminary_from or ""
     if preliminary:
         preliminary = str(parse_month(preliminary, "--preliminary-from"))
+    low, high = RANGES["bootstrap"]
+    bootstrap = check_range("--bootstrap", 999 if args.bootstrap is None else args.bootstrap,
+                            low=low, high=high)
     return replace(
         base,
         title=args.title or base.title,
         filters=Filters(actors=tuple(args.actors or ()), countries=tuple(args.countries or ())),
         analysis=Analysis(measure=args.measure, break_month=args.since or "",
-                          scope_label=_scope(args), preliminary_from=preliminary),
+                          scope_label=_scope(args), preliminary_from=preliminary,
+                          bootstrap=bootstrap),
         limits=replace(base.limits, **limits),
     )
 

@@ -11,7 +11,7 @@ import pandas as pd
 from trends.measures import noun, noun_of
 from trends.options import METHOD_NAMES
 from trends.report.analysis import Findings
-from trends.resurgence.wording import alert_sentence, evidence, month_name
+from trends.resurgence.wording import alert_sentence, evidence, floor_words, month_name
 
 
 def ratio(value: Any, interval: Any) -> str:
@@ -113,13 +113,14 @@ def _figures(f: Findings, scope: str) -> list[str]:
         total = f.alerts[f.alerts["region"] == "All regions"].iloc[0]
         first = f.settings.preliminary_from
         late = "a preliminary figure" if first and str(f.month) >= first else ""
-        sentence = f"{month_name(f.month)}: {total['observed']} {noun_of(f.measure, scope, late)}"
+        sentence = (f"{month_name(f.month)}: {total['observed']:,.0f} "
+                    f"{noun_of(f.measure, scope, late)}")
         if math.isfinite(total["expected"]):
             # not "expected" alone: the forecast below expects from the recent trend instead
             baseline = (f"the same time of year in the past {f.settings.alert_years_back} years"
                         if f.settings.alert_method == "farrington" else "its own history")
             sentence += (
-                f", against {total['expected']:.0f} expected from {baseline}: "
+                f", against {total['expected']:,.0f} expected from {baseline}: "
                 f"{total['verdict']}."
             )
             if f.settings.alert_method == "farrington":
@@ -137,8 +138,8 @@ def _figures(f: Findings, scope: str) -> list[str]:
     if f.forecast is not None:
         row = f.forecast.tidy().iloc[0]
         out.append(
-            f"Forecast for {month_name(row['month'])}: a median of {row['median']:.0f} {what} "
-            f"(80% interval {row['lo80']:.0f}-{row['hi80']:.0f}: the count should "
+            f"Forecast for {month_name(row['month'])}: a median of {row['median']:,.0f} {what} "
+            f"(80% interval {row['lo80']:,.0f}-{row['hi80']:,.0f}: the count should "
             f"fall in such an interval about 8 months in 10{_coverage(f)})."
         )
     elif "forecast" in f.notes:
@@ -312,6 +313,36 @@ def _coverage(f: Findings) -> str:
     return f"; in its backtest on this series, {share:.0%} did"
 
 
+def _some(names: list[str], most: int = 12) -> str:
+    """The names, or the first few and how many more when there are over ``most``.
+
+    Examples
+    --------
+    >>> _some(["a", "b"]), _some([f"r{i}" for i in range(40)])
+    ('a, b', 'r0, r1, r2, r3, r4 and 35 more (40 regions; see the table)')
+
+    """
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[:5])} and {len(names) - 5} more ({len(names)} regions; see the table)"
+
+
+def _adjusted_away(f: Findings, tested: int) -> str:
+    """Which regions with no detectable change have an interval of their own that excludes 1."""
+    away = [v for v in f.region_verdicts if v.verdict == "no_change" and v.test is not None
+            and not v.test.level_ratio_ci[0] <= 1.0 <= v.test.level_ratio_ci[1]]
+    if not away:
+        return ""
+    # a change against the direction asked is judged two-sided, as is "either"
+    sides = min(1 if v.direction == ("fall" if v.test.level_ratio_ci[1] < 1.0 else "rise")
+                else 2 for v in away if v.test is not None)
+    floor = floor_words(f.settings.bootstrap, tested, sides,
+                        "build the page with at least {n} (--bootstrap, or bootstrap under "
+                        "[analysis])")
+    return (f" For {_some([v.name for v in away])} the 95% interval of the region alone excludes "
+            f"no change, but not after allowing for the {tested} regions tested{floor}.")
+
+
 def _region_verdicts(f: Findings) -> str:
     """Which regions rose, fell, did not change or could not be told, by their verdicts."""
     words = {"rise": "rose", "fall": "fell", "no_change": "no detectable change",
@@ -322,7 +353,7 @@ def _region_verdicts(f: Findings) -> str:
     failed = sorted(k.split(" ", 1)[1] for k in f.notes if k.startswith("verdict "))
     if failed:
         groups.setdefault("cannot_tell", []).extend(failed)
-    parts = [f"{words[k]}: {', '.join(groups[k])}" for k in words if k in groups]
+    parts = [f"{words[k]}: {_some(groups[k])}" for k in words if k in groups]
     text = ""
     if parts:
         tested = max((v.regions_tested for v in f.region_verdicts), default=1)
@@ -336,7 +367,7 @@ def _region_verdicts(f: Findings) -> str:
                           "p-value for them")
             adjusted = f" (p-values Holm-adjusted for {which})"
         text = (f"By region, since {month_name(f.settings.break_month)}{adjusted}: "
-                + "; ".join(parts) + ".")
+                + "; ".join(parts) + "." + _adjusted_away(f, tested))
     if "regions" in f.notes and f.settings.break_month:
         text += f" Regions {f.notes['regions']}."
     return text.strip()

@@ -251,17 +251,34 @@ def _adjusted_away(result: Assessment) -> str:
                  f"{_p(result.p_two_sided_against)}, Holm-adjusted)")
     text = (f" For this region alone the 95% interval excludes no change, but allowing for the "
             f"{count} regions tested {what} is not significant")
-    # the smallest p-value a bootstrap of B series gives is 1 / (B + 1), twice that two-sided
     sides = 2 if against or result.direction == "either" else 1
-    smallest = sides * count / (bootstrap + 1)
-    if smallest >= LEVEL:
-        # Holm caps adjusted p-values at 1: say the bound, not a "p-value" of 4.96
-        bound = f"{smallest:.3g}" if smallest < 1 else "1"
-        text += (f": with {bootstrap} bootstrap series the smallest "
-                 f"{'two-sided ' if sides == 2 else ''}p-value adjusted for {count} regions is "
-                 f"{bound}, so no region can pass whatever the data (use at least "
-                 f"--bootstrap {math.ceil(sides * count / LEVEL)})")
-    return text + "."
+    return text + floor_words(bootstrap, count, sides) + "."
+
+
+def floor_words(bootstrap: int, regions: int, sides: int,
+                advice: str = "use at least --bootstrap {n}") -> str:
+    """Why no region can pass Holm's adjustment with this many bootstrap series, or "".
+
+    The smallest p-value a bootstrap of B series gives is 1 / (B + 1) (twice
+    that two-sided), so the smallest Holm-adjusted one is m times that.
+
+    Examples
+    --------
+    >>> floor_words(999, 96, 1).split(", so")[0]
+    ': with 999 bootstrap series the smallest p-value adjusted for 96 regions is 0.096'
+    >>> floor_words(999, 10, 2)
+    ''
+
+    """
+    smallest = sides * regions / (bootstrap + 1)
+    if smallest < LEVEL:
+        return ""
+    # Holm caps adjusted p-values at 1: say the bound, not a "p-value" of 4.96
+    bound = f"{smallest:.3g}" if smallest < 1 else "1"
+    return (f": with {bootstrap} bootstrap series the smallest "
+            f"{'two-sided ' if sides == 2 else ''}p-value adjusted for {regions} regions is "
+            f"{bound}, so no region can pass whatever the data "
+            f"({advice.format(n=math.ceil(sides * regions / LEVEL))})")
 
 
 def _p_words(result: Assessment) -> str:
