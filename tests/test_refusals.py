@@ -485,3 +485,17 @@ def test_a_forecast_beaten_by_an_exact_baseline_says_so_without_a_nan_ratio(caps
             "that baseline.") in out
     assert ("Warning: the zero baseline forecast every backtest month exactly (CRPS 0) and the "
             "default forecaster did not") in out
+
+
+def test_an_excess_interval_never_passes_the_observed_count(capsys):
+    """Aleppo: 52 observed against 926 expected, and the excess's interval reached +220, which
+    needs a negative expected count. Its disagreement with the level ratio is explained."""
+    from conftest import GED
+
+    status, out, _ = run(capsys, "assess", GED, "--actor", "IS", "--region", "Aleppo",
+                         "--since", "2017-11", "--json")
+    found = json.loads(out)
+    assert status == 0 and found["excess_ci"][1] == 52.0 and found["level_ratio_ci"][1] < 1
+    assert ("The excess's interval (-1,491 to +52) includes zero while the level ratio's "
+            "excludes 1: the two intervals are made differently") in found["sentence"] + " ".join(
+                found.get("evidence", []))

@@ -84,7 +84,7 @@ def headline(f: Findings, scope: str) -> Headline:
     figures = _figures(f, scope)
     if f.verdict is not None:
         lead = f.verdict.sentence
-        evidence = _evidence(f) + _excess_against_ratio(f) + _caveats(f)
+        evidence = _evidence(f) + _caveats(f)
     elif f.settings.break_month:
         why = f.notes.get("verdict", "no test could be run")
         lead = (f"Cannot tell whether {noun_of(f.measure, scope)} changed at "
@@ -213,29 +213,6 @@ def _caveats(f: Findings) -> list[str]:
         placed.add("alerts_unavailable")
     return [f"Caveat: {flag.message}." for flag in f.verdict.flags
             if not flag.blocks and flag.code not in placed]
-
-
-def _excess_against_ratio(f: Findings) -> list[str]:
-    """Say why, when the excess's interval and the level ratio's disagree about a change."""
-    v = f.verdict
-    if v is None or v.test is None or v.verdict == "cannot_tell":
-        return []
-    low, high = v.test.level_ratio_ci
-    e_low, e_high = v.test.excess_ci
-    if not all(map(math.isfinite, (low, high, e_low, e_high))):
-        return []
-    if (low > 1 or high < 1) == (e_low > 0 or e_high < 0):
-        return []
-    return [
-        f"The excess's interval ({e_low:+,.0f} to {e_high:+,.0f}) "
-        + ("excludes" if e_low > 0 or e_high < 0 else "includes")
-        + " zero while the level ratio's "
-        + ("includes" if low <= 1 <= high else "excludes")
-        + " 1: the two intervals are made differently (the excess's is a basic bootstrap "
-        "interval of a sum over the months compared, the level ratio's a studentized one, "
-        "whose coverage the calibration checks) and the verdict follows the level ratio; do "
-        "not quote the excess as a finding on its own."
-    ]
 
 
 def _split_against_verdict(f: Findings) -> str:

@@ -221,7 +221,9 @@ def level_change(
         slope=trend_change,
         observed_after=observed_after,
         expected_after=float(expected[after].sum()),
-        excess_ci=(excess - float(shift[0]), excess - float(shift[1])),
+        # a basic interval can pass the observed count, which would need a negative expected one
+        excess_ci=(float(np.minimum(excess - shift[0], observed_after)),
+                   float(np.minimum(excess - shift[1], observed_after))),
         family="poisson" if not math.isfinite(float(theta[0])) else "negbin",
         theta=float(theta[0]),
         latent=latent,

@@ -21,6 +21,7 @@ import pandas as pd
 from trends.measures import noun, noun_of
 
 if TYPE_CHECKING:
+    from trends.resurgence.level import LevelChange
     from trends.resurgence.verdict import Assessment
 
 VERBS = {"rise": "rose", "fall": "fell", "either": "changed"}
@@ -329,10 +330,31 @@ def evidence(result: Assessment, alerts: str | None = None) -> list[str]:
             f"{'level' if flat_comparison(result) else 'trend'} before, an excess of "
             f"{_whole(test.excess, sign=True)} (95% CI {_whole(test.excess_ci[0])} to "
             f"{_whole(test.excess_ci[1])}).")
+        out += _excess_against_ratio(test)
     out += _scan_words(result)
     out += _alert_words(result) if alerts is None else [alerts]
     out += _window_words(result)
     return out
+
+
+def _excess_against_ratio(test: LevelChange) -> list[str]:
+    """Say why, when the excess's interval and the level ratio's disagree about a change."""
+    low, high = test.level_ratio_ci
+    e_low, e_high = test.excess_ci
+    if not all(map(math.isfinite, (low, high, e_low, e_high))):
+        return []
+    if (low > 1 or high < 1) == (e_low > 0 or e_high < 0):
+        return []
+    return [
+        f"The excess's interval ({_whole(e_low, sign=True)} to {_whole(e_high, sign=True)}) "
+        + ("excludes" if e_low > 0 or e_high < 0 else "includes")
+        + " zero while the level ratio's "
+        + ("includes" if low <= 1 <= high else "excludes")
+        + " 1: the two intervals are made differently (the excess's is a basic bootstrap "
+        "interval of a sum over the months compared, the level ratio's a studentized one, "
+        "whose coverage the calibration checks) and the verdict follows the level ratio; do "
+        "not quote the excess as a finding on its own."
+    ]
 
 
 def _scan_words(result: Assessment) -> list[str]:
