@@ -239,7 +239,7 @@ def main() -> None:
             # The 10M-event Parquet file expands past the default 2 GiB guard against
             # decompression bombs; the benchmark raises it (DuckDB has none).
             argv = [
-                *TRENDS, "aggregate", str(path), "--out", f"{folder}/t.csv",
+                *TRENDS, "aggregate", str(path), "--out", f"{folder}/t.csv", "--force",
                 "--max-expanded", "16G",
             ]  # fmt: skip
             ours = measure(argv, args.rss_cap)

@@ -331,14 +331,19 @@ def test_outputs_never_overwrite_inputs_or_each_other(tmp_path):
     ]
 
 
-def test_overwriting_an_output_keeps_its_permissions(tmp_path):
+def test_an_output_that_exists_is_replaced_only_with_force_and_keeps_its_permissions(tmp_path):
     panel = tmp_path / "panel.csv"
     panel.write_text("old\n")
     panel.chmod(0o640)
     if os.geteuid() == 0:
         os.chown(panel, 65534, 65534)
     owner = panel.stat().st_uid, panel.stat().st_gid
-    (result,) = run_cli([["aggregate", str(SEEDS), "--out", str(panel)]], cwd=tmp_path)
+    (refused,) = run_cli([["aggregate", str(SEEDS), "--out", str(panel)]], cwd=tmp_path)
+    assert refused["status"] == 2 and panel.read_text() == "old\n"
+    assert refused["stderr"] == (f"trends aggregate: error: --out {panel} already exists: add "
+                                 "--force to replace it, or choose another file\n")
+    (result,) = run_cli([["aggregate", str(SEEDS), "--out", str(panel), "--force"]],
+                        cwd=tmp_path)
     assert result["status"] == 0, result["stderr"]
     assert panel.read_text().startswith("month,region,")
     assert stat.S_IMODE(panel.stat().st_mode) == 0o640

@@ -499,3 +499,21 @@ def test_an_excess_interval_never_passes_the_observed_count(capsys):
     assert ("The excess's interval (-1,491 to +52) includes zero while the level ratio's "
             "excludes 1: the two intervals are made differently") in found["sentence"] + " ".join(
                 found.get("evidence", []))
+
+
+def test_a_chart_does_not_replace_a_file_of_the_same_name_without_force(capsys, tmp_path,
+                                                                       monkeypatch):
+    """``trends chart series`` writes series.png in the current folder by default, and
+    replaced a slide of that name without a word."""
+    from conftest import GED
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "series.png").write_text("my slide")
+    status, _, err = run(capsys, "chart", "series", GED, "--actor", "IS")
+    assert status == 2 and (tmp_path / "series.png").read_text() == "my slide"
+    assert err.strip() == ("trends chart: error: the chart file series.png already exists: add "
+                           "--force to replace it, or choose another file")
+    status, _, err = run(capsys, "chart", "forest", GED, "--actor", "IS")
+    assert status == 2 and err.strip().endswith(
+        "not available for this data: it compares each region since a month: give --since "
+        "YYYY-MM")

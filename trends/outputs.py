@@ -6,7 +6,8 @@
   the user's default (umask).
   Devices and pipes (``/dev/stdout``) are written in place.
 * No output may be one of the command's inputs, or another of its outputs
-  (:func:`check_distinct`).
+  (:func:`check_distinct`), and on the command line an existing file is
+  replaced only with ``--force`` (:func:`check_new`).
 * Operating-system errors are described in words (:func:`describe_os_error`).
 """
 
@@ -135,6 +136,29 @@ def same_path(a: str | Path, b: str | Path) -> bool:
     except OSError:
         pass
     return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_new(outputs: Iterable[tuple[str, str]], force: bool = False) -> None:
+    """Refuse to replace a file that exists, unless ``force``; folders and devices pass.
+
+    Each item is ``(label, path)`` as for :func:`check_distinct`.
+
+    Examples
+    --------
+    >>> check_new([("--out", "pyproject.toml")])
+    Traceback (most recent call last):
+    ...
+    trends.errors.OptionError: --out pyproject.toml already exists: add --force to replace it, ...
+    >>> check_new([("--out", "pyproject.toml")], force=True)
+
+    """
+    if force:
+        return
+    for label, path in outputs:
+        if os.path.isfile(path):
+            msg = (f"{label} {path} already exists: add --force to replace it, or choose "
+                   "another file")
+            raise OptionError(msg)
 
 
 def check_distinct(inputs: Iterable[tuple[str, str]], outputs: Iterable[tuple[str, str]]) -> None:

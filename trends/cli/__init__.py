@@ -108,6 +108,9 @@ def build_parser(only: str | None = None, *, lazy: bool = False) -> argparse.Arg
     for sub in subparsers.choices.values():
         if sub.add_help:
             add_output_options(sub)
+            if any(action.dest in OUTPUTS for action in sub._actions):
+                sub.add_argument("--force", action="store_true",
+                                 help="replace output files (--out, --rejects) that exist")
     return parser
 
 
@@ -116,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(chosen(words), lazy=True).parse_args(words)
     configure(quiet=args.quiet, verbose=args.verbose, progress=args.progress)
-    from trends.outputs import check_distinct, describe_os_error
+    from trends.outputs import check_distinct, check_new, describe_os_error
     from trends.validate import check_options
 
     try:
@@ -126,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             args.inputs = [str(p) for p in expand_folders(args.inputs)]
         check_distinct(_named(args, ("inputs", "source", "aliases")), _named(args, OUTPUTS))
+        check_new(_named(args, OUTPUTS), getattr(args, "force", False))
         with warnings_as_lines():
             return int(args.run(args) or 0)
     except TrendsError as err:

@@ -43,9 +43,13 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand: only the analyses its chart is drawn from."""
+    from trends.outputs import check_new
     from trends.report.data import prepare
 
     definition = definition_from(args)
+    suffix = {"json": ".vl.json"}.get(args.chart_format, "." + args.chart_format)
+    out = Path(args.out or f"{args.name}{suffix}")
+    check_new([("--out" if args.out else "the chart file", str(out))], args.force)
     with CONSOLE.bar(f"chart {args.name}") as bar:
         data, month = prepare(definition, args.month, bar)
         # a bad input has stopped by now, before the analyses and charts are imported
@@ -68,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
             ),
             "",
         )
+        if not why and args.name == "forest" and not definition.analysis.break_month:
+            why = "it compares each region since a month: give --since YYYY-MM"
         msg = f"chart {args.name!r} is not available for this data" + (f": {why}" if why else "")
         raise OptionError(msg)
     chart = figures[args.name]
@@ -77,8 +83,6 @@ def run(args: argparse.Namespace) -> int:
         chart.spec = chart.spec.properties(**size)
     elif size:
         chart = chart.properties(**size)
-    suffix = {"json": ".vl.json"}.get(args.chart_format, "." + args.chart_format)
-    out = Path(args.out or f"{args.name}{suffix}")
     save_chart(
         chart, out, "json" if args.chart_format == "json" else args.chart_format, scale=args.scale
     )
