@@ -517,3 +517,19 @@ def test_a_chart_does_not_replace_a_file_of_the_same_name_without_force(capsys, 
     assert status == 2 and err.strip().endswith(
         "not available for this data: it compares each region since a month: give --since "
         "YYYY-MM")
+
+
+def test_the_verdicts_alerts_name_the_settings_that_reproduce_them(capsys):
+    """assess flagged 2024-04 with a window of 2 months while 'trends alerts' (window 3 by
+    default) did not, and assess's sentence did not say which settings it used."""
+    from conftest import DATA
+
+    table = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
+    status, out, _ = run(capsys, "assess", table, "--measure", "syria_killed_best", "--since",
+                         "2023-11")
+    assert status == 0 and ("Alerts since November 2023 (Farrington, 5 years back, window 2 "
+                            "months, both sides checked): unusually high in 11 months (2024-02, "
+                            "2024-03, 2024-04,") in out
+    status, out, _ = run(capsys, "alerts", table, "--measure", "syria_killed_best", "--month",
+                         "2024-04", "--years-back", "5", "--window", "2", "--side", "both")
+    assert status == 0 and "2024-04: observed 185, expected 39.8, bounds 0.0 to 162.8: ALARM" in out

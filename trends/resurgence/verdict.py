@@ -41,7 +41,13 @@ from trends.resurgence.checks import (
 from trends.resurgence.gates import Borderline, Gates
 from trends.resurgence.known import by_month
 from trends.resurgence.level import Drift, LevelChange, level_change, past_year
-from trends.resurgence.verdict_parts import AlertMonth, Flag, WindowResult, alerts_since
+from trends.resurgence.verdict_parts import (
+    AlertMonth,
+    Flag,
+    WindowResult,
+    alert_settings,
+    alerts_since,
+)
 from trends.resurgence.window import (
     MIN_BEFORE,
     MIN_STABLE,
@@ -90,6 +96,8 @@ class Assessment(ResultView):
     later_end: str = ""
     """The last month of the months compared before the verdict kept to the first 12 of them
     (flag ``later_change``; "" otherwise)."""
+    alert_settings: str = "Farrington, both sides checked"
+    """How ``alerts_since`` were found, in words."""
     test: LevelChange | None = field(repr=False, default=None)
 
     @property
@@ -295,7 +303,8 @@ def assess(
     since = str(series.index[position])
     flags = data_flags(series, position)
     common = {"name": label, "measure": measure, "since": since, "direction": direction,
-              "bootstrap": bootstrap, "seed": seed, "data_end": str(series.index[-1])}
+              "bootstrap": bootstrap, "seed": seed, "data_end": str(series.index[-1]),
+              "alert_settings": alert_settings(position)}
     alerts = alerts_since(series, position)
     if isinstance(alerts, Flag):
         flags.append(alerts)

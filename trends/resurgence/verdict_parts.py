@@ -86,6 +86,31 @@ class AlertMonth:
         }
 
 
+def alert_years(position: int) -> int:
+    """Years of history the verdict's alerts use: as many as ``position`` months allow, up to 5.
+
+    Examples
+    --------
+    >>> alert_years(22), alert_years(60), alert_years(200)
+    (1, 4, 5)
+
+    """
+    return min(5, (position - ALERT_WINDOW) // 12)
+
+
+def alert_settings(position: int) -> str:
+    """How :func:`alerts_since` finds its alerts, in words.
+
+    Examples
+    --------
+    >>> alert_settings(60)
+    'Farrington, 4 years back, window 2 months, both sides checked'
+
+    """
+    return (f"Farrington, {alert_years(position)} years back, window {ALERT_WINDOW} months, "
+            "both sides checked")
+
+
 def alerts_since(series: pd.Series, position: int) -> tuple[AlertMonth, ...] | Flag:
     """Farrington alerts (both sides) for every month from ``position`` on.
 
@@ -95,7 +120,7 @@ def alerts_since(series: pd.Series, position: int) -> tuple[AlertMonth, ...] | F
     """
     from trends.alerts import alerts
 
-    years = min(5, (position - ALERT_WINDOW) // 12)
+    years = alert_years(position)
     if years < 2:
         return Flag("alerts_unavailable", (
             f"the alerts need two years of history before {month_name(series.index[position])}; "

@@ -383,7 +383,8 @@ def _alert_words(result: Assessment) -> list[str]:
         return []
     highs = [a.month for a in result.alerts_since if a.direction == "high"]
     lows = [a.month for a in result.alerts_since if a.direction == "low"]
-    return [alert_sentence(result.since, highs, lows, preliminary=result.preliminary_from)]
+    return [alert_sentence(result.since, highs, lows, result.alert_settings,
+                           preliminary=result.preliminary_from)]
 
 
 def alert_sentence(since: str, highs: list[str], lows: list[str],
