@@ -750,3 +750,12 @@ def test_the_page_says_when_no_region_can_pass_the_adjustment_for_regions():
     assert _region_verdicts(found).endswith(
         "For A the 95% interval of the region alone excludes no change, but not after allowing "
         "for the 96 regions tested.")
+
+
+def test_the_averages_say_which_months_they_compare(built):
+    """They ran to the page's month (25 months) while the verdict beside them compared 24,
+    and the page said only 'since November 2017'."""
+    _, page = built
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.page.read_text()))
+    assert ("Averages of the 25 months from November 2017 to November 2019 against the 22 "
+            "months before (not against a trend)") in text

@@ -146,8 +146,10 @@ def _figures(f: Findings, scope: str) -> list[str]:
         out.append(f"Forecast: not computed: {f.notes['forecast']}.")
     if f.split is not None:
         # plain averages, not the verdict's comparison with the trend carried on: say so
-        out.append(f"Averages since {month_name(f.settings.break_month)} against those before "
-                   f"(not against a trend): {_lower(f.split.interpretation)}"
+        sp = f.split
+        out.append(f"Averages of the {sp.months_after} months from {month_name(sp.after[0])} to "
+                   f"{month_name(sp.after[1])} against the {sp.months_before} months before "
+                   f"(not against a trend): {_lower(sp.interpretation)}"
                    + _split_against_verdict(f))
     elif f.settings.break_month and "split" in f.notes:
         out.append(f"More attacks or deadlier ones: not computed: {f.notes['split']}.")
