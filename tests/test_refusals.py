@@ -533,3 +533,16 @@ def test_the_verdicts_alerts_name_the_settings_that_reproduce_them(capsys):
     status, out, _ = run(capsys, "alerts", table, "--measure", "syria_killed_best", "--month",
                          "2024-04", "--years-back", "5", "--window", "2", "--side", "both")
     assert status == 0 and "2024-04: observed 185, expected 39.8, bounds 0.0 to 162.8: ALARM" in out
+
+
+def test_an_absurd_counterfactual_is_described_without_quoting_the_excess_it_withholds(capsys):
+    """'gives an absurd counterfactual (level ratio 0.475, excess -7,913); the excess is not
+    reported' quoted the excess it withheld."""
+    from conftest import GED
+
+    status, out, _ = run(capsys, "test", GED, "--actor", "IS", "--since", "2017-11",
+                         "--bootstrap", "99")
+    assert status == 0 and "excess" not in out.split("Level ratio:")[0].split("it cannot")[0]
+    assert ("carried on, expects 9,647 in the months from it, against 1,734 observed and 6,472 "
+            "in the whole series: it cannot be extrapolated that far, so the excess is not "
+            "reported") in out

@@ -128,13 +128,19 @@ class ITSResult(ResultView):
             self._inference_text(),
         ]
         if self.absurd:
+            observed = float(self.counterfactual["observed"].sum())
+            expected = observed - self.excess_total
             lines.append(
-                f"The trend fitted to the months before {self.break_month}, carried on, gives an "
-                f"absurd counterfactual (level ratio {self.level_ratio:.3g}, excess "
-                f"{self.excess_total:,.0f}); "
-                + ("neither is" if self.absurd_level else "the excess is not")
-                + " reported. Fit fewer months before the break (--start), or use "
-                "`trends assess`, which chooses them.")
+                f"The trend fitted to the months before {self.break_month}, carried on, expects "
+                f"{expected:,.0f} in the months from it, against {observed:,.0f} observed and "
+                f"{float(np.sum(self.fit.y)):,.0f} in the whole series: it cannot be "
+                "extrapolated that far, so "
+                + (f"neither the excess nor the level ratio ({self.level_ratio:.3g}) is reported"
+                   if self.absurd_level else
+                   "the excess is not reported (the level ratio below compares the break "
+                   "month alone with that trend)")
+                + ". Fit fewer months before the break (--start), or use `trends assess`, "
+                "which chooses them.")
         for term, label in (("level_ratio", "Level ratio"),
                             ("slope_ratio_per_year", "Slope ratio per year")):
             if term not in table.index:
