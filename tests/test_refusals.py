@@ -546,3 +546,17 @@ def test_an_absurd_counterfactual_is_described_without_quoting_the_excess_it_wit
     assert ("carried on, expects 9,647 in the months from it, against 1,734 observed and 6,472 "
             "in the whole series: it cannot be extrapolated that far, so the excess is not "
             "reported") in out
+
+
+def test_a_plain_trend_chart_says_what_its_band_is_and_when_the_months_stray(capsys, tmp_path):
+    """30 of 47 months lay outside the band of the fitted mean, and nothing said that the
+    band is not where months fall nor that a trend with seasons misses this hump."""
+    from conftest import GED
+
+    out = tmp_path / "series.vl.json"
+    status, _, _ = run(capsys, "chart", "series", GED, "--actor", "IS", "--format", "json",
+                       "--out", out)
+    subtitle = json.loads(out.read_text())["title"]["subtitle"]
+    assert status == 0 and subtitle[1].startswith("Band: 95% interval of the fitted mean")
+    assert subtitle[2].startswith("The months stray above and below this trend for long "
+                                  "stretches (Ljung-Box p = 8.8e-15)")

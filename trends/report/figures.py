@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import altair as alt
@@ -53,7 +54,7 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
         # range (or its variance rounds below 0): the chart draws no band there
         low, high = (np.exp(eta - Z975 * se), np.exp(eta + Z975 * se))
     unsure = ~(np.isfinite(low) & np.isfinite(high))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "month": fit.months.astype(str),
             "observed": fit.y,
@@ -62,6 +63,19 @@ def fitted_frame(f: Findings) -> pd.DataFrame:
             "fitted_high": np.where(unsure, np.nan, high),
         }
     )
+    frame.attrs["ljung_box"] = fit.ljung_box.p_value
+    return frame
+
+
+def _plain_trend_note(frame: pd.DataFrame) -> list[str]:
+    """What the band of a plain trend shows, and a warning when the months stray from it."""
+    note = ["Band: 95% interval of the fitted mean (where the trend runs, not where single "
+            "months fall)"]
+    p = frame.attrs.get("ljung_box", math.nan)
+    if p < 0.01:
+        note.append("The months stray above and below this trend for long stretches (Ljung-Box "
+                    f"p = {p:.2g}): read it as a rough summary; trends assess tests changes")
+    return note
 
 
 CHART_ORDER = CHART_NAMES
@@ -107,7 +121,9 @@ def _figures(
         frame = fitted_frame(f)
         if test is None and frame["fitted"].isna().all():
             title = f"{label}: observed (no trend model fits these counts)"
-        series_subtitle = subtitle
+        series_subtitle: str | list[str] = subtitle
+        if test is None and not frame["fitted"].isna().all():
+            series_subtitle = [subtitle, *_plain_trend_note(frame)]
         if test is not None and len(frame):
             first, last = (month_name(str(m)) for m in (frame["month"].min(), frame["month"].max()))
             series_subtitle = (f"{scope}: the months compared, {first} to {last} (the data "
