@@ -124,6 +124,18 @@ def test_unknown_layout(capsys, write):
     assert status == 2 and "cannot tell the layout from the header (x, y)" in err[0]
 
 
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_split_by_another_separator_says_so(capsys, write, separator, name):
+    """'cannot tell the layout ...; name it with --format' sent the user to an option that
+    cannot help."""
+    path = write("semi.csv", f"month{separator}killed\n2020-01{separator}3\n")
+    status, err = run(capsys, path)
+    assert status == 2 and err == [
+        f"trends aggregate: error: {path}:1: the header is one column of names split by {name} "
+        f"({'month' + separator + 'killed'!r}): trends reads fields separated by commas; save "
+        "the file as comma-separated CSV"]
+
+
 def test_missing_file(capsys, tmp_path):
     status, err = run(capsys, tmp_path / "nope.csv")
     assert status == 2 and len(err) == 1 and "No such file" in err[0]

@@ -560,3 +560,11 @@ def test_a_plain_trend_chart_says_what_its_band_is_and_when_the_months_stray(cap
     assert status == 0 and subtitle[1].startswith("Band: 95% interval of the fitted mean")
     assert subtitle[2].startswith("The months stray above and below this trend for long "
                                   "stretches (Ljung-Box p = 8.8e-15)")
+
+
+def test_a_missing_default_measure_is_called_the_default(capsys, tmp_path):
+    path = tmp_path / "good.csv"
+    pd.DataFrame({"month": MONTHS, "killed": 3}).to_csv(path, index=False)
+    status, _, err = run(capsys, "assess", path, "--since", "2021-06")
+    assert status == 2 and err.strip().endswith(
+        f"--measure 'incidents' (the default): not in {path} (measures: killed)")

@@ -90,6 +90,7 @@ def check_measure(measure: str, columns: Iterable[str], where: str) -> None:
     # measure names share prefixes (killed_low, killed_best), so a looser match still helps
     shown = ", ".join(choices[:20]) + (f" and {len(choices) - 20:,} more" if len(choices) > 20
                                        else "")
-    msg = (f"--measure {measure!r}: not in {where}{did_you_mean(measure, choices, cutoff=0.6)} "
-           f"(measures: {shown})")
+    default = " (the default)" if measure == "incidents" else ""
+    msg = (f"--measure {measure!r}{default}: not in {where}"
+           f"{did_you_mean(measure, choices, cutoff=0.6)} (measures: {shown})")
     raise OptionError(msg)

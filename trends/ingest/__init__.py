@@ -72,6 +72,13 @@ def layout_of(columns: list[str], path: str) -> str:
             "not with incident files"
         )
         raise SchemaError(msg, path=path, line=1)
+    if len(columns) == 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if sep in columns[0]:
+                msg = (f"the header is one column of names split by {name} ({columns[0][:80]!r}):"
+                       " trends reads fields separated by commas; save the file as "
+                       "comma-separated CSV")
+                raise SchemaError(msg, path=path, line=1)
     # A file that is mostly one layout is read as it, so that the error names its missing columns.
     if best < 0.5 or len(matches) != 1:
         seen = ", ".join(columns[:12])
