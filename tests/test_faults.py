@@ -292,7 +292,7 @@ def test_cli_outputs_on_a_full_or_read_only_disk(tiny_disk, tmp_path):
     filler.unlink()
     existing.write_text("month,incidents\n")
     remount_read_only(tiny_disk)
-    (result,) = run_cli([["aggregate", str(seeds), "--out", str(existing)]])
+    (result,) = run_cli([["aggregate", str(seeds), "--out", str(existing), "--force"]])
     assert result["status"] == 2 and "read-only" in result["stderr"], result
     assert existing.read_text() == "month,incidents\n"
 

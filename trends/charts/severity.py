@@ -141,10 +141,10 @@ def severity_chart(
         {"deaths": float(x), "ccdf": float(p), "at_least": int(n)}
         for x, p, n in zip(distinct, share, at_least, strict=True)
     ]
-    excluded = f"{n_zero} with no deaths excluded (a log axis cannot show zero)"
+    excluded = f"{n_zero:,} with no deaths excluded (a log axis cannot show zero)"
     if n_missing:
-        excluded += f", {n_missing} with unknown deaths dropped"
-    notes = [subtitle or "", f"{positive.size} incidents with at least one death; {excluded}"]
+        excluded += f", {n_missing:,} with unknown deaths dropped"
+    notes = [subtitle or "", f"{positive.size:,} incidents with at least one death; {excluded}"]
 
     x_axis = alt.X("deaths:Q", title="Deaths per incident, x", scale=alt.Scale(type="log"))
     y_axis = alt.Y(

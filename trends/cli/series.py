@@ -138,7 +138,7 @@ def load_series(args: argparse.Namespace) -> dict[str, pd.Series]:
 
 
 def whole_name(args: argparse.Namespace, table: pd.DataFrame) -> str:
-    """The name of a series that sums everything: its country, else "all regions".
+    """The name of a series that sums everything: its country or only region, else "all regions".
 
     A monthly table of one country's measure, such as ``syria_killed_best``,
     is named for that country.
@@ -150,9 +150,13 @@ def whole_name(args: argparse.Namespace, table: pd.DataFrame) -> str:
     'Syria'
     >>> whole_name(args, pd.DataFrame({"month": ["2020-01"], "country": ["Iraq"]}))
     'Iraq'
+    >>> whole_name(args, pd.DataFrame({"month": ["2020-01"], "region": ["Homs"]}))
+    'Homs'
     """
     if "country" in table.columns and table["country"].nunique() == 1:
         return str(table["country"].iloc[0])
+    if "region" in table.columns and table["region"].nunique() == 1:  # the sum is that region
+        return str(table["region"].iloc[0])
     countries = getattr(args, "countries", None) or []
     if len(countries) == 1:
         return str(countries[0])
