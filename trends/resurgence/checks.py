@@ -38,10 +38,10 @@ def data_flags(series: pd.Series, position: int) -> list[Flag]:
     after = len(series) - position
     if position < MIN_STABLE:
         when = month_name(series.index[position])
-        before = (f"the data start in {when}, so no month before it" if position == 0 else
-                  f"only {position} month{'s' * (position != 1)} before {when}")
+        few = (f"the data start in {when}, so no month before it" if position == 0 else
+               f"only {position} month{'s' * (position != 1)} before {when}")
         flags.append(Flag("too_short", (
-            f"{before}; the trend before it needs at least {MIN_STABLE}"), True))
+            f"{few}; the trend before it needs at least {MIN_STABLE}"), True))
     if after < MIN_AFTER:
         flags.append(Flag("too_short", (
             f"only {after} month(s) from {month_name(series.index[position])} on; a level needs "
