@@ -31,6 +31,17 @@ def series(seed: int, ratio: float = 1.0, at: int = 30, theta: float = 8.0) -> p
     return pd.Series(rng.negative_binomial(theta, theta / (theta + mu)), index=IDX, name="y")
 
 
+def test_tidy_says_which_hypothesis_each_rows_p_value_tests():
+    """The joint p-value sat in both rows with no word, beside a slope interval excluding 1."""
+    y = series(0, ratio=1.5)
+    joint = its_test(y, "2016-07", inference="model").tidy()
+    assert joint["p_value_tests"].tolist() == ["level and trend jointly (2 df)"] * 2
+    assert joint["p_value"].nunique() == 1
+    rise = its_test(y, "2016-07", inference="model", alternative="increase").tidy()
+    assert rise["p_value_tests"].tolist() == ["a rise in level (one-sided)", ""]
+    assert math.isnan(rise["p_value"].iloc[1])
+
+
 def test_errors_name_the_problem():
     y = series(0)
     with pytest.raises(DataError, match="outside the data"):

@@ -48,7 +48,10 @@ class ITSResult(ResultView):
     bootstrap_statistics: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
 
     def tidy(self) -> pd.DataFrame:
-        """Level and slope change: term, estimate, std_error, rate_ratio, ci_low, ci_high, p_value.
+        """Level and slope change: the rows' estimates, intervals and p-values.
+
+        Columns: term, estimate, std_error, rate_ratio, ci_low, ci_high,
+        p_value and p_value_tests.
 
         The one source of the result's numbers: ``summary()`` and ``to_dict()``
         read them from here. ``slope_ratio_per_year`` is on the scale of 12
@@ -57,10 +60,16 @@ class ITSResult(ResultView):
         ``ci_low``/``ci_high`` are the result's intervals. ``p_value`` is the
         test's p-value (see ``hypothesis``) on the rows it tests: both rows for
         the joint two-sided test, the level row for ``alternative="increase"``;
-        NaN on a row the test leaves free. A level row whose counterfactual is
-        absurd (see ``absurd``) holds NaN: it is not a finding.
+        NaN on a row the test leaves free; ``p_value_tests`` says which (a
+        joint p-value is not the row's own, so a row's interval may exclude 1
+        beside a large one). A level row whose counterfactual is absurd (see
+        ``absurd``) holds NaN: it is not a finding.
         """
         table = self.fit.tidy().set_index("term")
+        terms = set(self.fit.design.columns)
+        tests = ("a rise in level (one-sided)" if self.alternative == "increase" else
+                 "level and trend jointly (2 df)" if {"post", "tpost"} <= terms else
+                 f"{'level' if 'post' in terms else 'trend'} (1 df)")
         rows = []
         for term, label, scale, se, ci in (
             ("post", "level_ratio", 1.0, self.std_errors[0], self.level_ratio_ci),
@@ -82,6 +91,7 @@ class ITSResult(ResultView):
                     "ci_low": ci[0],
                     "ci_high": ci[1],
                     "p_value": self.p_value if tested else math.nan,
+                    "p_value_tests": tests if tested else "",
                 }
             )
         return pd.DataFrame(rows)
