@@ -104,3 +104,14 @@ def test_errors():
         alerts(_y(3), method="cusum")
     with pytest.raises(OptionError, match="side must be one of high, low, both"):
         alerts(_y(3), method="acled", side="down")
+
+
+def test_a_floor_below_1_still_lets_a_zero_alarm_and_the_words_agree():
+    """A floor of 0.8: 'no count can be unusually low' was printed beside a month of 1, while
+    the next month's 0 raised a low alarm (at or below 0.8)."""
+    idx = pd.period_range("2023-01", periods=14, freq="M")
+    y = pd.Series([1, 2] * 6 + [1, 0], index=idx)
+    rows = acled_heuristic(y, months=idx[-2:]).tidy()
+    assert rows["alarm_low"].tolist() == [False, True]
+    assert "no count can be unusually low" not in rows["verdict"].iloc[0]
+    assert rows["verdict"].iloc[0].startswith("within the usual range of 0.8 to")

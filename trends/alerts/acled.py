@@ -190,6 +190,9 @@ def acled_heuristic(
                     no_upper=too_small,
                     high_rule=rules[0],
                     low_rule=rules[1],
+                    # a count of 0 is at or below a floor of 0, but not below it
+                    low_possible=bool(mean > 0 and (floor >= 0 if surge_rule == "acled"
+                                                    else floor > 0)),
                 ),
                 "method": METHOD_LABEL,
                 "baseline_sd": sd,

@@ -358,7 +358,7 @@ def glrnb(
     months_out = series.index[positions]
     words = [
         verdict(side, alarm_low=bool(low[i]), alarm_high=bool(high[i]), lower=lower[i],
-                upper=upper[i], high_rule=rule)
+                upper=upper[i], high_rule=rule, low_possible=bool(lower[i] > 0))
         + _restarts(months_out, high, low, i)
         for i in range(len(x))
     ]

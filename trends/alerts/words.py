@@ -35,6 +35,7 @@ def verdict(
     no_upper: str = "",
     high_rule: str = "above the upper bound",
     low_rule: str = "below the lower bound",
+    low_possible: bool | None = None,
 ) -> str:
     """Say whether one month was unusually low, unusually high or within the usual range.
 
@@ -45,8 +46,11 @@ def verdict(
     alarm_low, alarm_high : bool
         The month's alarms on each side.
     lower, upper : float
-        The bounds (NaN where not computed). A lower bound of 0 means no count
-        could raise a low alarm, and the words say so.
+        The bounds (NaN where not computed).
+    low_possible : bool, optional
+        Whether any count could raise a low alarm; by default whether the
+        lower bound is at least 1 (Farrington's rule). When none could, the
+        words say so.
     no_lower, no_upper : str
         Why a side could not be decided this month (empty when it could).
     high_rule, low_rule : str
@@ -76,7 +80,12 @@ def verdict(
         return " and ".join(found)
     high_ok = side != "low" and not no_upper and _usable(upper)
     low_ok = side != "high" and not no_lower and _usable(lower)
-    low_zero = low_ok and lower < 1  # only a zero lies below it, and zeros are common then
+    no_low = NO_LOW_POSSIBLE
+    if low_possible is None:  # Farrington: only a zero lies below it, and zeros are common then
+        low_possible = lower >= 1
+    elif not low_possible:
+        no_low = f"the lower bound is {_num(lower)}, so no count can be unusually low"
+    low_zero = low_ok and not low_possible
     why_high = no_upper or "no upper bound was computed"
     why_low = no_lower or "no lower bound was computed"
     if side == "high":
@@ -86,7 +95,7 @@ def verdict(
     if side == "low":
         if low_zero:
             return (
-                f"not unusually low, and could not be: {NO_LOW_POSSIBLE} "
+                f"not unusually low, and could not be: {no_low} "
                 "(only lows were checked)"
             )
         if low_ok:
@@ -95,14 +104,14 @@ def verdict(
     if high_ok and low_zero:
         return (
             f"within the usual range of 0 to {_num(upper)} (both sides checked; "
-            f"{NO_LOW_POSSIBLE})"
+            f"{no_low})"
         )
     if high_ok and low_ok:
         return f"within the usual range of {_num(lower)} to {_num(upper)} (both sides checked)"
     if high_ok:
         return f"not unusually high; cannot tell whether unusually low: {why_low}"
     if low_zero:
-        return f"cannot tell whether unusually high: {why_high}; and {NO_LOW_POSSIBLE}"
+        return f"cannot tell whether unusually high: {why_high}; and {no_low}"
     if low_ok:
         return f"not unusually low; cannot tell whether unusually high: {why_high}"
     return f"cannot tell: {why_high}" + ("" if why_low == why_high else f"; {why_low}")
