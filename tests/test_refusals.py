@@ -568,3 +568,17 @@ def test_a_missing_default_measure_is_called_the_default(capsys, tmp_path):
     status, _, err = run(capsys, "assess", path, "--since", "2021-06")
     assert status == 2 and err.strip().endswith(
         f"--measure 'incidents' (the default): not in {path} (measures: killed)")
+
+
+def test_a_forecasts_backtest_leaves_out_decades_of_quiet(capsys):
+    """Syria from 1989: the origins before 2011 were 97% zero months, every interval covered
+    them, and the 50% intervals read as covering 76% of months (48% from 2011 on)."""
+    from conftest import DATA
+
+    table = DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv"
+    status, out, _ = run(capsys, "forecast", table, "--measure", "syria_killed_best", "--json")
+    skill = json.loads(out)["backtest"]
+    assert status == 0 and (skill["n_origins"], skill["quiet_origins"]) == (227, 195)
+    assert 0.4 < skill["coverage"]["50"] < 0.6 and skill["coverage"]["80"] < 0.8
+    status, out, _ = run(capsys, "forecast", table, "--measure", "iraq_killed_best", "--json")
+    assert json.loads(out)["backtest"]["quiet_origins"] == 0  # no quiet year in Iraq's series

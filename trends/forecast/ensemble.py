@@ -41,7 +41,7 @@ from trends.forecast.levels import (
     robust_level_forecast,
 )
 from trends.forecast.scoring import DEFAULT_LEVELS
-from trends.forecast.skill import FIRST_ORIGIN, LEARN_MONTHS, Skill, skill_of
+from trends.forecast.skill import FIRST_ORIGIN, LEARN_MONTHS, Skill, quiet_origins, skill_of
 from trends.forecast.stacking import (
     POINTS,
     energy_terms,
@@ -202,7 +202,10 @@ def fit_ensemble(y: pd.Series, horizon: int, *, seed: int = 0) -> EnsembleFit:
     history = pd.DataFrame(
         np.array(weight_rows), columns=list(names), index=[str(months[t - 1]) for t in origins]
     )
-    skill, warning = skill_of(online[ts >= FIRST_ORIGIN + LEARN_MONTHS], horizon)
+    scored = ts >= FIRST_ORIGIN + LEARN_MONTHS
+    quiet = quiet_origins(values, horizon)[ts]
+    left_out = len(np.unique(ts[scored & quiet]))
+    skill, warning = skill_of(online[scored & ~quiet], horizon, left_out)
     if not fitted_at[n]:
         few = (
             f"{n} months are too few to weigh the forecasters: the four with a spread of their "

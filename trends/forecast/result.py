@@ -111,7 +111,7 @@ class ForecastResult(ResultView):
             lines += [
                 f"Backtest on this series ({s.n_origins} origins {s.first_origin} to "
                 f"{s.last_origin}, horizons 1-{s.horizon}, each forecast made with earlier "
-                f"months only): mean CRPS {s.crps:.4g} against {best:.4g} for the best "
+                f"months only{_quiet(s)}): mean CRPS {s.crps:.4g} against {best:.4g} for the best "
                 f"baseline ({s.best_baseline}); {verdict}.",
                 f"Interval coverage in that backtest: {cover} (nominal 0.50, 0.80, 0.95).",
             ]
@@ -194,3 +194,11 @@ def _heavy_tail_note(tidy: pd.DataFrame) -> list[str]:
     return [f"Mean above the 95% upper bound in {months}: at most 1 simulated path in 40 "
             "carries counts far above the rest, so quote the median and the interval, not the "
             "mean."]
+
+
+def _quiet(skill: Skill) -> str:
+    """Say how many origins the backtest left out as quiet (:attr:`Skill.quiet_origins`)."""
+    if not skill.quiet_origins:
+        return ""
+    return (f"; {skill.quiet_origins:,} origins with no count in the year before them nor in "
+            "the months forecast left out")

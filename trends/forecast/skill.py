@@ -32,6 +32,10 @@ class Skill:
     best_baseline: str
     ratio: float
     coverage: dict[str, float]
+    quiet_origins: int = 0
+    """Origins left out: no count in the 12 months before them nor in the months forecast.
+    Forecasting zeros after a quiet year tells nothing about the intervals, and decades of
+    them (Syria 1989-2010) made every interval look as if it covered."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe fields (NaN as None)."""
@@ -46,6 +50,7 @@ class Skill:
             "best_baseline": self.best_baseline,
             "crps_ratio": finite_or_none(self.ratio),
             "coverage": {k: finite_or_none(v) for k, v in self.coverage.items()},
+            "quiet_origins": self.quiet_origins,
         }
 
 
@@ -59,11 +64,29 @@ def too_short(n_origins: int) -> str:
     )
 
 
-def skill_of(checked: pd.DataFrame, horizon: int) -> tuple[Skill | None, str | None]:
+def quiet_origins(values: np.ndarray, horizon: int) -> np.ndarray:
+    """Whether each origin t (forecasting values[t:]) has no count in the year before nor after.
+
+    Examples
+    --------
+    >>> quiet_origins(np.r_[np.zeros(20), 5.0, np.zeros(3)], 2)[[14, 19, 20]]
+    array([ True, False, False])
+
+    """
+    counted = np.r_[0.0, np.cumsum(values > 0)]
+    t = np.arange(len(values) + 1)
+    before = counted[t] - counted[np.maximum(t - 12, 0)]
+    after = counted[np.minimum(t + horizon, len(values))] - counted[t]
+    return (before == 0) & (after == 0)
+
+
+def skill_of(checked: pd.DataFrame, horizon: int, quiet: int = 0,
+             ) -> tuple[Skill | None, str | None]:
     """Skill over the scored rows of a nested backtest, and a warning when it is bad or missing.
 
     ``checked`` has one row per scored forecast: ``origin``, ``crps``,
-    ``crps_<baseline>`` for every baseline and ``covered_<level>`` columns.
+    ``crps_<baseline>`` for every baseline and ``covered_<level>`` columns;
+    ``quiet`` origins were left out of it (:func:`quiet_origins`).
 
     Examples
     --------
@@ -95,6 +118,7 @@ def skill_of(checked: pd.DataFrame, horizon: int) -> tuple[Skill | None, str | N
             for col in checked.columns
             if col.startswith("covered_")
         },
+        quiet_origins=quiet,
     )
     warning = None
     if round(ratio, 3) > 1:  # as printed: "ratio 1.000, as good as the best" is no warning
