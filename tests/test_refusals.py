@@ -582,3 +582,13 @@ def test_a_forecasts_backtest_leaves_out_decades_of_quiet(capsys):
     assert 0.4 < skill["coverage"]["50"] < 0.6 and skill["coverage"]["80"] < 0.8
     status, out, _ = run(capsys, "forecast", table, "--measure", "iraq_killed_best", "--json")
     assert json.loads(out)["backtest"]["quiet_origins"] == 0  # no quiet year in Iraq's series
+
+
+def test_files_of_two_layouts_say_that_one_event_in_both_counts_twice(capsys):
+    """The same car bomb in an ACLED and a GTD file counted twice without a word."""
+    from conftest import FIXTURES
+
+    status, _, err = run(capsys, "aggregate", FIXTURES / "acled_sample.csv",
+                         FIXTURES / "gtd_sample.csv", "--by", "none")
+    assert status == 0 and ("files of 2 layouts (acled, gtd): an event in two datasets cannot "
+                            "be matched across them, so it counts once in each") in err

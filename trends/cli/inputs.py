@@ -152,6 +152,11 @@ def load_from_args(
         for path, layout in loaded.incidents.formats.items():
             how = "detected" if args.format == "auto" else "given"
             CONSOLE.info(f"{path}: read as {layout} ({how})")
+        layouts = sorted(set(loaded.incidents.formats.values()))
+        if len(layouts) > 1:
+            CONSOLE.info(f"files of {len(layouts)} layouts ({', '.join(layouts)}): an event "
+                         "in two datasets cannot be matched across them, so it counts once in "
+                         "each; repeats are found by event id within one layout")
     # a monthly table logs only its months outside --start/--end
     if loaded.incidents is not None or any(loaded.log.counts().values()) or args.rejects:
         report_log(args, loaded.rows_read, loaded.log)
