@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -134,6 +135,24 @@ def test_a_file_split_by_another_separator_says_so(capsys, write, separator, nam
         f"trends aggregate: error: {path}:1: the header is one column of names split by {name} "
         f"({'month' + separator + 'killed'!r}): trends reads fields separated by commas; save "
         "the file as comma-separated CSV"]
+
+
+@pytest.mark.parametrize("name", ["events.parquet.gz", "events.csv"])
+def test_a_parquet_file_under_a_text_name_says_so(capsys, tmp_path, name):
+    """A gzipped Parquet file was 'not valid utf-8 text; name its encoding with --encoding'."""
+    import gzip
+
+    import pandas as pd
+
+    data = io.BytesIO()
+    pd.DataFrame({"incident_id": ["a"], "date_start": ["2023-11-09"]}).to_parquet(data)
+    raw = data.getvalue()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    status, err = run(capsys, path)
+    assert status == 2 and err == [
+        f"trends aggregate: error: {path}: this is a Parquet file (it starts with PAR1), not CSV "
+        "text: name it .parquet and leave it uncompressed (Parquet compresses inside)"]
 
 
 def test_missing_file(capsys, tmp_path):

@@ -205,6 +205,10 @@ def _codec(encoding: str) -> str:
 
 
 def _decode(data: bytes, name: str, encoding: str) -> str:
+    if data[:4] == b"PAR1":  # Parquet's magic number
+        msg = ("this is a Parquet file (it starts with PAR1), not CSV text: name it .parquet "
+               "and leave it uncompressed (Parquet compresses inside)")
+        raise InputError(msg, path=name)
     try:
         text = data.decode(_codec(encoding))
     except UnicodeDecodeError as err:
