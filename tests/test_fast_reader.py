@@ -98,7 +98,7 @@ ODD = [
     b"a,a\n1,2\n",  # a column named twice
     b"a,b\n",  # no records
     b"",  # empty
-    b"a,b\n1," + b"x" * 200_000 + b"\n",  # past the csv module's field limit
+    b"a,b\n1," + b"x" * 200_000 + b"\n",  # past the csv module's default field limit
 ]
 
 
@@ -108,6 +108,18 @@ def test_odd_files_read_or_fail_the_same_way(tmp_path, data):
     path.write_bytes(data)
     fast, reference = both(path)
     assert fast == reference
+
+
+def test_a_field_past_the_limit_fails_the_same_way_on_both_readers(tmp_path):
+    """The fast reader hands a record past csv's limit to the reference, which refuses it."""
+    path = tmp_path / "long.csv"
+    path.write_bytes(b"a,b\n1," + b"x" * 2000 + b"\n")
+    old = csv.field_size_limit(1000)
+    try:
+        fast, reference = both(path)
+    finally:
+        csv.field_size_limit(old)
+    assert fast == reference and "field larger than field limit (1000)" in str(fast)
 
 
 def test_gzip_is_read_the_same_way_and_within_its_limits(tmp_path):

@@ -25,6 +25,11 @@ from trends.ingest.scan import Unsure
 from trends.options import ENGINES, Engine, check_choice
 from trends.validate import LATEST, Limits, latest_date
 
+FIELD_LIMIT = 2**24
+"""Characters a CSV field may hold: the csv module allows 131,072 by default, and a notes or
+source text can be longer (the fast reader has no such limit; Parquet neither)."""
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+
 
 @dataclass(frozen=True)
 class RawTable:
