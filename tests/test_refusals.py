@@ -473,18 +473,27 @@ def test_a_wide_interval_blames_the_level_before_when_no_trend_is_carried_on(cap
 
 
 def test_a_forecast_beaten_by_an_exact_baseline_says_so_without_a_nan_ratio(capsys, tmp_path):
-    """One month of 5 and then zeros: the zero baseline is exact (CRPS 0). The line read
-    'ratio nan, cannot tell whether better than every baseline'."""
-    path = tmp_path / "first-only.csv"
-    months = pd.period_range("2018-01", periods=84, freq="M").astype(str)
-    pd.DataFrame({"month": months, "killed": np.r_[5, np.zeros(83, dtype=int)]}).to_csv(
-        path, index=False)
+    """A constant series: the last_value baseline is exact (CRPS 0). The line read 'ratio nan,
+    cannot tell whether better than every baseline'."""
+    path = tmp_path / "constant.csv"
+    pd.DataFrame({"month": pd.period_range("2018-01", periods=84, freq="M").astype(str),
+                  "killed": 40}).to_csv(path, index=False)
     status, out, _ = run(capsys, "forecast", path, "--measure", "killed")
     assert status == 0 and "nan" not in out
-    assert ("no ratio, as the zero baseline forecast every month exactly (CRPS 0); worse than "
-            "that baseline.") in out
-    assert ("Warning: the zero baseline forecast every backtest month exactly (CRPS 0) and the "
-            "default forecaster did not") in out
+    assert ("no ratio, as the last_value baseline forecast every month exactly (CRPS 0); worse "
+            "than that baseline.") in out
+    assert ("Warning: the last_value baseline forecast every backtest month exactly (CRPS 0) and "
+            "the default forecaster did not") in out
+
+
+def test_a_forecast_of_zeros_after_zeros_is_called_unchecked_not_short(capsys, tmp_path):
+    """One month of 5 and then 83 zeros: every origin forecasts zeros after a quiet year."""
+    path = tmp_path / "first-only.csv"
+    pd.DataFrame({"month": pd.period_range("2018-01", periods=84, freq="M").astype(str),
+                  "killed": np.r_[5, np.zeros(83, dtype=int)]}).to_csv(path, index=False)
+    status, out, _ = run(capsys, "forecast", path, "--measure", "killed")
+    assert status == 0 and ("Warning: only 0 of the 60 origins the backtest could score had a "
+                            "count in the year before them or in the months forecast") in out
 
 
 def test_an_excess_interval_never_passes_the_observed_count(capsys):

@@ -578,7 +578,7 @@ def test_data_notes_account_for_every_logged_row(built):
     assert notes is not None
     items = re.findall(r"<li>(.*?)</li>", notes.group(1), re.S)
     listed = sum(int(m.replace(",", "")) for i in items
-                 for m in re.findall(r"^([\d,]+) rows \w+:", i))
+                 for m in re.findall(r"^([\d,]+) rows? \w+:", i))
     more = sum(int(m.replace(",", "")) for i in items
                for m in re.findall(r"^([\d,]+) more rows for", i))
     log = (out / "tables").glob("*-rows-log.csv")

@@ -75,4 +75,16 @@ class RowLog:
 
     def summary(self) -> str:
         """One line of counts, for stderr."""
-        return ", ".join(f"{n:,} {a}" for a, n in self.counts().items())
+        return ", ".join(f"{n:,} {done(a)}" for a, n in self.counts().items())
+
+
+def done(action: str) -> str:
+    """An action as a past participle, for counts in words: "note" is "noted".
+
+    Examples
+    --------
+    >>> done("note"), done("dropped")
+    ('noted', 'dropped')
+
+    """
+    return "noted" if action == "note" else action

@@ -188,6 +188,6 @@ def report_log(args: argparse.Namespace, rows_read: int, log: RowLog) -> None:
     from trends.csvout import write_csv
 
     hint = f"listed in {args.rejects}" if args.rejects else "list them with --rejects FILE"
-    CONSOLE.info(f"{rows_read:,} rows read; {log.summary()} ({hint})")
+    CONSOLE.info(f"{rows_read:,} row{'s' * (rows_read != 1)} read; {log.summary()} ({hint})")
     if args.rejects:
         write_csv(log.to_frame(), args.rejects)

@@ -97,6 +97,12 @@ def skill_of(checked: pd.DataFrame, horizon: int, quiet: int = 0,
     True
     """
     n_origins = int(checked["origin"].nunique())
+    if n_origins < MIN_CHECKED_ORIGINS and quiet:
+        return None, (
+            f"only {n_origins} of the {n_origins + quiet} origins the backtest could score had a "
+            "count in the year before them or in the months forecast; the others forecast zeros "
+            f"after zeros, which checks nothing. At least {MIN_CHECKED_ORIGINS} are needed: treat "
+            "the intervals as unchecked")
     if n_origins < MIN_CHECKED_ORIGINS:
         return None, too_short(n_origins)
     baseline_crps = {name: float(checked[f"crps_{name}"].mean()) for name in BASELINES}

@@ -29,6 +29,8 @@ FIELD_LIMIT = 2**24
 """Characters a CSV field may hold: the csv module allows 131,072 by default, and a notes or
 source text can be longer (the fast reader has no such limit; Parquet neither)."""
 csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+HEAD_BYTES = 1 << 20
+"""Bytes read to find a file's header (:func:`read_header`)."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,10 @@ def read_header(path: str | Path, *, encoding: str = "utf-8") -> list[str]:
             import pyarrow.parquet as pq
 
             return list(pq.read_schema(name).names)
-        head = read_head(name).decode(_codec(encoding), errors="replace")
+        data = read_head(name, HEAD_BYTES)
+        if len(data) == HEAD_BYTES and b"\n" not in data and b"\r" not in data:
+            return []  # the first line goes on past what is read: no header to be had
+        head = data.decode(_codec(encoding), errors="replace")
         return next(csv.reader(io.StringIO(head, newline="")), [])
     except (OSError, EOFError, ValueError, LookupError, csv.Error, zlib.error):
         return []

@@ -8,6 +8,7 @@ from trends.report.analysis import Findings
 from trends.report.data import ReportData
 from trends.report.tables import source_names
 from trends.resurgence.wording import flat_comparison, month_name
+from trends.rowlog import done
 
 
 def method_notes(f: Findings) -> list[str]:
@@ -74,14 +75,14 @@ def data_notes(data: ReportData, f: Findings, stem: str) -> list[str]:
     if any(counts.values()):
         notes.append(
             "Rows set aside or altered by a rule: "
-            + ", ".join(f"{n:,} {a}" for a, n in counts.items() if n)
+            + ", ".join(f"{n:,} {done(a)}" for a, n in counts.items() if n)
             + f"; every one is listed with its reason in tables/{stem}-rows-log.csv."
         )
         frame = data.log.to_frame()
         sizes = frame.groupby(["action", "reason"]).size().sort_values(ascending=False)
         top = sizes.head(5)
         for (action, reason), n in zip(top.index.tolist(), top.tolist(), strict=True):
-            notes.append(f"{n:,} rows {action}: {reason}.")
+            notes.append(f"{n:,} row{'s' * (n != 1)} {done(action)}: {reason}.")
         rest = sizes.iloc[5:]
         if len(rest):
             notes.append(f"{int(rest.sum()):,} more rows for {len(rest)} other reasons "
