@@ -344,3 +344,21 @@ def test_in_control_false_alarm_rate_of_the_fall_chart():
         for _ in range(runs)
     )
     assert 0.12 < hits / runs < 0.3
+
+
+def test_an_in_control_model_of_no_single_regime_is_said_to_be_unable_to_alarm():
+    """Syria's deaths from 1989: alpha 16.7, and 2,521 deaths in July 2025 sat 'within the usual
+    range of 0 to 67,745' with no caveat. From 2019 the same month alarms."""
+    from conftest import DATA
+
+    from trends.errors import ModelWarning
+
+    table = pd.read_csv(DATA / "ucdp_country_month_killed_syria_iraq_1989-2026.csv")
+    y = pd.Series(table["syria_killed_best"].to_numpy(),
+                  index=pd.PeriodIndex(table["month"], freq="M"))
+    with pytest.warns(ModelWarning, match="is extremely overdispersed"):
+        wild = glrnb(y, months=["2025-07"])
+    assert not wild.tidy()["alarm"].iloc[0] and "extremely overdispersed" in wild.notes[0]
+    recent = glrnb(y["2019-01":], months=["2025-07"])
+    assert recent.tidy()["alarm"].iloc[0]
+    assert not any("extremely overdispersed" in n for n in recent.notes)

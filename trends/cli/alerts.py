@@ -178,4 +178,4 @@ def _preliminary(y: pd.Series, month: pd.Period, settings: dict[str, Any]) -> di
 
 
 def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}"
+    return "n/a" if value is None else f"{value:,.1f}"
