@@ -15,9 +15,10 @@ and altair take seconds to import.
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+import sys as _sys
+import types as _types
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from trends._lazy import lazy_attributes
 from trends.errors import (
@@ -31,7 +32,7 @@ from trends.errors import (
     TrendsWarning,
 )
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from trends.aggregate import aggregate
     from trends.alerts import AlertResult, acled_heuristic, alerts, farrington, glrnb
     from trends.decompose import DecompositionResult, decompose_change
@@ -98,15 +99,15 @@ _LAZY: dict[str, tuple[str, ...]] = {
 _HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 
-class _Package(types.ModuleType):
+class _Package(_types.ModuleType):
     """The package, whose public functions keep their names when a same-named module loads.
 
     ``trends.aggregate`` is both a module and the function it defines; importing
     the module must not replace the function on the package, as it would by default.
     """
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _HOME and isinstance(value, types.ModuleType):
+    def __setattr__(self, name: str, value: _Any) -> None:
+        if name in _HOME and isinstance(value, _types.ModuleType):
             return
         super().__setattr__(name, value)
 
@@ -118,7 +119,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_HOME})
 
 
-sys.modules[__name__].__class__ = _Package
+_sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "BASELINES",

@@ -80,7 +80,7 @@ def _check_actors(sides: Collection[str], actors: Sequence[str]) -> None:
     """
     names = sorted({n.strip() for side in sides for n in side.split(",") if n.strip()})
     _refuse_unknown("actor", actors, names, "no incident has it as a side",
-                    "; list the sides with trends aggregate INPUT and look at actor1/actor2")
+                    "; list the sides with trends aggregate INPUT --by actor1,actor2")
 
 
 def _check_countries(known: set[str], countries: Sequence[str]) -> None:

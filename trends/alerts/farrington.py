@@ -331,7 +331,8 @@ def farrington(
     check_history(
         series, positions, need,
         needs=f"farrington needs {need} months of history before each month assessed "
-        f"(12 * years_back={years_back} + window_half_width={window_half_width})",
+        f"({years_back} years back and a window of {window_half_width} months: 12 x "
+        f"{years_back} + {window_half_width})",
         advice="Assess later months, lower years_back (--years-back), or use a longer series",
     )  # fmt: skip
     opts: dict[str, object] = {
