@@ -82,6 +82,21 @@ def test_candidate_events_not_yet_cleared_are_counted_and_noted(tmp_path, suffix
         "a UCDP Candidate event not yet cleared (code_status 'Check dyad')"]
 
 
+def test_a_region_written_unknown_counts_as_unassigned(tmp_path):
+    """GTD writes provstate 'Unknown' where no province is known; it became a region of its own
+    beside 'Unassigned'."""
+    cells = pd.read_csv(FIXTURES / "gtd_sample.csv", dtype=str, keep_default_na=False)
+    cells.loc[0, "provstate"] = "Unknown"
+    path = tmp_path / "gtd.csv"
+    cells.to_csv(path, index=False)
+    for compact in (False, True):
+        s = read_incidents(path, compact=compact)
+        assert "Unknown" not in set(s.table["region"]) and "Unassigned" in set(s.table["region"])
+        log = s.log.to_frame()
+        assert log.loc[log["line"] == 2, "reason"].tolist() == [
+            "region given as 'Unknown'; counted under 'Unassigned'"]
+
+
 def test_yearly_plus_candidate_release_counts_each_event_once():
     s = read_incidents([GED, FIXTURES / "ged_candidate_sample.csv"])
     assert len(s.table) == 16566 + 3

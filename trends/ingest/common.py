@@ -60,7 +60,9 @@ def map_regions(table: pd.DataFrame, ctx: ReadContext) -> pd.Series:
     written = as_text(table["region"])
     lookup = {name: ctx.gazetteer.canonical(name) for name in written.unique() if name}
     canonical = map_text(written, lambda name: lookup.get(name) or name)
-    unknown = map_text(written, lambda name: bool(name) and lookup.get(name) is None)
+    # GTD writes "Unknown" where no province is known: no region, not a place of that name
+    unstated = map_text(written, lambda name: name.casefold() == "unknown").astype(bool)
+    unknown = map_text(written, lambda name: bool(name) and lookup.get(name) is None) & ~unstated
     empty = written == ""
     if unknown.any():
         ctx.log.add_rows(
@@ -73,9 +75,14 @@ def map_regions(table: pd.DataFrame, ctx: ReadContext) -> pd.Series:
         ctx.log.add_rows(
             table[empty], "changed", f"no admin-1 region given; counted under {UNASSIGNED!r}"
         )
+    if unstated.any():
+        ctx.log.add_rows(
+            table[unstated], "changed",
+            "region given as " + written[unstated].map(repr) + f"; counted under {UNASSIGNED!r}",
+        )
     if "country" in table.columns:
-        _note_other_country(table, canonical, ~(unknown.astype(bool) | empty), ctx)
-    canonical[empty] = UNASSIGNED
+        _note_other_country(table, canonical, ~(unknown.astype(bool) | empty | unstated), ctx)
+    canonical[empty | unstated] = UNASSIGNED
     return canonical
 
 
