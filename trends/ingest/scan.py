@@ -140,7 +140,7 @@ class LineScanner:
             self._check_quotes(arr, quotes, upto, final)
         breaks = np.flatnonzero(arr[:upto] == _LF)
         ends = breaks.copy()
-        if b"\r" in data[:upto]:
+        if b"\r" in data[:upto] or self.prev == _CR:  # a CR LF may straddle two chunks
             cr = np.flatnonzero(arr[:upto] == _CR)
             after = np.where(cr + 1 < len(arr), arr[np.minimum(cr + 1, len(arr) - 1)], _EOF)
             lone = cr[after != _LF]
