@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     definition = definition_from(args)
     suffix = {"json": ".vl.json"}.get(args.chart_format, "." + args.chart_format)
     out = Path(args.out or f"{args.name}{suffix}")
-    check_new([("--out" if args.out else "the chart file", str(out))], args.force)
+    if not args.out:  # an --out file was checked with every other output (trends.cli.main)
+        check_new([("the chart file", str(out))], args.force)
     with CONSOLE.bar(f"chart {args.name}") as bar:
         data, month = prepare(definition, args.month, bar)
         # a bad input has stopped by now, before the analyses and charts are imported

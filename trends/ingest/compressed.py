@@ -25,6 +25,8 @@ from trends.validate import RATIO_FLOOR, Limits
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
+HEAD_BYTES = _CHUNK
+"""Bytes :func:`read_head` reads by default."""
 
 
 def is_gzip(path: str | Path) -> bool:
@@ -86,7 +88,7 @@ def read_bytes(path: str | Path, limits: Limits | None = None) -> bytes:
     return b"".join(chunks)
 
 
-def read_head(path: str | Path, size: int = _CHUNK) -> bytes:
+def read_head(path: str | Path, size: int = HEAD_BYTES) -> bytes:
     """At most ``size`` bytes from the start of the (decompressed) file."""
     if not is_gzip(path):
         with open(path, "rb") as handle:

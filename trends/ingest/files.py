@@ -20,7 +20,7 @@ from trends.errors import InputError
 from trends.folders import is_parquet
 from trends.ingest.arrow_csv import Chooser, iter_csv_arrow, read_csv_arrow
 from trends.ingest.arrow_parquet import cell_text, iter_parquet_arrow, read_parquet_arrow
-from trends.ingest.compressed import check_parquet_size, read_bytes, read_head
+from trends.ingest.compressed import HEAD_BYTES, check_parquet_size, read_bytes, read_head
 from trends.ingest.scan import Unsure
 from trends.options import ENGINES, Engine, check_choice
 from trends.validate import LATEST, Limits, latest_date
@@ -29,8 +29,6 @@ FIELD_LIMIT = 2**24
 """Characters a CSV field may hold: the csv module allows 131,072 by default, and a notes or
 source text can be longer (the fast reader has no such limit; Parquet neither)."""
 csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
-HEAD_BYTES = 1 << 20
-"""Bytes read to find a file's header (:func:`read_header`)."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +198,7 @@ def read_header(path: str | Path, *, encoding: str = "utf-8") -> list[str]:
             import pyarrow.parquet as pq
 
             return list(pq.read_schema(name).names)
-        data = read_head(name, HEAD_BYTES)
+        data = read_head(name)
         if len(data) == HEAD_BYTES and b"\n" not in data and b"\r" not in data:
             return []  # the first line goes on past what is read: no header to be had
         head = data.decode(_codec(encoding), errors="replace")

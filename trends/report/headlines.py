@@ -11,7 +11,14 @@ import pandas as pd
 from trends.measures import noun, noun_of
 from trends.options import METHOD_NAMES
 from trends.report.analysis import Findings
-from trends.resurgence.wording import alert_sentence, evidence, floor_words, month_name
+from trends.resurgence.wording import (
+    adjusted_away,
+    alert_sentence,
+    evidence,
+    floor_words,
+    holm_sides,
+    month_name,
+)
 
 
 def ratio(value: Any, interval: Any) -> str:
@@ -308,14 +315,10 @@ def _some(names: list[str], most: int = 12) -> str:
 
 def _adjusted_away(f: Findings, tested: int) -> str:
     """Which regions with no detectable change have an interval of their own that excludes 1."""
-    away = [v for v in f.region_verdicts if v.verdict == "no_change" and v.test is not None
-            and not v.test.level_ratio_ci[0] <= 1.0 <= v.test.level_ratio_ci[1]]
+    away = [v for v in f.region_verdicts if adjusted_away(v)]
     if not away:
         return ""
-    # a change against the direction asked is judged two-sided, as is "either"
-    sides = min(1 if v.direction == ("fall" if v.test.level_ratio_ci[1] < 1.0 else "rise")
-                else 2 for v in away if v.test is not None)
-    floor = floor_words(f.settings.bootstrap, tested, sides,
+    floor = floor_words(f.settings.bootstrap, tested, min(map(holm_sides, away)),
                         "build the page with at least {n} (--bootstrap, or bootstrap under "
                         "[analysis])")
     return (f" For {_some([v.name for v in away])} the 95% interval of the region alone excludes "

@@ -176,7 +176,7 @@ def _verdict(result: Assessment) -> str:
         scope = f"in the {test.n_after} months from {when}" if cut else f"at {when}"
         text = f"No detectable change in {subject} {scope}: {level}; {_p_words(result)})."
         low, high = test.level_ratio_ci
-        if not low <= 1.0 <= high:  # only after an adjustment for the number of regions
+        if adjusted_away(result):
             text += _adjusted_away(result)
         elif low < WIDE[0] or high > WIDE[1]:
             text += (" The interval is wide: the data fit no change and a large change alike, "
@@ -240,6 +240,28 @@ def window_cut(result: Assessment) -> bool:
     return bool(test is not None and result.data_end and test.end < result.data_end)
 
 
+def adjusted_away(result: Assessment) -> bool:
+    """Whether "no detectable change" comes only from the adjustment for the regions tested.
+
+    That is, the region's own 95% interval excludes 1 (no interval without a test).
+    """
+    if result.verdict != "no_change" or result.test is None:
+        return False
+    low, high = result.test.level_ratio_ci
+    return not low <= 1.0 <= high
+
+
+def holm_sides(result: Assessment) -> int:
+    """Sides of the p-value a region adjusted away is judged by.
+
+    2 for "either", or for a change against the direction asked (its two-sided
+    p-value is quoted); else 1.
+    """
+    assert result.test is not None
+    change = "fall" if result.test.level_ratio_ci[1] < 1.0 else "rise"
+    return 1 if result.direction == change else 2
+
+
 def _adjusted_away(result: Assessment) -> str:
     """Why a region whose own interval excludes 1 is "no detectable change"."""
     count, bootstrap = result.regions_tested, result.bootstrap
@@ -252,8 +274,7 @@ def _adjusted_away(result: Assessment) -> str:
                  f"{_p(result.p_two_sided_against)}, Holm-adjusted)")
     text = (f" For this region alone the 95% interval excludes no change, but allowing for the "
             f"{count} regions tested {what} is not significant")
-    sides = 2 if against or result.direction == "either" else 1
-    return text + floor_words(bootstrap, count, sides) + "."
+    return text + floor_words(bootstrap, count, holm_sides(result)) + "."
 
 
 def floor_words(bootstrap: int, regions: int, sides: int,
