@@ -47,7 +47,8 @@ def _parquet(path, header: list[str], rows: list[list[str]]) -> None:
 def events(tmp_path):
     """A folder of GED (CSV, gzip CSV, Parquet) and native (CSV, Parquet) files.
 
-    Ten GED events are in both the CSV and the gzip file; one native incident
+    Ten GED events are in both the CSV and the gzip file, which revises two
+    of them (a death toll, a province); one native incident
     has one report in each native file, which disagree on its region; one
     native incident is known only to its year; another names a region no
     gazetteer knows.
@@ -56,8 +57,12 @@ def events(tmp_path):
     folder.mkdir()
     header, ged = _rows(GED)
     (folder / "a_ged.csv").write_text(_csv_text(header, ged[:5000]), encoding="utf-8")
+    revised = [list(row) for row in ged[4990:10000]]
+    revised[0][header.index("best")] = str(int(revised[0][header.index("best")]) + 5)
+    revised[0][header.index("high")] = str(int(revised[0][header.index("high")]) + 5)
+    revised[1][header.index("adm_1")] = "Homs governorate"
     with gzip.open(folder / "b_ged.csv.gz", "wt", encoding="utf-8", newline="") as out:
-        out.write(_csv_text(header, ged[4990:10000]))
+        out.write(_csv_text(header, revised))
     _parquet(folder / "c_ged.parquet", header, ged[10000:])
     seed_header, seeds = _rows(SEEDS)
     col = {name: i for i, name in enumerate(seed_header)}
@@ -103,7 +108,16 @@ def test_a_folder_is_its_files_in_name_order_and_each_event_counts_once(events, 
     log = pd.read_csv(io.BytesIO(outputs[0][1]))
     again = log[log["reason"].str.startswith("event id already read from")]
     assert len(again) == 10 and set(again["file"]) == {str(folder / "b_ged.csv.gz")}
-    assert (again["reason"] == f"event id already read from {folder / 'a_ged.csv'}").all()
+    first = f"event id already read from {folder / 'a_ged.csv'}"
+    assert (again["reason"].iloc[2:] == first).all()
+    header, ged = _rows(GED)
+    best, high = (int(ged[4990][header.index(c)]) for c in ("best", "high"))
+    assert ged[4991][header.index("adm_1")].startswith("Idlib")
+    kept = f"{first}, whose reading is kept; this one gives"
+    assert again["reason"].iloc[:2].tolist() == [
+        f"{kept} killed_best {best + 5} ({best} there), killed_high {high + 5} ({high} there)",
+        f"{kept} region Homs (Idlib there)",
+    ]
     merged = log[log["action"] == "merged"]
     assert str(folder / "e_native.parquet") in set(merged["file"])
 

@@ -105,6 +105,23 @@ def test_yearly_plus_candidate_release_counts_each_event_once():
     assert dropped["reason"].str.contains("already read from").all()
 
 
+def test_a_revised_reading_of_an_event_says_what_it_gives(tmp_path):
+    first = pd.read_csv(FIXTURES / "ged_candidate_sample.csv", dtype=str, keep_default_na=False)
+    revised = first.head(2).assign(best=["7", first["best"][1]],
+                                   date_start=["2019-11-21", first["date_start"][1]])
+    revised.to_csv(tmp_path / "revised.csv", index=False)
+    paths = [FIXTURES / "ged_candidate_sample.csv", tmp_path / "revised.csv"]
+    logs = [read_incidents(paths, compact=c).log.to_frame().query("action == 'dropped'")
+            for c in (False, True)]
+    pd.testing.assert_frame_equal(logs[0], logs[1])
+    was = f"event id already read from {paths[0]}"
+    assert logs[0]["reason"].tolist() == [
+        f"{was}, whose reading is kept; this one gives date_start 2019-11-21 (2019-11-22 there)"
+        f", killed_best 7 ({first['best'][0]} there)",
+        was,
+    ]
+
+
 def test_acled_export():
     s = read_incidents(FIXTURES / "acled_sample.csv")
     t = s.table.set_index("incident_id")

@@ -59,7 +59,7 @@ from trends.folders import expand_folders
 from trends.ingest import Format, IncidentSet, read_context, read_file_compact
 from trends.ingest.common import ReadContext
 from trends.ingest.compact import concat
-from trends.ingest.merge import merge_reports, whole_numbers
+from trends.ingest.merge import COMPARED, merge_reports, repeat_reasons, whole_numbers
 from trends.regions import Gazetteer
 from trends.rowlog import RowLog
 from trends.validate import INT64_MAX, Limits, check_total, exact_total
@@ -129,8 +129,9 @@ def _keys(read: FileRead, offset: int, numbers: bool) -> pd.DataFrame:
 def _drop_repeated(read: FileRead, offset: int, numbers: bool, repeated: pd.DataFrame) -> FileRead:
     """The file's events without their later readings of a repeated event (runs on a worker).
 
-    ``repeated`` holds, by (layout, id), the position (``first``) and file
-    (``name``) of the first reading of every event read more than once.
+    ``repeated`` holds, by (layout, id), the position (``first``), file
+    (``name``) and :data:`~trends.ingest.merge.COMPARED` values of the first
+    reading of every event read more than once.
     """
     table = read.table
     assert table is not None
@@ -140,10 +141,18 @@ def _drop_repeated(read: FileRead, offset: int, numbers: bool, repeated: pd.Data
     again = (found["first"].notna() & (found["first"] != found["order"])).to_numpy()
     log = RowLog()
     if again.any():
-        reasons = "event id already read from " + found["name"][again].astype(str)
-        log.add_rows(table[again], "dropped", reasons.reset_index(drop=True))
+        there = found[again].reset_index(drop=True)
+        here = table[again].reset_index(drop=True)
+        log.add_rows(table[again], "dropped", repeat_reasons(there["name"], there, here))
         table = table[~again]
     return FileRead(read.layout, table, log.chunks)
+
+
+def _readings(read: FileRead, offset: int, orders: np.ndarray) -> pd.DataFrame:
+    """The compared values of the file's events at whole-table positions ``orders`` (a worker)."""
+    assert read.table is not None
+    rows = read.table.iloc[orders - offset][list(COMPARED)]
+    return rows.set_axis(pd.Index(orders, name="first"))
 
 
 Piece = tuple[list[pd.DataFrame], pd.DataFrame, dict[str, set[Any]], dict[str, int]]
@@ -279,6 +288,13 @@ def _drop_repeated_events(
     names = np.array([heads[i].name for i in files], dtype=object)
     where = np.searchsorted(starts, found["min"].to_numpy(), side="right") - 1
     repeated = pd.DataFrame({"first": found["min"], "name": names[where]}, index=found.index)
+    firsts = np.sort(repeated["first"].to_numpy())
+    bounds = np.searchsorted(firsts, offsets)
+    readings = dask.gather([
+        dask.submit(_readings, reads[i], offsets[i], firsts[bounds[i]:bounds[i + 1]])
+        for i in files if bounds[i] < bounds[i + 1]])
+    if readings:
+        repeated = repeated.join(pd.concat(readings), on="first")
     shared = dask.scatter(repeated, broadcast=True)
     parts = [dask.submit(_drop_repeated, reads[i], offsets[i], numbers, shared) for i in files]
     for chunks in dask.gather([dask.submit(_log_of, p) for p in parts]):

@@ -10,7 +10,8 @@ and notes are joined.
 
 Published datasets hold one row per event with a stable id: the same id in a
 second file (a yearly GED release and a later Candidate release, say) is the
-same event again, and only its first reading is kept.
+same event again, and only its first reading is kept. The row log says what
+a later reading gives that the first does not (a revised death toll, say).
 """
 
 from __future__ import annotations
@@ -78,10 +79,59 @@ def drop_repeated_events(table: pd.DataFrame, layout: pd.Series, log: RowLog) ->
     if not again.any():
         return table
     key = layout.astype(str) + "\x1f" + table["incident_id"].astype(str)
-    first_file = table.loc[~key.duplicated(keep="first")].set_index(key[~key.duplicated()])["_file"]
-    reasons = "event id already read from " + key[again].map(first_file).astype(str)
-    log.add_rows(table[again], "dropped", reasons)
+    first = ~key.duplicated()
+    there = table.loc[first].set_index(key[first]).reindex(key[again])
+    there.index = table.index[again]
+    log.add_rows(table[again], "dropped", repeat_reasons(there["_file"], there, table[again]))
     return table[~again]
+
+
+COMPARED = ("date_start", "region", "killed_low", "killed_best", "killed_high", "injured")
+"""What a later reading of an event is compared on with the first."""
+
+
+def repeat_reasons(first_file: pd.Series, there: pd.DataFrame, here: pd.DataFrame) -> pd.Series:
+    """Why each later reading of an event is dropped, with what it gives that the first does not.
+
+    ``there`` holds each event's first reading and ``here`` the later one, row
+    for row (same index), with the :data:`COMPARED` columns.
+
+    Examples
+    --------
+    >>> there = pd.DataFrame({"date_start": pd.to_datetime(["2024-01-02"] * 2),
+    ...                       "region": ["Homs"] * 2, "killed_low": [4, 4],
+    ...                       "killed_best": pd.array([4, 4], dtype="Int64"),
+    ...                       "killed_high": [4, 4], "injured": pd.array([None, 1], dtype="Int64")})
+    >>> here = there.assign(killed_best=pd.array([4, 9], dtype="Int64"))
+    >>> for reason in repeat_reasons(pd.Series(["a.csv"] * 2), there, here):
+    ...     print(reason)
+    event id already read from a.csv
+    event id already read from a.csv, whose reading is kept; this one gives killed_best 9 (4 there)
+
+    """
+    differs = pd.Series("", index=here.index, dtype=object)
+    for column in COMPARED:
+        a, b = there[column], here[column]
+        if isinstance(a.dtype, pd.CategoricalDtype) or isinstance(b.dtype, pd.CategoricalDtype):
+            a, b = a.astype(object), b.astype(object)
+        same = (a == b).fillna(False).to_numpy(dtype=bool) | (a.isna() & b.isna()).to_numpy()
+        if same.all():
+            continue
+        shown = f", {column} " + _shown(b[~same]) + " (" + _shown(a[~same]) + " there)"
+        differs[~same] += shown
+    reasons = "event id already read from " + first_file.astype(str)
+    found = (differs != "").to_numpy()
+    reasons[found] += ", whose reading is kept; this one gives " + differs[found].str[2:]
+    return reasons
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    """Values as a row log writes them: dates as YYYY-MM-DD, a missing value as unknown."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d")
+    else:
+        text = values.astype(object).where(values.notna()).map(str, na_action="ignore")
+    return text.fillna("unknown").astype(object)
 
 
 def _repeated(ids: pd.Series) -> pd.Series:
