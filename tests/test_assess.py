@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -351,6 +352,43 @@ def test_the_noise_check_of_a_fall_against_a_rise_asked_quotes_the_two_sided_p()
     assert "the two-sided p-value (this series alone" in flag.message
     assert result.p_value_range[0] <= result.test.level.p_two_sided <= result.p_value_range[1]
     assert result.p_value_range[1] < 0.05
+
+
+def test_no_rise_under_any_noise_setting_is_not_cannot_tell():
+    """Every setting said no rise, only whether it fell moved; the verdict was "cannot tell"."""
+    panel = trends.aggregate(DATA / "ucdp_ged_syria_2016-01_2019-11.csv.gz", by=[],
+                             actors=["IS"])
+    series = pd.Series(panel["incidents"].to_numpy(float), name="incidents",
+                       index=pd.PeriodIndex(panel["month"], freq="M"))
+    result = assess(series, "2019-01", bootstrap=199, scan_bootstrap=199)
+    flag = next(f for f in result.flags if f.code == "noise_unidentified")
+    assert result.verdict == "no_change" and not flag.blocks
+    assert "none finds a rise, but whether they fell depends on the setting" in flag.message
+    low, high = result.p_value_range
+    assert result.p_value_range_side == "rise" and low <= result.p_value <= high
+    assert low > 0.5 and result.sentence.startswith("No detectable change")
+    fell = result.to_dict()
+    assert fell["p_value_range_side"] == "rise" and fell["verdict"] == "no_change"
+
+
+def test_a_close_check_on_whether_it_fell_leaves_no_rise(jump):
+    """Deciding a close check either way gives no rise: the answer to the question asked."""
+    from trends.resurgence.gates import Borderline
+    from trends.resurgence.verdict import settle
+
+    steady = replace(jump, verdict="no_change", direction="rise")
+    fell = replace(steady, verdict="fall")
+    check = Borderline("scan", "whether the series changed", "scan", 0.046, 999, 0.05,
+                       "counting that change", "not counting it")
+    for result, other in ((steady, fell), (fell, steady)):
+        settled = settle(result, [(check, other)])
+        flag = settled.flags[-1]
+        assert settled.verdict == "no_change" and not flag.blocks
+        assert flag.message.endswith("; no rise either way")
+        assert "whether they fell depends on it: counting that change, " in flag.message
+        assert "a fall (" in flag.message and "two-sided p" in flag.message
+    rose = settle(steady, [(check, replace(steady, verdict="rise"))])
+    assert rose.verdict == "cannot_tell" and rose.flags[-1].blocks
 
 
 # --- command line -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ documented in docs/models.md ("The verdict").
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -215,10 +216,26 @@ def decide_from(p_rise: float, p_fall: float, estimate: float, direction: str) -
     return "no_change"
 
 
+@dataclass(frozen=True)
+class NoiseCheck:
+    """What :func:`noise_check` found: the p-values' range, its flag, and a verdict it settles.
+
+    ``p_range`` is on the scale ``side`` names ("rise", "fall": one-sided;
+    "either": two-sided). ``verdict`` is "no_change" when every setting
+    answers the question asked the same way, no, and only whether the level
+    went the other way depends on the setting; None otherwise.
+    """
+
+    p_range: tuple[float, float]
+    side: str
+    flag: Flag
+    verdict: str | None = None
+
+
 def noise_check(
     series: pd.Series, since: str, test: LevelChange, direction: str, bootstrap: int,
     options: dict[str, object],
-) -> tuple[tuple[float, float], Flag]:
+) -> NoiseCheck:
     """p-values with the bootstrap noise set to other settings the data cannot rule out.
 
     Each setting of :func:`noise_settings` is kept if its simulated series
@@ -226,11 +243,7 @@ def noise_check(
     settings share the test's seed, so their bootstrap series share their
     underlying draws and the p-values differ by the setting, not by chance.
     """
-    # a change against the direction asked is judged, and quoted, by its two-sided p-value
-    verdict = decide(test, direction)
-    side = "either" if verdict not in ("no_change", direction) else direction
-    ps = [p_value_for(test, side)]
-    verdicts = {verdict}
+    tests = [test]
     kept = []
     for label, noise in zip(("independent", "moderately", "strongly"),
                             noise_settings(test.theta), strict=True):
@@ -239,27 +252,49 @@ def noise_check(
         if alt.plausibility < LEVEL:
             continue
         kept.append(label)
-        ps.append(p_value_for(alt, side))
-        verdicts.add(decide(alt, direction))
-    low, high = min(ps), max(ps)
+        tests.append(alt)
+    verdicts = {decide(t, direction) for t in tests}
+    # "did it rise?" has one answer, no, when only whether it fell moves with the setting
+    settled = direction in ("rise", "fall") and direction not in verdicts and len(verdicts) > 1
+    # a change against the direction asked is judged, and quoted, by its two-sided p-value
+    verdict = decide(test, direction)
+    side = "either" if verdict not in ("no_change", direction) and not settled else direction
+    low, high = _span([p_value_for(t, side) for t in tests])
     reasons = test.latent.flag_text()
-    blocks = len(verdicts) > 1
+    blocks = len(verdicts) > 1 and not settled
     if not kept:
         checked = ("no other setting (independent, moderately or strongly autocorrelated "
                    "noise) reproduces the residual autocorrelation of these months")
     else:
-        spread = (f"stays {low:.3f}" if f"{low:.3f}" == f"{high:.3f}"
-                  else f"ranges from {low:.3f} to {high:.3f}")
-        which = {"rise": "one-sided p-value for a rise", "fall": "one-sided p-value for a fall",
-                 "either": "two-sided p-value"}.get(side, "p-value")
         checked = (f"with the other settings the data allow ({', '.join(kept)} autocorrelated"
-                   f" noise) the {which} (this series alone, before any adjustment for "
-                   f"regions) {spread}"
-                   + (", which changes the answer" if blocks else
-                      ", and the answer stays the same"))
+                   f" noise) the {_WHICH[side]} (this series alone, before any adjustment for "
+                   f"regions) {_spread(low, high)}")
+        if settled:
+            other = "fell" if direction == "rise" else "rose"
+            checked += (f": none finds a {direction}, but whether they {other} depends on the "
+                        f"setting (two-sided p-value "
+                        f"{_spread(*_span([t.level.p_two_sided for t in tests]))})")
+        else:
+            checked += (", which changes the answer" if blocks else
+                        ", and the answer stays the same")
     message = (f"the month-to-month noise is not well identified by these data ({reasons}); "
                + checked)
-    return (low, high), Flag("noise_unidentified", message, blocks)
+    return NoiseCheck((low, high), side, Flag("noise_unidentified", message, blocks),
+                      "no_change" if settled else None)
+
+
+_WHICH = {"rise": "one-sided p-value for a rise", "fall": "one-sided p-value for a fall",
+          "either": "two-sided p-value"}
+
+
+def _span(ps: list[float]) -> tuple[float, float]:
+    return min(ps), max(ps)
+
+
+def _spread(low: float, high: float) -> str:
+    """``stays 0.002`` or ``ranges from 0.924 to 0.997``."""
+    return (f"stays {low:.3f}" if f"{low:.3f}" == f"{high:.3f}"
+            else f"ranges from {low:.3f} to {high:.3f}")
 
 
 def windows(

@@ -37,7 +37,9 @@ def adjust_for_regions(results: list[Assessment]) -> list[Assessment]:
         if r.verdict == "cannot_tell":  # its sentence gives the reason, not a p-value
             adjusted[id(r)] = replace(r, p_value=p, regions_tested=count)
             continue
-        if direction == "rise":
+        if r.verdict == "no_change":  # adjusted p-values are larger: it stays
+            verdict = r.verdict
+        elif direction == "rise":
             verdict = decide_from(p, q, r.test.level.estimate, direction)
         elif direction == "fall":
             verdict = decide_from(q, p, r.test.level.estimate, direction)

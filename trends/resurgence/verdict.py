@@ -27,6 +27,7 @@ from trends.results import ResultView
 from trends.resurgence.checks import (
     MAX_AFTER,
     NOT_FINDINGS,
+    NoiseCheck,
     absurd_flags,
     data_flags,
     decide,
@@ -96,6 +97,9 @@ class Assessment(ResultView):
     later_end: str = ""
     """The last month of the months compared before the verdict kept to the first 12 of them
     (flag ``later_change``; "" otherwise)."""
+    p_value_range_side: str = ""
+    """The p-value ``p_value_range`` spans: "rise" or "fall" (one-sided), "either"
+    (two-sided; a change against the direction asked); "" when there is no range."""
     alert_settings: str = "Farrington, both sides checked"
     """How ``alerts_since`` were found, in words."""
     test: LevelChange | None = field(repr=False, default=None)
@@ -215,6 +219,7 @@ class Assessment(ResultView):
             "regions_tested": self.regions_tested,
             "p_value_range": None if self.p_value_range is None
             else [finite_or_none(v) for v in self.p_value_range],
+            "p_value_range_side": self.p_value_range_side or None,
             "slope_ratio_per_year": value("slope_ratio_per_year"),
             "slope_ratio_per_year_ci": pair("slope_ratio_per_year"),
             "excess": value("excess"),
@@ -373,27 +378,45 @@ def _count(k: int) -> str:
 def settle(result: Assessment, others: list[tuple[Borderline, Assessment]]) -> Assessment:
     """The verdict given the checks too close to call, each with its other decision.
 
-    "Cannot tell" if deciding one the other way gives another answer;
-    otherwise the same verdict with a note. ``others`` pairs each such check
-    with the verdict it gives decided the other way (:mod:`trends.resurgence.gates`).
+    "Cannot tell" if deciding one the other way gives another answer to the
+    question asked; "no detectable change", with a note, if only whether the
+    level went the other way depends on it; otherwise the same verdict with a
+    note. ``others`` pairs each such check with the verdict it gives decided
+    the other way (:mod:`trends.resurgence.gates`).
     """
     if not others:
         return result
     differ = [(check, other) for check, other in others if other.verdict != result.verdict]
+    asked, against = result.direction, {"rise": "fall", "fall": "rise"}.get(result.direction)
+    if differ and {result.verdict, *(o.verdict for _, o in differ)} == {"no_change", against}:
+        went = "fell" if asked == "rise" else "rose"
+        ways = "; and ".join(f"{_close(check)}, and whether they {went} depends on it: "
+                             f"{_both_ways(check, result, other)}" for check, other in differ)
+        flag = Flag("borderline_check", f"{ways}; no {asked} either way", False)
+        settled = result if result.verdict == "no_change" else next(
+            o for _, o in differ if o.verdict == "no_change")
+        return with_words(replace(settled, flags=(*settled.flags, flag)))
     if not differ:
         said = "; ".join(f"{check.question} is too close to call ({check.p_text()})"
                          for check, _ in others)
         flag = Flag("borderline_check", f"{said}, but the answer is the same either way",
                     False)
         return replace(result, flags=(*result.flags, flag))
-    parts = []
-    for check, other in differ:
-        ways = {check.passed: answer_words(result), not check.passed: answer_words(other)}
-        parts.append(f"{check.question} is too close to call ({check.p_text()}, within the "
-                     f"simulation's error of {check.level}), and the answer depends on it: "
-                     f"{check.if_passed}, {ways[True]}; {check.if_not}, {ways[False]}")
+    parts = [f"{_close(check)}, and the answer depends on it: "
+             f"{_both_ways(check, result, other)}" for check, other in differ]
     flag = Flag("borderline_check", "; and ".join(parts), True)
     return with_words(replace(result, verdict="cannot_tell", flags=(*result.flags, flag)))
+
+
+def _close(check: Borderline) -> str:
+    return (f"{check.question} is too close to call ({check.p_text()}, within the "
+            f"simulation's error of {check.level})")
+
+
+def _both_ways(check: Borderline, result: Assessment, other: Assessment) -> str:
+    """The answer each way of deciding a close check."""
+    ways = {check.passed: answer_words(result), not check.passed: answer_words(other)}
+    return f"{check.if_passed}, {ways[True]}; {check.if_not}, {ways[False]}"
 
 
 @dataclass(frozen=True)
@@ -474,15 +497,15 @@ def _compare(question: _Question, gates: Gates) -> Assessment:
         test, flag = first
         flags.append(flag)
     flags += absurd_flags(test)
-    p_range = None
+    noise = None
     if test.latent.flags:
-        p_range, flag = noise_check(series, since, test, direction, bootstrap, options)
-        flags.append(flag)
+        noise = noise_check(series, since, test, direction, bootstrap, options)
+        flags.append(noise.flag)
     others = windows(series, position, pre, direction, bootstrap, options, test)
     flags += window_flags(others, direction)
     drift = gates.remember("past year", lambda: past_year(series, offset=offset,
                                                           bootstrap=bootstrap, seed=seed))
-    result = _finish(common, flags, test, period, others, found, alerts, p_range, drift)
+    result = _finish(common, flags, test, period, others, found, alerts, noise, drift)
     return replace(result, later_end=later_end)
 
 
@@ -490,19 +513,21 @@ def _finish(
     common: dict[str, object], flags: list[Flag], test: LevelChange | None,
     pre_period: tuple[str, str] | None, windows: tuple[WindowResult, ...],
     found: list[FoundBreak], alerts: tuple[AlertMonth, ...],
-    p_range: tuple[float, float] | None, drift: Drift | None = None,
+    noise: NoiseCheck | None, drift: Drift | None = None,
 ) -> Assessment:
     direction = str(common["direction"])
     if test is None or any(f.blocks for f in flags):
         verdict = "cannot_tell"
     else:
-        verdict = decide(test, direction)
+        verdict = (noise and noise.verdict) or decide(test, direction)
     p_value = math.nan if test is None else p_value_for(test, direction)
     result = Assessment(
         p_value_unadjusted=p_value,
         verdict=verdict, sentence="", evidence=(), p_value=p_value, pre_period=pre_period,
         windows=windows, breaks_found=tuple(found), alerts_since=alerts, flags=tuple(flags),
-        p_value_range=p_range, drift=drift, test=test, **common,  # type: ignore[arg-type]
+        p_value_range=None if noise is None else noise.p_range,
+        p_value_range_side="" if noise is None else noise.side,
+        drift=drift, test=test, **common,  # type: ignore[arg-type]
     )
     return with_words(result)
 

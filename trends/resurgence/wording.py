@@ -226,7 +226,10 @@ def answer_words(result: Assessment) -> str:
     assert test is not None
     if window_cut(result):
         text += f" in the {test.n_after} months from {month_name(result.since)}"
-    return f"{text} ({_num(test.level_ratio)} times, {_p(result.p_value)})"
+    # a change against the direction asked is quoted with its two-sided p-value, as the verdict
+    p = (f"two-sided {_p(result.p_two_sided_against)}" if result.against_direction
+         else _p(result.p_value))
+    return f"{text} ({_num(test.level_ratio)} times, {p})"
 
 
 def window_cut(result: Assessment) -> bool:
