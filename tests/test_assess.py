@@ -391,6 +391,25 @@ def test_a_close_check_on_whether_it_fell_leaves_no_rise(jump):
     assert rose.verdict == "cannot_tell" and rose.flags[-1].blocks
 
 
+def test_months_with_two_years_of_history_are_checked_for_alerts_after_a_short_one():
+    """At 22 months of history the verdict said alerts needed two years; 20 of the 24 months
+    since had them, and the report page flagged 14 of them."""
+    from trends.alerts import alerts
+
+    series = simulated(np.r_[np.full(22, 30.0), np.full(26, 6.0)])
+    result = assess(series, "2017-11", bootstrap=99, scan_bootstrap=99)
+    assert not any(f.code == "alerts_unavailable" for f in result.flags)
+    assert result.alert_settings == (
+        "Farrington, 2 years back, window 2 months, both sides checked; 4 months without two "
+        "years of history could not be checked: 2017-11 to 2018-02")
+    rows = alerts(series, [str(m) for m in series.index[26:]], method="farrington",
+                  side="both", years_back=2, window_half_width=2).tidy()
+    expected = rows.loc[rows["alarm"].astype(bool), "month"].astype(str).tolist()
+    assert [a.month for a in result.alerts_since] == expected and len(expected) > 5
+    assert "could not be checked: 2017-11 to 2018-02): unusually low in" in " ".join(
+        result.evidence)
+
+
 # --- command line -------------------------------------------------------------------------
 
 def test_cli_json_on_the_bundled_country_series(capsys):

@@ -309,7 +309,7 @@ def assess(
     flags = data_flags(series, position)
     common = {"name": label, "measure": measure, "since": since, "direction": direction,
               "bootstrap": bootstrap, "seed": seed, "data_end": str(series.index[-1]),
-              "alert_settings": alert_settings(position)}
+              "alert_settings": alert_settings(series.index, position)}
     alerts = alerts_since(series, position)
     if isinstance(alerts, Flag):
         flags.append(alerts)

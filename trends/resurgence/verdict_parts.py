@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from trends.errors import TrendsError
+from trends.minimums import YEAR
 from trends.models.latent import LatentAR1
 from trends.resurgence.wording import month_name
 
@@ -98,34 +99,53 @@ def alert_years(position: int) -> int:
     return min(5, (position - ALERT_WINDOW) // 12)
 
 
-def alert_settings(position: int) -> str:
-    """How :func:`alerts_since` finds its alerts, in words.
+def alert_settings(index: pd.PeriodIndex, position: int) -> str:
+    """How :func:`alerts_since` finds its alerts, in words, with the months it cannot check.
 
     Examples
     --------
-    >>> alert_settings(60)
+    >>> months = pd.period_range("2016-01", periods=40, freq="M")
+    >>> alert_settings(months, 60)
     'Farrington, 4 years back, window 2 months, both sides checked'
+    >>> alert_settings(months, 22)  # doctest: +NORMALIZE_WHITESPACE
+    'Farrington, 2 years back, window 2 months, both sides checked; 4 months without two years
+    of history could not be checked: 2017-11 to 2018-02'
 
     """
-    return (f"Farrington, {alert_years(position)} years back, window {ALERT_WINDOW} months, "
-            "both sides checked")
+    years = max(2, alert_years(position))
+    how = f"Farrington, {years} years back, window {ALERT_WINDOW} months, both sides checked"
+    first = _first_checked(position)
+    if first == position or first >= len(index):
+        return how
+    span = f"{index[position]} to {index[first - 1]}" if first - position > 1 else \
+        str(index[position])
+    months = first - position
+    return (f"{how}; {months} month{'s' * (months != 1)} without two years of history "
+            f"could not be checked: {span}")
+
+
+def _first_checked(position: int) -> int:
+    """The first month, from ``position`` on, with two years of history and a window before it."""
+    return max(position, 2 * YEAR + ALERT_WINDOW)
 
 
 def alerts_since(series: pd.Series, position: int) -> tuple[AlertMonth, ...] | Flag:
-    """Farrington alerts (both sides) for every month from ``position`` on.
+    """Farrington alerts (both sides) for every month from ``position`` on that has the history.
 
     Uses as many years of history as the months before the break allow (up to
-    R's 5), with a half-width of 2 months; a Flag says why when there are
-    fewer than two years.
+    R's 5), and at least two, with a half-width of 2 months: months with less
+    than two years before them are not checked (:func:`alert_settings` says
+    which), and a Flag says so when none since ``position`` has them.
     """
     from trends.alerts import alerts
 
-    years = alert_years(position)
-    if years < 2:
+    years = max(2, alert_years(position))
+    first = _first_checked(position)
+    if first >= len(series):
         return Flag("alerts_unavailable", (
             f"the alerts need two years of history before {month_name(series.index[position])}; "
             f"there are {position} months"), False)
-    months = [str(m) for m in series.index[position:]]
+    months = [str(m) for m in series.index[first:]]
     try:
         result = alerts(series, months, method="farrington", side="both", years_back=years,
                         window_half_width=ALERT_WINDOW)
