@@ -122,10 +122,23 @@ def test_the_summed_series_is_named_for_its_country_or_all_regions(capsys, event
     assert out.startswith("Syria 2026-02: observed 81,")
     _, out, _ = run(capsys, "alerts", events, "--country", "Syria", "-q", *SHORT)
     assert out.startswith("Syria 2020-06:")
-    _, out, _ = run(capsys, "alerts", SYRIA_IS, "-q", *SHORT)
-    assert out.startswith("all regions 2019-11:")
-    assert not any(line.startswith("all ") and not line.startswith("all regions")
-                   for line in out.splitlines())
+    _, out, _ = run(capsys, "alerts", events, "-q", *SHORT)
+    assert out.startswith("all regions 2020-06:")
+
+
+@pytest.mark.parametrize("command", ["alerts", "test", "detect", "assess"])
+def test_a_table_of_one_series_names_no_place(capsys, command):
+    """A monthly table with no region column (one governorate's, a textbook series) was
+    headed "(all regions)"."""
+    more = {"alerts": SHORT, "test": ("--since", "2018-06", "--bootstrap", "19"),
+            "detect": ("--bootstrap", "19"),
+            "assess": ("--since", "2018-06", "--bootstrap", "99")}[command]
+    _, out, _ = run(capsys, command, SYRIA_IS, "-q", *more)
+    assert out.startswith({"alerts": "2019-11: observed", "assess": "Cannot tell whether incidents "
+                           "rose"}.get(command, "Incidents\n"))
+    assert "all regions" not in out and "(all)" not in out
+    _, out, _ = run(capsys, command, SYRIA_IS, "-q", "--json", *more)
+    assert json.loads(out).get("region", None) is None
 
 
 def test_quiet_verbose_and_progress(capsys, events):

@@ -216,6 +216,22 @@ def test_one_extreme_month_does_not_drag_the_syria_median():
     assert old["median"] > 2 * recent.max()
 
 
+def test_intervals_that_held_too_few_months_in_the_backtest_say_so():
+    """Syria's 95% intervals held 87% of the backtest's months, shown beside the nominal 0.95
+    with nothing to say the intervals are too narrow."""
+    result = forecast(_syria("1989-01"), 6)
+    coverage = result.skill.coverage
+    assert coverage["95"] < 0.90 and coverage["50"] >= 0.45
+    caution = [line for line in result.method_lines() if line.startswith("Caution:")]
+    assert caution == [f"Caution: in that backtest the 95% intervals held {coverage['95']:.0%} "
+                       "of the months forecast: these intervals are narrower than their labels "
+                       "say."]
+    assert caution[0] in result.summary()
+    steady = forecast(_syria("2019-01"), 6)
+    assert all(steady.skill.coverage[k] >= int(k) / 100 - 0.05 for k in steady.skill.coverage)
+    assert "Caution:" not in steady.summary()
+
+
 def test_syria_intervals_do_not_reach_zero():
     """Syria has had no month below 70 deaths since 2011: no bound may say 0 deaths."""
     y = _syria("2019-01")

@@ -441,7 +441,7 @@ def test_a_series_that_stops_is_not_called_an_absurd_extrapolation(capsys, tmp_p
     assert status == 0 and found["verdict"] == "cannot_tell"
     assert found["flags"][0]["code"] == "none_after"
     assert found["sentence"].startswith(
-        "Cannot tell whether incidents (all regions) changed at January 2004: none were counted "
+        "Cannot tell whether incidents changed at January 2004: none were counted "
         "in the 12 months from January 2004 to December 2004, against ")
 
 

@@ -159,6 +159,24 @@ def test_detect_break_finds_a_strong_break_and_is_reproducible():
     assert model.statistic == first.statistic and "independent" in model.summary()
 
 
+def test_a_large_scan_p_value_under_wandering_noise_is_not_read_as_no_break():
+    """The seat-belt law (February 1983) scans at p = 0.33 with the noise's autocorrelation at
+    its bound, 0.95; the summary printed that p-value with only "it depends on the noise"."""
+    from conftest import RESULTS
+
+    table = pd.read_csv(RESULTS / "seatbelts_monthly.csv")
+    front = pd.Series(table["front"].to_numpy(float), name="front",
+                      index=pd.PeriodIndex(table["month"], freq="M"))
+    result = detect_break(front, bootstrap=99)
+    assert result.break_month == "1983-02" and result.p_value > 0.05
+    assert "rho_at_bound" in result.latent.flags
+    assert result.p_value_caveat.startswith("This p-value is no evidence against a break")
+    assert result.p_value_caveat in result.summary()
+    assert result.to_dict()["p_value_caveat"] == result.p_value_caveat
+    clear = detect_break(series(6, ratio=4.0, at=35), bootstrap=99, seed=3)
+    assert clear.p_value_caveat == "" and "no evidence against" not in clear.summary()
+
+
 def test_detect_break_rejects_too_short_series():
     with pytest.raises(DataError, match="needs at least"):
         detect_break(series(7).iloc[:20], bootstrap=0)

@@ -114,8 +114,9 @@ def run(args: argparse.Namespace) -> int:
             low, high, what = (("drop_threshold", "surge_threshold", "thresholds")
                                if "surge_threshold" in row else
                                ("lower_bound", "upper_bound", "bounds"))
+            where = f"{show_controls(row['region'])} " if row["region"] else ""
             sys.stdout.write(
-                f"{show_controls(row['region'])} {row['month']}: observed {row['observed']}{late}, "
+                f"{where}{row['month']}: observed {row['observed']}{late}, "
                 f"expected {_num(row['expected'])}, {what} {_num(row[low])} to "
                 f"{_num(row[high])}: {flag}; {row['verdict']}{history}\n"
             )
@@ -144,7 +145,7 @@ def _alert(region: str, y: pd.Series, settings: dict[str, Any]) -> dict[str, Any
     last = result.tidy().iloc[-1]
     return {
         **_preliminary(y, month, settings),
-        "region": region,
+        "region": region or None,  # "": a table of one series, no place
         "month": str(last["month"]),
         "method": method,
         "side": side,

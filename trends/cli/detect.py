@@ -102,10 +102,10 @@ def run(args: argparse.Namespace) -> int:
         **model_inputs(args, table, name),
     )
     if args.max_breaks == 1:
-        emit(args, [result], [name or "all"])
+        emit(args, [result], [name])
         return 0
     breaks = detect_breaks(y, max_breaks=args.max_breaks, min_segment_months=args.min_segment)
-    emit(args, [_TestAndBreaks(result, breaks)], [name or "all"])
+    emit(args, [_TestAndBreaks(result, breaks)], [name])
     return 0
 
 

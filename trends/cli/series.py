@@ -190,7 +190,10 @@ def series_of(args: argparse.Namespace, table: pd.DataFrame) -> dict[str, pd.Ser
             raise OptionError(msg)
         name = check_region(args.series_region, [str(r) for r in table["region"].unique()])
         return {name: to_series(table, args.measure, name)}
-    return {whole_name(args, table): to_series(table, args.measure)}
+    name = whole_name(args, table)
+    if name == "all regions" and "region" not in table.columns:
+        name = ""  # a table of one series names no place: not "(all regions)"
+    return {name: to_series(table, args.measure)}
 
 
 def check_since(args: argparse.Namespace, series: dict[str, pd.Series]) -> None:
@@ -357,7 +360,8 @@ def finite(value: Any) -> Any:
 def emit(args: argparse.Namespace, results: list[Any], names: list[str]) -> None:
     """Print results as JSON (one object, or a list with --by) or as summaries."""
     if args.json:
-        payload = [dict(r.to_dict(), region=n) for r, n in zip(results, names, strict=True)]
+        payload = [dict(r.to_dict(), region=n or None)  # "": a table of one series, no place
+                   for r, n in zip(results, names, strict=True)]
         out = payload if getattr(args, "by", None) else payload[0]
         print_json(out)
         return

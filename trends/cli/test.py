@@ -73,7 +73,7 @@ def add_inference_options(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     table = load_table(args)  # a bad input stops here, before the models are imported
-    series = {name or "all": y for name, y in series_of(args, table).items()}
+    series = series_of(args, table)
     check_since(args, series)
     from trends.resurgence import its_test, regions_test
 
@@ -102,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(result.summary().rstrip() + "\n")
         return 0
     ((name, y),) = series.items()
-    model = model_inputs(args, table, "" if name == "all" and "region" not in table else name)
+    model = model_inputs(args, table, name)
     with CONSOLE.bar("testing") as bar:
-        bar.step(f"{name}, {args.bootstrap} bootstrap series")
+        bar.step(f"{name or args.measure}, {args.bootstrap} bootstrap series")
         single = its_test(y, args.since, **options, **model)
     emit(args, [single], [name])
     return 0

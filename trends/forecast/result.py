@@ -22,6 +22,10 @@ METHOD_WORDS = {
 }
 
 
+SHORTFALL = 0.05
+"""Backtest coverage this far under an interval's level is pointed out."""
+
+
 @dataclass(frozen=True)
 class ForecastResult(ResultView):
     """Simulated predictive distribution of the next ``horizon`` months.
@@ -115,6 +119,13 @@ class ForecastResult(ResultView):
                 f"baseline ({s.best_baseline}); {verdict}.",
                 f"Interval coverage in that backtest: {cover} (nominal 0.50, 0.80, 0.95).",
             ]
+            short = [(key, value) for key, value in s.coverage.items()
+                     if value < int(key) / 100 - SHORTFALL]
+            if short:
+                held = " and ".join(f"the {key}% intervals held {value:.0%}"
+                                    for key, value in short)
+                lines.append(f"Caution: in that backtest {held} of the months forecast: "
+                             "these intervals are narrower than their labels say.")
         if self.warning:
             lines.append(f"Warning: {self.warning}.")
         if self.spike_note:

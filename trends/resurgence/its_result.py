@@ -97,6 +97,12 @@ class ITSResult(ResultView):
         return pd.DataFrame(rows)
 
     @property
+    def months(self) -> tuple[str, str]:
+        """The first and last month fitted (``max_before_months`` may leave earlier ones out)."""
+        index = self.fit.design.index
+        return str(index[0]), str(index[-1])
+
+    @property
     def absurd_level(self) -> bool:
         """True when the level ratio is below 0.01 or above 100: not a finding."""
         ratio = self.level_ratio
@@ -134,7 +140,8 @@ class ITSResult(ResultView):
         table = self.tidy().set_index("term")
         lines = [
             f"Interrupted time-series test at {self.break_month} ({self.family}, "
-            f"{self.n_months} months, alternative: {self.alternative})",
+            f"{self.n_months} months: {self.months[0]} to {self.months[1]}, alternative: "
+            f"{self.alternative})",
             self._inference_text(),
         ]
         if self.absurd:
@@ -231,6 +238,7 @@ class ITSResult(ResultView):
             "alternative": self.alternative,
             "hypothesis": self.hypothesis,
             "n_months": self.n_months,
+            "months": list(self.months),
             "level_ratio": level,
             "level_ratio_ci": level_ci,
             "slope_ratio_per_year": slope,

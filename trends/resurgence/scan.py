@@ -66,6 +66,10 @@ MAX_MEAN_RATIO = 100.0
 the series (52 real series stay within 2.7 times; a few spikes among zeros reach 1e7)."""
 
 
+STRONG_RHO = 0.8
+"""Latent autocorrelation from which an unidentified noise estimate takes the scan's power."""
+
+
 @dataclass(frozen=True)
 class BreakScanResult(ResultView):
     """Result of :func:`detect_break`."""
@@ -110,6 +114,7 @@ class BreakScanResult(ResultView):
                f"bootstrap p = {self.p_value:.4g} ({self.bootstrap} replicates, seed "
                f"{self.seed}; {smallest_p(self.bootstrap)})"),
             *([] if self.p_value_note else [f"Inference: {self._inference_text()}"]),
+            *([self.p_value_caveat] if self.p_value_caveat else []),
             f"Confidence set (LR within {chi2_ppf(0.95, 1):.2f} of the maximum): {months}"
             + ("; every candidate month: the data do not place a break"
                if len(self.confidence_set) == len(self.scan) else ""),
@@ -117,6 +122,26 @@ class BreakScanResult(ResultView):
                "scan's models fit best, not that anything changed."]
               if self.p_value_note else []),
         ])
+
+    @property
+    def p_value_caveat(self) -> str:
+        """Why a large p-value is no evidence against a break, when the noise hit a bound.
+
+        The bootstrap's noise is fitted to the months with the break in them; where
+        that fit hits a bound (autocorrelation 0.95, all the extra variation), its
+        no-break series wander enough to make break-sized statistics by themselves,
+        and the test loses most of its power (the seat-belt law of February 1983 scans
+        at p = 0.33). "" otherwise.
+        """
+        noise = self.latent
+        if (noise is None or not noise.flags or self.p_value_note or not self.p_value >= 0.05
+                or not ("rho_at_bound" in noise.flags or noise.rho >= STRONG_RHO)):
+            return ""
+        return (f"This p-value is no evidence against a break: the noise it assumes "
+                f"(autocorrelation {noise.rho:.2f}) is at the edge of what these data identify, "
+                "and noise that strongly autocorrelated wanders enough to make break-sized "
+                "statistics by itself. For a month you have in mind, `trends assess --since "
+                "YYYY-MM` tests it under the other noise settings the data allow.")
 
     def _inference_text(self) -> str:
         if self.inference == "bootstrap" and self.latent is not None:
@@ -155,6 +180,7 @@ class BreakScanResult(ResultView):
             "level_ratio": finite_or_none(self.level_ratio),
             "level_ratio_note": self.level_note,
             "p_value_note": self.p_value_note,
+            "p_value_caveat": self.p_value_caveat,
             "n_not_converged": self.n_not_converged,
             "scan": [
                 {"month": m, "lr": float(v)}

@@ -113,6 +113,10 @@ class MultiBreakResult(ResultView):
             )
         if not all(map(math.isfinite, self.level_ratios + self.slope_ratios_per_year)):
             lines.append("  (inf / 0 / nan: a segment next to the break has no counts)")
+        if self.n_breaks > 1:
+            lines.append(f"  Each ratio is read from one model with all {self.n_breaks} breaks, "
+                         "each segment with its own trend, so it can differ from a single-break "
+                         "fit at that month (such as `trends detect`'s)")
         if self.n_not_converged:
             lines.append(f"  Warning: {self.n_not_converged} chosen fit(s) did not converge")
         bics = ", ".join(f"{k}: {b:.2f}" for k, b in enumerate(self.bic))

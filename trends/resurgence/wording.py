@@ -396,10 +396,16 @@ def _scan_words(result: Assessment) -> list[str]:
     if result.since in best.confidence_set:
         return [f"A scan for a break at an unknown date also places one at {when} or near it "
                 f"(best {month_name(best.month)}, confidence set {span}, {best.p_text()})."]
+    # the checks flag a break too far away to be the change asked about (checks.elsewhere)
+    if not any(f.code in ("earlier_break", "later_break") for f in result.flags):
+        return [f"A scan for a break at an unknown date also places one near {when} (best "
+                f"{month_name(best.month)}, confidence set {span}, {best.p_text()}): within "
+                "6 months, taken as the same change, which a scan dates only roughly."]
     where = "after" if best.month > result.since else "before"
     return [f"A scan for a break at an unknown date places one around "
             f"{month_name(best.month)} (confidence set {span}, {best.p_text()}), "
-            f"{where} the month asked about: the change dates from then, not from {when}."]
+            f"{where} the month asked about: the change may date from then rather than from "
+            f"{when}."]
 
 
 def _alert_words(result: Assessment) -> list[str]:
