@@ -99,7 +99,7 @@ def alert_years(position: int) -> int:
     return min(5, (position - ALERT_WINDOW) // 12)
 
 
-def alert_settings(index: pd.PeriodIndex, position: int) -> str:
+def alert_settings(index: pd.Index, position: int) -> str:
     """How :func:`alerts_since` finds its alerts, in words, with the months it cannot check.
 
     Examples
