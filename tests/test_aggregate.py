@@ -267,6 +267,31 @@ def test_a_misspelt_grouping_column_names_the_closest():
         aggregate(read_incidents([SEEDS]), by=["regoin"])
 
 
+@pytest.mark.parametrize("by", [["region", "region"], ["country", "region", "country"]])
+def test_a_grouping_column_given_twice_is_refused(capsys, by):
+    """It stopped with a pandas traceback ("column label 'region' is not unique"), status 1."""
+    from trends import load_panel
+    from trends.errors import OptionError
+
+    with pytest.raises(OptionError, match=f"cannot group by {by[-1]} twice"):
+        load_panel([SEEDS], by=by)
+    assert main(["aggregate", str(SEEDS), "--by", ",".join(by)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"trends aggregate: error: cannot group by {by[-1]} twice"
+
+
+def test_one_name_given_where_a_list_is_expected_is_one_name():
+    """load_panel("f.csv") read the folder "/" and "f"; by="region" grouped by r, e, g, ...;
+    actors="IS" looked for actor 'I'."""
+    from trends import load_panel
+
+    whole = load_panel([SEEDS], by=["region"], actors=["IS"], regions=["Deir ez-Zor"]).panel
+    given = load_panel(str(SEEDS), by="region", actors="IS", regions="Deir ez-Zor").panel
+    pd.testing.assert_frame_equal(given, whole)
+    pd.testing.assert_frame_equal(aggregate(SEEDS, by="region", countries="Syria"),
+                                  aggregate([SEEDS], by=["region"], countries=["Syria"]))
+
+
 def test_a_misspelt_measure_names_the_measures_it_is_like():
     from trends.cli.suggest import check_measure
     from trends.errors import OptionError

@@ -190,6 +190,73 @@ def test_bad_gtd_month(capsys, write):
     )
 
 
+def _blanked(name: str, column: str, row: int) -> str:
+    """A fixture's text with one cell of ``column`` (0-based data ``row``) left blank."""
+    import pandas as pd
+    from conftest import FIXTURES
+
+    table = pd.read_csv(FIXTURES / name, dtype=str, keep_default_na=False)
+    table.loc[row, column] = ""
+    return table.to_csv(index=False)
+
+
+@pytest.mark.parametrize(("name", "column"), [
+    ("ged_candidate_sample.csv", "id"), ("ged_candidate_sample.csv", "country"),
+    ("acled_sample.csv", "event_id_cnty"), ("acled_sample.csv", "country"),
+    ("gtd_sample.csv", "eventid"), ("gtd_sample.csv", "country_txt"),
+])
+def test_a_blank_event_id_or_country_is_an_error(capsys, write, name, column):
+    """Blank ids made unrelated events one repeated event (all but one dropped), and a blank
+    country a panel row no reader takes back; the native layout already refused both."""
+    path = write(name, _blanked(name, column, 1))
+    status, err = run(capsys, path)
+    assert status == 2 and err == [
+        f"trends aggregate: error: {path}:3: column '{column}': a value is required (value '')"]
+
+
+# the file has one more extended event, dropped whatever the value
+@pytest.mark.parametrize(("value", "dropped"), [("1.0", 2), ("1", 2), ("0.0", 1)])
+def test_gtd_extended_written_as_a_float_is_read(capsys, write, tmp_path, value, dropped):
+    """extended = 1.0 (a float column written by pandas) was read as not extended."""
+    import pandas as pd
+    from conftest import FIXTURES
+
+    table = pd.read_csv(FIXTURES / "gtd_sample.csv", dtype=str, keep_default_na=False)
+    table.loc[0, ["extended", "resolution"]] = [value, "2017-03-31"]
+    path = write("gtd.csv", table.to_csv(index=False))
+    rejects = tmp_path / "rejects.csv"
+    status = main(["aggregate", str(path), "--span-rule", "drop", "--quiet", "--out",
+                   str(tmp_path / "out.csv"), "--rejects", str(rejects)])
+    assert status == 0
+    log = pd.read_csv(rejects)
+    assert (log["action"] == "dropped").sum() == dropped
+
+
+def test_gtd_extended_other_than_0_or_1_is_an_error(capsys, write):
+    import pandas as pd
+    from conftest import FIXTURES
+
+    table = pd.read_csv(FIXTURES / "gtd_sample.csv", dtype=str, keep_default_na=False)
+    table.loc[2, "extended"] = "yes"
+    path = write("gtd.csv", table.to_csv(index=False))
+    status, err = run(capsys, path)
+    assert status == 2 and err[0].endswith(
+        ":4: column 'extended': extended must be 0 or 1 (value 'yes')")
+
+
+@pytest.mark.parametrize(("rows", "ending"), [(3, "\n"), (10_000, "\n"), (5, "\r"), (5, "\r\n")])
+def test_an_unclosed_quote_is_named_where_it_opens(capsys, write, rows, ending):
+    """It was reported on the file's last line, with no column or value."""
+    records = [HEADER.strip() + ",notes"] + [GOOD.strip().replace("a1", f"a{i}") + ",ok"
+                                             for i in range(rows)]
+    records[2] = records[2][:-2] + '"He said hello'
+    path = write("open.csv", ending.join(records) + ending)
+    status, err = run(capsys, path)
+    assert status == 2 and err == [
+        f"trends aggregate: error: {path}:3: column 'notes': malformed CSV: this quoted field "
+        "is never closed (value '\"He said hello')"]
+
+
 def test_strict_turns_published_inconsistencies_into_errors(capsys):
     from conftest import GED
 
@@ -205,3 +272,25 @@ def test_bad_option_values(capsys):
     status, err = run(capsys, SEEDS, "--region", "Atlantis")
     assert status == 2 and "--region 'Atlantis': no such region in the data; the data have" in (
         err[0])
+
+
+@pytest.mark.parametrize("kind", ["binary", "list", "struct"])
+def test_a_parquet_column_with_no_text_is_refused_where_a_reader_needs_it(capsys, tmp_path, kind):
+    """Bytes, lists and structs became regions named b'Homs', ['Homs'] or {'a': 'Homs'}."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    region = {"binary": pa.array([b"Homs", b"\xff\xfe"], pa.binary()),
+              "list": pa.array([["Homs"], ["Aleppo"]]),
+              "struct": pa.array([{"a": "Homs"}, {"a": "Aleppo"}])}[kind]
+    columns = {"incident_id": ["a1", "a2"], "date_start": ["2023-11-09"] * 2,
+               "country": ["Syria"] * 2, "region": region, "killed_best": [1, 2]}
+    pq.write_table(pa.table(columns), tmp_path / "bad.parquet")
+    status, err = run(capsys, tmp_path / "bad.parquet")
+    assert status == 2 and len(err) == 1
+    assert f"bad.parquet: column 'region': a Parquet column of type {kind}" in err[0]
+    assert err[0].endswith("has no text; expected text or numbers")
+    columns["region"], columns["tags"] = ["Homs", "Aleppo"], region  # a column no reader uses
+    pq.write_table(pa.table(columns), tmp_path / "fine.parquet")
+    status, err = run(capsys, tmp_path / "fine.parquet", "--out", tmp_path / "out.csv")
+    assert status == 0, err

@@ -67,3 +67,19 @@ def test_csv_cells_are_defused_and_show_controls():
     assert defuse("\u202e=1+1") == "<U+202E>=1+1"
     text = to_csv_text(pd.DataFrame({"region": ["\u202eHoms", "+cmd|' /C calc'!A0"], "n": [1, 2]}))
     assert "\u202e" not in text and "'+cmd" in text
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="=+-@ab\t\u202e,\"\n", max_size=4)),
+                min_size=1, max_size=30),
+       st.lists(st.one_of(st.integers(-2, 2), st.floats(allow_nan=True, width=16), st.none(),
+                          st.text(alphabet="=a1", max_size=2)), min_size=1, max_size=30),
+       st.booleans())
+def test_csv_text_defuses_each_distinct_value_as_each_cell(texts, mixed, arrow):
+    """Text columns are defused once per distinct value; the bytes are those of every cell."""
+    size = min(len(texts), len(mixed))
+    frame = pd.DataFrame({"text": pd.Series(texts[:size], dtype="str" if arrow else object),
+                          "mixed": pd.Series(mixed[:size], dtype=object)})
+    cell_by_cell = frame.copy()
+    for column in cell_by_cell:
+        cell_by_cell[column] = cell_by_cell[column].map(defuse)
+    assert to_csv_text(frame) == cell_by_cell.to_csv(index=False, lineterminator="\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 from conftest import SEEDS
 
+import trends
 from trends.cli import main
 from trends.errors import OptionError
 
@@ -601,3 +603,29 @@ def test_files_of_two_layouts_say_that_one_event_in_both_counts_twice(capsys):
                          FIXTURES / "gtd_sample.csv", "--by", "none")
     assert status == 0 and ("files of 2 layouts (acled, gtd): an event in two datasets cannot "
                             "be matched across them, so it counts once in each") in err
+
+
+def _series() -> pd.Series:
+    return pd.Series(np.random.default_rng(1).poisson(10, 60).astype(float),
+                     index=pd.period_range("2018-01", periods=60, freq="M"))
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda y: trends.detect_break(y, bootstrap=-1), "bootstrap must be"),
+    (lambda y: trends.detect_break(y, min_segment_months=0),
+     "min_segment_months must be a whole number of at least 1; got 0"),
+    (lambda y: trends.detect_break(y, seed="a"), "seed must be a whole number"),
+    (lambda y: trends.detect_break(y, confidence_level=2),
+     "confidence_level must be a number above 0 and below 1; got 2"),
+    (lambda y: trends.forecast(y, 1.5), "horizon must be a whole number; got 1.5"),
+    (lambda y: trends.forecast(y, "6"), "horizon must be a whole number; got '6'"),
+    (lambda y: trends.forecast(y, 3, threshold=float("nan")),
+     "threshold must be a number of at least 0; got nan"),
+    (lambda y: trends.forecast(y, 3, threshold=-5), "threshold must be"),
+    (lambda y: trends.CountModel(family="poisson").fit(y).predict(
+        confidence_level=1.5), "confidence_level must be a number above 0 and below 1"),
+])
+def test_python_arguments_the_command_line_refuses_are_refused(call, message):
+    """They gave NaN p-values and bounds, an empty confidence set, IndexError or TypeError."""
+    with pytest.raises(OptionError, match=re.escape(message)):
+        call(_series())

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, TypedDict, Unpack
+from typing import Any, NamedTuple, TypedDict, Unpack, cast
 
 import numpy as np
 import pandas as pd
@@ -126,8 +126,11 @@ class Rules(TypedDict, total=False):
 RULES: tuple[str, ...] = tuple(Rules.__annotations__)
 
 
-def check_rules(rules: Mapping[str, object], where: str) -> None:
+def check_rules(rules: Rules, where: str) -> None:
     """Refuse a keyword that is not one of :class:`Rules` (a typo must not be ignored).
+
+    A single name given for a list (``actors="IS"``) becomes a list of one,
+    instead of a list of its letters.
 
     Examples
     --------
@@ -135,6 +138,8 @@ def check_rules(rules: Mapping[str, object], where: str) -> None:
     Traceback (most recent call last):
     ...
     TypeError: aggregate() got an unexpected keyword argument 'regon'; did you mean 'regions'?
+    >>> rules = {"actors": "IS"}; check_rules(rules, "aggregate"); rules
+    {'actors': ['IS']}
 
     """
     for key in rules:
@@ -142,6 +147,10 @@ def check_rules(rules: Mapping[str, object], where: str) -> None:
             hint = did_you_mean(key, RULES, key=str, n=1, cutoff=0.6)
             msg = f"{where}() got an unexpected keyword argument {key!r}{hint}"
             raise TypeError(msg)
+    given = cast(dict[str, object], rules)
+    for key in ("regions", "countries", "actors"):
+        if isinstance(given.get(key), str):
+            given[key] = [given[key]]
 
 
 @dataclass(frozen=True)
@@ -407,6 +416,10 @@ def check_by(by: Sequence[str]) -> None:
     if unknown:
         hint = did_you_mean(unknown[0], BY_COLUMNS, n=1)
         msg = f"cannot group by {', '.join(unknown)}{hint} (choose from {', '.join(BY_COLUMNS)})"
+        raise OptionError(msg)
+    twice = [c for c in dict.fromkeys(by) if list(by).count(c) > 1]
+    if twice:
+        msg = f"cannot group by {twice[0]} twice"
         raise OptionError(msg)
 
 

@@ -67,7 +67,7 @@ def is_monthly_input(paths: Sequence[str | Path], *, encoding: str = "utf-8") ->
 
 
 def load_panel(
-    paths: Sequence[str | Path],
+    paths: str | Path | Sequence[str | Path],
     *,
     measure: str | None = None,
     by: Sequence[str] = ("region",),
@@ -123,6 +123,8 @@ def load_panel(
     (['month', 'region', 'incidents'], False)
 
     """
+    paths = [paths] if isinstance(paths, str | Path) else paths  # one file, not its letters
+    by = [by] if isinstance(by, str) else by
     if not paths:
         msg = "load_panel needs at least one input file"
         raise OptionError(msg)

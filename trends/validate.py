@@ -124,6 +124,25 @@ def check_range(
     return value
 
 
+def check_level(name: str, value: Any) -> float:
+    """Return ``value`` if it is a confidence level: a number above 0 and below 1.
+
+    Examples
+    --------
+    >>> check_level("confidence_level", 0.8)
+    0.8
+    >>> check_level("confidence_level", 1.5)
+    Traceback (most recent call last):
+    ...
+    trends.errors.OptionError: confidence_level must be a number above 0 and below 1; got 1.5
+
+    """
+    msg = "must be a number above 0 and below 1"
+    if not (isinstance(value, int | float | np.integer | np.floating) and 0 < value < 1):
+        raise _error(msg, name=name, value=value)
+    return float(value)
+
+
 def _show(number: float) -> str:
     return f"{number:,}" if abs(number) >= 10_000 else f"{number:g}"
 

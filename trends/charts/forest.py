@@ -13,6 +13,7 @@ from trends.charts import theme
 from trends.charts._data import check_frame, inline, labels, numbers, records
 from trends.charts._hover import text_tooltips
 from trends.errors import DataError, OptionError, SchemaError
+from trends.lists import some_names
 
 POOLED_LABEL = "All regions (pooled)"
 """Region name of the pooled row, drawn as a larger diamond at the bottom."""
@@ -100,7 +101,7 @@ def forest_plot(
     notes = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
     if left_out:
         notes.append(
-            "Not shown (ratio or interval zero, missing or infinite): " + ", ".join(left_out)
+            "Not shown (ratio or interval zero, missing or infinite): " + some_names(left_out)
         )
     order = [row["region"] for row in shown]
 

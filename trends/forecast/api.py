@@ -30,7 +30,7 @@ from trends.forecast.result import ForecastResult
 from trends.forecast.skill import FIRST_ORIGIN
 from trends.models.countmodel import FamilyChoice
 from trends.options import FORECAST_METHODS, ForecastMethod, check_choice
-from trends.validate import monthly_series, preliminary_start
+from trends.validate import OPTION_RULES, check_range, monthly_series, preliminary_start
 
 Method = ForecastMethod
 METHODS = FORECAST_METHODS
@@ -135,10 +135,12 @@ def forecast(
         "break_month": break_month, "train_months": train_months,
     }  # fmt: skip
     chosen = _resolve_method(method, settings)
+    check_range("horizon", horizon)  # a whole number; check_horizon gives its range
     check_horizon(horizon)
-    if draws < 1:
-        msg = f"draws must be at least 1; got {draws}"
-        raise OptionError(msg)
+    check_range("draws", draws, low=1, high=OPTION_RULES["draws"].high)
+    check_range("seed", seed, low=0, high=OPTION_RULES["seed"].high)
+    if threshold is not None:
+        check_range("threshold", threshold, low=0, whole=False)
     series = monthly_series(y)
     first = preliminary_start(preliminary, series.index[0], series.index[-1], "preliminary")
     marked = None if first is None else str(first)

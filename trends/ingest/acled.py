@@ -20,6 +20,7 @@ from trends.ingest.common import (
     map_regions,
     period_end,
     require,
+    require_values,
     text,
 )
 from trends.ingest.files import RawTable
@@ -57,6 +58,7 @@ PRECISION = {"1": "day", "2": "week", "3": "month"}
 def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     """Map an ACLED export to the canonical table."""
     require(raw, REQUIRED, NAME)
+    require_values(raw, ("event_id_cnty", "country"))
     path, lines = raw.path, raw.lines.set_axis(raw.cells.index)
     table = base_table(raw)
     table["incident_id"] = text(raw, "event_id_cnty")

@@ -46,6 +46,17 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def has_text(kind: Any) -> bool:
+    """Whether a Parquet column of this pyarrow type holds values with a text.
+
+    Bytes, lists, structs and maps have none: their Python forms would pass for names.
+    """
+    import pyarrow as pa
+
+    return not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+                or pa.types.is_fixed_size_binary(kind) or pa.types.is_nested(kind))
+
+
 def _fast_text(column: Any) -> Any | None:
     """The column as pyarrow text if it converts exactly in C++, else None."""
     import pyarrow as pa
@@ -111,6 +122,8 @@ def iter_parquet_arrow(
     except TrendsError as err:
         raise Unsure from err
     keep = [c for c in header if c in wanted]
+    if not all(has_text(schema.field(c).type) for c in keep):
+        raise Unsure  # the reference reader names the column
     parts: dict[str, list[Any]] = {c: [] for c in keep}
     held = given = 0
     size = BATCH if rows is None else min(rows, BATCH)

@@ -41,8 +41,26 @@ def require(raw: RawTable, columns: tuple[str, ...], layout: str) -> None:
         raise SchemaError(msg, path=raw.path, line=1)
 
 
+def require_values(raw: RawTable, columns: tuple[str, ...]) -> None:
+    """A blank cell in any of the file's ``columns`` is an error naming its line.
+
+    An event id left blank would make unrelated events one repeated event,
+    and a blank country a panel row no reader takes back.
+    """
+    for column in columns:
+        empty = (text(raw, column) == "").to_numpy()
+        if empty.any():
+            msg = "a value is required"
+            line = int(raw.lines.to_numpy()[empty.argmax()])
+            raise InputError(msg, path=raw.path, line=line, column=column, value="")
+
+
 def text(raw: RawTable, column: str) -> pd.Series:
     """A column as stripped text, empty where the file has no such column."""
+    kinds = dict(raw.not_text)
+    if column in kinds:
+        msg = f"a Parquet column of type {kinds[column]} has no text; expected text or numbers"
+        raise InputError(msg, path=raw.path, column=column)
     if column not in raw.cells.columns:
         if column in raw.header and column not in raw.unread:
             msg = f"column {column!r} was read but not kept: add it to the reader's COLUMNS"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import pandas as pd
 from trends.errors import InputError
 from trends.folders import is_parquet
 from trends.ingest.arrow_csv import Chooser, iter_csv_arrow, read_csv_arrow
-from trends.ingest.arrow_parquet import cell_text, iter_parquet_arrow, read_parquet_arrow
+from trends.ingest.arrow_parquet import cell_text, has_text, iter_parquet_arrow, read_parquet_arrow
 from trends.ingest.compressed import HEAD_BYTES, check_parquet_size, read_bytes, read_head
 from trends.ingest.scan import Unsure
 from trends.options import ENGINES, Engine, check_choice
@@ -47,6 +48,9 @@ class RawTable:
     """Every column of the file, when ``cells`` holds only those a reader needs."""
     unread: frozenset[str] = frozenset()
     """Columns of the file left unread on purpose: readers see them as empty text."""
+    not_text: tuple[tuple[str, str], ...] = ()
+    """Parquet columns of a type that has no text (bytes, lists, structs), with the type:
+    a reader that needs one refuses the file (:func:`trends.ingest.common.text`)."""
 
     @property
     def header(self) -> list[str]:
@@ -254,9 +258,34 @@ def _split_records(text: str, name: str) -> tuple[list[list[str]], list[int]]:
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as err:
+        if "unexpected end of data" in str(err):  # a quote never closed: say where it opened
+            raise _unclosed(text, name, start, rows[0] if rows else []) from err
         msg = f"malformed CSV: {err}"
         raise InputError(msg, path=name, line=reader.line_num) from err
     return rows, lines
+
+
+def _unclosed(text: str, name: str, line: int, header: list[str]) -> InputError:
+    r"""The error for a quoted field that opens on ``line`` and runs to the end of the file.
+
+    Examples
+    --------
+    >>> print(_unclosed('a,b\n1,"x\n2,3\n', "f.csv", 2, ["a", "b"]))
+    f.csv:2: column 'b': malformed CSV: this quoted field is never closed (value '"x')
+
+    """
+    record = re.split(r"\r\n|\r|\n", text, maxsplit=line)[line - 1]  # as the csv module counts
+    field, opened, quoted = 0, 0, False
+    for at, char in enumerate(record):
+        if char == '"':
+            quoted = not quoted
+            if quoted and (at == 0 or record[at - 1] == ","):
+                opened = at
+        elif char == "," and not quoted:
+            field += 1
+    column = header[field] if field < len(header) else f"field {field + 1}"
+    msg = "malformed CSV: this quoted field is never closed"
+    return InputError(msg, path=name, line=line, column=column, value=record[opened:][:60])
 
 
 def _check_header(header: list[str], name: str) -> None:
@@ -279,10 +308,12 @@ def _read_parquet(name: str, limits: Limits | None) -> RawTable:
 
         check_parquet_size(name, limits)
         # Dates as Python objects: a year pandas cannot hold is still quoted and refused exactly.
-        frame = pq.read_table(name).to_pandas(timestamp_as_object=True, date_as_object=True)
+        table = pq.read_table(name)
+        frame = table.to_pandas(timestamp_as_object=True, date_as_object=True)
     except (OSError, ValueError, pa.ArrowException) as err:
         msg = f"cannot read as Parquet: {str(err).splitlines()[0] if str(err) else err!r}"
         raise InputError(msg, path=name) from err
+    odd = tuple((str(f.name), str(f.type)) for f in table.schema if not has_text(f.type))
     _check_header([str(c) for c in frame.columns], name)
     frame.columns = [str(c) for c in frame.columns]
     if frame.empty:
@@ -292,4 +323,4 @@ def _read_parquet(name: str, limits: Limits | None) -> RawTable:
         {c: frame[c].map(cell_text) for c in frame.columns}, index=range(len(frame))
     )
     lines = pd.Series(range(1, len(frame) + 1), dtype="int64")
-    return RawTable(name, cells, lines, latest_date(name))
+    return RawTable(name, cells, lines, latest_date(name), not_text=odd)

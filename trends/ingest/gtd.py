@@ -21,6 +21,7 @@ from trends.ingest.common import (
     map_regions,
     period_end,
     require,
+    require_values,
     text,
 )
 from trends.ingest.files import RawTable
@@ -57,6 +58,7 @@ VICTIMS = {
 def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     """Map a GTD export to the canonical table."""
     require(raw, REQUIRED, NAME)
+    require_values(raw, ("eventid", "country_txt"))
     path, lines = raw.path, raw.lines.set_axis(raw.cells.index)
     table = base_table(raw)
     table["incident_id"] = text(raw, "eventid")
@@ -90,7 +92,12 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table["date_start"] = start
     end = period_end(start, table["date_precision"])
     resolution = text(raw, "resolution")
-    extended = (text(raw, "extended") == "1") & (resolution != "")
+    flag = text(raw, "extended").str.replace(r"\.0$", "", regex=True)  # 1.0: a float column
+    bad = ~flag.isin(["0", "1", ""])
+    if bad.any():
+        msg = "extended must be 0 or 1"
+        raise first_bad(msg, path, lines, bad, "extended", text(raw, "extended"))
+    extended = (flag == "1") & (resolution != "")
     if extended.any():
         end[extended] = parse_dates(
             resolution[extended],

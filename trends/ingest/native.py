@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trends.errors import InputError
 from trends.ingest.common import (
     ReadContext,
     base_table,
@@ -22,6 +21,7 @@ from trends.ingest.common import (
     map_regions,
     period_end,
     require,
+    require_values,
     text,
 )
 from trends.ingest.files import RawTable
@@ -62,7 +62,7 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     lines, path = raw.lines.set_axis(raw.cells.index), raw.path
     for name in TEXT_COLUMNS:
         table[name] = text(raw, name)
-    _require_values(table, lines, path, ("incident_id", "country"))
+    require_values(raw, ("incident_id", "country"))
     start_text = text(raw, "date_start")
     form = pd.Series("", index=table.index)
     for precision, pattern, _ in _FORMS:
@@ -117,15 +117,3 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     check_estimates(table, ctx, path, strict=True)
     table["region"] = map_regions(table, ctx)
     return table
-
-
-def _require_values(
-    table: pd.DataFrame, lines: pd.Series, path: str, columns: tuple[str, ...]
-) -> None:
-    for column in columns:
-        empty = table[column] == ""
-        if empty.any():
-            msg = "a value is required"
-            raise InputError(
-                msg, path=path, line=int(lines[empty].iloc[0]), column=column, value=""
-            )

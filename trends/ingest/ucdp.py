@@ -23,6 +23,7 @@ from trends.ingest.common import (
     check_estimates,
     map_regions,
     require,
+    require_values,
     text,
 )
 from trends.ingest.files import RawTable
@@ -58,6 +59,7 @@ VIOLENCE = {"1": "state-based", "2": "non-state", "3": "one-sided"}
 def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     """Map a GED event file to the canonical table."""
     require(raw, REQUIRED, NAME)
+    require_values(raw, ("id", "country"))
     path, lines = raw.path, raw.lines.set_axis(raw.cells.index)
     table = base_table(raw)
     table["incident_id"] = text(raw, "id")

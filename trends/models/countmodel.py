@@ -44,7 +44,7 @@ from trends.options import (
     check_choice,
 )
 from trends.results import ResultView
-from trends.validate import month_position, monthly_series
+from trends.validate import check_level, month_position, monthly_series
 
 FamilyChoice = Family
 Z975 = float(norm_ppf(0.975))
@@ -132,6 +132,7 @@ class CountFit(ResultView):
         (True, ['month', 'observed'])
 
         """
+        check_level("confidence_level", confidence_level)
         X = self.design.to_numpy()
         eta = X @ self.glm.beta + self.offset
         se = np.sqrt(np.einsum("ij,jk,ik->i", X, self.glm.cov, X))

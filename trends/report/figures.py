@@ -11,6 +11,7 @@ import pandas as pd
 
 from trends import charts
 from trends.errors import DataError, ModelWarning
+from trends.lists import some_names
 from trends.measures import measure_label
 from trends.models import CountModel
 from trends.models.countmodel import Z975
@@ -253,7 +254,7 @@ def _forest_subtitle(f: Findings) -> list[str]:
     lines = ["Ratio with its 95% interval (each region alone); 1 = no change"]
     left_out = [v.name for v in f.region_verdicts if not np.isfinite(v.level_ratio)]
     if left_out:
-        lines.append("Not shown (cannot tell, see the table): " + ", ".join(left_out))
+        lines.append("Not shown (cannot tell, see the table): " + some_names(left_out))
     return lines
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from trends.lists import some_names
 from trends.measures import noun, noun_of
 from trends.options import METHOD_NAMES
 from trends.report.analysis import Findings
@@ -299,20 +300,6 @@ def _coverage(f: Findings) -> str:
     return f"; in its backtest on this series, {share:.0%} did"
 
 
-def _some(names: list[str], most: int = 12) -> str:
-    """The names, or the first few and how many more when there are over ``most``.
-
-    Examples
-    --------
-    >>> _some(["a", "b"]), _some([f"r{i}" for i in range(40)])
-    ('a, b', 'r0, r1, r2, r3, r4 and 35 more (40 regions; see the table)')
-
-    """
-    if len(names) <= most:
-        return ", ".join(names)
-    return f"{', '.join(names[:5])} and {len(names) - 5} more ({len(names)} regions; see the table)"
-
-
 def _adjusted_away(f: Findings, tested: int) -> str:
     """Which regions with no detectable change have an interval of their own that excludes 1."""
     away = [v for v in f.region_verdicts if adjusted_away(v)]
@@ -321,8 +308,8 @@ def _adjusted_away(f: Findings, tested: int) -> str:
     floor = floor_words(f.settings.bootstrap, tested, min(map(holm_sides, away)),
                         "build the page with at least {n} (--bootstrap, or bootstrap under "
                         "[analysis])")
-    return (f" For {_some([v.name for v in away])} the 95% interval of the region alone excludes "
-            f"no change, but not after allowing for the {tested} regions tested{floor}.")
+    return (f" For {some_names([v.name for v in away])} the 95% interval of the region alone "
+            f"excludes no change, but not after allowing for the {tested} regions tested{floor}.")
 
 
 def _region_verdicts(f: Findings) -> str:
@@ -335,7 +322,7 @@ def _region_verdicts(f: Findings) -> str:
     failed = sorted(k.split(" ", 1)[1] for k in f.notes if k.startswith("verdict "))
     if failed:
         groups.setdefault("cannot_tell", []).extend(failed)
-    parts = [f"{words[k]}: {_some(groups[k])}" for k in words if k in groups]
+    parts = [f"{words[k]}: {some_names(groups[k])}" for k in words if k in groups]
     text = ""
     if parts:
         tested = max((v.regions_tested for v in f.region_verdicts), default=1)

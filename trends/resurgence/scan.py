@@ -51,7 +51,7 @@ from trends.models.newton import ETA_LIMIT
 from trends.options import INFERENCES, SCAN_FAMILIES, Inference, ScanFamily, check_choice
 from trends.results import ResultView, smallest_p
 from trends.resurgence.bootstrap import calibrated_latent
-from trends.validate import monthly_series
+from trends.validate import OPTION_RULES, check_level, check_range, monthly_series
 
 _BOOT_CHUNK = 100
 _SLOW_CALIBRATION = 0.3  # seconds
@@ -293,6 +293,10 @@ def detect_break(
     check_choice("family", family, SCAN_FAMILIES)
     check_choice("inference", inference, INFERENCES)
     check_choice("side_by_side", side_by_side, ("threads", "processes", "auto"))
+    check_range("bootstrap", bootstrap, low=0, high=OPTION_RULES["bootstrap"].high)
+    check_range("seed", seed, low=0, high=OPTION_RULES["seed"].high)
+    check_range("min_segment_months", min_segment_months, low=1)
+    check_level("confidence_level", confidence_level)
     series = monthly_series(y)
     n = len(series)
     positions = list(range(min_segment_months, n - min_segment_months + 1))
