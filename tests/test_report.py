@@ -759,3 +759,28 @@ def test_the_averages_say_which_months_they_compare(built):
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.page.read_text()))
     assert ("Averages of the 25 months from November 2017 to November 2019 against the 22 "
             "months before (not against a trend)") in text
+
+
+def test_charts_of_many_regions_draw_those_with_the_most_and_say_so():
+    """1,200 regions drew a 36,801-pixel-tall small-multiples chart and a forest plot whose
+    subtitle listed every region it left out on one line."""
+    from trends.report.figures import MOST_DRAWN, build_figures
+
+    months = pd.period_range("2020-01", periods=24, freq="M").astype(str)
+    names = [f"Region {i:02d}" for i in range(45)]
+    panel = pd.DataFrame([(m, r, i % 7 + 1 + (i if r == "Region 44" else 0))
+                          for i, r in enumerate(names) for m in months],
+                         columns=["month", "region", "incidents"])
+    total = panel.groupby("month")["incidents"].sum()
+    total.index = pd.PeriodIndex(total.index, freq="M")
+    f = Findings(pd.Period("2021-12", "M"), Analysis(measure="incidents"), total, panel)
+    charts = build_figures(f, "Somewhere", None, only=("regions", "heatmap"))
+    totals = panel.groupby("region")["incidents"].sum()
+    top = set(totals.sort_values(ascending=False, kind="stable").index[:MOST_DRAWN])
+    for name in ("regions", "heatmap"):
+        spec = charts[name].to_dict()
+        drawn = {row["region"] for data in spec["datasets"].values() for row in data
+                 if "region" in row}
+        assert drawn == top and "Region 44" in drawn
+        assert f"The {MOST_DRAWN} of 45 regions with the most incidents; every region is in " \
+               "the table" in spec["title"]["subtitle"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import altair as alt
 import pandas as pd
 
@@ -21,7 +23,7 @@ def small_multiples(
     measure_label: str,
     columns: int | None = None,
     title: str,
-    subtitle: str | None = None,
+    subtitle: str | Sequence[str] | None = None,
     y_scale: YScale = "shared",
     width: int = theme.PANEL_WIDTH,
     height: int = theme.PANEL_HEIGHT,
@@ -122,7 +124,7 @@ def heatmap(
     measure: str,
     measure_label: str,
     title: str,
-    subtitle: str | None = None,
+    subtitle: str | Sequence[str] | None = None,
     width: int = theme.WIDTH,
     height: int | None = None,
 ) -> alt.Chart:

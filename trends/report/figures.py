@@ -12,7 +12,7 @@ import pandas as pd
 from trends import charts
 from trends.errors import DataError, ModelWarning
 from trends.lists import some_names
-from trends.measures import measure_label
+from trends.measures import measure_label, noun
 from trends.models import CountModel
 from trends.models.countmodel import Z975
 from trends.options import CHART_NAMES, METHOD_NAMES
@@ -136,21 +136,23 @@ def _figures(
             title=title,
             subtitle=series_subtitle,
         )
-    regions = f.panel[f.panel["region"].isin(_regions_with_data(f))]
-    if {"regions", "heatmap"} & only and regions["region"].nunique() > 1:
+    with_data = _regions_with_data(f)
+    drawn, most = _most(f, with_data)
+    regions = f.panel[f.panel["region"].isin(drawn)]
+    if {"regions", "heatmap"} & only and len(with_data) > 1:
         out["regions"] = charts.small_multiples(
             regions,
             measure=f.measure,
             measure_label=label,
             title=f"{label} by region",
-            subtitle=subtitle,
+            subtitle=[subtitle, most] if most else subtitle,
         )
         out["heatmap"] = charts.heatmap(
             regions,
             measure=f.measure,
             measure_label=label,
             title=f"{label}: region by month",
-            subtitle=subtitle,
+            subtitle=[subtitle, most] if most else subtitle,
         )
     forest = _forest_table(f) if "forest" in only else pd.DataFrame()
     if len(forest) > 1:
@@ -249,10 +251,33 @@ def _regions_with_data(f: Findings) -> list[str]:
     return [str(r) for r, v in totals.items() if v > 0]
 
 
+MOST_DRAWN = 30
+"""Regions a chart of regions draws at the most: past that, the ones with the largest totals."""
+
+
+def _most(f: Findings, names: list[str]) -> tuple[list[str], str]:
+    """``names``, or the MOST_DRAWN with the largest totals, with a line saying so.
+
+    A chart of 1,200 regions was 36,801 pixels tall; the page's table has every one.
+    """
+    if len(names) <= MOST_DRAWN:
+        return names, ""
+    totals = f.panel.groupby("region", sort=False)[f.measure].sum().loc[names]
+    # largest totals first, ties in the panel's order; drawn in the panel's order
+    top = set(totals.sort_values(ascending=False, kind="stable").index[:MOST_DRAWN])
+    kept = [n for n in names if n in top]
+    return kept, (f"The {MOST_DRAWN} of {len(names):,} regions with the most "
+                  f"{noun(f.measure)}; every region is in the table")
+
+
 def _forest_subtitle(f: Findings) -> list[str]:
     """What the forest chart shows, and which regions it leaves out."""
     lines = ["Ratio with its 95% interval (each region alone); 1 = no change"]
-    left_out = [v.name for v in f.region_verdicts if not np.isfinite(v.level_ratio)]
+    drawn, most = _most(f, [v.name for v in f.region_verdicts])
+    if most:
+        lines.append(most)
+    left_out = [v.name for v in f.region_verdicts
+                if not np.isfinite(v.level_ratio) and v.name in set(drawn)]
     if left_out:
         lines.append("Not shown (cannot tell, see the table): " + some_names(left_out))
     return lines
@@ -260,10 +285,11 @@ def _forest_subtitle(f: Findings) -> list[str]:
 
 def _forest_table(f: Findings) -> pd.DataFrame:
     """Each region's level ratio from its verdict (regions whose ratio is reported)."""
+    drawn = set(_most(f, [v.name for v in f.region_verdicts])[0])
     rows = [
         {"region": v.name, "ratio": v.level_ratio, "ci_low": v.level_ratio_ci[0],
          "ci_high": v.level_ratio_ci[1], "p_value_adjusted": v.p_value}
-        for v in f.region_verdicts if np.isfinite(v.level_ratio)
+        for v in f.region_verdicts if np.isfinite(v.level_ratio) and v.name in drawn
     ]
     return pd.DataFrame(rows, columns=["region", "ratio", "ci_low", "ci_high",
                                        "p_value_adjusted"])
