@@ -220,3 +220,14 @@ def test_a_parquet_file_is_known_by_its_suffix_in_any_case_and_its_errors_name_r
     assert str(caught.value) == (f"{tmp_path / 'E.Parquet'}: record 2: column 'date_start': "
                                  "unparseable date; expected YYYY-MM-DD, YYYY-MM or YYYY "
                                  "(value '2020-13-05')")
+
+
+def test_a_name_written_composed_and_decomposed_is_one_region(tmp_path):
+    """Région typed with é and with e and a combining accent made two regions that print alike."""
+    path = tmp_path / "accents.csv"
+    path.write_text("incident_id,date_start,country,region,killed_best\n"
+                    "a1,2023-11-09,Syria,R\u00e9gion X,1\na2,2023-11-10,Syria,Re\u0301gion X,2\n",
+                    encoding="utf-8")
+    for compact in (False, True):
+        table = read_incidents(path, compact=compact).table
+        assert table["region"].astype(str).tolist() == ["R\u00e9gion X"] * 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -73,11 +74,13 @@ def map_regions(table: pd.DataFrame, ctx: ReadContext) -> pd.Series:
     """Canonical region names; unknown and empty names are kept and logged.
 
     An unknown name stays as written so that it shows in the panel under its
-    own spelling; an empty one becomes ``Unassigned``.
+    own spelling (in Unicode's composed form, NFC: "é" typed as e and an accent
+    is the same name); an empty one becomes ``Unassigned``.
     """
     written = as_text(table["region"])
-    lookup = {name: ctx.gazetteer.canonical(name) for name in written.unique() if name}
-    canonical = map_text(written, lambda name: lookup.get(name) or name)
+    composed = {name: unicodedata.normalize("NFC", name) for name in written.unique() if name}
+    lookup = {name: ctx.gazetteer.canonical(nfc) for name, nfc in composed.items()}
+    canonical = map_text(written, lambda name: lookup.get(name) or composed.get(name, name))
     # GTD writes "Unknown" where no province is known: no region, not a place of that name
     unstated = map_text(written, lambda name: name.casefold() == "unknown").astype(bool)
     unknown = map_text(written, lambda name: bool(name) and lookup.get(name) is None) & ~unstated
