@@ -472,3 +472,14 @@ def test_a_real_build_killed_after_its_staging_copy(tmp_path):
     assert hidden(tmp_path) == []
     pages = json.loads((tmp_path / "site" / "pages.json").read_text())
     assert [p["file"] for p in pages] == ["belts-1984-11.html", "belts-1984-12.html"]
+
+
+def test_out_may_be_standard_output_piped_or_redirected(tmp_path):
+    """--out /dev/stdout failed: 'cannot write /dev/stdout: /proc/<pid>/fd/.pipe:[…].tmp'."""
+    command = [sys.executable, "-m", "trends", "aggregate", str(SEEDS), "--by", "none",
+               "--quiet", "--out", "/dev/stdout"]
+    piped = subprocess.run(command, capture_output=True, check=True)
+    assert piped.stdout.startswith(b"month,incidents,") and piped.stderr == b""
+    with open(tmp_path / "panel.csv", "wb") as handle:
+        subprocess.run(command, stdout=handle, check=True)
+    assert (tmp_path / "panel.csv").read_bytes() == piped.stdout

@@ -75,6 +75,22 @@ def new_file_mode() -> int:
     return 0o666 & ~mask
 
 
+def is_stream(path: str | Path) -> bool:
+    """Whether ``path`` is a device or a pipe, or a standard stream (/dev/stdout, /dev/fd/N).
+
+    /dev/stdout redirected to a file is that file, which the shell has just made.
+
+    Examples
+    --------
+    >>> is_stream("/dev/stdout"), is_stream("/dev/null"), is_stream("pyproject.toml")
+    (True, True, False)
+
+    """
+    if str(path) in ("/dev/stdout", "/dev/stderr") or str(path).startswith("/dev/fd/"):
+        return True
+    return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
+
+
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
     r"""Write ``data`` to ``path`` so that it holds either the old or the new content.
 
@@ -91,16 +107,21 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
 
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if is_stream(path):
+        # nothing to replace, and a pipe's real path is no path at all ("pipe:[123]")
+        try:
+            with open(path, "wb") as stream:
+                stream.write(payload)
+        except OSError as err:
+            msg = f"cannot write {path}: {err.strerror or err}"
+            raise OutputError(msg) from err
+        return Path(path)
     target = Path(os.path.realpath(path))
     if target.is_dir():
         msg = f"{path}: this is a folder; name a file to write"
         raise OutputError(msg)
     existed = target.exists()
     try:
-        if existed and not target.is_file():
-            with open(target, "wb") as stream:  # a device or a pipe: nothing to replace
-                stream.write(payload)
-            return Path(path)
         info = target.stat() if existed else None
         mode = stat.S_IMODE(info.st_mode) if info else new_file_mode()
         handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -155,7 +176,7 @@ def check_new(outputs: Iterable[tuple[str, str]], force: bool = False) -> None:
     if force:
         return
     for label, path in outputs:
-        if os.path.isfile(path):
+        if os.path.isfile(path) and not is_stream(path):
             msg = (f"{label} {path} already exists: add --force to replace it, or choose "
                    "another file")
             raise OptionError(msg)
