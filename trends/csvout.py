@@ -36,12 +36,14 @@ def to_csv_text(frame: pd.DataFrame) -> str:
     r"""The table as CSV text: text cells defused, ``\\n`` line ends, missing as empty."""
     safe = frame.copy()
     for column in safe.columns:
-        if pd.api.types.infer_dtype(safe[column], skipna=True) == "string":
+        if not (safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column])):
+            continue
+        if pd.api.types.infer_dtype(safe[column], skipna=True) in ("string", "categorical"):
             # each distinct text once: a panel repeats its months and regions millions of times
             codes, values = pd.factorize(safe[column], use_na_sentinel=True)
             shown = np.array([defuse(v) for v in values] + [None], dtype=object)
             safe[column] = pd.Series(shown[codes], index=safe.index, dtype=object)
-        elif safe[column].dtype == object:
+        else:
             safe[column] = safe[column].map(defuse)
     return safe.to_csv(index=False, lineterminator="\n")
 

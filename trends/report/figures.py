@@ -262,7 +262,8 @@ def _most(f: Findings, names: list[str]) -> tuple[list[str], str]:
     """
     if len(names) <= MOST_DRAWN:
         return names, ""
-    totals = f.panel.groupby("region", sort=False)[f.measure].sum().loc[names]
+    totals = f.panel.groupby("region", sort=False)[f.measure].sum()
+    totals = totals.set_axis(totals.index.astype(str)).reindex(names, fill_value=0)
     # largest totals first, ties in the panel's order; drawn in the panel's order
     top = set(totals.sort_values(ascending=False, kind="stable").index[:MOST_DRAWN])
     kept = [n for n in names if n in top]
