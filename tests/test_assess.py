@@ -367,6 +367,8 @@ def test_no_rise_under_any_noise_setting_is_not_cannot_tell():
     low, high = result.p_value_range
     assert result.p_value_range_side == "rise" and low <= result.p_value <= high
     assert low > 0.5 and result.sentence.startswith("No detectable change")
+    assert "Whether they fell depends on the noise assumed (two-sided p-value ranges from" \
+        in result.sentence.split(". ")[1]
     fell = result.to_dict()
     assert fell["p_value_range_side"] == "rise" and fell["verdict"] == "no_change"
 
@@ -387,6 +389,7 @@ def test_a_close_check_on_whether_it_fell_leaves_no_rise(jump):
         assert flag.message.endswith("; no rise either way")
         assert "whether they fell depends on it: counting that change, " in flag.message
         assert "a fall (" in flag.message and "two-sided p" in flag.message
+        assert "Whether they fell depends on a check too close to call" in settled.sentence
     rose = settle(steady, [(check, replace(steady, verdict="rise"))])
     assert rose.verdict == "cannot_tell" and rose.flags[-1].blocks
 

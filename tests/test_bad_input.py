@@ -294,3 +294,35 @@ def test_a_parquet_column_with_no_text_is_refused_where_a_reader_needs_it(capsys
     pq.write_table(pa.table(columns), tmp_path / "fine.parquet")
     status, err = run(capsys, tmp_path / "fine.parquet", "--out", tmp_path / "out.csv")
     assert status == 0, err
+
+
+def test_dictionary_coded_bytes_and_monthly_tables_are_refused_too(capsys, tmp_path):
+    """A dictionary-coded bytes column, and a monthly table's bytes region, became b'Homs'."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    incidents = {"incident_id": ["a1", "a2"], "date_start": ["2023-11-09"] * 2,
+                 "country": ["Syria"] * 2, "killed_best": [1, 2],
+                 "region": pa.array([b"Homs", b"Aleppo"]).dictionary_encode()}
+    pq.write_table(pa.table(incidents), tmp_path / "coded.parquet")
+    monthly = {"month": ["2023-01", "2023-02"], "region": pa.array([b"Homs"] * 2),
+               "incidents": [1, 2]}
+    pq.write_table(pa.table(monthly), tmp_path / "monthly.parquet")
+    for name in ("coded.parquet", "monthly.parquet"):
+        status = main(["alerts", str(tmp_path / name), "--by", "region"])
+        err = capsys.readouterr().err
+        assert status == 2 and f"{name}: column 'region': a Parquet column of type" in err
+        assert "has no text" in err and "Traceback" not in err
+
+
+def test_gtd_extended_as_a_parquet_boolean_is_read(capsys, tmp_path):
+    import pandas as pd
+    from conftest import FIXTURES
+
+    table = pd.read_csv(FIXTURES / "gtd_sample.csv", dtype=str, keep_default_na=False)
+    table["extended"] = table["extended"] == "1"
+    table.to_parquet(tmp_path / "gtd.parquet", index=False)
+    status = main(["aggregate", str(tmp_path / "gtd.parquet"), "--span-rule", "drop", "--quiet",
+                   "--out", str(tmp_path / "out.csv"), "--rejects", str(tmp_path / "log.csv")])
+    assert status == 0
+    assert (pd.read_csv(tmp_path / "log.csv")["action"] == "dropped").sum() == 1

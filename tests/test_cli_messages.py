@@ -336,3 +336,12 @@ def test_acled_alerts_print_their_thresholds_where_other_methods_print_bounds(ca
     status, out, _ = run(capsys, "alerts", SYRIA_IS, "--method", "acled", "--json")
     row = json.loads(out)
     assert 0 < row["drop_threshold"] < row["expected"] < row["surge_threshold"]
+
+
+def test_a_table_of_several_countries_still_says_it_sums_them(capsys, tmp_path):
+    path = tmp_path / "countries.csv"
+    months = pd.period_range("2016-01", periods=48, freq="M").astype(str)
+    rows = [(m, c, 10 + i % 5) for c in ("Syria", "Iraq") for i, m in enumerate(months)]
+    pd.DataFrame(rows, columns=["month", "country", "incidents"]).to_csv(path, index=False)
+    _, out, _ = run(capsys, "detect", path, "-q", "--bootstrap", "19")
+    assert out.startswith("Incidents (all regions)\n")

@@ -483,3 +483,7 @@ def test_out_may_be_standard_output_piped_or_redirected(tmp_path):
     with open(tmp_path / "panel.csv", "wb") as handle:
         subprocess.run(command, stdout=handle, check=True)
     assert (tmp_path / "panel.csv").read_bytes() == piped.stdout
+    (tmp_path / "log.csv").write_bytes(b"kept\n")  # appended to, not emptied
+    with open(tmp_path / "log.csv", "ab") as handle:
+        subprocess.run(command, stdout=handle, check=True)
+    assert (tmp_path / "log.csv").read_bytes() == b"kept\n" + piped.stdout

@@ -231,3 +231,10 @@ def test_a_name_written_composed_and_decomposed_is_one_region(tmp_path):
     for compact in (False, True):
         table = read_incidents(path, compact=compact).table
         assert table["region"].astype(str).tolist() == ["R\u00e9gion X"] * 2
+
+
+def test_a_monthly_table_reads_composed_and_decomposed_names_as_one(tmp_path):
+    path = tmp_path / "monthly.csv"
+    path.write_text("month,region,incidents\n2023-01,Qamishl\u00e9,1\n2023-02,Qamishle\u0301,2\n",
+                    encoding="utf-8")
+    assert read_monthly(path)["region"].tolist() == ["Qamishl\u00e9"] * 2

@@ -486,6 +486,7 @@ def aggregate(
     """
     check_rules(rules, "aggregate")
     by = [by] if isinstance(by, str) else list(by)
+    by = [] if by == ["none"] else by  # as the command line's --by none
     if not isinstance(source, IncidentSet):
         from trends.loading import load_panel  # the one reader of files; it imports this module
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 
-def some_names(names: list[str], most: int = 12, what: str = "regions") -> str:
+def some_names(names: list[str], most: int = 12, where: str = "; see the table") -> str:
     """The names, or the first five and how many more when there are over ``most``.
+
+    ``where`` says where the rest are ("" for a chart that stands alone).
 
     Examples
     --------
@@ -14,4 +16,4 @@ def some_names(names: list[str], most: int = 12, what: str = "regions") -> str:
     """
     if len(names) <= most:
         return ", ".join(names)
-    return f"{', '.join(names[:5])} and {len(names) - 5} more ({len(names)} {what}; see the table)"
+    return f"{', '.join(names[:5])} and {len(names) - 5} more ({len(names)} regions{where})"

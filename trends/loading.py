@@ -125,6 +125,7 @@ def load_panel(
     """
     paths = [paths] if isinstance(paths, str | Path) else paths  # one file, not its letters
     by = [by] if isinstance(by, str) else by
+    by = [] if list(by) == ["none"] else by  # as the command line's --by none
     if not paths:
         msg = "load_panel needs at least one input file"
         raise OptionError(msg)

@@ -89,8 +89,15 @@ def read_monthly(
     )
     frame = pd.DataFrame({"month": months})
     keys: list[str] = [c for c in KEYS if c in raw.header]
+    used = {"month", *keys, *numbers, *([measure] if measure else [])}
+    for column, kind in raw.not_text:
+        if column.strip().casefold() in used:
+            msg = f"a Parquet column of type {kind} has no text; expected text or numbers"
+            raise InputError(msg, path=name, column=column)
     for key in keys:
-        frame[key] = require_names(raw.cells[key], column=key, path=name, lines=lines)
+        # "é" typed as e and an accent is the same name, as in incident files
+        names = require_names(raw.cells[key], column=key, path=name, lines=lines)
+        frame[key] = names.str.normalize("NFC")
     if measure is not None and (measure not in raw.header or measure in ("month", *keys)):
         measures = [c for c in raw.header if c not in ("month", *keys)]
         msg = f"no measure {measure!r} in the table; choose one of {', '.join(measures)}"

@@ -17,6 +17,7 @@ import errno
 import os
 import re
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -91,6 +92,25 @@ def is_stream(path: str | Path) -> bool:
     return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
 
 
+def _write_stream(path: str, payload: bytes) -> None:
+    """Write to a standard stream through the process's own, else to the device or pipe.
+
+    Reopening /dev/stdout redirected to a file would empty it and write over what is there.
+    """
+    number = {"/dev/stdout": 1, "/dev/stderr": 2}.get(path)
+    if number is None and path.startswith("/dev/fd/") and path[8:].isdigit():
+        number = int(path[8:])
+    if number is None:
+        with open(path, "wb") as device:  # a device or a named pipe
+            device.write(payload)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(number, view):]
+
+
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
     r"""Write ``data`` to ``path`` so that it holds either the old or the new content.
 
@@ -110,8 +130,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     if is_stream(path):
         # nothing to replace, and a pipe's real path is no path at all ("pipe:[123]")
         try:
-            with open(path, "wb") as stream:
-                stream.write(payload)
+            _write_stream(str(path), payload)
         except OSError as err:
             msg = f"cannot write {path}: {err.strerror or err}"
             raise OutputError(msg) from err

@@ -101,7 +101,8 @@ def forest_plot(
     notes = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
     if left_out:
         notes.append(
-            "Not shown (ratio or interval zero, missing or infinite): " + some_names(left_out)
+            "Not shown (ratio or interval zero, missing or infinite): "
+            + some_names(left_out, where="")
         )
     order = [row["region"] for row in shown]
 

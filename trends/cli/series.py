@@ -191,7 +191,7 @@ def series_of(args: argparse.Namespace, table: pd.DataFrame) -> dict[str, pd.Ser
         name = check_region(args.series_region, [str(r) for r in table["region"].unique()])
         return {name: to_series(table, args.measure, name)}
     name = whole_name(args, table)
-    if name == "all regions" and "region" not in table.columns:
+    if name == "all regions" and not {"region", "country"} & set(table.columns):
         name = ""  # a table of one series names no place: not "(all regions)"
     return {name: to_series(table, args.measure)}
 

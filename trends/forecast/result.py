@@ -120,7 +120,7 @@ class ForecastResult(ResultView):
                 f"Interval coverage in that backtest: {cover} (nominal 0.50, 0.80, 0.95).",
             ]
             short = [(key, value) for key, value in s.coverage.items()
-                     if value < int(key) / 100 - SHORTFALL]
+                     if int(key) / 100 - value >= SHORTFALL - 1e-9]
             if short:
                 held = " and ".join(f"the {key}% intervals held {value:.0%}"
                                     for key, value in short)

@@ -53,7 +53,10 @@ def has_text(kind: Any) -> bool:
     """
     import pyarrow as pa
 
-    return not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+    if pa.types.is_dictionary(kind):
+        return has_text(kind.value_type)
+    view = getattr(pa.types, "is_binary_view", lambda _: False)
+    return not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or view(kind)
                 or pa.types.is_fixed_size_binary(kind) or pa.types.is_nested(kind))
 
 

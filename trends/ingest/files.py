@@ -266,26 +266,52 @@ def _split_records(text: str, name: str) -> tuple[list[list[str]], list[int]]:
 
 
 def _unclosed(text: str, name: str, line: int, header: list[str]) -> InputError:
-    r"""The error for a quoted field that opens on ``line`` and runs to the end of the file.
+    r"""The error for a quoted field that opens in the record starting on ``line`` and never closes.
+
+    Reads the record as the csv module does: a quote opens a field only at its
+    start (elsewhere it is text), and inside a quoted field two quotes are one.
 
     Examples
     --------
-    >>> print(_unclosed('a,b\n1,"x\n2,3\n', "f.csv", 2, ["a", "b"]))
-    f.csv:2: column 'b': malformed CSV: this quoted field is never closed (value '"x')
+    >>> print(_unclosed('a,b,c\n1,5" gun,"x\n2,3\n', "f.csv", 2, ["a", "b", "c"]))
+    f.csv:2: column 'c': malformed CSV: this quoted field is never closed (value '"x')
+    >>> print(_unclosed('a,b\n"two\nlines","x\n', "f.csv", 2, ["a", "b"]))
+    f.csv:3: column 'b': malformed CSV: this quoted field is never closed (value '"x')
 
     """
-    record = re.split(r"\r\n|\r|\n", text, maxsplit=line)[line - 1]  # as the csv module counts
-    field, opened, quoted = 0, 0, False
-    for at, char in enumerate(record):
-        if char == '"':
-            quoted = not quoted
-            if quoted and (at == 0 or record[at - 1] == ","):
-                opened = at
-        elif char == "," and not quoted:
-            field += 1
+    breaks = re.compile(r"\r\n|\r|\n")
+    at = 0
+    for _ in range(line - 1):  # the record's first character
+        found = breaks.search(text, at)
+        at = found.end() if found else len(text)
+    field, start = 0, True
+    while at < len(text):
+        char = text[at]
+        if start and char == '"':
+            close = at + 1
+            while True:  # the quote that ends this field, past any doubled ones
+                close = text.find('"', close)
+                if close < 0 or text[close + 1:close + 2] != '"':
+                    break
+                close += 2
+            if close < 0:
+                return _never_closed(text, name, at, header, field)
+            at, start = close + 1, False
+            continue
+        if char == ",":
+            field, start = field + 1, True
+        else:
+            start = False
+        at += 1
+    return InputError("malformed CSV: unexpected end of data", path=name, line=line)
+
+
+def _never_closed(text: str, name: str, at: int, header: list[str], field: int) -> InputError:
+    line = 1 + len(re.findall(r"\r\n|\r|\n", text[:at]))
     column = header[field] if field < len(header) else f"field {field + 1}"
+    value = re.split(r"\r\n|\r|\n", text[at:], maxsplit=1)[0][:60]
     msg = "malformed CSV: this quoted field is never closed"
-    return InputError(msg, path=name, line=line, column=column, value=record[opened:][:60])
+    return InputError(msg, path=name, line=line, column=column, value=value)
 
 
 def _check_header(header: list[str], name: str) -> None:

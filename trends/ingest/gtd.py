@@ -92,7 +92,9 @@ def read(raw: RawTable, ctx: ReadContext) -> pd.DataFrame:
     table["date_start"] = start
     end = period_end(start, table["date_precision"])
     resolution = text(raw, "resolution")
-    flag = text(raw, "extended").str.replace(r"\.0$", "", regex=True)  # 1.0: a float column
+    # 1.0 from a float column, True from a Parquet boolean
+    flag = text(raw, "extended").str.replace(r"\.0$", "", regex=True).replace(
+        {"True": "1", "False": "0"})
     bad = ~flag.isin(["0", "1", ""])
     if bad.any():
         msg = "extended must be 0 or 1"

@@ -230,6 +230,8 @@ class NoiseCheck:
     side: str
     flag: Flag
     verdict: str | None = None
+    other_way: str = ""
+    """With ``verdict``: whether the level went the other way, in a sentence."""
 
 
 def noise_check(
@@ -271,16 +273,18 @@ def noise_check(
                    f"regions) {_spread(low, high)}")
         if settled:
             other = "fell" if direction == "rise" else "rose"
+            two_sided = _spread(*_span([t.level.p_two_sided for t in tests]))
             checked += (f": none finds a {direction}, but whether they {other} depends on the "
-                        f"setting (two-sided p-value "
-                        f"{_spread(*_span([t.level.p_two_sided for t in tests]))})")
+                        f"setting (two-sided p-value {two_sided})")
+            other_way = (f"Whether they {other} depends on the noise assumed (two-sided p-value "
+                         f"{two_sided.replace('stays ', '')} under the settings the data allow)")
         else:
             checked += (", which changes the answer" if blocks else
                         ", and the answer stays the same")
     message = (f"the month-to-month noise is not well identified by these data ({reasons}); "
                + checked)
     return NoiseCheck((low, high), side, Flag("noise_unidentified", message, blocks),
-                      "no_change" if settled else None)
+                      "no_change" if settled else None, other_way if settled else "")
 
 
 _WHICH = {"rise": "one-sided p-value for a rise", "fall": "one-sided p-value for a fall",

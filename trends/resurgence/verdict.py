@@ -97,6 +97,9 @@ class Assessment(ResultView):
     later_end: str = ""
     """The last month of the months compared before the verdict kept to the first 12 of them
     (flag ``later_change``; "" otherwise)."""
+    other_way: str = ""
+    """With "no detectable change": that whether the level went against the direction asked
+    depends on the noise or on a close check, in a sentence ("" otherwise)."""
     p_value_range_side: str = ""
     """The p-value ``p_value_range`` spans: "rise" or "fall" (one-sided), "either"
     (two-sided; a change against the direction asked); "" when there is no range."""
@@ -205,7 +208,7 @@ class Assessment(ResultView):
 
         t = self.test
         return {
-            "name": self.name,
+            "name": self.name or None,  # "": a table of one series, no place
             "measure": self.measure,
             "since": self.since,
             "direction": self.direction,
@@ -395,7 +398,8 @@ def settle(result: Assessment, others: list[tuple[Borderline, Assessment]]) -> A
         flag = Flag("borderline_check", f"{ways}; no {asked} either way", False)
         settled = result if result.verdict == "no_change" else next(
             o for _, o in differ if o.verdict == "no_change")
-        return with_words(replace(settled, flags=(*settled.flags, flag)))
+        other_way = f"Whether they {went} depends on a check too close to call (see the flags)"
+        return with_words(replace(settled, flags=(*settled.flags, flag), other_way=other_way))
     if not differ:
         said = "; ".join(f"{check.question} is too close to call ({check.p_text()})"
                          for check, _ in others)
@@ -527,6 +531,7 @@ def _finish(
         windows=windows, breaks_found=tuple(found), alerts_since=alerts, flags=tuple(flags),
         p_value_range=None if noise is None else noise.p_range,
         p_value_range_side="" if noise is None else noise.side,
+        other_way=noise.other_way if noise is not None and verdict == "no_change" else "",
         drift=drift, test=test, **common,  # type: ignore[arg-type]
     )
     return with_words(result)

@@ -175,6 +175,8 @@ def _verdict(result: Assessment) -> str:
         # the opening clause a reader quotes says which months it is about
         scope = f"in the {test.n_after} months from {when}" if cut else f"at {when}"
         text = f"No detectable change in {subject} {scope}: {level}; {_p_words(result)})."
+        if result.other_way:
+            text += f" {result.other_way}."
         low, high = test.level_ratio_ci
         if adjusted_away(result):
             text += _adjusted_away(result)
