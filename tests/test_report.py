@@ -784,3 +784,18 @@ def test_charts_of_many_regions_draw_those_with_the_most_and_say_so():
         assert drawn == top and "Region 44" in drawn
         assert f"The {MOST_DRAWN} of 45 regions with the most incidents; every region is in " \
                "the table" in spec["title"]["subtitle"]
+
+
+def test_a_chart_alone_does_not_point_to_a_table():
+    """trends chart regions said 'every region is in the table', with no table beside it."""
+    from trends.report.figures import build_figures
+
+    months = pd.period_range("2020-01", periods=24, freq="M").astype(str)
+    panel = pd.DataFrame([(m, f"Region {i:02d}", i + 1) for i in range(40) for m in months],
+                         columns=["month", "region", "incidents"])
+    total = panel.groupby("month")["incidents"].sum()
+    total.index = pd.PeriodIndex(total.index, freq="M")
+    f = Findings(pd.Period("2021-12", "M"), Analysis(measure="incidents"), total, panel)
+    alone = build_figures(f, "Somewhere", None, only=("regions",), table=None)
+    assert alone["regions"].to_dict()["title"]["subtitle"][-1] == (
+        "The 30 of 40 regions with the most incidents")

@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         bar.add(1)
         bar.step("drawing")
         scope = definition.analysis.scope_label or "all regions"
-        figures = build_figures(findings, scope, data.incidents, only=(args.name,))
+        figures = build_figures(findings, scope, data.incidents, only=(args.name,),
+                                table=None)  # a chart alone: no table to point to
     if args.name not in figures:
         why = findings.notes.get(
             {"forest": "regions_test", "alerts": "alert_history", "severity": "tail"}.get(

@@ -99,14 +99,20 @@ def build_figures(
     scope: str,
     incidents: pd.DataFrame | None,
     only: tuple[str, ...] = CHART_ORDER,
+    *,
+    table: str | None = "the table",
 ) -> dict[str, alt.TopLevelMixin]:
-    """Every chart the page shows (or those named in ``only``), by file name."""
-    out = _figures(f, scope, incidents, set(only))
+    """Every chart the page shows (or those named in ``only``), by file name.
+
+    ``table`` is where the regions a chart leaves out are listed (None: a chart
+    alone, which points nowhere).
+    """
+    out = _figures(f, scope, incidents, set(only), table)
     return {name: chart for name, chart in out.items() if name in only}
 
 
 def _figures(
-    f: Findings, scope: str, incidents: pd.DataFrame | None, only: set[str]
+    f: Findings, scope: str, incidents: pd.DataFrame | None, only: set[str], table: str | None
 ) -> dict[str, alt.TopLevelMixin]:
     label = measure_label(f.measure)
     out: dict[str, alt.TopLevelMixin] = {}
@@ -137,7 +143,7 @@ def _figures(
             subtitle=series_subtitle,
         )
     with_data = _regions_with_data(f)
-    drawn, most = _most(f, with_data)
+    drawn, most = _most(f, with_data, table)
     regions = f.panel[f.panel["region"].isin(drawn)]
     if {"regions", "heatmap"} & only and len(with_data) > 1:
         out["regions"] = charts.small_multiples(
@@ -160,7 +166,7 @@ def _figures(
             forest,
             title=f"Level since {month_name(f.settings.break_month)} against the months "
             "before, by region",
-            subtitle=_forest_subtitle(f),
+            subtitle=_forest_subtitle(f, table),
         )
     if "alerts" in only and f.alert_history is not None:
         history, start = alert_frame(f)
@@ -255,7 +261,9 @@ MOST_DRAWN = 30
 """Regions a chart of regions draws at the most: past that, the ones with the largest totals."""
 
 
-def _most(f: Findings, names: list[str]) -> tuple[list[str], str]:
+def _most(
+    f: Findings, names: list[str], table: str | None = "the table"
+) -> tuple[list[str], str]:
     """``names``, or the MOST_DRAWN with the largest totals, with a line saying so.
 
     A chart of 1,200 regions was 36,801 pixels tall; the page's table has every one.
@@ -268,19 +276,21 @@ def _most(f: Findings, names: list[str]) -> tuple[list[str], str]:
     top = set(totals.sort_values(ascending=False, kind="stable").index[:MOST_DRAWN])
     kept = [n for n in names if n in top]
     return kept, (f"The {MOST_DRAWN} of {len(names):,} regions with the most "
-                  f"{noun(f.measure)}; every region is in the table")
+                  f"{noun(f.measure)}" + (f"; every region is in {table}" if table else ""))
 
 
-def _forest_subtitle(f: Findings) -> list[str]:
+def _forest_subtitle(f: Findings, table: str | None) -> list[str]:
     """What the forest chart shows, and which regions it leaves out."""
     lines = ["Ratio with its 95% interval (each region alone); 1 = no change"]
-    drawn, most = _most(f, [v.name for v in f.region_verdicts])
+    drawn, most = _most(f, [v.name for v in f.region_verdicts], table)
     if most:
         lines.append(most)
     left_out = [v.name for v in f.region_verdicts
                 if not np.isfinite(v.level_ratio) and v.name in set(drawn)]
     if left_out:
-        lines.append("Not shown (cannot tell, see the table): " + some_names(left_out))
+        see = f"; see {table}" if table else ""
+        lines.append(f"Not shown (cannot tell{see.replace(';', ',')}): "
+                     + some_names(left_out, where=see))
     return lines
 
 
