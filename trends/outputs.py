@@ -132,8 +132,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         try:
             _write_stream(str(path), payload)
         except OSError as err:
-            msg = f"cannot write {path}: {err.strerror or err}"
-            raise OutputError(msg) from err
+            raise write_failed(path, err, existed=True) from err
         return Path(path)
     target = Path(os.path.realpath(path))
     if target.is_dir():
