@@ -89,11 +89,7 @@ def read_monthly(
     )
     frame = pd.DataFrame({"month": months})
     keys: list[str] = [c for c in KEYS if c in raw.header]
-    used = {"month", *keys, *numbers, *([measure] if measure else [])}
-    for column, kind in raw.not_text:
-        if column.strip().casefold() in used:
-            msg = f"a Parquet column of type {kind} has no text; expected text or numbers"
-            raise InputError(msg, path=name, column=column)
+    raw.require_text({"month", *keys, *numbers, *([measure] if measure else [])})
     for key in keys:
         # "é" typed as e and an accent is the same name, as in incident files
         names = require_names(raw.cells[key], column=key, path=name, lines=lines)
@@ -143,7 +139,8 @@ def _keys_named(raw: RawTable) -> RawTable:
     if not names:
         return raw
     every = None if raw.names is None else tuple(names.get(c, c) for c in raw.names)
-    return replace(raw, cells=raw.cells.rename(columns=names), names=every)
+    kinds = tuple((names.get(c, c), kind) for c, kind in raw.not_text)
+    return replace(raw, cells=raw.cells.rename(columns=names), names=every, not_text=kinds)
 
 
 def _check_consecutive(frame: pd.DataFrame, keys: list[str], name: str, lines: pd.Series) -> None:

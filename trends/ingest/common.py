@@ -58,10 +58,7 @@ def require_values(raw: RawTable, columns: tuple[str, ...]) -> None:
 
 def text(raw: RawTable, column: str) -> pd.Series:
     """A column as stripped text, empty where the file has no such column."""
-    kinds = dict(raw.not_text)
-    if column in kinds:
-        msg = f"a Parquet column of type {kinds[column]} has no text; expected text or numbers"
-        raise InputError(msg, path=raw.path, column=column)
+    raw.require_text((column,))
     if column not in raw.cells.columns:
         if column in raw.header and column not in raw.unread:
             msg = f"column {column!r} was read but not kept: add it to the reader's COLUMNS"

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -56,6 +56,13 @@ class RawTable:
     def header(self) -> list[str]:
         """Column names as written."""
         return list(self.names) if self.names is not None else list(self.cells.columns)
+
+    def require_text(self, columns: Collection[str]) -> None:
+        """Refuse the file if one of ``columns``, which a reader needs, has no text."""
+        for column, kind in self.not_text:
+            if column in columns:
+                msg = f"a Parquet column of type {kind} has no text; expected text or numbers"
+                raise InputError(msg, path=self.path, column=column)
 
 
 
