@@ -252,9 +252,14 @@ def alert_frame(f: Findings) -> tuple[pd.DataFrame, str]:
     return frame, str(first)
 
 
-def _regions_with_data(f: Findings) -> list[str]:
+def _totals(f: Findings) -> pd.Series:
+    """Each region's total of the measure, by its name as text, in the panel's order."""
     totals = f.panel.groupby("region", sort=False)[f.measure].sum()
-    return [str(r) for r, v in totals.items() if v > 0]
+    return totals.set_axis(totals.index.astype(str))
+
+
+def _regions_with_data(f: Findings) -> list[str]:
+    return [str(r) for r, v in _totals(f).items() if v > 0]
 
 
 MOST_DRAWN = 30
@@ -270,8 +275,7 @@ def _most(
     """
     if len(names) <= MOST_DRAWN:
         return names, ""
-    totals = f.panel.groupby("region", sort=False)[f.measure].sum()
-    totals = totals.set_axis(totals.index.astype(str)).reindex(names, fill_value=0)
+    totals = _totals(f).reindex(names, fill_value=0)
     # largest totals first, ties in the panel's order; drawn in the panel's order
     top = set(totals.sort_values(ascending=False, kind="stable").index[:MOST_DRAWN])
     kept = [n for n in names if n in top]

@@ -229,9 +229,14 @@ class NoiseCheck:
     p_range: tuple[float, float]
     side: str
     flag: Flag
-    verdict: str | None = None
     other_way: str = ""
-    """With ``verdict``: whether the level went the other way, in a sentence."""
+    """Whether the level went the other way, in a sentence, when only that depends on the
+    setting ("" otherwise)."""
+
+    @property
+    def verdict(self) -> str | None:
+        """"no_change" when only whether the level went the other way depends on the setting."""
+        return "no_change" if self.other_way else None
 
 
 def noise_check(
@@ -284,7 +289,7 @@ def noise_check(
     message = (f"the month-to-month noise is not well identified by these data ({reasons}); "
                + checked)
     return NoiseCheck((low, high), side, Flag("noise_unidentified", message, blocks),
-                      "no_change" if settled else None, other_way if settled else "")
+                      other_way if settled else "")
 
 
 _WHICH = {"rise": "one-sided p-value for a rise", "fall": "one-sided p-value for a fall",

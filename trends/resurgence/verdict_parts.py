@@ -112,9 +112,8 @@ def alert_settings(index: pd.Index, position: int) -> str:
     of history could not be checked: 2017-11 to 2018-02'
 
     """
-    years = max(2, alert_years(position))
+    years, first = _checked(position)
     how = f"Farrington, {years} years back, window {ALERT_WINDOW} months, both sides checked"
-    first = _first_checked(position)
     if first == position or first >= len(index):
         return how
     span = f"{index[position]} to {index[first - 1]}" if first - position > 1 else \
@@ -124,9 +123,13 @@ def alert_settings(index: pd.Index, position: int) -> str:
             f"could not be checked: {span}")
 
 
-def _first_checked(position: int) -> int:
-    """The first month, from ``position`` on, with two years of history and a window before it."""
-    return max(position, 2 * YEAR + ALERT_WINDOW)
+def _checked(position: int) -> tuple[int, int]:
+    """Years back the alerts use, and the first month they check, from ``position`` on.
+
+    At least two years, so the first month checked is the first with two years of
+    history and a window before it.
+    """
+    return max(2, alert_years(position)), max(position, 2 * YEAR + ALERT_WINDOW)
 
 
 def alerts_since(series: pd.Series, position: int) -> tuple[AlertMonth, ...] | Flag:
@@ -139,8 +142,7 @@ def alerts_since(series: pd.Series, position: int) -> tuple[AlertMonth, ...] | F
     """
     from trends.alerts import alerts
 
-    years = max(2, alert_years(position))
-    first = _first_checked(position)
+    years, first = _checked(position)
     if first >= len(series):
         return Flag("alerts_unavailable", (
             f"the alerts need two years of history before {month_name(series.index[position])}; "
