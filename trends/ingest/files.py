@@ -50,7 +50,7 @@ class RawTable:
     """Columns of the file left unread on purpose: readers see them as empty text."""
     not_text: tuple[tuple[str, str], ...] = ()
     """Parquet columns of a type that has no text (bytes, lists, structs), with the type:
-    a reader that needs one refuses the file (:func:`trends.ingest.common.text`)."""
+    a reader that needs one refuses the file (:meth:`require_text`)."""
 
     @property
     def header(self) -> list[str]:
@@ -272,6 +272,10 @@ def _split_records(text: str, name: str) -> tuple[list[list[str]], list[int]]:
     return rows, lines
 
 
+_BREAK = re.compile(r"\r\n|\r|\n")
+"""A line break as the csv module counts them."""
+
+
 def _unclosed(text: str, name: str, line: int, header: list[str]) -> InputError:
     r"""The error for a quoted field that opens in the record starting on ``line`` and never closes.
 
@@ -286,10 +290,9 @@ def _unclosed(text: str, name: str, line: int, header: list[str]) -> InputError:
     f.csv:3: column 'b': malformed CSV: this quoted field is never closed (value '"x')
 
     """
-    breaks = re.compile(r"\r\n|\r|\n")
     at = 0
     for _ in range(line - 1):  # the record's first character
-        found = breaks.search(text, at)
+        found = _BREAK.search(text, at)
         at = found.end() if found else len(text)
     field, start = 0, True
     while at < len(text):
@@ -314,9 +317,9 @@ def _unclosed(text: str, name: str, line: int, header: list[str]) -> InputError:
 
 
 def _never_closed(text: str, name: str, at: int, header: list[str], field: int) -> InputError:
-    line = 1 + len(re.findall(r"\r\n|\r|\n", text[:at]))
+    line = 1 + len(_BREAK.findall(text, 0, at))
     column = header[field] if field < len(header) else f"field {field + 1}"
-    value = re.split(r"\r\n|\r|\n", text[at:], maxsplit=1)[0][:60]
+    value = _BREAK.split(text[at:], maxsplit=1)[0][:60]
     msg = "malformed CSV: this quoted field is never closed"
     return InputError(msg, path=name, line=line, column=column, value=value)
 
